@@ -1,0 +1,138 @@
+"""Typed, immutable view of an instance document (``inspect-draw/1``).
+
+The parser in :mod:`solver.instance` turns the JSON document into these objects;
+every other stage works on them and never on raw dicts. All collections are
+tuples or frozensets so that nothing depends on dict or set iteration order:
+code that iterates must sort explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+RISK_CLASSES = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    coordinated_sampling: bool = True
+    min_team_size: int = 2
+    rotation: bool = True
+    exclude_recent_days: int = 365
+    exclude_recent_risk: frozenset[str] = frozenset({"A", "B"})
+    frequency_cap: int = 4
+    daily_visits_per_inspector: int = 3
+    exclude_local_supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    department: str
+    name: str
+    qualification: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LastCheck:
+    department: str
+    date: date
+    inspectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    uscc: str
+    name: str
+    district: str
+    risk: str
+    status: str  # "active" or anything else (inactive)
+    tags: frozenset[str] = frozenset()
+    lists: frozenset[str] = frozenset()
+    checks_this_year: int = 0
+    last_checks: tuple[LastCheck, ...] = ()
+    industry: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inspector:
+    id: str
+    name: str
+    department: str
+    district: str
+    qualifications: frozenset[str] = frozenset()
+    certificate_expires: date | None = None
+    active: bool = True
+    unavailable: frozenset[date] = frozenset()
+    max_visits: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """Directed-task conditions; an empty field means "no condition"."""
+
+    tags_any: frozenset[str] = frozenset()
+    districts: tuple[str, ...] = ()  # prefixes of district codes
+    industries: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    risks: frozenset[str] = frozenset()
+    lists_any: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    department: str  # lead department
+    items: tuple[str, ...]
+    participating: tuple[str, ...] = ()
+    filter: TaskFilter | None = None  # None = undirected
+    ratio: dict[str, Fraction] | None = None  # per risk class, exact decimals
+    count: int | None = None
+    list_ratio: dict[str, Fraction] = field(default_factory=dict)
+    inspectors_per_visit: int = 2
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Lead first, then participating departments in document order."""
+        return (self.department,) + tuple(d for d in self.participating if d != self.department)
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    format: str
+    draw_id: str
+    secret: bytes | None
+    external_entropy: str
+    window_start: date
+    window_end: date
+    holidays: frozenset[date]
+    workdays: frozenset[date]  # make-up working days (调休)
+    policy: Policy
+    departments: tuple[Department, ...]
+    items: tuple[Item, ...]
+    entities: tuple[Entity, ...]
+    inspectors: tuple[Inspector, ...]
+    conflicts: frozenset[tuple[str, str]]  # (inspector id, uscc)
+    pair_conflicts: frozenset[frozenset[str]]  # {inspector a, inspector b}
+    tasks: tuple[Task, ...]
+    input_digest: bytes  # SHA-256 of the canonical JSON without "secret"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One entity's joint visit: every task of the draw that sampled it."""
+
+    id: str  # "V00001", numbered in ascending priority
+    uscc: str
+    tasks: tuple[str, ...]  # task ids in instance order
+    departments: tuple[str, ...]  # sorted department ids
+    priority: int  # u(e) of the coordinated number; lower = higher priority
