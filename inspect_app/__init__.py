@@ -1,0 +1,36 @@
+"""The web application: planners, inspectors, the public and the JSON API.
+
+``create_app`` is the application factory (as in Flask's tutorial); each
+audience has its own blueprint under ``inspect_app.views``; the domain logic
+lives in ``inspect_app.services`` and never in views.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"),
+    )
+    from . import config
+
+    config.load(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from . import cli, db, i18n, security
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    return app

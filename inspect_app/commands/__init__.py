@@ -1,0 +1,1 @@
+"""CLI command modules (see inspect_app.cli)."""

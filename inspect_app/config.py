@@ -1,0 +1,47 @@
+"""Configuration: defaults, overridden by instance/config.py and environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "inspect.sqlite")
+
+
+def load(app, test_config: dict | None) -> None:
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SECRET_KEY") or _instance_secret(app.instance_path),
+        DATABASE_URL=os.environ.get("DATABASE_URL") or default_database_url(app.instance_path),
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        LANGUAGES=("zh_CN", "en"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=512 * 1024 * 1024,  # registry uploads
+        PAGE_SIZE=50,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(test_config)
+    # psycopg 3 is the PostgreSQL driver; accept the usual short spellings.
+    url = app.config["DATABASE_URL"]
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            app.config["DATABASE_URL"] = "postgresql+psycopg://" + url[len(prefix):]
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation secret key kept in instance/secret_key, so sessions
+    survive restarts without anyone having to configure one."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        return key

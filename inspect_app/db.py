@@ -1,0 +1,76 @@
+"""Database engine, per-request sessions and migrations.
+
+One engine per application. Views and services get a session with
+:func:`get_session`; it is closed at the end of the request. Schema changes go
+through Alembic (``migrations/``); :func:`upgrade` runs them programmatically
+so that the CLI, the demo set-up and the tests use the same path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def init_app(app) -> None:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    app.extensions["db_engine"] = app.config.get("DATABASE_ENGINE") or make_engine(url)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> sa.Engine:
+    return current_app.extensions["db_engine"]
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def _close_session(_exc=None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def is_postgres(engine: sa.Engine | None = None) -> bool:
+    return (engine or get_engine()).dialect.name == "postgresql"
+
+
+def alembic_config(engine: sa.Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)

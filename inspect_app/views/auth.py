@@ -1,0 +1,54 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from ..db import get_session
+from ..models import User
+from ..security import check_password, login, logout
+
+bp = Blueprint("auth", __name__)
+
+
+def _home_for(user: User) -> str:
+    if user.role in ("planner", "admin"):
+        return url_for("planner.index")
+    return url_for("public.index")
+
+
+@bp.route("/login", methods=["GET", "POST"], endpoint="login")
+def login_view():
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        user = get_session().exec(select(User).where(User.username == username)).first()
+        if user is not None and user.active and check_password(user.password_hash, password):
+            login(user)
+            target = request.args.get("next") or ""
+            if not target.startswith("/") or target.startswith("//"):
+                target = _home_for(user)
+            return redirect(target)
+        flash(_("用户名或密码错误"), "error")
+    return render_template("auth/login.html")
+
+
+
+@bp.route("/logout", methods=["POST"], endpoint="logout")
+def logout_view():
+    logout()
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/lang/<lang>", methods=["POST"])
+def set_language(lang: str):
+    from flask import current_app
+
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("public.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.index")
+    return redirect(target)

@@ -1,0 +1,10 @@
+"""Planner pages. Every view here requires the planner (or admin) role;
+``tests/test_access.py`` walks the URL map to prove it for every route."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("planner", __name__, url_prefix="/planner")
+
+from . import home  # noqa: E402,F401  (registers routes)
