@@ -63,6 +63,8 @@ class Entity(SQLModel, table=True):
     risk: str = Field(default="B", max_length=1, index=True)
     lists: list[str] = Field(default_factory=list, sa_column=_json_list())
     tags: list[str] = Field(default_factory=list, sa_column=_json_list())
+    # Present in the last full registry file (sync import); separate from status.
+    active: bool = Field(default=True, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.true(), index=True))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -22,12 +22,12 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("entity", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch_op.create_index(batch_op.f("ix_entity_active"), ["active"], unique=False)
+    # Plain ALTER TABLE, not batch mode: a batch "move and copy" on SQLite
+    # would recreate the table and drop the FTS5 name-search triggers.
+    op.add_column("entity", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.create_index(op.f("ix_entity_active"), "entity", ["active"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("entity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_entity_active"))
-        batch_op.drop_column("active")
+    op.drop_index(op.f("ix_entity_active"), table_name="entity")
+    op.drop_column("entity", "active")
