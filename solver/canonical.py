@@ -1,0 +1,126 @@
+"""Canonical JSON, digests, the seed and the HMAC numbers of the draw protocol.
+
+The canonical form is exactly
+``json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")``.
+:func:`iter_canonical` yields that text chunk by chunk so that a large document
+is hashed without ever holding its whole serialisation in memory.
+
+>>> canonical_json({"b": [1, 2], "a": "福"})
+b'{"a":"\\xe7\\xa6\\x8f","b":[1,2]}'
+>>> input_digest({"secret": "ff", "a": 1}).hex() == sha256(b'{"a":1}').hexdigest()
+True
+>>> commitment(bytes(32)).hex()[:16]
+'66687aadf862bd77'
+>>> u_value(bytes(32), "91350181MA2Y0XXXXX") == int.from_bytes(
+...     hmac.digest(bytes(32), b"entity:91350181MA2Y0XXXXX", "sha256")[:8], "big")
+True
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from hashlib import sha256
+
+import numpy as np
+
+CHUNK = 2048  # list elements serialised per json.dumps call when streaming
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def canonical_json(doc: object) -> bytes:
+    """The canonical bytes of a JSON value (no trailing newline)."""
+    return _dumps(doc).encode("utf-8")
+
+
+def iter_canonical(value: object, chunk: int = CHUNK) -> Iterator[str]:
+    """Yield the canonical text of ``value`` in pieces whose concatenation is
+    ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``.
+
+    Objects are walked key by key in sorted order (the order ``sort_keys``
+    uses: Python string order, i.e. by code point), long arrays ``chunk``
+    elements at a time.
+
+    >>> "".join(iter_canonical({"z": list(range(5)), "a": {"y": None, "x": 1.5}}, chunk=2))
+    '{"a":{"x":1.5,"y":null},"z":[0,1,2,3,4]}'
+    """
+    if isinstance(value, dict):
+        yield "{"
+        for n, key in enumerate(sorted(value)):
+            yield ("," if n else "") + _dumps(key) + ":"
+            yield from iter_canonical(value[key], chunk)
+        yield "}"
+    elif isinstance(value, list) and len(value) > chunk:
+        yield "["
+        for start in range(0, len(value), chunk):
+            yield ("," if start else "") + _dumps(value[start:start + chunk])[1:-1]
+        yield "]"
+    else:
+        yield _dumps(value)
+
+
+def digest_chunks(chunks: Iterable[str]) -> bytes:
+    """SHA-256 of the UTF-8 encoding of the concatenated ``chunks``."""
+    hasher = sha256()
+    for piece in chunks:
+        hasher.update(piece.encode("utf-8"))
+    return hasher.digest()
+
+
+def input_digest(doc: dict) -> bytes:
+    """SHA-256 of the canonical JSON of an instance document without its
+    ``secret`` key, computed by streaming."""
+    return digest_chunks(iter_canonical({k: v for k, v in doc.items() if k != "secret"}))
+
+
+def result_digest(outcome: dict) -> bytes:
+    """SHA-256 of the canonical JSON of an outcome document."""
+    return sha256(canonical_json(outcome)).digest()
+
+
+def commitment(secret: bytes) -> bytes:
+    """SHA-256 of the raw secret bytes."""
+    return sha256(secret).digest()
+
+
+def derive_seed(secret: bytes, digest: bytes, external_entropy: str) -> bytes:
+    """``SHA-256(secret ‖ input_digest ‖ UTF-8 external_entropy)``, all raw bytes.
+
+    >>> derive_seed(b"s", b"d", "e") == sha256(b"sde").digest()
+    True
+    """
+    return sha256(secret + digest + external_entropy.encode("utf-8")).digest()
+
+
+def hmac_u64(seed: bytes, message: str) -> int:
+    """First 8 bytes, big-endian, of HMAC-SHA256(key=seed, msg=UTF-8 message)."""
+    return int.from_bytes(hmac.digest(seed, message.encode("utf-8"), "sha256")[:8], "big")
+
+
+def entity_message_prefix(task_id: str | None = None) -> str:
+    """``"entity:"`` (coordinated) or ``"entity:" + task_id + ":"`` (independent).
+
+    >>> entity_message_prefix(), entity_message_prefix("T1")
+    ('entity:', 'entity:T1:')
+    """
+    return "entity:" if task_id is None else "entity:" + task_id + ":"
+
+
+def u_value(seed: bytes, uscc: str, task_id: str | None = None) -> int:
+    """The permanent random number u(e) of one entity."""
+    return hmac_u64(seed, entity_message_prefix(task_id) + uscc)
+
+
+def u_values(seed: bytes, usccs: Sequence[str], task_id: str | None = None) -> np.ndarray:
+    """u(e) for many entities at once, as a ``uint64`` array in the order given.
+
+    >>> int(u_values(bytes(32), ["91350181MA2Y0XXXXX"], "T1")[0]) == u_value(
+    ...     bytes(32), "91350181MA2Y0XXXXX", "T1")
+    True
+    """
+    prefix = entity_message_prefix(task_id).encode("utf-8")
+    mac = hmac.digest
+    raw = b"".join([mac(seed, prefix + uscc.encode("utf-8"), "sha256")[:8] for uscc in usccs])
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64)

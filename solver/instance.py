@@ -1,0 +1,527 @@
+"""Read and validate instance documents (``inspect-draw/1``) into
+:class:`solver.model.Instance`.
+
+Every problem is reported as an :class:`~solver.errors.InputError` whose message
+names the JSON path of the offending value:
+
+>>> doc = {"format": "inspect-draw/2"}
+>>> try:
+...     parse_instance(doc)
+... except InputError as error:
+...     print(error)
+$.format: unknown format version inspect-draw/2; this solver reads 'inspect-draw/1'
+
+Fields the solver does not know are ignored, except inside ``policy`` and a
+task's ``filter``, where a misspelt key would silently change the draw and is
+therefore refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import fields
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+from solver import messages
+from solver.calendar import working_days_between
+from solver.canonical import input_digest as compute_input_digest
+from solver.errors import InputError
+from solver.model import (RISK_CLASSES, Department, Entity, Inspector, Instance, Item, LastCheck,
+                          Policy, Task, TaskFilter)
+from solver.progress import NullProgress, Progress
+
+FORMAT = "inspect-draw/1"
+
+_USCC = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{18}").fullmatch
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+_HEX64 = re.compile(r"[0-9a-f]{64}").fullmatch
+
+POLICY_KEYS = frozenset(f.name for f in fields(Policy))
+FILTER_KEYS = frozenset(f.name for f in fields(TaskFilter))
+
+
+# --- reading files ---
+
+def _reject_constant(constant: str) -> object:
+    raise ValueError(constant)
+
+
+def load_document(path: str | Path, name: str | None = None) -> dict:
+    """Read a JSON document that must be an object.
+
+    ``NaN`` and ``Infinity`` are refused (they are not JSON), and a syntax error
+    is reported with its line and column.
+    """
+    name = name or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(messages.file_unreadable(name, error.strerror or str(error))) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(messages.not_utf8(name)) from None
+    del data
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(messages.json_syntax(name, error.lineno, error.colno, error.msg)) from None
+    except ValueError as error:
+        raise InputError(messages.json_constant(name, str(error))) from None
+    if not isinstance(doc, dict):
+        raise InputError(messages.not_an_object(name))
+    return doc
+
+
+def document_digest(doc: dict, name: str = "instance") -> bytes:
+    """The input digest of an instance document, with a clear error for text
+    that has no UTF-8 form."""
+    try:
+        return compute_input_digest(doc)
+    except UnicodeEncodeError:
+        raise InputError(messages.lone_surrogate(name)) from None
+
+
+def load_instance(path: str | Path, progress: Progress | None = None) -> Instance:
+    """Read, digest and parse an instance file."""
+    progress = progress or NullProgress()
+    progress.stage("read")
+    doc = load_document(path)
+    progress.stage("digest")
+    digest = document_digest(doc, str(path))
+    progress.stage("parse")
+    instance = parse_instance(doc, digest=digest)
+    progress.done()
+    return instance
+
+
+# --- small typed readers; `path` is the JSON path of `value` ---
+
+def _field(obj: dict, key: str, path: str) -> object:
+    try:
+        return obj[key]
+    except KeyError:
+        raise InputError(messages.missing_field(f"{path}.{key}"), f"{path}.{key}") from None
+
+
+def _fail(path: str, expected: str, value: object) -> InputError:
+    return InputError(messages.wrong_type(path, expected, value), path)
+
+
+def _object(value: object, path: str) -> dict:
+    if type(value) is not dict:
+        raise _fail(path, "an object", value)
+    return value
+
+
+def _list(value: object, path: str) -> list:
+    if type(value) is not list:
+        raise _fail(path, "an array", value)
+    return value
+
+
+def _str(value: object, path: str, empty: bool = False) -> str:
+    if type(value) is not str or (not empty and not value):
+        raise _fail(path, "a string" if empty else "a non-empty string", value)
+    return value
+
+
+def _int(value: object, path: str, minimum: int = 0) -> int:
+    if type(value) is not int:
+        raise _fail(path, "an integer", value)
+    if value < minimum:
+        message = messages.negative if minimum == 0 else messages.not_positive
+        raise InputError(message(path, value), path)
+    return value
+
+
+def _bool(value: object, path: str) -> bool:
+    if type(value) is not bool:
+        raise _fail(path, "true or false", value)
+    return value
+
+
+def _date(value: object, path: str) -> date:
+    if type(value) is str and _DATE(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _fail(path, "a date (YYYY-MM-DD)", value)
+
+
+def _strings(value: object, path: str) -> tuple[str, ...]:
+    items = _list(value, path)
+    for n, item in enumerate(items):
+        _str(item, f"{path}[{n}]")
+    return tuple(items)
+
+
+def _dates(value: object, path: str) -> frozenset[date]:
+    return frozenset(_date(v, f"{path}[{n}]") for n, v in enumerate(_list(value, path)))
+
+
+def _risk(value: object, path: str) -> str:
+    if value not in RISK_CLASSES or type(value) is not str:
+        raise InputError(messages.bad_risk(path, value, RISK_CLASSES), path)
+    return value
+
+
+def _ratio(value: object, path: str) -> Fraction:
+    """An exact ratio from a JSON number, via its decimal text.
+
+    >>> _ratio(0.03, "$") * 100
+    Fraction(3, 1)
+    """
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise _fail(path, "a number", value)
+    if not 0 <= value <= 1:
+        raise InputError(messages.ratio_out_of_range(path, value), path)
+    return Fraction(str(value))
+
+
+def _known_keys(obj: dict, allowed: frozenset[str], path: str) -> None:
+    for key in sorted(obj):
+        if key not in allowed:
+            raise InputError(messages.unknown_key(path, key, allowed), f"{path}.{key}")
+
+
+def _unique(ids: list[str], kind: str, path: str) -> None:
+    seen: set[str] = set()
+    for n, value in enumerate(ids):
+        if value in seen:
+            raise InputError(messages.duplicate_id(f"{path}[{n}].id", kind, value), f"{path}[{n}]")
+        seen.add(value)
+
+
+# --- sections ---
+
+def _policy(raw: object) -> Policy:
+    if raw is None:
+        return Policy()
+    obj = _object(raw, "$.policy")
+    _known_keys(obj, POLICY_KEYS, "$.policy")
+    default = Policy()
+    p = "$.policy."
+    return Policy(
+        coordinated_sampling=_bool(obj.get("coordinated_sampling", default.coordinated_sampling),
+                                   p + "coordinated_sampling"),
+        min_team_size=_int(obj.get("min_team_size", default.min_team_size), p + "min_team_size", 1),
+        rotation=_bool(obj.get("rotation", default.rotation), p + "rotation"),
+        exclude_recent_days=_int(obj.get("exclude_recent_days", default.exclude_recent_days),
+                                 p + "exclude_recent_days"),
+        exclude_recent_risk=frozenset(
+            _risk(r, f"{p}exclude_recent_risk[{n}]")
+            for n, r in enumerate(_list(obj.get("exclude_recent_risk",
+                                                sorted(default.exclude_recent_risk)),
+                                        p + "exclude_recent_risk"))),
+        frequency_cap=_int(obj.get("frequency_cap", default.frequency_cap), p + "frequency_cap", 1),
+        daily_visits_per_inspector=_int(
+            obj.get("daily_visits_per_inspector", default.daily_visits_per_inspector),
+            p + "daily_visits_per_inspector", 1),
+        exclude_local_supervisor=_bool(
+            obj.get("exclude_local_supervisor", default.exclude_local_supervisor),
+            p + "exclude_local_supervisor"),
+    )
+
+
+def _departments(raw: object) -> tuple[Department, ...]:
+    result = []
+    for n, obj in enumerate(_list(raw, "$.departments")):
+        path = f"$.departments[{n}]"
+        obj = _object(obj, path)
+        result.append(Department(id=_str(_field(obj, "id", path), path + ".id"),
+                                 name=_str(obj.get("name", ""), path + ".name", empty=True)))
+    _unique([d.id for d in result], "department", "$.departments")
+    return tuple(result)
+
+
+def _items(raw: object, departments: set[str]) -> tuple[Item, ...]:
+    result = []
+    for n, obj in enumerate(_list(raw, "$.items")):
+        path = f"$.items[{n}]"
+        obj = _object(obj, path)
+        department = _str(_field(obj, "department", path), path + ".department")
+        if department not in departments:
+            raise InputError(messages.unknown_reference(path + ".department", "department",
+                                                        department), path + ".department")
+        qualification = obj.get("qualification")
+        result.append(Item(
+            id=_str(_field(obj, "id", path), path + ".id"),
+            department=department,
+            name=_str(obj.get("name", ""), path + ".name", empty=True),
+            qualification=None if qualification is None else _str(qualification,
+                                                                   path + ".qualification"),
+        ))
+    _unique([i.id for i in result], "item", "$.items")
+    return tuple(result)
+
+
+class _Interner:
+    """Shares equal strings, dates and sets between entities (one per parse)."""
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self.dates: dict[str, date] = {}
+
+    def string(self, value: str) -> str:
+        return self.strings.setdefault(value, value)
+
+    def set(self, values: object, path: str) -> frozenset[str]:
+        key = _strings(values, path)
+        found = self.sets.get(key)
+        if found is None:
+            found = self.sets[key] = frozenset(self.string(v) for v in key)
+        return found
+
+    def date(self, value: object, path: str) -> date:
+        found = self.dates.get(value) if type(value) is str else None
+        if found is None:
+            found = self.dates[value] = _date(value, path)
+        return found
+
+
+def _last_checks(raw: object, path: str, interner: _Interner) -> tuple[LastCheck, ...]:
+    result = []
+    for n, obj in enumerate(_list(raw, path)):
+        at = f"{path}[{n}]"
+        obj = _object(obj, at)
+        result.append(LastCheck(
+            department=interner.string(_str(_field(obj, "department", at), at + ".department")),
+            date=interner.date(_field(obj, "date", at), at + ".date"),
+            inspectors=tuple(interner.string(i) for i in _strings(obj.get("inspectors", []),
+                                                                  at + ".inspectors")),
+        ))
+    return tuple(result)
+
+
+def _entity(obj: object, n: int, interner: _Interner) -> Entity:
+    path = f"$.entities[{n}]"
+    obj = _object(obj, path)
+    uscc = _field(obj, "uscc", path)
+    if type(uscc) is not str or not _USCC(uscc):
+        raise InputError(messages.bad_uscc(path + ".uscc", uscc), path + ".uscc")
+    status = _str(_field(obj, "status", path), path + ".status")
+    district = _str(_field(obj, "district", path), path + ".district")
+    industry = obj.get("industry")
+    kind = obj.get("type")
+    tags = obj.get("tags", ())
+    lists = obj.get("lists", ())
+    last = obj.get("last_checks", ())
+    return Entity(
+        uscc=uscc,
+        name=_str(_field(obj, "name", path), path + ".name", empty=True),
+        district=interner.string(district),
+        risk=_risk(_field(obj, "risk", path), path + ".risk"),
+        status=interner.string(status),
+        tags=interner.set(tags, path + ".tags") if tags else frozenset(),
+        lists=interner.set(lists, path + ".lists") if lists else frozenset(),
+        checks_this_year=_int(obj.get("checks_this_year", 0), path + ".checks_this_year"),
+        last_checks=_last_checks(last, path + ".last_checks", interner) if last else (),
+        industry=None if industry is None else interner.string(_str(industry, path + ".industry")),
+        type=None if kind is None else interner.string(_str(kind, path + ".type")),
+    )
+
+
+def _entities(raw: object, progress: Progress) -> tuple[Entity, ...]:
+    raw = _list(raw, "$.entities")
+    interner = _Interner()
+    seen: set[str] = set()
+    result = []
+    progress.stage("entities", len(raw))
+    for n, obj in enumerate(raw):
+        entity = _entity(obj, n, interner)
+        if entity.uscc in seen:
+            raise InputError(messages.duplicate_id(f"$.entities[{n}].uscc", "entity", entity.uscc),
+                             f"$.entities[{n}].uscc")
+        seen.add(entity.uscc)
+        result.append(entity)
+        if n % 100000 == 99999:
+            progress.advance(100000)
+    return tuple(result)
+
+
+def _inspectors(raw: object, departments: set[str]) -> tuple[Inspector, ...]:
+    result = []
+    interner = _Interner()
+    for n, obj in enumerate(_list(raw, "$.inspectors")):
+        path = f"$.inspectors[{n}]"
+        obj = _object(obj, path)
+        department = _str(_field(obj, "department", path), path + ".department")
+        if department not in departments:
+            raise InputError(messages.unknown_reference(path + ".department", "department",
+                                                        department), path + ".department")
+        expires = obj.get("certificate_expires")
+        result.append(Inspector(
+            id=_str(_field(obj, "id", path), path + ".id"),
+            name=_str(obj.get("name", ""), path + ".name", empty=True),
+            department=department,
+            district=_str(obj.get("district", ""), path + ".district", empty=True),
+            qualifications=interner.set(obj.get("qualifications", []), path + ".qualifications"),
+            certificate_expires=None if expires is None else _date(expires,
+                                                                  path + ".certificate_expires"),
+            active=_bool(obj.get("active", True), path + ".active"),
+            unavailable=_dates(obj.get("unavailable", []), path + ".unavailable"),
+            max_visits=_int(obj.get("max_visits", 30), path + ".max_visits"),
+        ))
+    _unique([i.id for i in result], "inspector", "$.inspectors")
+    return tuple(result)
+
+
+def _conflicts(raw: object) -> frozenset[tuple[str, str]]:
+    result = set()
+    for n, obj in enumerate(_list(raw, "$.conflicts")):
+        path = f"$.conflicts[{n}]"
+        obj = _object(obj, path)
+        result.add((_str(_field(obj, "inspector", path), path + ".inspector"),
+                    _str(_field(obj, "uscc", path), path + ".uscc")))
+    return frozenset(result)
+
+
+def _pair_conflicts(raw: object) -> frozenset[frozenset[str]]:
+    result = set()
+    for n, obj in enumerate(_list(raw, "$.pair_conflicts")):
+        path = f"$.pair_conflicts[{n}]"
+        obj = _object(obj, path)
+        a = _str(_field(obj, "a", path), path + ".a")
+        b = _str(_field(obj, "b", path), path + ".b")
+        if a == b:
+            raise InputError(messages.pair_conflict_self(path, a), path)
+        result.add(frozenset((a, b)))
+    return frozenset(result)
+
+
+def _filter(raw: object, path: str) -> TaskFilter | None:
+    if raw is None:
+        return None
+    obj = _object(raw, path)
+    _known_keys(obj, FILTER_KEYS, path)
+    return TaskFilter(
+        tags_any=frozenset(_strings(obj.get("tags_any", []), path + ".tags_any")),
+        districts=tuple(sorted(set(_strings(obj.get("districts", []), path + ".districts")))),
+        industries=frozenset(_strings(obj.get("industries", []), path + ".industries")),
+        types=frozenset(_strings(obj.get("types", []), path + ".types")),
+        risks=frozenset(_risk(r, f"{path}.risks[{n}]")
+                        for n, r in enumerate(_list(obj.get("risks", []), path + ".risks"))),
+        lists_any=frozenset(_strings(obj.get("lists_any", []), path + ".lists_any")),
+    )
+
+
+def _task(obj: object, n: int, departments: set[str], items: dict[str, Item]) -> Task:
+    path = f"$.tasks[{n}]"
+    obj = _object(obj, path)
+    lead = _str(_field(obj, "department", path), path + ".department")
+    if lead not in departments:
+        raise InputError(messages.unknown_reference(path + ".department", "department", lead),
+                         path + ".department")
+    participating = _strings(obj.get("participating", []), path + ".participating")
+    for k, department in enumerate(participating):
+        if department not in departments:
+            raise InputError(messages.unknown_reference(f"{path}.participating[{k}]",
+                                                        "department", department),
+                             f"{path}.participating[{k}]")
+    task_departments = {lead, *participating}
+    item_ids = _strings(_field(obj, "items", path), path + ".items")
+    if not item_ids:
+        raise InputError(messages.empty_items(path + ".items"), path + ".items")
+    for k, item_id in enumerate(item_ids):
+        at = f"{path}.items[{k}]"
+        if item_id not in items:
+            raise InputError(messages.unknown_reference(at, "check item", item_id), at)
+        if items[item_id].department not in task_departments:
+            raise InputError(messages.item_outside_task(at, item_id, items[item_id].department), at)
+    has_ratio, has_count = obj.get("ratio") is not None, obj.get("count") is not None
+    if has_ratio and has_count:
+        raise InputError(messages.ratio_and_count(path), path)
+    if not has_ratio and not has_count:
+        raise InputError(messages.ratio_or_count_missing(path), path)
+    ratio = None
+    if has_ratio:
+        raw_ratio = _object(obj["ratio"], path + ".ratio")
+        for risk in sorted(raw_ratio):
+            _risk(risk, f"{path}.ratio.{risk}")
+        ratio = {risk: _ratio(raw_ratio[risk], f"{path}.ratio.{risk}") for risk in sorted(raw_ratio)}
+    raw_lists = _object(obj.get("list_ratio") or {}, path + ".list_ratio")
+    if raw_lists and has_count:
+        raise InputError(messages.list_ratio_with_count(path + ".list_ratio"), path + ".list_ratio")
+    return Task(
+        id=_str(_field(obj, "id", path), path + ".id"),
+        department=lead,
+        items=item_ids,
+        participating=participating,
+        filter=_filter(obj.get("filter"), path + ".filter"),
+        ratio=ratio,
+        count=_int(obj["count"], path + ".count") if has_count else None,
+        list_ratio={name: _ratio(raw_lists[name], f"{path}.list_ratio.{name}")
+                    for name in sorted(raw_lists)},
+        inspectors_per_visit=_int(obj.get("inspectors_per_visit", 2),
+                                  path + ".inspectors_per_visit", 1),
+    )
+
+
+def _secret(raw: object) -> bytes | None:
+    if raw is None:
+        return None
+    if type(raw) is not str or not _HEX64(raw):
+        raise InputError(messages.bad_secret("$.secret"), "$.secret")
+    return bytes.fromhex(raw)
+
+
+def parse_instance(doc: dict, digest: bytes | None = None,
+                   progress: Progress | None = None) -> Instance:
+    """Validate an instance document and build the typed model.
+
+    ``digest`` is the document's input digest if the caller already computed
+    it (see :func:`document_digest`); otherwise it is computed here.
+    """
+    progress = progress or NullProgress()
+    if not isinstance(doc, dict):
+        raise InputError(messages.not_an_object("instance"))
+    found = doc.get("format")
+    if found != FORMAT:
+        if found is None:
+            raise InputError(messages.missing_field("$.format"), "$.format")
+        raise InputError(messages.unknown_format("$.format", found, FORMAT), "$.format")
+    window = _object(_field(doc, "window", "$"), "$.window")
+    start = _date(_field(window, "start", "$.window"), "$.window.start")
+    end = _date(_field(window, "end", "$.window"), "$.window.end")
+    if end < start:
+        raise InputError(messages.window_reversed(start, end), "$.window")
+    calendar = _object(doc.get("calendar") or {}, "$.calendar")
+    holidays = _dates(calendar.get("holidays", []), "$.calendar.holidays")
+    workdays = _dates(calendar.get("workdays", []), "$.calendar.workdays")
+    if not working_days_between(start, end, holidays, workdays):
+        raise InputError(messages.no_working_day(start, end), "$.window")
+    departments = _departments(_field(doc, "departments", "$"))
+    department_ids = {d.id for d in departments}
+    items = _items(_field(doc, "items", "$"), department_ids)
+    items_by_id = {i.id: i for i in items}
+    tasks = tuple(_task(obj, n, department_ids, items_by_id)
+                  for n, obj in enumerate(_list(_field(doc, "tasks", "$"), "$.tasks")))
+    _unique([t.id for t in tasks], "task", "$.tasks")
+    instance = Instance(
+        format=FORMAT,
+        draw_id=_str(_field(doc, "draw_id", "$"), "$.draw_id"),
+        secret=_secret(doc.get("secret")),
+        external_entropy=_str(_field(doc, "external_entropy", "$"), "$.external_entropy",
+                              empty=True),
+        window_start=start,
+        window_end=end,
+        holidays=holidays,
+        workdays=workdays,
+        policy=_policy(doc.get("policy")),
+        departments=departments,
+        items=items,
+        entities=_entities(_field(doc, "entities", "$"), progress),
+        inspectors=_inspectors(_field(doc, "inspectors", "$"), department_ids),
+        conflicts=_conflicts(doc.get("conflicts", [])),
+        pair_conflicts=_pair_conflicts(doc.get("pair_conflicts", [])),
+        tasks=tasks,
+        input_digest=digest if digest is not None else document_digest(doc),
+    )
+    return instance

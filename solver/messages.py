@@ -1,0 +1,352 @@
+"""Every user-facing text of the solver, in one place.
+
+Messages name the JSON path of the value they are about (``$.tasks[0].ratio.B``)
+so that a user can find it in the document.
+
+>>> wrong_type("$.window.start", "a date (YYYY-MM-DD)", 5)
+'$.window.start: expected a date (YYYY-MM-DD), found 5'
+>>> ratio_out_of_range("$.tasks[0].ratio.B", 1.5)
+'$.tasks[0].ratio.B: ratio 1.5 is outside [0, 1]'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+
+def show(value: object) -> str:
+    """A short rendering of a JSON value for a message.
+
+    >>> show(["E003", "E019"])
+    '[E003, E019]'
+    >>> show("2027-03-04")
+    '2027-03-04'
+    >>> show({"a": 1})
+    '{"a":1}'
+    >>> show(None)
+    'null'
+    """
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, str):
+        return value
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --- reading documents ---
+
+def file_unreadable(name: str, reason: str) -> str:
+    return f"{name}: cannot read the file ({reason})"
+
+
+def json_syntax(name: str, line: int, column: int, reason: str) -> str:
+    return f"{name}: malformed JSON at line {line}, column {column}: {reason}"
+
+
+def json_constant(name: str, constant: str) -> str:
+    return f"{name}: malformed JSON: {constant} is not a JSON number"
+
+
+def not_utf8(name: str) -> str:
+    return f"{name}: the file is not UTF-8 text"
+
+
+def lone_surrogate(name: str) -> str:
+    return f"{name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form"
+
+
+def not_an_object(name: str) -> str:
+    return f"{name}: the document must be a JSON object"
+
+
+# --- instance validation ---
+
+def unknown_format(path: str, found: object, expected: str) -> str:
+    return f"{path}: unknown format version {show(found)}; this solver reads {expected!r}"
+
+
+def missing_field(path: str) -> str:
+    return f"{path}: required field is missing"
+
+
+def wrong_type(path: str, expected: str, found: object) -> str:
+    return f"{path}: expected {expected}, found {show(found)}"
+
+
+def unknown_key(path: str, key: str, allowed: Iterable[str]) -> str:
+    return f"{path}: unknown field {key!r} (known fields: {', '.join(sorted(allowed))})"
+
+
+def duplicate_id(path: str, kind: str, value: str) -> str:
+    return f"{path}: duplicate {kind} {value!r}"
+
+
+def unknown_reference(path: str, kind: str, value: str) -> str:
+    return f"{path}: unknown {kind} {value!r}"
+
+
+def bad_secret(path: str) -> str:
+    return f"{path}: the secret must be 64 lower-case hex digits (32 bytes)"
+
+
+def bad_uscc(path: str, value: object) -> str:
+    return (f"{path}: {show(value)} is not a unified social credit code "
+            "(18 characters from 0-9 A-H J-N P-R T U W-Y)")
+
+
+def bad_risk(path: str, value: object, classes: Iterable[str]) -> str:
+    return f"{path}: unknown risk class {show(value)} (expected one of {', '.join(classes)})"
+
+
+def ratio_out_of_range(path: str, value: object) -> str:
+    return f"{path}: ratio {show(value)} is outside [0, 1]"
+
+
+def negative(path: str, value: object) -> str:
+    return f"{path}: {show(value)} must not be negative"
+
+
+def not_positive(path: str, value: object) -> str:
+    return f"{path}: {show(value)} must be at least 1"
+
+
+def window_reversed(start: date, end: date) -> str:
+    return f"$.window: the window ends ({end}) before it starts ({start})"
+
+
+def no_working_day(start: date, end: date) -> str:
+    return (f"$.window: no working day between {start} and {end} "
+            "(Monday to Friday, minus calendar.holidays, plus calendar.workdays)")
+
+
+def ratio_and_count(path: str) -> str:
+    return f"{path}: a task has either 'ratio' or 'count', not both"
+
+
+def ratio_or_count_missing(path: str) -> str:
+    return f"{path}: a task needs 'ratio' (per risk class) or 'count'"
+
+
+def list_ratio_with_count(path: str) -> str:
+    return (f"{path}: 'list_ratio' needs a 'ratio' task; a 'count' task draws from its whole "
+            "eligible population and has no strata")
+
+
+def item_outside_task(path: str, item: str, department: str) -> str:
+    return (f"{path}: item {item!r} belongs to department {department!r}, "
+            "which is neither the lead nor a participating department of the task")
+
+
+def empty_items(path: str) -> str:
+    return f"{path}: a task needs at least one check item"
+
+
+def pair_conflict_self(path: str, inspector: str) -> str:
+    return f"{path}: inspector {inspector!r} cannot be in conflict with themself"
+
+
+def secret_missing() -> str:
+    return ("$.secret: the instance has no secret; a draw and its verification need the "
+            "32-byte secret (revealed after the checks)")
+
+
+# --- verification ---
+
+def mismatch(path: str, expected: object, found: object) -> str:
+    return f"{path}: expected {show(expected)}, found {show(found)}"
+
+
+def missing_entry(path: str, expected: object) -> str:
+    return f"{path}: missing, expected {show(expected)}"
+
+
+def unexpected_entry(path: str, found: object) -> str:
+    return f"{path}: unexpected {show(found)}"
+
+
+def rule_violation(path: str, violation: str) -> str:
+    return f"{path}: {violation}"
+
+
+def not_a_working_day(day: date) -> str:
+    return f"{day} is not a working day of the window"
+
+
+def capacity_exceeded(inspector: str, load: int, capacity: int) -> str:
+    return f"inspector {inspector} has {load} visits, more than their capacity of {capacity}"
+
+
+def daily_limit_exceeded(inspector: str, day: date, load: int, limit: int) -> str:
+    return f"inspector {inspector} has {load} visits on {day}, more than the daily limit of {limit}"
+
+
+def entity_twice(uscc: str) -> str:
+    return f"entity {uscc} appears more than once among visits and unfilled"
+
+
+def verified(draw_id: str, visits: int, unfilled: int) -> str:
+    return f"verified: draw {draw_id}, {visits} visits, {unfilled} unfilled"
+
+
+def not_verified(discrepancy: str) -> str:
+    return f"NOT verified: {discrepancy}"
+
+
+# --- unfilled visits (stages of the core) ---
+
+def unscheduled_without_reason() -> str:
+    return "no working day could be found for the team"
+
+
+# --- CLI summary ---
+
+def summary_header(draw_id: str, policy: str) -> str:
+    return f"draw {draw_id} ({policy} sampling)"
+
+
+def summary_visits(visits: int, joint: int, unfilled: int) -> str:
+    return f"visits: {visits} ({joint} joint), unfilled: {unfilled}"
+
+
+def summary_sampling(tasks: int, sampled: int, entities: int) -> str:
+    return (f"sampled {sampled} entity-task pairs in {tasks} tasks -> {entities} entities to visit, "
+            f"{sampled - entities} checks merged into joint visits")
+
+
+def summary_expected_independent(expected: float, entities: int) -> str:
+    return (f"independent sampling would give about {expected:.1f} entities to visit "
+            f"(coordination saves about {expected - entities:.1f})")
+
+
+def summary_compared(independent_entities: int, independent_joint: int, entities: int) -> str:
+    return (f"independent sampling of the same instance: {independent_entities} entities "
+            f"({independent_joint} joint); coordination saves {independent_entities - entities}")
+
+
+def summary_empty_task(task: str) -> str:
+    return f"task {task}: empty sample (no eligible entity, or a ratio of 0)"
+
+
+def summary_unfilled_reason(count: int, reason: str) -> str:
+    return f"  {count:6d}  {reason}"
+
+
+def summary_unfilled_header() -> str:
+    return "unfilled visits by reason:"
+
+
+def summary_loads(low: int, high: int, inspectors: int) -> str:
+    return f"inspector load: min {low}, max {high} over {inspectors} inspectors"
+
+
+def summary_timings(timings: Iterable[tuple[str, float]]) -> str:
+    return "time: " + ", ".join(f"{name} {seconds:.2f}s" for name, seconds in timings)
+
+
+def summary_written(path: str) -> str:
+    return f"outcome written to {path}"
+
+
+def digest_lines(input_digest: str, commitment: str | None) -> str:
+    lines = [f"input_digest {input_digest}"]
+    if commitment is not None:
+        lines.append(f"commitment   {commitment}")
+    return "\n".join(lines)
+
+
+# --- team assignment and scheduling ---
+
+_SHORT_RULES = {
+    "inactive": "inactive",
+    "no certificate": "without an enforcement certificate",
+    "certificate expired": "certificate expired before the window ends",
+    "not qualified": "not qualified",
+    "no available day": "on leave on every working day",
+    "no capacity": "no visit capacity",
+    "declared conflict": "declared conflict with the entity",
+    "checked last time": "on the entity's last check (rotation)",
+    "local supervisor": "local supervisor of the entity",
+}
+
+_ALL_RULES = {  # (verb phrase for one inspector, for several)
+    "inactive": ("is inactive", "are inactive"),
+    "no certificate": ("has no enforcement certificate", "have no enforcement certificate"),
+    "certificate expired": ("has a certificate that expires before the window ends",
+                            "have certificates that expire before the window ends"),
+    "not qualified": ("lacks the qualification {q}", "lack the qualification {q}"),
+    "no available day": ("is on leave on every working day of the window",
+                         "are on leave on every working day of the window"),
+    "no capacity": ("has no visit capacity", "have no visit capacity"),
+    "declared conflict": ("has declared a conflict with the entity", "have declared conflicts with the entity"),
+    "checked last time": ("checked the entity last time (rotation)", "checked the entity last time (rotation)"),
+    "local supervisor": ("is the entity's local supervisor", "are the entity's local supervisors"),
+}
+
+_VISIT_RULES = ("declared conflict", "checked last time", "local supervisor")
+
+
+def _inspectors(n: int) -> str:
+    return "1 inspector" if n == 1 else f"{n} inspectors"
+
+
+def no_inspectors(department: str) -> str:
+    return f"{department} has no inspectors in the instance"
+
+
+def too_few_eligible(department: str, need: int, qualifications: Iterable[str], members: int,
+                     dropped: Iterable[tuple[str, int]], eligible: int) -> str:
+    """Why a department cannot field ``need`` inspectors on a visit.
+
+    ``dropped`` lists (rule, count) in rule order, as in :mod:`solver.teams`.
+
+    >>> too_few_eligible("城管局", 1, [], 2, [("declared conflict", 2)], 0)
+    'both qualified inspectors of 城管局 have declared conflicts with the entity'
+    >>> too_few_eligible("市场监督管理局", 2, ["food"], 5, [("not qualified", 3), ("checked last time", 1)], 1)
+    "市场监督管理局: 2 inspectors needed, 1 of 5 eligible (3 not qualified (food); 1 on the entity's last check (rotation))"
+    """
+    if members == 0:
+        return no_inspectors(department)
+    quals = ", ".join(sorted(qualifications)) or "-"
+    dropped = [(rule, n) for rule, n in dropped if n]
+    if eligible == 0 and len(dropped) == 1:
+        rule, n = dropped[0]
+        who = "qualified inspector" if rule in _VISIT_RULES else "inspector"
+        subject = f"the only {who}" if n == 1 else f"both {who}s" if n == 2 else f"all {n} {who}s"
+        verb = _ALL_RULES[rule][0 if n == 1 else 1].format(q=quals)
+        return f"{subject} of {department} {verb}"
+    details = "; ".join(f"{n} {_SHORT_RULES[rule]}" + (f" ({quals})" if rule == "not qualified" else "")
+                        for rule, n in dropped)
+    return f"{department}: {_inspectors(need)} needed, {eligible} of {members} eligible ({details})"
+
+
+def capacity_exhausted(department: str, need: int, eligible: int, at_capacity: int) -> str:
+    """The eligible inspectors' capacity is taken by visits of higher priority.
+
+    >>> capacity_exhausted("城管局", 2, 3, 3)
+    '城管局: 3 eligible inspectors, all at capacity with higher-priority visits'
+    >>> capacity_exhausted("城管局", 2, 3, 2)
+    '城管局: 2 inspectors needed, 3 eligible, 2 at capacity with higher-priority visits that cannot be reassigned'
+    """
+    if at_capacity >= eligible:
+        noun = "eligible inspector" if eligible == 1 else "eligible inspectors"
+        state = "at capacity" if eligible == 1 else "all at capacity"
+        return f"{department}: {eligible} {noun}, {state} with higher-priority visits"
+    return (f"{department}: {_inspectors(need)} needed, {eligible} eligible, {at_capacity} at capacity "
+            "with higher-priority visits that cannot be reassigned")
+
+
+def pair_conflict_unresolvable(a: str, b: str) -> str:
+    return (f"inspectors {a} and {b} must not serve on one team, and no eligible replacement "
+            "with spare capacity resolves it")
+
+
+def no_common_day(team: Iterable[str]) -> str:
+    return f"no working day of the window on which the whole team ({', '.join(team)}) is available"
+
+
+def days_fully_booked(team: Iterable[str], days: int, limit: int) -> str:
+    return (f"the team ({', '.join(team)}) is fully booked on all {days} working days on which all of them "
+            f"are available (at most {limit} visits per inspector and day)")
