@@ -42,6 +42,10 @@ def file_unreadable(name: str, reason: str) -> str:
     return f"{name}: cannot read the file ({reason})"
 
 
+def file_unwritable(name: str, reason: str) -> str:
+    return f"{name}: cannot write the file ({reason})"
+
+
 def json_syntax(name: str, line: int, column: int, reason: str) -> str:
     return f"{name}: malformed JSON at line {line}, column {column}: {reason}"
 
@@ -187,6 +191,18 @@ def entity_twice(uscc: str) -> str:
     return f"entity {uscc} appears more than once among visits and unfilled"
 
 
+def entity_not_drawn(uscc: str) -> str:
+    return f"entity {uscc} was not drawn by any task"
+
+
+def entity_missing(uscc: str, visit_id: str) -> str:
+    return f"drawn entity {uscc} ({visit_id}) is neither a visit nor unfilled"
+
+
+def outcome_not_object() -> str:
+    return "outcome: expected a JSON object"
+
+
 def verified(draw_id: str, visits: int, unfilled: int) -> str:
     return f"verified: draw {draw_id}, {visits} visits, {unfilled} unfilled"
 
@@ -196,6 +212,10 @@ def not_verified(discrepancy: str) -> str:
 
 
 # --- unfilled visits (stages of the core) ---
+
+def unstaffed_without_reason() -> str:
+    return "no team could be formed"
+
 
 def unscheduled_without_reason() -> str:
     return "no working day could be found for the team"

@@ -1,0 +1,131 @@
+"""Command line: ``python -m solver draw|verify|digest``.
+
+Exit status: 0 success (verified), 1 not verified (the first discrepancy is
+printed), 2 bad input (the message names the file, the JSON path and the
+reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from collections import Counter
+from pathlib import Path
+
+from solver import messages
+from solver.canonical import canonical_json, commitment
+from solver.draw import draw
+from solver.errors import InputError, VerificationFailed
+from solver.instance import document_digest, load_document, load_instance, parse_instance
+from solver.progress import NullProgress, StageTimer, StderrProgress
+from solver.verify import verify_outcome
+
+
+def _progress(args: argparse.Namespace):
+    if args.progress or (args.progress is None and sys.stderr.isatty()):
+        return StderrProgress()
+    return NullProgress()
+
+
+def write_outcome(path: str, outcome: dict) -> None:
+    """The outcome file: its canonical JSON followed by one newline."""
+    try:
+        Path(path).write_bytes(canonical_json(outcome) + b"\n")
+    except OSError as error:
+        raise InputError(messages.file_unwritable(path, error.strerror or str(error))) from None
+
+
+def _summary(result, timer: StageTimer, output: str, compare: bool) -> list[str]:
+    instance, sampling, staffing = result.instance, result.sampling, result.staffing
+    stats = result.stats()
+    policy = "coordinated" if sampling.coordinated else "independent"
+    lines = [messages.summary_header(instance.draw_id, policy),
+             messages.summary_sampling(len(instance.tasks), sampling.sampled, sampling.entities)]
+    if sampling.coordinated:
+        lines.append(messages.summary_expected_independent(sampling.expected_independent,
+                                                           sampling.entities))
+    if compare:
+        from solver.draw import compare_policies
+
+        comparison = compare_policies(instance)
+        lines.append(messages.summary_compared(comparison.independent.entities,
+                                               comparison.independent.joint,
+                                               comparison.coordinated.entities))
+    lines += [messages.summary_empty_task(t.task) for t in sampling.tasks if not t.usccs]
+    lines.append(messages.summary_visits(stats["visits"], stats["joint_visits"],
+                                         stats["unfilled"]))
+    if staffing.unfilled:
+        lines.append(messages.summary_unfilled_header())
+        reasons = Counter(staffing.unfilled.values())
+        for reason, count in sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0])):
+            lines.append(messages.summary_unfilled_reason(count, reason))
+    lines.append(messages.summary_loads(stats["load_min"], stats["load_max"], len(result.loads)))
+    lines.append(messages.summary_timings(timer.timings))
+    lines.append(messages.summary_written(output))
+    return lines
+
+
+def _draw(args: argparse.Namespace) -> int:
+    timer = StageTimer(_progress(args))
+    instance = load_instance(args.instance, timer)
+    result = draw(instance, timer)
+    timer.stage("write")
+    write_outcome(args.output, result.outcome())
+    timer.done()
+    print("\n".join(_summary(result, timer, args.output, args.compare)))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    progress = _progress(args)
+    instance = load_instance(args.instance, progress)
+    outcome = load_document(args.outcome)
+    try:
+        verify_outcome(instance, outcome, progress)
+    except VerificationFailed as failure:
+        print(messages.not_verified(str(failure)))
+        return 1
+    print(messages.verified(instance.draw_id, len(outcome["visits"]), len(outcome["unfilled"])))
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    doc = load_document(args.instance)
+    digest = document_digest(doc, args.instance)
+    instance = parse_instance(doc, digest=digest)
+    secret = instance.secret
+    print(messages.digest_lines(digest.hex(), None if secret is None else commitment(secret).hex()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="python -m solver",
+        description="Verifiable random draw of entities and inspection teams (双随机、一公开).")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    draw_parser = commands.add_parser("draw", help="draw an instance and write the outcome")
+    draw_parser.add_argument("instance", help="instance document (inspect-draw/1)")
+    draw_parser.add_argument("-o", "--output", required=True, help="outcome file to write")
+    draw_parser.add_argument("--compare", action="store_true",
+                             help="also sample independently and report the visits it would need")
+    verify_parser = commands.add_parser("verify", help="check an outcome against its instance")
+    verify_parser.add_argument("instance")
+    verify_parser.add_argument("outcome")
+    digest_parser = commands.add_parser("digest", help="print the input digest and commitment")
+    digest_parser.add_argument("instance")
+    for sub in (draw_parser, verify_parser, digest_parser):
+        sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="progress on stderr (default: when stderr is a terminal)")
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    gc.disable()  # a batch run builds millions of acyclic objects; collection only costs time
+    handler = {"draw": _draw, "verify": _verify, "digest": _digest}[args.command]
+    try:
+        return handler(args)
+    except InputError as error:
+        print(error, file=sys.stderr)
+        return 2

@@ -1,0 +1,228 @@
+"""The draw pipeline, from a parsed instance to the outcome document.
+
+1. ``commitment`` and ``seed`` from the secret (:mod:`solver.canonical`);
+2. each task's sample (:mod:`solver.sampling`);
+3. one visit per sampled entity (:mod:`solver.visits`);
+4. teams (:func:`solver.teams.build_requests`, :func:`solver.assign.assign_teams`);
+5. dates (:func:`solver.schedule.schedule_visits`);
+6. the outcome: a visit is either staffed and dated, or unfilled with a reason.
+
+The team and scheduling stages are passed in as :class:`Stages` so that tests
+can replace them; by default the real modules are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from solver import messages
+from solver.calendar import working_days
+from solver.canonical import commitment as compute_commitment
+from solver.canonical import derive_seed
+from solver.errors import InputError
+from solver.model import Instance, Visit
+from solver.progress import NullProgress, Progress
+from solver.sampling import EntityTable, Sampling, sample
+from solver.visits import merge_samples
+
+OUTCOME_FORMAT = "inspect-draw-outcome/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """The team assignment and scheduling functions the pipeline calls."""
+
+    build_requests: Callable
+    assign_teams: Callable
+    schedule_visits: Callable
+
+
+def default_stages() -> Stages:
+    """The real team assignment (OR-Tools) and scheduling."""
+    from solver import assign, schedule, teams
+
+    return Stages(teams.build_requests, assign.assign_teams, schedule.schedule_visits)
+
+
+def require_secret(instance: Instance) -> bytes:
+    if instance.secret is None:
+        raise InputError(messages.secret_missing(), "$.secret")
+    return instance.secret
+
+
+def instance_seed(instance: Instance) -> bytes:
+    """``seed`` of the draw protocol; the instance must hold its secret."""
+    return derive_seed(require_secret(instance), instance.input_digest, instance.external_entropy)
+
+
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """Teams and dates of the staffed visits, reasons of the unfilled ones."""
+
+    teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
+    dates: dict[str, date]  # visit id -> day
+    unfilled: dict[str, str]  # visit id -> reason
+
+
+@dataclass(frozen=True, slots=True)
+class DrawResult:
+    instance: Instance
+    commitment: bytes
+    seed: bytes
+    sampling: Sampling
+    visits: tuple[Visit, ...]  # every sampled entity, staffed or not, in id order
+    staffing: Staffing
+
+    @property
+    def loads(self) -> dict[str, int]:
+        return inspector_loads(self.instance, self.staffing.teams)
+
+    def stats(self) -> dict[str, int]:
+        return outcome_stats(self.instance, self.sampling, self.visits, self.staffing)
+
+    def outcome(self) -> dict:
+        """The ``inspect-draw-outcome/1`` document."""
+        return outcome_document(self.instance, self.commitment, self.seed, self.sampling,
+                                self.visits, self.staffing)
+
+
+def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Sequence[date],
+          progress: Progress, stages: Stages) -> Staffing:
+    """Form teams, then date the staffed visits; everything else is unfilled."""
+    progress.stage("teams: requests", len(visits))
+    requests = stages.build_requests(instance, visits)
+    assignment = stages.assign_teams(instance, requests, seed, workdays, progress)
+    staffed = [v for v in visits if v.id in assignment.teams]
+    teams = {v.id: tuple(sorted(assignment.teams[v.id])) for v in staffed}
+    schedule = stages.schedule_visits(instance, staffed, teams, workdays, progress)
+    final_teams, dates, unfilled = {}, {}, {}
+    for visit in visits:
+        if visit.id in teams and visit.id in schedule.dates:
+            final_teams[visit.id] = teams[visit.id]
+            dates[visit.id] = schedule.dates[visit.id]
+        elif visit.id in teams:
+            unfilled[visit.id] = schedule.unscheduled.get(visit.id,
+                                                          messages.unscheduled_without_reason())
+        else:
+            unfilled[visit.id] = assignment.unfilled.get(visit.id,
+                                                         messages.unstaffed_without_reason())
+    return Staffing(final_teams, dates, unfilled)
+
+
+def draw(instance: Instance, progress: Progress | None = None, stages: Stages | None = None,
+         table: EntityTable | None = None) -> DrawResult:
+    """Run the whole draw. The instance must hold its secret."""
+    progress = progress or NullProgress()
+    stages = stages or default_stages()
+    seed = instance_seed(instance)
+    workdays = working_days(instance)
+    sampling = sample(instance, seed, progress=progress, table=table)
+    progress.stage("visits")
+    visits = merge_samples(instance, sampling)
+    staffing = staff(instance, seed, visits, workdays, progress, stages)
+    progress.done()
+    return DrawResult(instance, compute_commitment(instance.secret), seed, sampling, visits,
+                      staffing)
+
+
+def involved_inspectors(instance: Instance) -> list[str]:
+    """Active inspectors of the departments of the draw's tasks, by id; the
+    load statistics run over them."""
+    departments = {d for task in instance.tasks for d in task.departments}
+    return sorted(i.id for i in instance.inspectors if i.active and i.department in departments)
+
+
+def inspector_loads(instance: Instance, teams: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Staffed visits per involved inspector (0 for those without any)."""
+    loads = dict.fromkeys(involved_inspectors(instance), 0)
+    for visit_id in sorted(teams):
+        for inspector in teams[visit_id]:
+            loads[inspector] = loads.get(inspector, 0) + 1
+    return loads
+
+
+def outcome_stats(instance: Instance, sampling: Sampling, visits: Sequence[Visit],
+                  staffing: Staffing) -> dict[str, int]:
+    """``visits`` staffed visits, ``joint_visits`` of them with two or more
+    departments, ``unfilled`` visits, ``sampled`` entity-task pairs drawn,
+    ``entities`` distinct entities drawn (= visits + unfilled; ``sampled -
+    entities`` checks were merged), ``load_min``/``load_max`` over the involved
+    inspectors."""
+    loads = inspector_loads(instance, staffing.teams)
+    departments = {v.id: len(v.departments) for v in visits}
+    return {
+        "visits": len(staffing.teams),
+        "joint_visits": sum(1 for v in staffing.teams if departments[v] > 1),
+        "unfilled": len(staffing.unfilled),
+        "sampled": sampling.sampled,
+        "entities": sampling.entities,
+        "load_min": min(loads.values(), default=0),
+        "load_max": max(loads.values(), default=0),
+    }
+
+
+def outcome_document(instance: Instance, commitment: bytes, seed: bytes, sampling: Sampling,
+                     visits: Sequence[Visit], staffing: Staffing) -> dict:
+    return {
+        "format": OUTCOME_FORMAT,
+        "draw_id": instance.draw_id,
+        "input_digest": instance.input_digest.hex(),
+        "commitment": commitment.hex(),
+        "seed": seed.hex(),
+        "samples": sampling.samples(),
+        "visits": [{"id": v.id, "uscc": v.uscc, "tasks": list(v.tasks),
+                    "departments": list(v.departments), "team": list(staffing.teams[v.id]),
+                    "date": staffing.dates[v.id].isoformat()}
+                   for v in visits if v.id in staffing.teams],
+        "unfilled": [{"id": v.id, "uscc": v.uscc, "tasks": list(v.tasks),
+                      "reason": staffing.unfilled[v.id]}
+                     for v in visits if v.id in staffing.unfilled],
+        "excluded": sampling.excluded(),
+        "stats": outcome_stats(instance, sampling, visits, staffing),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFigures:
+    sampled: int  # entity-task pairs
+    entities: int  # distinct entities = visits to make
+    joint: int  # of them with two or more departments
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyComparison:
+    """The same instance and seed sampled both ways (before team assignment)."""
+
+    coordinated: PolicyFigures
+    independent: PolicyFigures
+
+    @property
+    def visits_saved(self) -> int:
+        return self.independent.entities - self.coordinated.entities
+
+    @property
+    def joint_ratio(self) -> float | None:
+        """Joint visits coordinated / independent (None if independent has none)."""
+        if not self.independent.joint:
+            return None
+        return self.coordinated.joint / self.independent.joint
+
+
+def _figures(instance: Instance, sampling: Sampling) -> PolicyFigures:
+    visits = merge_samples(instance, sampling)
+    return PolicyFigures(sampled=sampling.sampled, entities=len(visits),
+                         joint=sum(1 for v in visits if len(v.departments) > 1))
+
+
+def compare_policies(instance: Instance, progress: Progress | None = None,
+                     table: EntityTable | None = None) -> PolicyComparison:
+    """Sample the instance with coordinated and with independent numbers and
+    count the visits each gives."""
+    seed = instance_seed(instance)
+    table = table if table is not None else EntityTable(instance.entities)
+    return PolicyComparison(
+        coordinated=_figures(instance, sample(instance, seed, True, progress, table)),
+        independent=_figures(instance, sample(instance, seed, False, progress, table)),
+    )

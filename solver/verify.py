@@ -1,0 +1,211 @@
+"""Checking an outcome against the instance that should have produced it.
+
+:func:`verify_outcome` raises :class:`~solver.errors.VerificationFailed` naming
+the first discrepancy, in this order:
+
+1. the header: ``format``, ``draw_id``, ``input_digest``, ``commitment``,
+   ``seed`` (re-derived from the instance and its secret);
+2. ``samples`` and ``excluded`` (re-drawn);
+3. the visits: every drawn entity exactly once, either in ``visits`` or in
+   ``unfilled``, with its id, tasks and departments;
+4. the rules, on every staffed visit (:func:`solver.teams.check_visit`), and
+   across visits: no inspector above ``max_visits`` in the window, nor above
+   ``policy.daily_visits_per_inspector`` on one day;
+5. teams, dates and reasons, by re-running team assignment and scheduling;
+6. ``stats``, then anything else (e.g. a field that does not belong).
+
+>>> first_difference({"team": ["E1", "E2"]}, {"team": ["E1", "E3"]}, "visits[0]")
+'visits[0].team: expected [E1, E2], found [E1, E3]'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from solver import messages
+from solver.calendar import working_days
+from solver.canonical import commitment as compute_commitment
+from solver.draw import (OUTCOME_FORMAT, Stages, default_stages, instance_seed, outcome_document,
+                         staff)
+from solver.errors import VerificationFailed
+from solver.model import Instance, Visit
+from solver.progress import NullProgress, Progress
+from solver.sampling import EntityTable, sample
+from solver.visits import merge_samples
+
+SHORT_LIST = 20  # scalar lists up to this length are shown whole in a message
+
+
+def _join(path: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _same_scalar(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def first_difference(expected: object, found: object, path: str = "") -> str | None:
+    """The first place where ``found`` differs from ``expected``, or None."""
+    if isinstance(expected, dict):
+        if not isinstance(found, dict):
+            return messages.mismatch(path or "outcome", expected, found)
+        for key in sorted(expected):
+            if key not in found:
+                return messages.missing_entry(_join(path, key), expected[key])
+            difference = first_difference(expected[key], found[key], _join(path, key))
+            if difference:
+                return difference
+        for key in sorted(found):
+            if key not in expected:
+                return messages.unexpected_entry(_join(path, key), found[key])
+        return None
+    if isinstance(expected, list):
+        if not isinstance(found, list):
+            return messages.mismatch(path, expected, found)
+        scalars = all(not isinstance(v, dict | list) for v in expected)
+        if scalars and len(expected) <= SHORT_LIST and len(found) <= SHORT_LIST:
+            if len(expected) != len(found) or not all(map(_same_scalar, expected, found)):
+                return messages.mismatch(path, expected, found)
+            return None
+        for n, (want, have) in enumerate(zip(expected, found)):
+            difference = first_difference(want, have, _join(path, n))
+            if difference:
+                return difference
+        if len(expected) > len(found):
+            return messages.missing_entry(_join(path, len(found)), expected[len(found)])
+        if len(found) > len(expected):
+            return messages.unexpected_entry(_join(path, len(expected)), found[len(expected)])
+        return None
+    if not _same_scalar(expected, found):
+        return messages.mismatch(path, expected, found)
+    return None
+
+
+def _fail(discrepancy: str | None) -> None:
+    if discrepancy:
+        raise VerificationFailed(discrepancy)
+
+
+def _checker(instance: Instance, workdays: Sequence[date]) -> Callable:
+    """``check(visit, team, day) -> violations`` of :mod:`solver.teams`."""
+    from solver import teams
+
+    if hasattr(teams, "VisitChecker"):  # indexes the instance once
+        return teams.VisitChecker(instance, workdays).check
+    return lambda visit, team, day: teams.check_visit(instance, visit, team, day, workdays)
+
+
+def _day(value: object) -> date | None:
+    if type(value) is not str:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _check_entries(outcome: dict, visits: Sequence[Visit]) -> None:
+    """Every drawn entity exactly once, with the right id, tasks, departments."""
+    by_uscc = {v.uscc: v for v in visits}
+    seen: set[str] = set()
+    for section, fields in (("visits", ("id", "uscc", "tasks", "departments")),
+                            ("unfilled", ("id", "uscc", "tasks"))):
+        entries = outcome.get(section)
+        if not isinstance(entries, list):
+            _fail(messages.mismatch(section, [], entries))
+        for n, entry in enumerate(entries):
+            at = f"{section}[{n}]"
+            if not isinstance(entry, dict):
+                _fail(messages.mismatch(at, {}, entry))
+            uscc = entry.get("uscc")
+            if not isinstance(uscc, str) or uscc not in by_uscc:
+                _fail(messages.rule_violation(at + ".uscc", messages.entity_not_drawn(str(uscc))))
+            if uscc in seen:
+                _fail(messages.rule_violation(at + ".uscc", messages.entity_twice(uscc)))
+            seen.add(uscc)
+            visit = by_uscc[uscc]
+            expected = {"id": visit.id, "uscc": uscc, "tasks": list(visit.tasks),
+                        "departments": list(visit.departments)}
+            for key in fields:
+                if key not in entry:
+                    _fail(messages.missing_entry(f"{at}.{key}", expected[key]))
+                _fail(first_difference(expected[key], entry[key], f"{at}.{key}"))
+    for visit in visits:
+        if visit.uscc not in seen:
+            _fail(messages.rule_violation("visits", messages.entity_missing(visit.uscc, visit.id)))
+
+
+def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
+                 workdays: Sequence[date]) -> None:
+    """Every rule on every staffed visit, then capacity and daily limits."""
+    by_uscc = {v.uscc: v for v in visits}
+    check = _checker(instance, workdays)
+    working = set(workdays)
+    load: dict[str, int] = {}
+    daily: dict[tuple[str, date], int] = {}
+    for n, entry in enumerate(outcome["visits"]):
+        at = f"visits[{n}]"
+        team, day = entry.get("team"), _day(entry.get("date"))
+        if not isinstance(team, list) or not all(isinstance(i, str) for i in team):
+            _fail(messages.mismatch(at + ".team", ["inspector ids"], team))
+        if day is None:
+            _fail(messages.mismatch(at + ".date", "YYYY-MM-DD", entry.get("date")))
+        if day not in working:
+            _fail(messages.rule_violation(at + ".date", messages.not_a_working_day(day)))
+        violations = check(by_uscc[entry["uscc"]], tuple(team), day)
+        if violations:
+            _fail(messages.rule_violation(at, violations[0]))
+        for inspector in team:
+            load[inspector] = load.get(inspector, 0) + 1
+            daily[(inspector, day)] = daily.get((inspector, day), 0) + 1
+    capacity = {i.id: i.max_visits for i in instance.inspectors}
+    for inspector in sorted(load):
+        if load[inspector] > capacity.get(inspector, 0):
+            _fail(messages.rule_violation("visits", messages.capacity_exceeded(
+                inspector, load[inspector], capacity.get(inspector, 0))))
+    limit = instance.policy.daily_visits_per_inspector
+    for inspector, day in sorted(daily):
+        if daily[(inspector, day)] > limit:
+            _fail(messages.rule_violation("visits", messages.daily_limit_exceeded(
+                inspector, day, daily[(inspector, day)], limit)))
+
+
+def verify_outcome(instance: Instance, outcome: object, progress: Progress | None = None,
+                   stages: Stages | None = None, table: EntityTable | None = None) -> None:
+    """Raise :class:`VerificationFailed` at the first discrepancy; return None
+    if ``outcome`` is exactly the outcome of ``instance``."""
+    progress = progress or NullProgress()
+    stages = stages or default_stages()
+    if not isinstance(outcome, dict):
+        raise VerificationFailed(messages.outcome_not_object())
+    seed = instance_seed(instance)
+    header = {"format": OUTCOME_FORMAT, "draw_id": instance.draw_id,
+              "input_digest": instance.input_digest.hex(),
+              "commitment": compute_commitment(instance.secret).hex(), "seed": seed.hex()}
+    for key in header:
+        if key not in outcome:
+            _fail(messages.missing_entry(key, header[key]))
+        _fail(first_difference(header[key], outcome[key], key))
+    sampling = sample(instance, seed, progress=progress, table=table)
+    for key, expected in (("samples", sampling.samples()), ("excluded", sampling.excluded())):
+        if key not in outcome:
+            _fail(messages.missing_entry(key, expected))
+        _fail(first_difference(expected, outcome[key], key))
+    progress.stage("verify: visits")
+    visits = merge_samples(instance, sampling)
+    _check_entries(outcome, visits)
+    workdays = working_days(instance)
+    progress.stage("verify: rules", len(outcome["visits"]))
+    _check_rules(instance, outcome, visits, workdays)
+    staffing = staff(instance, seed, visits, workdays, progress, stages)
+    expected = outcome_document(instance, compute_commitment(instance.secret), seed, sampling,
+                                visits, staffing)
+    for key in ("visits", "unfilled", "stats"):
+        if key not in outcome:
+            _fail(messages.missing_entry(key, expected[key]))
+        _fail(first_difference(expected[key], outcome[key], key))
+    _fail(first_difference(expected, outcome))
+    progress.done()
