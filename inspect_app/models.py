@@ -204,3 +204,176 @@ class User(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=32, foreign_key="department.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- The planner's workflow: annual plans, tasks and the draw ceremony ---
+#
+# See docs/workflow.md. Plans are versioned (a published plan is frozen; a
+# change creates a new version that points at the previous one). Draws are
+# append-only: the database refuses to delete a draw, its visits, witnesses or
+# events, and refuses to change a write-once column once it is set
+# (migration 0004 installs the triggers).
+
+PLAN_STATES = ("draft", "published", "superseded")
+DRAW_STATES = ("freezing", "committed", "queued", "drawn", "sealed", "failed")
+JOB_STATES = ("pending", "running", "done", "failed", "interrupted")
+
+
+class Plan(SQLModel, table=True):
+    """An annual random-check plan (年度抽查工作计划), one row per version."""
+
+    __tablename__ = "plan"
+    __table_args__ = (sa.UniqueConstraint("number", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, index=True)  # e.g. "闽榕市监〔2027〕1号"
+    version: int = 1
+    name: str = Field(max_length=200)
+    year: int = Field(index=True)
+    status: str = Field(default="draft", max_length=16)  # one of PLAN_STATES
+    previous_id: int | None = Field(default=None, foreign_key="plan.id")
+    change_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str | None = Field(default=None, max_length=64)
+    published_at: datetime | None = None
+
+
+class Task(SQLModel, table=True):
+    """One batch of a plan (抽查任务). ``items`` holds check_item ids (the
+    pinned versions); ratios are exact decimals kept as text."""
+
+    __tablename__ = "task"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: str = Field(max_length=32)  # "T1": the task id in draw instances
+    name: str = Field(max_length=200)
+    department: str = Field(max_length=32, foreign_key="department.id")  # lead
+    participating: list[str] = Field(default_factory=list, sa_column=_json_list())
+    items: list[int] = Field(default_factory=list, sa_column=_json_list())
+    directed: bool = False
+    filter: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    ratio: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    count: int | None = None
+    list_ratio: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    window_start: date
+    window_end: date
+    inspectors_per_visit: int = 2
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Draw(SQLModel, table=True):
+    """A draw (摇号) over one window and one or more tasks, or a redraw of one
+    visit of an earlier draw (``parent_id``). Documents live in the draw store
+    (``DRAW_STORE``); the database holds their digests."""
+
+    __tablename__ = "draw"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str | None = Field(default=None, max_length=40, unique=True)  # public draw id
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="draw.id", index=True)
+    redraw_visit: str | None = Field(default=None, max_length=16)  # visit id in the parent
+    redraw_reason: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    state: str = Field(default="freezing", max_length=16, index=True)  # one of DRAW_STATES
+    window_start: date
+    window_end: date
+    task_codes: list[str] = Field(default_factory=list, sa_column=_json_list())
+    entropy_source: str = Field(max_length=300)  # named at commitment
+    frozen_digest: str | None = Field(default=None, max_length=64)  # instance digest, entropy ""
+    commitment: str | None = Field(default=None, max_length=64)
+    secret_sealed: str | None = Field(default=None, max_length=64)
+    instance_path: str | None = Field(default=None, max_length=300)
+    external_entropy: str | None = Field(default=None, max_length=200)
+    input_digest: str | None = Field(default=None, max_length=64)  # with the entropy: seeds the draw
+    result_digest: str | None = Field(default=None, max_length=64)
+    outcome_path: str | None = Field(default=None, max_length=300)
+    stats: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str | None = Field(default=None, max_length=64)
+    committed_at: datetime | None = None
+    entropy_at: datetime | None = None
+    entropy_by: str | None = Field(default=None, max_length=64)
+    drawn_at: datetime | None = None
+    sealed_at: datetime | None = None
+    sealed_by: str | None = Field(default=None, max_length=64)
+    revealed_at: datetime | None = None
+    revealed_by: str | None = Field(default=None, max_length=64)
+
+
+class DrawTask(SQLModel, table=True):
+    """The tasks an (original) draw covers. ``task_key`` (plan number + task
+    code) is unique: a task is drawn once, whatever plan version, and two
+    planners pressing "draw" at the same moment cannot both win."""
+
+    __tablename__ = "draw_task"
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    task_id: int = Field(foreign_key="task.id")
+    task_key: str = Field(max_length=120, unique=True)
+
+
+class DrawJob(SQLModel, table=True):
+    """One run of background work for a draw: ``freeze`` (build the instance,
+    commit) or ``draw`` (run the solver, store the outcome). A worker claims a
+    pending job with a conditional update and beats a heartbeat while it runs."""
+
+    __tablename__ = "draw_job"
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    kind: str = Field(max_length=16)  # "freeze" | "draw"
+    state: str = Field(default="pending", max_length=16, index=True)  # one of JOB_STATES
+    attempt: int = 1
+    stage: str | None = Field(default=None, max_length=64)
+    done: int = 0
+    total: int | None = None
+    worker: str | None = Field(default=None, max_length=120)  # host:pid
+    heartbeat: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class DrawVisit(SQLModel, table=True):
+    """A staffed visit of a draw, for schedules and the inspectors' views.
+    A redraw's replacement supersedes the original: both rows stay,
+    ``current`` tells which one counts."""
+
+    __tablename__ = "draw_visit"
+    __table_args__ = (sa.UniqueConstraint("draw_id", "visit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    visit_id: str = Field(max_length=16)
+    uscc: str = Field(max_length=18, index=True)
+    entity_name: str = Field(max_length=200)
+    district: str = Field(max_length=12, index=True)
+    tasks: list[str] = Field(default_factory=list, sa_column=_json_list())
+    departments: list[str] = Field(default_factory=list, sa_column=_json_list())
+    team: list[str] = Field(default_factory=list, sa_column=_json_list())
+    day: date = Field(index=True)  # the visit date
+    current: bool = True
+    replaces_id: int | None = Field(default=None, foreign_key="draw_visit.id")
+    superseded_by_id: int | None = Field(default=None, foreign_key="draw_visit.id")
+
+
+class DrawWitness(SQLModel, table=True):
+    """A person present when the external entropy was entered (见证人/公证员)."""
+
+    __tablename__ = "draw_witness"
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    name: str = Field(max_length=100)
+    role: str = Field(default="", max_length=100)
+    sort: int = 0
+
+
+class DrawEvent(SQLModel, table=True):
+    """The draw's trail (全程留痕): every step, who and when."""
+
+    __tablename__ = "draw_event"
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=32)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
