@@ -377,3 +377,15 @@ class DrawEvent(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=32)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login attempt, for throttling across processes (see
+    ``services/accounts.py``). Times are naive UTC; rows older than the
+    throttle window are pruned."""
+
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    ip: str | None = Field(default=None, max_length=45, index=True)
+    at: datetime = Field(index=True)
