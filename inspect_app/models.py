@@ -381,8 +381,8 @@ class DrawEvent(SQLModel, table=True):
 
 class LoginFailure(SQLModel, table=True):
     """A failed login attempt, for throttling across processes (see
-    ``services/accounts.py``). Times are naive UTC; rows older than the
-    throttle window are pruned."""
+    ``services/accounts.py``). Rows older than the throttle window are
+    pruned."""
 
     __tablename__ = "login_failure"
     id: int | None = Field(default=None, primary_key=True)
