@@ -20,6 +20,7 @@ def load(app, test_config: dict | None) -> None:
         LANGUAGES=("zh_CN", "en"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=None,  # decided below unless configured
         MAX_CONTENT_LENGTH=512 * 1024 * 1024,  # registry uploads
         PAGE_SIZE=50,
     )
@@ -27,6 +28,13 @@ def load(app, test_config: dict | None) -> None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.update(test_config)
+    # Session cookies only over HTTPS in production. Debug and test servers
+    # run on plain http://127.0.0.1; SESSION_COOKIE_SECURE=0 in the
+    # environment (or instance config) overrides for other plain-HTTP set-ups.
+    if "SESSION_COOKIE_SECURE" in os.environ:
+        app.config["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    elif app.config["SESSION_COOKIE_SECURE"] is None:  # not configured
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.config.get("TESTING"))
     # psycopg 3 is the PostgreSQL driver; accept the usual short spellings.
     url = app.config["DATABASE_URL"]
     for prefix in ("postgres://", "postgresql://"):

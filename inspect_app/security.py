@@ -8,10 +8,12 @@ protected by Flask-WTF's CSRF check. Views declare who may see them with
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from .db import get_session
@@ -46,13 +48,21 @@ def load_user() -> None:
     uid = session.get("uid")
     if uid is not None:
         user = get_session().get(User, uid)
-        if user is not None and user.active:
+        if user is not None and user.active and hmac.compare_digest(session.get("pw", ""), password_stamp(user)):
             g.user = user
+
+
+def password_stamp(user: User) -> str:
+    """A short keyed digest of the user's password hash, kept in the session:
+    when the password is reset, existing sessions of that user end."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def login(user: User) -> None:
     session.clear()
     session["uid"] = user.id
+    session["pw"] = password_stamp(user)
     session.permanent = False
 
 

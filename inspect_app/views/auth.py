@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from ..db import get_session
 from ..models import User
-from ..security import check_password, login, logout
+from ..security import login, logout
+from ..services.accounts import ThrottlePolicy, authenticate
 
 bp = Blueprint("auth", __name__)
 
@@ -24,13 +26,17 @@ def login_view():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        user = get_session().exec(select(User).where(User.username == username)).first()
-        if user is not None and user.active and check_password(user.password_hash, password):
-            login(user)
+        policy = ThrottlePolicy.from_config(current_app.config)
+        result = authenticate(get_session(), username, password, request.remote_addr, policy)
+        if result.ok:
+            login(result.user)
             target = request.args.get("next") or ""
             if not target.startswith("/") or target.startswith("//"):
-                target = _home_for(user)
+                target = _home_for(result.user)
             return redirect(target)
+        if result.locked_until is not None:
+            flash(_("登录失败次数过多，请 %(n)s 分钟后再试", n=result.retry_minutes(datetime.now(timezone.utc))), "error")
+            return render_template("auth/login.html"), 429
         flash(_("用户名或密码错误"), "error")
     return render_template("auth/login.html")
 
