@@ -1,0 +1,467 @@
+"""Team assignment: which inspectors staff which visit.
+
+Three steps, each deterministic and defined independently of solver internals.
+
+1. Acceptance (which visits are staffed at all). Visits are taken in priority
+   order (``Visit.priority`` ascending, then id). A visit is accepted iff the
+   visits accepted so far plus this one can all be fully staffed at once,
+   ignoring pair conflicts: a b-matching in which every place (visit,
+   department) gets its count of distinct eligible inspectors of that
+   department and no inspector exceeds their capacity. A visit is staffed
+   completely or not at all. Because every inspector belongs to one department,
+   the network splits into one bipartite graph per department; the test keeps a
+   feasible flow per department and augments the new visit's places one unit at
+   a time along shortest augmenting paths (breadth-first), rolling the visit
+   back if a unit cannot be placed. Shortcuts, all exact:
+
+   * a direct hit (an eligible inspector with spare capacity) is taken first;
+   * a department whose free capacity is below the count rejects at once;
+   * *dead* inspectors — a set closed under the residual graph and all at
+     capacity, found when the first unit of a place fails — can never again
+     lie on an augmenting path, because later steps only augment; they are
+     skipped. A failure after a partial augmentation of the same visit proves
+     nothing permanent and marks nothing dead;
+   * the extra flow a place with candidate set X can receive never grows as
+     visits are accepted (the max-flow value is submodular in the set of
+     sources), so once a place with candidates X got only m units, any later
+     place whose candidates are X (or a subset of the pool X came from, when X
+     is that whole pool) and whose count exceeds m is rejected at once.
+
+2. Teams (who). Among accepted visits, each department's teams come from one
+   OR-Tools ``SimpleMinCostFlow``: place -> inspector arcs of capacity 1 and
+   cost r(v, i); inspector -> sink arcs, one per unit of capacity, the k-th
+   (k = 1..cap_i) of cost ``floor(K * k / cap_i)`` with K = 2**40 (convex, so the
+   flow takes them in order and an inspector's balance cost depends on their
+   load relative to capacity). ``r(v, i)`` = the first 3 bytes, big-endian, of
+   HMAC-SHA256(key = seed, msg = UTF-8 of ``"assign:" + USCC + ":" +
+   inspector id``), in [0, 2**24). Two marginal balance costs that differ
+   differ by at least ``K / (cap_i * cap_j) - 1`` (over 2**30 for capacities up
+   to 30), more than a swap of any 32 places' random costs can make up, so
+   workload balance dominates and the seed picks among balanced solutions.
+   int64 bounds: every arc cost is below 2**41; OR-Tools multiplies costs by
+   (nodes + 1) < 2**21 for nodes below two million per department, so scaled
+   costs stay below 2**62, and the total cost (units x 2**41) below 2**62 for
+   fewer than 2**21 places' units per department. Acceptance guarantees that
+   every place is filled; this is asserted.
+
+3. Pair conflicts (two inspectors who must not serve together) cannot be
+   stated in a flow. Visits whose team holds such a pair are repaired in
+   priority order, one swap at a time: a member of a clashing pair is replaced
+   by an eligible inspector of the same department, not on the team, with
+   spare capacity, choosing the swap that leaves the fewest clashing pairs,
+   then the lowest cost change (balance + random cost as above), then the
+   lowest ids. A visit no swap improves becomes unfilled; its members' load is
+   released. Capacity freed this way is not offered to visits rejected in
+   step 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from solver import messages
+from solver.model import Instance
+from solver.progress import NullProgress, Progress
+from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
+from solver.teams import Rules, SlotRequest, VisitRequest
+
+BALANCE_SCALE = 2**40
+RANDOM_BYTES = 3  # r(v, i) in [0, 2**24)
+_REPORT_EVERY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
+    unfilled: dict[str, str]  # visit id -> reason
+    loads: dict[str, int]  # inspector id -> visits assigned, for every inspector of the instance
+
+
+class RandomCost:
+    """r(v, i) of the module docstring, computed with a precomputed HMAC key
+    schedule (the same bytes as :func:`hmac.digest`, at half the cost)."""
+
+    def __init__(self, seed: bytes) -> None:
+        key = seed if len(seed) <= 64 else hashlib.sha256(seed).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
+        """r(v, i) for one entity and several inspectors."""
+        prefix = self._inner.copy()
+        prefix.update(f"assign:{uscc}:".encode())
+        outer = self._outer
+        out = []
+        for inspector_id in inspector_ids:
+            inner = prefix.copy()
+            inner.update(inspector_id.encode())
+            h = outer.copy()
+            h.update(inner.digest())
+            out.append(int.from_bytes(h.digest()[:RANDOM_BYTES], "big"))
+        return out
+
+
+def balance_cost(k: int, cap: int) -> int:
+    """Cost of an inspector's k-th visit (1-based) given their capacity."""
+    return BALANCE_SCALE * k // cap
+
+
+class _Network:
+    """The residual b-matching of one department during acceptance.
+
+    Inspectors are local indices; ``cands[s]`` are the candidates of place s,
+    ``used[s]`` the inspectors it currently holds, ``users[i]`` the places that
+    hold inspector i.
+    """
+
+    def __init__(self, caps: Sequence[int]) -> None:
+        n = len(caps)
+        self.cap = list(caps)
+        self.load = [0] * n
+        self.users: list[list[int]] = [[] for _ in range(n)]
+        self.dead = bytearray(n)
+        self.free = sum(self.cap)
+        self.cands: list[Sequence[int]] = []
+        self.used: list[list[int]] = []
+        self.bound: dict[tuple[str, ...], int] = {}  # candidate ids -> most units such a place can still get
+
+    def add_place(self, cands: Sequence[int]) -> int:
+        self.cands.append(cands)
+        self.used.append([])
+        return len(self.cands) - 1
+
+    def drop_last_place(self) -> None:
+        self.cands.pop()
+        self.used.pop()
+
+    def augment(self, s: int, journal: list) -> list[int] | None:
+        """Give place s one more inspector. Returns None on success, else the
+        inspectors reached (all at capacity, closed under the residual graph)."""
+        cands, used, load, cap, dead = self.cands[s], self.used[s], self.load, self.cap, self.dead
+        for i in cands:
+            if load[i] < cap[i] and i not in used:
+                self._take(s, i, journal)
+                return None
+        users, all_cands, all_used = self.users, self.cands, self.used
+        reached_from: dict[int, int] = {}  # inspector -> place that reached it
+        released: dict[int, int] = {s: -1}  # place -> inspector it would give up
+        queue = []
+        for i in cands:
+            if not dead[i] and i not in used and i not in reached_from:
+                reached_from[i] = s
+                queue.append(i)
+        head = 0
+        while head < len(queue):
+            i = queue[head]
+            head += 1
+            for t in users[i]:
+                if t in released:
+                    continue
+                released[t] = i
+                held = all_used[t]
+                for j in all_cands[t]:
+                    if j in reached_from or dead[j] or j in held:
+                        continue
+                    reached_from[j] = t
+                    if load[j] < cap[j]:
+                        self._flip(s, j, reached_from, released, journal)
+                        return None
+                    queue.append(j)
+        return queue
+
+    def _take(self, s: int, i: int, journal: list) -> None:
+        self.used[s].append(i)
+        self.users[i].append(s)
+        self.load[i] += 1
+        self.free -= 1
+        journal.append((s, -1, i))
+        journal.append((-1, i, -1))
+
+    def _flip(self, s: int, end: int, reached_from: dict[int, int], released: dict[int, int], journal: list) -> None:
+        j = end
+        t = reached_from[j]
+        while t != s:
+            i = released[t]
+            held = self.used[t]
+            held[held.index(i)] = j
+            self.users[i].remove(t)
+            self.users[j].append(t)
+            journal.append((t, i, j))
+            j = i
+            t = reached_from[j]
+        self.used[s].append(j)
+        self.users[j].append(s)
+        journal.append((s, -1, j))
+        self.load[end] += 1
+        self.free -= 1
+        journal.append((-1, end, -1))
+
+    def rollback(self, journal: list) -> None:
+        """Undo the changes recorded in ``journal`` (newest first)."""
+        for t, old, new in reversed(journal):
+            if t == -1:  # the load of a path's end
+                self.load[old] -= 1
+                self.free += 1
+            elif old == -1:  # place t took ``new``
+                self.used[t].remove(new)
+                self.users[new].remove(t)
+            else:  # place t moved from ``old`` to ``new``
+                held = self.used[t]
+                held[held.index(new)] = old
+                self.users[new].remove(t)
+                self.users[old].append(t)
+        journal.clear()
+
+
+_UNBOUNDED = 1 << 30
+
+
+def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
+                  progress: Progress) -> tuple[list[VisitRequest], dict[str, str]]:
+    """Step 1: the accepted visits (in the given order) and the reasons of the others."""
+    members = {d: tuple(i.id for i in rules.members[d]) for d in sorted(rules.members)}
+    index = {d: {inspector_id: k for k, inspector_id in enumerate(ids)} for d, ids in members.items()}
+    nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
+    local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+    accepted: list[VisitRequest] = []
+    unfilled: dict[str, str] = {}
+    for n, request in enumerate(ordered, 1):
+        if n % _REPORT_EVERY == 0:
+            progress.advance(_REPORT_EVERY)
+        reason = _shortage_reason(request, rules)
+        if reason is None:
+            places = []
+            for slot in request.slots:
+                key = (slot.department, slot.eligible)
+                cands = local.get(key)
+                if cands is None:
+                    department_index = index[slot.department]
+                    cands = local[key] = tuple(department_index[i] for i in slot.eligible)
+                places.append((slot, nets[slot.department], cands))
+            reason = _quick_reject(places, rules) or _augment_visit(places, rules)
+        if reason is None:
+            accepted.append(request)
+        else:
+            unfilled[request.visit.id] = reason
+    progress.advance(len(ordered) % _REPORT_EVERY)
+    return accepted, unfilled
+
+
+def _shortage_reason(request: VisitRequest, rules: Rules) -> str | None:
+    """Departments with fewer eligible inspectors than places, whatever the load."""
+    reasons = []
+    for slot in request.slots:
+        if len(slot.eligible) < slot.count:
+            dropped = list(slot.pool.dropped)
+            per_visit: dict[str, int] = {}
+            for _, why in slot.excluded:
+                per_visit[why] = per_visit.get(why, 0) + 1
+            dropped += [(why, per_visit[why]) for why in _VISIT_RULE_ORDER if why in per_visit]
+            reasons.append(messages.too_few_eligible(rules.department_name(slot.department), slot.count,
+                                                     slot.qualifications, slot.pool.members, dropped,
+                                                     len(slot.eligible)))
+    return "; ".join(reasons) or None
+
+
+def _capacity_reason(slot: SlotRequest, net: _Network, cands: Sequence[int], rules: Rules) -> str:
+    full = sum(1 for i in cands if net.load[i] >= net.cap[i])
+    return messages.capacity_exhausted(rules.department_name(slot.department), slot.count, len(cands), full)
+
+
+def _quick_reject(places: list, rules: Rules) -> str | None:
+    """Exact rejections that need no search (see the module docstring)."""
+    for slot, net, cands in places:
+        count = slot.count
+        bound = min(net.bound.get(slot.eligible, _UNBOUNDED), net.bound.get(slot.pool.qualified, _UNBOUNDED))
+        if net.free < count or bound < count or sum(1 for i in cands if not net.dead[i]) < count:
+            return _capacity_reason(slot, net, cands, rules)
+    return None
+
+
+def _augment_visit(places: list, rules: Rules) -> str | None:
+    """Place every unit of the visit, or roll the visit back and say why."""
+    journals = []
+    failed = None
+    for slot, net, cands in places:
+        s = net.add_place(cands)
+        journal: list = []
+        journals.append((net, journal))
+        for unit in range(slot.count):
+            reached = net.augment(s, journal)
+            if reached is None:
+                continue
+            if unit == 0:  # this department's flow is the committed one: a proof for good
+                for i in reached:
+                    net.dead[i] = 1
+            net.bound[slot.eligible] = min(net.bound.get(slot.eligible, _UNBOUNDED), unit)
+            failed = (slot, net, cands)
+            break
+        if failed:
+            break
+    if failed is None:
+        return None
+    for net, journal in reversed(journals):
+        net.rollback(journal)
+        net.drop_last_place()
+    return _capacity_reason(*failed, rules)
+
+
+def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
+                     random_cost: RandomCost) -> list[tuple[str, ...]]:
+    """Step 2 for one department: the members of this department for each of
+    ``places`` ((USCC, place) pairs), sorted. Every place must be fillable
+    together with the others (step 1)."""
+    inspector_ids = sorted({i for _, slot in places for i in slot.eligible})
+    node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
+    sink = len(places) + len(inspector_ids)
+    heads = array("q")
+    costs = array("q")
+    lengths = []
+    for uscc, slot in places:
+        heads.extend(node[i] for i in slot.eligible)
+        costs.extend(random_cost.costs(uscc, slot.eligible))
+        lengths.append(len(slot.eligible))
+    n_place_arcs = len(heads)
+    tails = np.repeat(np.arange(len(places), dtype=np.int64), lengths)
+    cap_tails = array("q")
+    cap_costs = array("q")
+    for inspector_id in inspector_ids:
+        cap = rules.capacity[inspector_id]
+        cap_tails.extend([node[inspector_id]] * cap)
+        cap_costs.extend(balance_cost(k, cap) for k in range(1, cap + 1))
+    all_tails = np.concatenate([tails, np.frombuffer(cap_tails, dtype=np.int64)])
+    all_heads = np.concatenate([np.frombuffer(heads, dtype=np.int64), np.full(len(cap_tails), sink, dtype=np.int64)])
+    all_costs = np.concatenate([np.frombuffer(costs, dtype=np.int64), np.frombuffer(cap_costs, dtype=np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(all_tails, all_heads, np.ones(len(all_tails), dtype=np.int64), all_costs)
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:len(places)] = [slot.count for _, slot in places]
+    supplies[sink] = -int(supplies.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise AssertionError(f"team flow of {department} ended with status {status}")
+    taken = flow.flows(np.arange(n_place_arcs, dtype=np.int64))
+    chosen = np.flatnonzero(taken)
+    by_place: list[list[str]] = [[] for _ in places]
+    place_of_arc = tails[chosen]
+    for p, h in zip(place_of_arc.tolist(), np.frombuffer(heads, dtype=np.int64)[chosen].tolist()):
+        by_place[p].append(inspector_ids[h - len(places)])
+    for (uscc, slot), members in zip(places, by_place):
+        assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
+    return [tuple(sorted(m)) for m in by_place]
+
+
+def repair_pair_conflicts(accepted: Sequence[VisitRequest], teams: dict[str, tuple[str, ...]], loads: dict[str, int],
+                          rules: Rules, random_cost: RandomCost) -> dict[str, str]:
+    """Step 3: fix teams holding a pair conflict in place; returns the visits
+    that had to be given up (``teams`` and ``loads`` are updated)."""
+    partners: dict[str, set[str]] = {}
+    for pair in rules.instance.pair_conflicts:
+        if len(pair) == 2:
+            a, b = sorted(pair)
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+    unfilled: dict[str, str] = {}
+    if not partners:
+        return unfilled
+    for request in accepted:
+        visit = request.visit
+        team = list(teams[visit.id])
+        if not _clashes(team, partners):
+            continue
+        reason = _repair_team(request, team, loads, partners, rules, random_cost)
+        if reason is None:
+            teams[visit.id] = tuple(sorted(team))
+        else:
+            for inspector_id in teams.pop(visit.id):
+                loads[inspector_id] -= 1
+            unfilled[visit.id] = reason
+    return unfilled
+
+
+def _clashes(team: Sequence[str], partners: dict[str, set[str]]) -> list[tuple[str, str]]:
+    members = sorted(team)
+    return [(a, b) for k, a in enumerate(members) for b in members[k + 1:] if b in partners.get(a, ())]
+
+
+def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], partners: dict[str, set[str]],
+                 rules: Rules, random_cost: RandomCost) -> str | None:
+    """Swap members until no pair clashes (``team`` and ``loads`` change in
+    place); the reason if no swap reduces the clashes."""
+    slot_of = {slot.department: slot for slot in request.slots}
+    costs: dict[str, dict[str, int]] = {}
+    cap = rules.capacity
+    while True:
+        clashes = _clashes(team, partners)
+        if not clashes:
+            return None
+        best = None
+        for out in sorted({i for pair in clashes for i in pair}):
+            slot = slot_of[rules.inspectors[out].department]
+            r = costs.get(slot.department)
+            if r is None:
+                r = costs[slot.department] = dict(zip(slot.eligible, random_cost.costs(request.visit.uscc, slot.eligible)))
+            rest = [m for m in team if m != out]
+            for j in slot.eligible:
+                if j in team or loads[j] >= cap[j]:
+                    continue
+                left = len(_clashes(rest + [j], partners))
+                if left >= len(clashes):
+                    continue
+                delta = (balance_cost(loads[j] + 1, cap[j]) + r[j]) - (balance_cost(loads[out], cap[out]) + r[out])
+                key = (left, delta, out, j)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return messages.pair_conflict_unresolvable(*clashes[0])
+        _, _, out, j = best
+        team[team.index(out)] = j
+        loads[out] -= 1
+        loads[j] += 1
+
+
+def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: bytes, workdays: Sequence[date],
+                 progress: Progress | None = None) -> Assignment:
+    """Steps 1–3 of the module docstring. The result does not depend on the
+    order of ``requests``."""
+    progress = progress or NullProgress()
+    rules = Rules(instance, workdays)
+    ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
+    progress.stage("accept visits", len(ordered))
+    accepted, unfilled = accept_visits(ordered, rules, progress)
+    progress.done()
+
+    by_department: dict[str, list[tuple[str, SlotRequest]]] = {}
+    visits_of: dict[str, list[str]] = {}
+    for request in accepted:
+        for slot in request.slots:
+            by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
+            visits_of.setdefault(slot.department, []).append(request.visit.id)
+    random_cost = RandomCost(seed)
+    progress.stage("form teams", len(by_department))
+    members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
+    for department in sorted(by_department):
+        chosen = department_teams(department, by_department[department], rules, random_cost)
+        for visit_id, team in zip(visits_of[department], chosen):
+            members[visit_id].extend(team)
+        progress.advance()
+    progress.done()
+
+    teams = {visit_id: tuple(sorted(m)) for visit_id, m in members.items()}
+    loads = {i.id: 0 for i in sorted(instance.inspectors, key=lambda i: i.id)}
+    for team in teams.values():
+        for inspector_id in team:
+            loads[inspector_id] += 1
+    progress.stage("resolve pair conflicts", None)
+    unfilled.update(repair_pair_conflicts(accepted, teams, loads, rules, random_cost))
+    progress.done()
+    return Assignment({k: teams[k] for k in sorted(teams)}, {k: unfilled[k] for k in sorted(unfilled)}, loads)

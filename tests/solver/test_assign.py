@@ -1,0 +1,260 @@
+"""Team assignment (solver.assign): acceptance, balanced random teams, pair conflicts."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ortools.graph.python import max_flow
+from test_teams import WORKDAYS, entity, inspector, make_instance, visit
+
+from solver.assign import RandomCost, accept_visits, assign_teams
+from solver.model import LastCheck, Policy, Task
+from solver.progress import NullProgress
+from solver.teams import Rules, VisitChecker, build_requests
+
+SEED = bytes(range(32))
+
+
+def run(instance, visits, seed=SEED):
+    requests = build_requests(instance, visits, WORKDAYS)
+    return requests, assign_teams(instance, requests, seed, WORKDAYS, NullProgress())
+
+
+# --- acceptance equals a from-scratch max flow per prefix ------------------------------------
+
+def feasible(requests, rules) -> bool:
+    """Can every place of ``requests`` be filled at once? (OR-Tools max flow, from scratch)."""
+    flow = max_flow.SimpleMaxFlow()
+    source, sink = 0, 1
+    node = {}
+    demand = 0
+    nodes = 2
+    for request in requests:
+        for slot in request.slots:
+            place, nodes = nodes, nodes + 1
+            flow.add_arc_with_capacity(source, place, slot.count)
+            demand += slot.count
+            for i in slot.eligible:
+                if i not in node:
+                    node[i], nodes = nodes, nodes + 1
+                flow.add_arc_with_capacity(place, node[i], 1)
+    for i, n in node.items():
+        flow.add_arc_with_capacity(n, sink, rules.capacity[i])
+    if demand == 0:
+        return True
+    assert flow.solve(source, sink) == flow.OPTIMAL
+    return flow.optimal_flow() == demand
+
+
+def oracle(requests, rules) -> list[str]:
+    accepted = []
+    for request in sorted(requests, key=lambda r: (r.visit.priority, r.visit.id)):
+        if feasible(accepted + [request], rules):
+            accepted.append(request)
+    return [r.visit.id for r in accepted]
+
+
+@st.composite
+def small_instances(draw):
+    departments = draw(st.sampled_from([("SCJG",), ("CG", "SCJG")]))
+    inspectors = []
+    for department in departments:
+        for k in range(draw(st.integers(1, 6))):
+            inspectors.append(inspector(
+                f"{department}{k}", department, max_visits=draw(st.integers(0, 4)),
+                qualifications=draw(st.sampled_from([frozenset({"food", "urban"}), frozenset({"food"}),
+                                                     frozenset({"urban"})]))))
+    n = draw(st.integers(1, 12))
+    entities = [entity(f"U{k}") for k in range(n)]
+    task_sets = [("T-SCJG",)] + ([("T-CG",), ("T-CG", "T-SCJG")] if len(departments) == 2 else [])
+    tasks = (Task("T-CG", "CG", ("CG-01",), inspectors_per_visit=draw(st.integers(1, 3))),
+             Task("T-SCJG", "SCJG", ("SCJG-01",), inspectors_per_visit=draw(st.integers(1, 3))))
+    ids = [i.id for i in inspectors]
+    conflicts = draw(st.sets(st.tuples(st.sampled_from(ids), st.sampled_from([e.uscc for e in entities])),
+                             max_size=4))
+    instance = make_instance(inspectors, entities, tasks=tasks, conflicts=conflicts,
+                             policy=Policy(min_team_size=draw(st.integers(1, 2))))
+    visits = [visit(f"V{k:02d}", f"U{k}", tasks=draw(st.sampled_from(task_sets)),
+                    priority=draw(st.integers(0, 5))) for k in range(n)]
+    return instance, visits
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_instances())
+def test_acceptance_equals_max_flow_per_prefix(case):
+    instance, visits = case
+    requests = build_requests(instance, visits, WORKDAYS)
+    rules = Rules(instance, WORKDAYS)
+    ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
+    accepted, unfilled = accept_visits(ordered, rules, NullProgress())
+    assert [r.visit.id for r in accepted] == oracle(requests, rules)
+    assert sorted([r.visit.id for r in accepted] + list(unfilled)) == sorted(v.id for v in visits)
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_instances())
+def test_accepted_visits_are_fully_staffed_within_capacity(case):
+    instance, visits = case
+    requests, result = run(instance, visits)
+    rules = Rules(instance, WORKDAYS)
+    checker = VisitChecker(instance, WORKDAYS)
+    by_id = {v.id: v for v in visits}
+    assert set(result.teams) | set(result.unfilled) == set(by_id)
+    assert not set(result.teams) & set(result.unfilled)
+    for visit_id, team in result.teams.items():
+        assert list(team) == sorted(team)
+        assert checker.check(by_id[visit_id], team, WORKDAYS[0]) == []
+    for inspector_id, load in result.loads.items():
+        assert load == sum(inspector_id in team for team in result.teams.values())
+        assert load <= rules.capacity[inspector_id]
+
+
+# --- balance and randomness ------------------------------------------------------------------
+
+def test_balance_within_one_with_equal_availability():
+    inspectors = [inspector(f"E{k:02d}", max_visits=10) for k in range(7)]
+    entities = [entity(f"U{k:03d}") for k in range(23)]
+    inst = make_instance(inspectors, entities)
+    _, result = run(inst, [visit(f"V{k:03d}", e.uscc) for k, e in enumerate(entities)])
+    assert len(result.teams) == 23
+    loads = [result.loads[i.id] for i in inspectors]
+    assert sum(loads) == 46 and max(loads) - min(loads) <= 1
+
+
+def test_balance_is_relative_to_capacity():
+    inspectors = [inspector("E1", max_visits=4), inspector("E2", max_visits=8), inspector("E3", max_visits=12)]
+    entities = [entity(f"U{k:03d}") for k in range(6)]
+    inst = make_instance(inspectors, entities)
+    _, result = run(inst, [visit(f"V{k:03d}", e.uscc) for k, e in enumerate(entities)])
+    assert [result.loads[i] for i in ("E1", "E2", "E3")] == [2, 4, 6]
+
+
+def test_seed_changes_teams_and_same_input_gives_same_output():
+    inspectors = [inspector(f"E{k:02d}", max_visits=30) for k in range(10)]
+    entities = [entity(f"U{k:03d}") for k in range(8)]
+    inst = make_instance(inspectors, entities)
+    visits = [visit(f"V{k:03d}", e.uscc, priority=k % 3) for k, e in enumerate(entities)]
+    _, first = run(inst, visits)
+    _, again = run(inst, list(reversed(visits)))
+    assert first == again
+    _, other = run(inst, visits, seed=bytes(32))
+    assert other.teams != first.teams
+
+
+def test_random_cost_is_the_documented_hmac():
+    cost = RandomCost(SEED)
+    expected = int.from_bytes(hmac.digest(SEED, "assign:U1:E01".encode(), "sha256")[:3], "big")
+    assert cost.costs("U1", ["E01", "E02"])[0] == expected
+    assert 0 <= cost.costs("U1", ["E02"])[0] < 2**24
+
+
+def test_teams_minimise_random_cost_when_balance_ties():
+    inspectors = [inspector(f"E{k}", max_visits=30) for k in range(5)]
+    inst = make_instance(inspectors, [entity("U1")])
+    _, result = run(inst, [visit("V1", "U1")])
+    costs = RandomCost(SEED).costs("U1", [i.id for i in inspectors])
+    cheapest = tuple(sorted(np.array([i.id for i in inspectors])[np.argsort(costs)[:2]]))
+    assert result.teams["V1"] == cheapest
+
+
+# --- acceptance order and reasons ------------------------------------------------------------
+
+def test_higher_priority_visits_win_when_capacity_is_short():
+    inst = make_instance([inspector("E1", max_visits=1), inspector("E2", max_visits=1)],
+                         [entity("U1"), entity("U2")])
+    _, result = run(inst, [visit("V1", "U1", priority=9), visit("V2", "U2", priority=3)])
+    assert list(result.teams) == ["V2"]
+    assert result.unfilled == {"V1": "市场监督管理局: 2 eligible inspectors, all at capacity with higher-priority visits"}
+
+
+def test_acceptance_reroutes_earlier_visits_instead_of_refusing():
+    # V1 could take E1+E2 or E2+E3; V2 can only take E1+E2 ... unless V1 moves over.
+    inspectors = [inspector("E1", max_visits=1), inspector("E2", max_visits=2), inspector("E3", max_visits=1)]
+    inst = make_instance(inspectors, [entity("U1"), entity("U2")], conflicts={("E3", "U2")})
+    _, result = run(inst, [visit("V1", "U1", priority=1), visit("V2", "U2", priority=2)])
+    assert result.teams == {"V1": ("E2", "E3"), "V2": ("E1", "E2")}
+
+
+def test_unfilled_reason_all_conflicted():
+    inst = make_instance([inspector("C1", "CG"), inspector("C2", "CG"), inspector("E1"), inspector("E2")],
+                         [entity("U1")], conflicts={("C1", "U1"), ("C2", "U1")})
+    _, result = run(inst, [visit("V1", "U1", tasks=("T-CG", "T-SCJG"))])
+    assert result.unfilled == {"V1": "both qualified inspectors of 城管局 have declared conflicts with the entity"}
+
+
+def test_unfilled_reason_none_qualified_or_expired():
+    inst = make_instance([inspector("E1", qualifications=frozenset()), inspector("E2", qualifications=frozenset()),
+                          inspector("E3", certificate_expires=date(2027, 1, 1))], [entity("U1")])
+    _, result = run(inst, [visit("V1", "U1")])
+    assert result.unfilled["V1"] == ("市场监督管理局: 2 inspectors needed, 0 of 3 eligible "
+                                     "(1 certificate expired before the window ends; 2 not qualified (food))")
+    only_expired = make_instance([inspector("E3", certificate_expires=date(2027, 1, 1))], [entity("U1")])
+    _, result = run(only_expired, [visit("V1", "U1")])
+    assert result.unfilled["V1"] == ("the only inspector of 市场监督管理局 has a certificate that expires "
+                                     "before the window ends")
+
+
+def test_unfilled_reason_no_inspectors_and_rotation():
+    inst = make_instance([inspector("E1"), inspector("E2")],
+                         [entity("U1", last_checks=(LastCheck("SCJG", date(2026, 3, 3), ("E1",)),))])
+    _, result = run(inst, [visit("V1", "U1"), visit("V2", "U1", tasks=("T-WJ",))])
+    assert result.unfilled["V1"] == ("市场监督管理局: 2 inspectors needed, 1 of 2 eligible "
+                                     "(1 on the entity's last check (rotation))")
+    assert result.unfilled["V2"] == "卫健委 has no inspectors in the instance"
+
+
+def test_unfilled_reason_partial_capacity():
+    inspectors = [inspector("E1", max_visits=1), inspector("E2", max_visits=1), inspector("E3", max_visits=1)]
+    inst = make_instance(inspectors, [entity("U1"), entity("U2")])
+    _, result = run(inst, [visit("V1", "U1", priority=1), visit("V2", "U2", priority=2)])
+    assert result.unfilled == {"V2": "市场监督管理局: 2 inspectors needed, 3 eligible, 2 at capacity with "
+                                     "higher-priority visits that cannot be reassigned"}
+
+
+# --- pair conflicts --------------------------------------------------------------------------
+
+def test_pair_conflict_is_repaired_by_a_swap():
+    inspectors = [inspector("E1"), inspector("E2"), inspector("E3")]
+    entities = [entity("U1")]
+    plain = make_instance(inspectors, entities)
+    _, before = run(plain, [visit("V1", "U1")])
+    clash = before.teams["V1"]
+    inst = make_instance(inspectors, entities, pair_conflicts=[clash])
+    _, after = run(inst, [visit("V1", "U1")])
+    (team,) = after.teams.values()
+    assert set(team) != set(clash) and len(set(team) & set(clash)) == 1
+    assert VisitChecker(inst, WORKDAYS).check(visit("V1", "U1"), team, WORKDAYS[0]) == []
+    assert sum(after.loads.values()) == 2
+
+
+def test_pair_conflict_without_replacement_leaves_the_visit_unfilled():
+    inst = make_instance([inspector("E1"), inspector("E2"), inspector("C1", "CG")], [entity("U1"), entity("U2")],
+                         pair_conflicts=[("E1", "E2")])
+    _, result = run(inst, [visit("V1", "U1"), visit("V2", "U2", tasks=("T-CG", "T-SCJG"))])
+    assert result.unfilled == {"V1": "inspectors E1 and E2 must not serve on one team, and no eligible "
+                                     "replacement with spare capacity resolves it"}
+    assert sorted(result.teams) == ["V2"]
+    assert sum(result.loads.values()) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_instances(), st.data())
+def test_no_team_holds_a_pair_conflict(case, data):
+    instance, visits = case
+    ids = sorted(i.id for i in instance.inspectors)
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1]),
+                               max_size=4))
+    instance = make_instance(instance.inspectors, instance.entities, tasks=instance.tasks, policy=instance.policy,
+                             conflicts=instance.conflicts, pair_conflicts=pairs)
+    _, result = run(instance, visits)
+    checker = VisitChecker(instance, WORKDAYS)
+    by_id = {v.id: v for v in visits}
+    for visit_id, team in result.teams.items():
+        assert checker.check(by_id[visit_id], team, WORKDAYS[0]) == []
+    rules = Rules(instance, WORKDAYS)
+    for inspector_id, load in result.loads.items():
+        assert load == sum(inspector_id in team for team in result.teams.values()) <= rules.capacity[inspector_id]
