@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ("db", "users", "calendar", "registry")
+COMMAND_MODULES = ("db", "users", "calendar", "registry", "draws")
 
 
 def init_app(app) -> None:

@@ -1,0 +1,17 @@
+"""Background work of the draw ceremony, outside the web request.
+
+A job is a ``draw_job`` row (kinds ``freeze`` and ``draw``). Whoever runs it
+first claims it with a conditional update (``pending`` → ``running``; exactly
+one claimant wins, on SQLite and PostgreSQL alike), beats a heartbeat every
+few seconds from a thread, reports progress (stage, done, total) in short
+separate transactions, and writes the result together with ``state='done'``
+in one final transaction. A worker that dies leaves a ``running`` job whose
+heartbeat goes stale; the planner (or ``flask draws work``) re-queues it as a
+new attempt, which starts again from the stored documents.
+
+Workers: the web request starts ``python -m inspect_app.jobs --job ID`` as a
+detached subprocess (:mod:`.launcher`); ``flask --app wsgi draws work`` is a
+long-running worker that also picks up anything left pending or stale (run it
+under systemd in production; see docs/workflow.md). Web workers never run a
+scheduler.
+"""

@@ -1,0 +1,64 @@
+"""Start a queued job without holding up the request.
+
+``DRAW_RUNNER`` (config) chooses how:
+
+* ``"subprocess"`` (default): a detached ``python -m inspect_app.jobs --job
+  ID`` with the app's database URL, draw store and keys in its environment;
+  its output goes to ``<store>/logs/job-ID.log``;
+* ``"worker"``: nothing here; a running ``flask draws work`` picks the job up;
+* ``"inline"``: run it in this process before returning (tests and the
+  command line, where waiting is what one wants).
+
+If the subprocess cannot be started the job stays pending for a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import current_app
+
+from ..services.draw_store import store_root
+from . import runner
+
+log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_environment(app) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = app.config.get("DRAW_WORKER_DATABASE_URL") or app.config["DATABASE_URL"]
+    env["INSPECT_DRAW_STORE"] = str(store_root())
+    env["SECRET_KEY"] = app.config["SECRET_KEY"]
+    if app.config.get("DRAW_SEAL_KEY"):
+        env["DRAW_SEAL_KEY"] = app.config["DRAW_SEAL_KEY"]
+    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def worker_command(job_id: int) -> list[str]:
+    return [sys.executable, "-m", "inspect_app.jobs", "--job", str(job_id)]
+
+
+def launch(job_id: int) -> subprocess.Popen | None:
+    app = current_app._get_current_object()
+    mode = app.config.get("DRAW_RUNNER", "subprocess")
+    if mode == "inline":
+        runner.run_job(app, job_id)
+        return None
+    if mode == "worker":
+        return None
+    logs = store_root() / "logs"
+    logs.mkdir(exist_ok=True)
+    try:
+        with open(logs / f"job-{job_id}.log", "ab") as out:
+            return subprocess.Popen(worker_command(job_id), env=worker_environment(app), cwd=REPO_ROOT,
+                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+    except OSError as error:
+        log.error("draw job %s: worker not started (%s); it stays pending for `flask draws work`", job_id, error)
+        return None

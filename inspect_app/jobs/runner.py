@@ -1,0 +1,186 @@
+"""Claim and run one draw job (see the package docstring)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..db import get_engine
+from ..models import Draw, DrawJob, utcnow
+from ..services import draw_runs, draws
+from ..services.calendar import CalendarUnknown
+from ..services.instance_builder import BuildError
+from ..services.solver_adapter import InputError
+
+log = logging.getLogger(__name__)
+
+# Errors that come from the inputs themselves: running again cannot help, so
+# the draw is marked failed with the message. Anything else (a crash, a lost
+# database connection) fails only the job; the planner may run it again.
+INPUT_ERRORS = (draw_runs.RunError, BuildError, InputError, CalendarUnknown)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(engine: sa.Engine, job_id: int) -> bool:
+    """``pending`` → ``running``; True for the one caller that wins."""
+    now = utcnow()
+    with engine.begin() as conn:
+        result = conn.execute(sa.update(DrawJob).where(DrawJob.id == job_id, DrawJob.state == "pending")
+                              .values(state="running", worker=worker_name(), started_at=now, heartbeat=now))
+        return result.rowcount == 1
+
+
+def pending_jobs(engine: sa.Engine) -> list[int]:
+    with Session(engine) as session:
+        return list(session.exec(select(DrawJob.id).where(DrawJob.state == "pending").order_by(DrawJob.id)))
+
+
+def stale_jobs(engine: sa.Engine) -> list[int]:
+    with Session(engine) as session:
+        return [job.id for job in session.exec(select(DrawJob).where(DrawJob.state == "running"))
+                if draws.job_is_stale(job)]
+
+
+class DatabaseProgress:
+    """solver.progress.Progress that writes stage/done/total to the job row,
+    at most every ``interval`` seconds (and at every stage change)."""
+
+    def __init__(self, engine: sa.Engine, job_id: int, interval: float = 0.5) -> None:
+        self.engine, self.job_id, self.interval = engine, job_id, interval
+        self.name, self.total, self.count, self._last = None, None, 0, 0.0
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.name, self.total, self.count = name, total, 0
+        self._write(force=True)
+
+    def advance(self, n: int = 1) -> None:
+        self.count += n
+        self._write()
+
+    def done(self) -> None:
+        self._write(force=True)
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.update(DrawJob).where(DrawJob.id == self.job_id, DrawJob.state == "running")
+                             .values(stage=self.name, done=self.count, total=self.total, heartbeat=utcnow()))
+        except sa.exc.OperationalError as error:  # progress is best effort
+            log.warning("draw job %s: progress not written: %s", self.job_id, error)
+
+
+class Heartbeat(threading.Thread):
+    """Updates the job's heartbeat every ``interval`` seconds until stopped."""
+
+    def __init__(self, engine: sa.Engine, job_id: int, interval: float) -> None:
+        super().__init__(daemon=True, name=f"draw-job-{job_id}-heartbeat")
+        self.engine, self.job_id, self.interval = engine, job_id, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.update(DrawJob).where(DrawJob.id == self.job_id, DrawJob.state == "running")
+                                 .values(heartbeat=utcnow()))
+            except sa.exc.OperationalError as error:
+                log.warning("draw job %s: heartbeat not written: %s", self.job_id, error)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+def run_job(app, job_id: int) -> bool:
+    """Claim ``job_id`` and run it to the end; False if someone else has it."""
+    with app.app_context():
+        engine = get_engine()
+        if not claim(engine, job_id):
+            return False
+        interval = app.config.get("DRAW_HEARTBEAT_SECONDS", draws.HEARTBEAT_SECONDS)
+        beat = Heartbeat(engine, job_id, interval)
+        beat.start()
+        try:
+            _execute(engine, job_id)
+        finally:
+            beat.stop()
+        return True
+
+
+def _execute(engine: sa.Engine, job_id: int) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(DrawJob, job_id)
+        draw = session.get(Draw, job.draw_id)
+        step = draw_runs.freeze if job.kind == "freeze" else draw_runs.run
+        try:
+            step(session, draw, job, DatabaseProgress(engine, job_id))
+            session.commit()
+            log.info("draw %s: %s job %s done", draw.code, job.kind, job_id)
+        except INPUT_ERRORS as error:
+            session.rollback()
+            _fail(session, job_id, draw.id, str(error), fail_draw=True)
+        except Exception:
+            session.rollback()
+            log.exception("draw %s: %s job %s crashed", draw.code, job.kind, job_id)
+            _fail(session, job_id, draw.id, traceback.format_exc(limit=5), fail_draw=False)
+
+
+def _fail(session: Session, job_id: int, draw_id: int, message: str, fail_draw: bool) -> None:
+    now = utcnow()
+    session.execute(sa.update(DrawJob).where(DrawJob.id == job_id)
+                    .values(state="failed", error=message, finished_at=now))
+    if fail_draw:
+        draw = session.get(Draw, draw_id)
+        result = session.execute(sa.update(Draw).where(Draw.id == draw_id, Draw.state.in_(("freezing", "queued")))
+                                 .values(state="failed", error=message))
+        if result.rowcount == 1:
+            draws.event(session, draw, "failed", None, error=message)
+    session.commit()
+
+
+def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event | None = None) -> int:
+    """The worker loop: re-queue stale jobs, run pending ones; return the
+    number of jobs run. With ``once``, stop when nothing is pending."""
+    count = 0
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        with app.app_context():
+            engine = get_engine()
+            for job_id in stale_jobs(engine):
+                _requeue(job_id)
+            todo = pending_jobs(engine)
+        for job_id in todo:
+            if run_job(app, job_id):
+                count += 1
+        if once and not todo:
+            break
+        if not todo:
+            stop.wait(interval)
+    return count
+
+
+def _requeue(job_id: int) -> None:
+    from ..db import get_session
+
+    session = get_session()
+    job = session.get(DrawJob, job_id)
+    draw = session.get(Draw, job.draw_id)
+    try:
+        draws.retry_job(session, draw, actor="worker")
+    except draws.DrawError as error:
+        session.rollback()
+        log.warning("stale job %s not re-queued: %s", job_id, error)

@@ -1,0 +1,183 @@
+"""The two long steps of a draw, run by the background worker (inspect_app.jobs).
+
+:func:`freeze` builds the instance from the database, writes it to the draw
+store, draws the 32-byte secret and records ``frozen_digest`` and
+``commitment``. :func:`run` adds the witnesses' entropy, runs the solver and
+writes the outcome file; then the outcome's digest, the visits and the job's
+completion are written **in one transaction** (:func:`store_outcome` adds
+them, the caller's single commit makes them visible), so a worker killed at
+any point leaves either nothing or everything. Both steps are deterministic
+given the stored documents, so a re-run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from sqlmodel import Session, select
+
+from solver.progress import NullProgress, Progress
+
+from ..models import Draw, DrawJob, DrawTask, DrawVisit, Task, utcnow
+from . import draw_store, solver_adapter
+from .draws import event
+from .instance_builder import Redraw, build_instance, task_document
+
+
+class RunError(ValueError):
+    """The draw cannot proceed with these inputs (the draw is marked failed)."""
+
+
+def _original_instance(session: Session, draw: Draw, progress: Progress) -> dict:
+    rows = session.exec(select(Task).join(DrawTask, DrawTask.task_id == Task.id)
+                        .where(DrawTask.draw_id == draw.id).order_by(Task.id)).all()
+    docs, items = [], []
+    for task in rows:
+        doc, task_items = task_document(session, task)
+        docs.append(doc)
+        items.extend(task_items)
+    return build_instance(session, draw.code, docs, items, draw.window_start, draw.window_end,
+                          progress=progress)
+
+
+def redraw_params(session: Session, draw: Draw) -> dict:
+    from .draws import events
+
+    created = next(e for e in events(session, draw) if e.action == "created")
+    return created.detail
+
+
+def _redraw_instance(session: Session, draw: Draw, progress: Progress) -> dict:
+    params = redraw_params(session, draw)
+    parent = session.get(Draw, draw.parent_id)
+    old = session.exec(select(DrawVisit).where(DrawVisit.draw_id == parent.id,
+                                               DrawVisit.visit_id == draw.redraw_visit)).one()
+    root = parent
+    while root.parent_id is not None:
+        root = session.get(Draw, root.parent_id)
+    tasks = {t.code: t for t in session.exec(select(Task).join(DrawTask, DrawTask.task_id == Task.id)
+                                             .where(DrawTask.draw_id == root.id))}
+    docs, items = [], []
+    for code in old.tasks:
+        doc, task_items = task_document(session, tasks[code], count=1,
+                                        keep_filter=params["cause"] == "entity")
+        docs.append(doc)
+        items.extend(task_items)
+    if params["cause"] == "inspector":
+        adjust = Redraw(only_usccs={old.uscc}, unavailable_inspectors={params["inspector"]},
+                        ignore_visit=old.id)
+    else:
+        drawn = {v for d in _chain(session, root) for v in _sampled(d)}
+        adjust = Redraw(exclude_usccs=drawn | {old.uscc}, ignore_visit=old.id)
+    return build_instance(session, draw.code, docs, items, draw.window_start, draw.window_end,
+                          redraw=adjust, progress=progress)
+
+
+def _chain(session: Session, root: Draw) -> list[Draw]:
+    from .draws import history
+
+    return [d for d in history(session, root) if d.outcome_path]
+
+
+def _sampled(draw: Draw) -> set[str]:
+    outcome = draw_store.read_document(draw.outcome_path)
+    return {u for sample in outcome["samples"].values() for u in sample}
+
+
+def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = None) -> None:
+    progress = progress or NullProgress()
+    if draw.state != "freezing":
+        raise RunError(f"draw {draw.code} is {draw.state}, not freezing")
+    build = _redraw_instance if draw.parent_id is not None else _original_instance
+    doc = build(session, draw, progress)
+    progress.stage("write")
+    path, _data = draw_store.write_document(draw.code, "instance.json", doc)
+    progress.stage("digest")
+    frozen = solver_adapter.digest_hex(doc)
+    secret = secrets.token_bytes(32)
+    _end_reads(session)
+    draw.frozen_digest = frozen
+    draw.commitment = solver_adapter.commitment_hex(secret)
+    draw.secret_sealed = draw_store.seal_secret(draw.code, secret)
+    draw.instance_path = path
+    draw.state, draw.committed_at = "committed", utcnow()
+    stats = {"instance_entities": len(doc["entities"]), "instance_inspectors": len(doc["inspectors"])}
+    draw.stats = stats
+    session.add(draw)
+    event(session, draw, "committed", None, frozen_digest=frozen, commitment=draw.commitment, **stats)
+    _finish(session, job)
+
+
+def draw_instance(draw: Draw) -> dict:
+    """The frozen instance with the witnesses' entropy, checked against the
+    published frozen digest (without the secret)."""
+    doc = draw_store.read_document(draw.instance_path)
+    if solver_adapter.digest_hex(doc) != draw.frozen_digest:
+        raise draw_store.StoreError(f"draw {draw.code}: the stored instance does not match its frozen digest")
+    doc["external_entropy"] = draw.external_entropy
+    return doc
+
+
+def secret_of(draw: Draw) -> bytes:
+    return draw_store.unseal_secret(draw.code, draw.secret_sealed, draw.commitment)
+
+
+def run(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = None) -> None:
+    progress = progress or NullProgress()
+    if draw.state != "queued":
+        raise RunError(f"draw {draw.code} is {draw.state}, not queued")
+    progress.stage("read")
+    doc = draw_instance(draw)
+    input_digest = solver_adapter.digest_hex(doc)
+    draw_store.write_document(draw.code, "draw-instance.json", doc)
+    doc["secret"] = secret_of(draw).hex()
+    outcome = solver_adapter.run_draw(doc, progress)
+    if outcome["input_digest"] != input_digest or outcome["commitment"] != draw.commitment:
+        raise RunError(f"draw {draw.code}: the solver's outcome names other inputs than the frozen ones")
+    progress.stage("write")
+    path, data = draw_store.write_document(draw.code, "outcome.json", outcome)
+    progress.stage("save")
+    _end_reads(session)
+    store_outcome(session, draw, doc, outcome, input_digest, path, solver_adapter.result_digest_hex(outcome))
+    _finish(session, job)
+
+
+def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, input_digest: str,
+                  path: str, result_digest: str) -> None:
+    """Add the outcome's digest, stats and visits to the session (the caller
+    commits them together with the job's completion)."""
+    entities = {e["uscc"]: e for e in instance["entities"]}
+    replaces = None
+    if draw.parent_id is not None:
+        replaces = session.exec(select(DrawVisit.id).where(DrawVisit.draw_id == draw.parent_id,
+                                                           DrawVisit.visit_id == draw.redraw_visit)).one()
+    rows = []
+    for v in outcome["visits"]:
+        e = entities[v["uscc"]]
+        rows.append(DrawVisit(draw_id=draw.id, visit_id=v["id"], uscc=v["uscc"], entity_name=e["name"][:200],
+                              district=e["district"], tasks=v["tasks"], departments=v["departments"],
+                              team=v["team"], day=date.fromisoformat(v["date"]), replaces_id=replaces))
+    session.add_all(rows)
+    stats = dict(draw.stats or {})
+    stats.update(outcome.get("stats") or {})
+    stats["unfilled"] = len(outcome["unfilled"])
+    stats["sampled"] = sum(len(s) for s in outcome["samples"].values())
+    draw.stats = stats
+    draw.input_digest, draw.result_digest, draw.outcome_path = input_digest, result_digest, path
+    draw.state, draw.drawn_at = "drawn", utcnow()
+    session.add(draw)
+    event(session, draw, "drawn", None, input_digest=input_digest, result_digest=result_digest,
+          visits=len(rows), unfilled=len(outcome["unfilled"]))
+    session.flush()
+
+
+def _end_reads(session: Session) -> None:
+    """End the long read transaction before writing: on SQLite (WAL) a read
+    snapshot older than the heartbeat's writes cannot become a write."""
+    session.commit()
+
+
+def _finish(session: Session, job: DrawJob) -> None:
+    job.state, job.finished_at, job.stage = "done", utcnow(), "done"
+    session.add(job)

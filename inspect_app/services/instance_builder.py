@@ -1,0 +1,262 @@
+"""From the database to an ``inspect-draw/1`` instance document.
+
+The instance holds everything the outcome depends on (DRAW-PROTOCOL.md):
+
+* ``entities`` — the registry (restricted by district prefix when every task
+  is directed to districts), with ``status`` ``"active"`` for entities whose
+  registration status is 存续/在业 and that were present in the last full
+  registry file, else the registration status (or ``"inactive"``); tags,
+  lists, industry, type; ``checks_this_year`` counts the CheckRecords of the
+  window's year before the window starts; ``last_checks`` is, per
+  department, the most recent check before the window with its inspectors
+  (several records on that day merged);
+* ``inspectors`` of the departments involved, with their leave inside the
+  window as ``unavailable`` dates, certificate, qualifications, capacity;
+* ``conflicts`` and ``pair_conflicts`` of those inspectors;
+* ``items`` — only published, current check items (anything else is refused);
+* ``tasks``; ``calendar`` from :func:`calendar.window_calendar` (a window
+  without a known calendar raises :class:`calendar.CalendarUnknown`);
+* ``policy`` from the app config (:mod:`.policy`).
+
+Redraws (one visit of an earlier draw) use the same builder with a
+:class:`Redraw` adjustment: a restricted entity set, excluded entities, and
+inspectors' remaining capacity after the visits already scheduled.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from solver.progress import NullProgress, Progress
+
+from ..models import (ACTIVE_STATUSES, CheckItem, CheckRecord, Conflict, Department, Draw, DrawVisit,
+                      Entity, Inspector, InspectorLeave, PairConflict, Task)
+from . import calendar
+from .policy import draw_policy
+
+FORMAT = "inspect-draw/1"
+
+
+class BuildError(ValueError):
+    """The instance cannot be built; the message says why."""
+
+
+@dataclass
+class Redraw:
+    """Adjustments for a redraw instance."""
+
+    only_usccs: set[str] | None = None  # the entity set (inspector replacement)
+    exclude_usccs: set[str] = field(default_factory=set)  # already drawn (entity replacement)
+    unavailable_inspectors: set[str] = field(default_factory=set)  # off for the whole window
+    count_scheduled: bool = True  # reduce capacity by visits already scheduled
+    ignore_visit: int | None = None  # the DrawVisit being replaced: not counted
+
+
+def task_document(session: Session, task: Task, count: int | None = None,
+                  keep_filter: bool = True) -> tuple[dict, list[CheckItem]]:
+    """A task as the instance states it, and its check items. ``count``
+    replaces the task's ratio (redraws draw one entity per task)."""
+    items = []
+    for item_id in task.items:
+        item = session.get(CheckItem, item_id)
+        if item is None:
+            raise BuildError(_("任务 %(t)s：抽查事项 %(i)s 不存在", t=task.code, i=item_id))
+        if not item.published or not item.current:
+            raise BuildError(_("任务 %(t)s：抽查事项 %(c)s 第 %(v)s 版不是已公布的现行版本，不能抽取",
+                               t=task.code, c=item.code, v=item.version))
+        items.append(item)
+    doc: dict = {"id": task.code, "department": task.department,
+                 "items": [i.code for i in items],
+                 "inspectors_per_visit": task.inspectors_per_visit}
+    if task.participating:
+        doc["participating"] = list(task.participating)
+    if keep_filter and task.filter:
+        doc["filter"] = {k: list(v) for k, v in task.filter.items() if v}
+    if count is not None:
+        doc["count"] = count
+    elif task.count is not None:
+        doc["count"] = task.count
+    else:
+        doc["ratio"] = {k: float(v) for k, v in sorted(task.ratio.items())}
+        if task.list_ratio:
+            doc["list_ratio"] = {k: float(v) for k, v in sorted(task.list_ratio.items())}
+    return doc, items
+
+
+def _days(start: date, end: date):
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def build_instance(session: Session, draw_code: str, task_docs: list[dict], items: list[CheckItem],
+                   start: date, end: date, redraw: Redraw | None = None,
+                   progress: Progress | None = None) -> dict:
+    """The instance document, without ``secret`` and with an empty
+    ``external_entropy`` (filled in when the witnesses enter it)."""
+    progress = progress or NullProgress()
+    policy = draw_policy()
+    cal = calendar.window_calendar(session, start, end)  # raises CalendarUnknown
+    dept_ids = sorted({d for t in task_docs for d in [t["department"], *t.get("participating", [])]})
+    departments = []
+    for d in dept_ids:
+        row = session.get(Department, d)
+        if row is None:
+            raise BuildError(_("部门 %(d)s 不存在", d=d))
+        departments.append({"id": row.id, "name": row.name})
+    item_docs = {}
+    for item in items:
+        doc = {"id": item.code, "department": item.department, "name": item.name}
+        if item.qualification:
+            doc["qualification"] = item.qualification
+        item_docs[item.code] = doc
+    entities = _entities(session, task_docs, start, redraw, progress)
+    inspectors = _inspectors(session, dept_ids, start, end, policy, redraw)
+    ids = {i["id"] for i in inspectors}
+    usccs = {e["uscc"] for e in entities}
+    progress.stage("conflicts")
+    conflicts = sorted(({"inspector": c.inspector, "uscc": c.uscc, "reason": c.reason}
+                        for c in session.exec(select(Conflict).where(Conflict.inspector.in_(ids)))
+                        if c.uscc in usccs), key=lambda c: (c["inspector"], c["uscc"]))
+    pairs = sorted(({"a": p.a, "b": p.b} for p in session.exec(select(PairConflict))
+                    if p.a in ids and p.b in ids), key=lambda p: (p["a"], p["b"]))
+    progress.done()
+    return {
+        "format": FORMAT,
+        "draw_id": draw_code,
+        "external_entropy": "",
+        "window": {"start": start.isoformat(), "end": end.isoformat()},
+        "calendar": cal,
+        "policy": policy,
+        "departments": departments,
+        "items": [item_docs[k] for k in sorted(item_docs)],
+        "entities": entities,
+        "inspectors": inspectors,
+        "conflicts": conflicts,
+        "pair_conflicts": pairs,
+        "tasks": task_docs,
+    }
+
+
+def _district_prefixes(task_docs: list[dict]) -> list[str] | None:
+    prefixes = []
+    for t in task_docs:
+        districts = (t.get("filter") or {}).get("districts")
+        if not districts:
+            return None
+        prefixes.extend(districts)
+    return sorted(set(prefixes))
+
+
+def _history(session: Session, start: date, usccs: set[str] | None):
+    """(checks this year, last check per department) per USCC."""
+    year_start = date(start.year, 1, 1)
+    counts: dict[str, int] = defaultdict(int)
+    last: dict[str, dict[str, tuple[date, set[str]]]] = defaultdict(dict)
+    query = select(CheckRecord.uscc, CheckRecord.department, CheckRecord.checked_on,
+                   CheckRecord.inspectors).where(CheckRecord.checked_on < start)
+    if usccs is not None:
+        query = query.where(CheckRecord.uscc.in_(usccs))
+    for uscc, dept, day, inspectors in session.execute(query):
+        if day >= year_start:
+            counts[uscc] += 1
+        seen = last[uscc].get(dept)
+        if seen is None or day > seen[0]:
+            last[uscc][dept] = (day, set(inspectors or []))
+        elif day == seen[0]:
+            seen[1].update(inspectors or [])
+    return counts, last
+
+
+def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redraw | None,
+              progress: Progress) -> list[dict]:
+    t = Entity.__table__.c
+    query = sa.select(t.uscc, t.name, t.district, t.risk, t.status, t.active, t.tags, t.lists,
+                      t.industry, t.type).order_by(t.uscc)
+    only = redraw.only_usccs if redraw else None
+    if only is not None:
+        query = query.where(t.uscc.in_(only))
+    else:
+        prefixes = _district_prefixes(task_docs)
+        if prefixes:
+            query = query.where(sa.or_(*[t.district.startswith(p, autoescape=True) for p in prefixes]))
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    progress.stage("history")
+    counts, last = _history(session, start, only)
+    progress.stage("entities", total)
+    exclude = redraw.exclude_usccs if redraw else set()
+    result = []
+    for n, row in enumerate(session.execute(query.execution_options(yield_per=20000))):
+        if row.uscc in exclude:
+            continue
+        status = "active" if row.status in ACTIVE_STATUSES and row.active else (
+            row.status if row.status not in ACTIVE_STATUSES else "inactive")
+        doc = {"uscc": row.uscc, "name": row.name, "district": row.district, "risk": row.risk,
+               "status": status, "tags": sorted(row.tags or []), "lists": sorted(row.lists or []),
+               "checks_this_year": counts.get(row.uscc, 0)}
+        if row.industry:
+            doc["industry"] = row.industry
+        if row.type:
+            doc["type"] = row.type
+        checks = last.get(row.uscc)
+        if checks:
+            doc["last_checks"] = [{"department": d, "date": day.isoformat(), "inspectors": sorted(ins)}
+                                  for d, (day, ins) in sorted(checks.items())]
+        result.append(doc)
+        if n % 20000 == 19999:
+            progress.advance(20000)
+    return result
+
+
+def scheduled_load(session: Session, inspector_ids: set[str], start: date, end: date,
+                   ignore_visit: int | None = None) -> dict[str, dict[date, int]]:
+    """Visits per inspector per day already scheduled by sealed draws (current
+    visits only) in the window."""
+    load: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    rows = session.exec(select(DrawVisit).join(Draw, Draw.id == DrawVisit.draw_id).where(
+        Draw.state == "sealed", DrawVisit.current, DrawVisit.day >= start, DrawVisit.day <= end))
+    for visit in rows:
+        if visit.id == ignore_visit:
+            continue
+        for inspector in visit.team:
+            if inspector in inspector_ids:
+                load[inspector][visit.day] += 1
+    return load
+
+
+def _inspectors(session: Session, dept_ids: list[str], start: date, end: date, policy: dict,
+                redraw: Redraw | None) -> list[dict]:
+    rows = list(session.exec(select(Inspector).where(Inspector.department.in_(dept_ids)).order_by(Inspector.id)))
+    ids = {i.id for i in rows}
+    leave: dict[str, set[date]] = defaultdict(set)
+    if ids:
+        for row in session.exec(select(InspectorLeave).where(InspectorLeave.inspector.in_(ids),
+                                                              InspectorLeave.start <= end,
+                                                              InspectorLeave.end >= start)):
+            leave[row.inspector].update(_days(max(row.start, start), min(row.end, end)))
+    used = scheduled_load(session, ids, start, end, redraw.ignore_visit) if redraw and redraw.count_scheduled else {}
+    daily = policy["daily_visits_per_inspector"]
+    result = []
+    for i in rows:
+        off = set(leave[i.id])
+        max_visits = i.max_visits
+        if redraw is not None:
+            if i.id in redraw.unavailable_inspectors:
+                off.update(_days(start, end))
+            days = used.get(i.id, {})
+            off.update(d for d, n in days.items() if n >= daily)
+            max_visits = max(0, max_visits - sum(days.values()))
+        doc = {"id": i.id, "name": i.name, "department": i.department, "district": i.district,
+               "qualifications": sorted(i.qualifications or []), "active": bool(i.active),
+               "unavailable": sorted(d.isoformat() for d in off), "max_visits": max_visits}
+        if i.certificate_expires is not None:
+            doc["certificate_expires"] = i.certificate_expires.isoformat()
+        result.append(doc)
+    return result

@@ -1,0 +1,83 @@
+"""Redraw of one visit of a sealed draw (an inspector fell ill, the entity
+turned out deregistered): never an edit, always a new linked draw with its
+own reason, commitment and entropy, run through the same ceremony.
+
+* ``cause="inspector"``: the instance holds only the visit's entity and its
+  tasks (``count: 1`` each, filters dropped), the ill inspector is unavailable
+  for the whole window, and every inspector's capacity and daily limit are
+  reduced by the visits already scheduled (the replaced visit not counted);
+  the solver staffs a new team.
+* ``cause="entity"``: the instance holds the tasks' populations minus every
+  entity already drawn in the draw's chain; each task draws ``count: 1``.
+
+When the redraw is sealed, the replaced visit stops being current and points
+at its replacement; both rows stay (see :func:`draws.seal`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ..models import Draw, DrawJob, DrawVisit
+from . import calendar
+from .draws import DrawError, event
+
+CAUSES = ("inspector", "entity")
+
+
+def open_redraw(session: Session, visit: DrawVisit) -> Draw | None:
+    """An unfinished redraw of this visit, if any."""
+    return session.exec(select(Draw).where(Draw.parent_id == visit.draw_id, Draw.redraw_visit == visit.visit_id,
+                                           Draw.state.not_in(("sealed", "failed")))).first()
+
+
+def request_redraw(session: Session, parent: Draw, visit_id: str, cause: str, reason: str,
+                   entropy_source: str, inspector: str | None = None, actor: str | None = None,
+                   today: date | None = None) -> tuple[Draw, DrawJob]:
+    today = today or date.today()
+    if parent.state != "sealed":
+        raise DrawError(_("只能对已封存的抽取结果申请重抽"))
+    visit = session.exec(select(DrawVisit).where(DrawVisit.draw_id == parent.id,
+                                                 DrawVisit.visit_id == visit_id)).first()
+    if visit is None:
+        raise DrawError(_("抽取 %(c)s 中没有检查 %(v)s", c=parent.code, v=visit_id))
+    if not visit.current:
+        raise DrawError(_("检查 %(v)s 已被替换，不能再次重抽", v=visit_id))
+    if cause not in CAUSES:
+        raise DrawError(_("请选择重抽原因类型（检查人员或检查对象）"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DrawError(_("请填写重抽原因"))
+    entropy_source = (entropy_source or "").strip()
+    if not entropy_source:
+        raise DrawError(_("请写明将使用的外部随机数来源"))
+    if cause == "inspector" and inspector not in visit.team:
+        raise DrawError(_("检查人员 %(i)s 不在检查 %(v)s 的检查组中", i=inspector or "", v=visit_id))
+    if open_redraw(session, visit) is not None:
+        raise DrawError(_("检查 %(v)s 已有一次进行中的重抽", v=visit_id))
+    start = max(parent.window_start, today)
+    end = parent.window_end
+    if start > end:
+        raise DrawError(_("检查时段已于 %(d)s 结束，不能重抽", d=end))
+    try:
+        if not calendar.working_days(session, start, end):
+            raise DrawError(_("%(a)s–%(b)s 已没有工作日，不能重抽", a=start, b=end))
+    except calendar.CalendarUnknown as error:
+        raise DrawError(_("检查时段没有已知的工作日安排，不能抽取：%(e)s", e=error)) from None
+    draw = Draw(plan_id=parent.plan_id, parent_id=parent.id, redraw_visit=visit_id, redraw_reason=reason,
+                window_start=start, window_end=end, task_codes=list(visit.tasks),
+                entropy_source=entropy_source, created_by=actor)
+    session.add(draw)
+    session.flush()
+    draw.code = f"{parent.code}-R{draw.id}"
+    job = DrawJob(draw_id=draw.id, kind="freeze")
+    session.add(job)
+    event(session, draw, "created", actor, cause=cause, inspector=inspector, visit=visit_id, uscc=visit.uscc,
+          reason=reason, parent=parent.code, tasks=draw.task_codes, window=[str(start), str(end)],
+          entropy_source=entropy_source)
+    event(session, parent, "redraw_requested", actor, redraw=draw.code, visit=visit_id, cause=cause, reason=reason)
+    session.commit()
+    return draw, job
