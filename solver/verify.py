@@ -34,7 +34,7 @@ from solver.progress import NullProgress, Progress
 from solver.sampling import EntityTable, sample
 from solver.visits import merge_samples
 
-SHORT_LIST = 20  # scalar lists up to this length are shown whole in a message
+SHORT_LIST = 8  # scalar lists up to this length are shown whole in a message
 
 
 def _join(path: str, key: object) -> str:

@@ -1,0 +1,165 @@
+"""The verifier accepts the outcome a draw makes and rejects any single change."""
+
+import copy
+from datetime import date, timedelta
+
+import pytest
+
+from solver.draw import draw
+from solver.errors import VerificationFailed
+from solver.instance import parse_instance
+from solver.verify import first_difference, verify_outcome
+from tests.solver.examples import entity, joint_document
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    doc = joint_document()
+    for inspector in doc["inspectors"][8:]:
+        inspector["max_visits"] = 1  # too few 城管局 places: some visits stay unfilled
+    doc["entities"].append(entity(999, status="closed"))
+    instance = parse_instance(doc)
+    outcome = draw(instance).outcome()
+    assert outcome["visits"] and outcome["unfilled"], "the fixture needs both kinds"
+    return instance, outcome
+
+
+def rejection(instance, outcome) -> str:
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, outcome)
+    return str(caught.value)
+
+
+def test_accepts_the_outcome_of_the_draw(drawn):
+    instance, outcome = drawn
+    assert verify_outcome(instance, copy.deepcopy(outcome)) is None
+
+
+def other_inspector(instance, outcome, entry):
+    department = {i.id: i.department for i in instance.inspectors}
+    on_team = set(entry["team"])
+    return next(i.id for i in instance.inspectors
+                if i.department == department[entry["team"][0]] and i.id not in on_team)
+
+
+def test_rejects_a_swapped_inspector(drawn):
+    instance, outcome = drawn
+    for n in range(len(outcome["visits"])):
+        mutated = copy.deepcopy(outcome)
+        entry = mutated["visits"][n]
+        entry["team"] = sorted([other_inspector(instance, mutated, entry)] + entry["team"][1:])
+        assert rejection(instance, mutated).startswith(f"visits[{n}]")
+
+
+def test_swap_is_named_with_expected_and_found_team(drawn):
+    instance, outcome = drawn
+    for n, entry in enumerate(outcome["visits"]):
+        mutated = copy.deepcopy(outcome)
+        new = other_inspector(instance, mutated, mutated["visits"][n])
+        mutated["visits"][n]["team"] = sorted([new] + entry["team"][1:])
+        message = rejection(instance, mutated)
+        if ".team: expected" in message:  # the swap broke no rule, only the optimum
+            assert message == (f"visits[{n}].team: expected [{', '.join(entry['team'])}], "
+                               f"found [{', '.join(mutated['visits'][n]['team'])}]")
+            return
+    pytest.skip("every swap broke a rule first")
+
+
+def test_rejects_a_moved_date(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    day = date.fromisoformat(mutated["visits"][0]["date"])
+    mutated["visits"][0]["date"] = (day + timedelta(days=1)).isoformat()
+    assert rejection(instance, mutated).startswith("visits[0]")
+
+
+def test_rejects_a_dropped_visit(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    dropped = mutated["visits"].pop()
+    assert rejection(instance, mutated) == (
+        f"visits: drawn entity {dropped['uscc']} ({dropped['id']}) is neither a visit nor unfilled")
+    mutated = copy.deepcopy(outcome)
+    mutated["unfilled"].pop(0)
+    assert "is neither a visit nor unfilled" in rejection(instance, mutated)
+
+
+def test_rejects_an_added_visit(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    drawn_usccs = {u for sample in outcome["samples"].values() for u in sample}
+    stranger = next(e.uscc for e in instance.entities if e.uscc not in drawn_usccs)
+    extra = dict(mutated["visits"][0], id="V09999", uscc=stranger)
+    mutated["visits"].append(extra)
+    n = len(mutated["visits"]) - 1
+    assert rejection(instance, mutated) == f"visits[{n}].uscc: entity {stranger} was not drawn by any task"
+    mutated = copy.deepcopy(outcome)
+    mutated["visits"].append(copy.deepcopy(mutated["visits"][0]))
+    assert "appears more than once" in rejection(instance, mutated)
+
+
+def test_rejects_a_visit_moved_to_unfilled(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    entry = mutated["visits"].pop(0)
+    mutated["unfilled"].insert(0, {"id": entry["id"], "uscc": entry["uscc"], "tasks": entry["tasks"],
+                                   "reason": "made up"})
+    assert rejection(instance, mutated).startswith("visits")
+
+
+def test_rejects_a_changed_sample(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    task = next(t for t, s in mutated["samples"].items() if len(s) > 1)
+    sample = mutated["samples"][task]
+    sample[0], sample[1] = sample[1], sample[0]
+    assert rejection(instance, mutated) == (
+        f"samples.{task}[0]: expected {outcome['samples'][task][0]}, found {sample[0]}")
+    mutated["samples"][task] = outcome["samples"][task][:-1]
+    assert rejection(instance, mutated).startswith(f"samples.{task}")
+
+
+@pytest.mark.parametrize("key", ["input_digest", "commitment", "seed"])
+def test_rejects_a_changed_digest(drawn, key):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    mutated[key] = ("0" if mutated[key][0] != "0" else "1") + mutated[key][1:]
+    assert rejection(instance, mutated) == f"{key}: expected {outcome[key]}, found {mutated[key]}"
+
+
+@pytest.mark.parametrize(("path", "value", "prefix"), [
+    (("format",), "inspect-draw-outcome/2", "format: expected inspect-draw-outcome/1"),
+    (("draw_id",), "X", "draw_id: expected 2027-Q1-01, found X"),
+    (("stats", "visits"), 0, "stats.visits: expected"),
+    (("stats", "load_max"), 99, "stats.load_max: expected"),
+    (("excluded", "T1", "inactive"), 0, "excluded.T1.inactive: expected 1, found 0"),
+    (("unfilled", 0, "reason"), "x", "unfilled[0].reason: expected"),
+    (("visits", 0, "tasks"), ["T9"], "visits[0].tasks: expected"),
+    (("visits", 0, "id"), "V99999", "visits[0].id: expected"),
+    (("extra",), 1, "extra: unexpected 1"),
+])
+def test_rejects_other_changes(drawn, path, value, prefix):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    target = mutated
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert rejection(instance, mutated).startswith(prefix)
+
+
+def test_rejects_a_missing_section_and_non_objects(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    del mutated["stats"]
+    assert rejection(instance, mutated).startswith("stats: missing")
+    assert rejection(instance, []) == "outcome: expected a JSON object"
+
+
+def test_first_difference():
+    assert first_difference({"a": [1, 2]}, {"a": [1, 2]}) is None
+    assert first_difference({"a": 1}, {"a": True}) == "a: expected 1, found true"
+    assert first_difference([{"x": 1}], []) == '[0]: missing, expected {"x":1}'
+    long = list(range(30))
+    assert first_difference(long, long[:29]) == "[29]: missing, expected 29"
+    assert first_difference(long, long[:5] + [0] + long[6:]) == "[5]: expected 5, found 0"
