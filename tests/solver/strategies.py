@@ -21,7 +21,7 @@ LISTS = ("abnormal", "serious")
 WINDOW_START = date(2027, 3, 1)  # a Monday
 
 usccs = st.text(USCC_ALPHABET, min_size=18, max_size=18)
-ratios = st.sampled_from([0, 0.01, 0.03, 0.1, 0.25, 0.3, 0.5, 1])
+ratios = st.sampled_from([0, 0.03, 0.1, 0.25, 0.3, 0.5, 1, 1])
 
 
 def _iso(day: date) -> str:
@@ -37,8 +37,7 @@ def entity_documents(draw, uscc: str, inspector_ids: list[str]) -> dict:
         "risk": draw(st.sampled_from("ABCD")),
         "status": draw(st.sampled_from(["active", "active", "active", "active", "closed"])),
         "tags": draw(st.lists(st.sampled_from(TAGS), unique=True, max_size=2)),
-        "lists": draw(st.lists(st.sampled_from(LISTS), unique=True, max_size=2).filter(
-            lambda lists: len(lists) < 2 or True)),
+        "lists": draw(st.lists(st.sampled_from(LISTS), unique=True, max_size=2)),
         "checks_this_year": draw(st.integers(0, 5)),
         "last_checks": [],
     }
@@ -98,7 +97,7 @@ def instance_documents(draw, max_entities: int = 25, max_inspectors: int = 12) -
         if window_days else []
     weekends = [d for d in window_days if d.weekday() >= 5]
     workdays = draw(st.lists(st.sampled_from(weekends), unique=True, max_size=1)) if weekends else []
-    n_inspectors = draw(st.integers(2, max_inspectors))
+    n_inspectors = draw(st.integers(min(4, max_inspectors), max_inspectors))
     inspector_ids = [f"E{k + 1:03d}" for k in range(n_inspectors)]
     inspectors = []
     for k, inspector_id in enumerate(inspector_ids):
@@ -108,14 +107,15 @@ def instance_documents(draw, max_entities: int = 25, max_inspectors: int = 12) -
         inspectors.append({
             "id": inspector_id, "name": f"检查员{k + 1}", "department": department,
             "district": draw(st.sampled_from(DISTRICTS)),
-            "qualifications": [qualification] if draw(st.integers(0, 5)) else [],
-            "certificate_expires": draw(st.sampled_from(["2029-12-31", "2029-12-31", "2027-03-02"])),
+            "qualifications": [qualification] if draw(st.integers(0, 7)) else [],
+            "certificate_expires": draw(st.sampled_from(["2029-12-31"] * 5 + ["2027-03-02"])),
             "active": draw(st.integers(0, 7)) > 0,
             "unavailable": [_iso(d) for d in draw(st.lists(
                 st.sampled_from([WINDOW_START, *window_days]), unique=True, max_size=2))],
-            "max_visits": draw(st.integers(0, 8)),
+            "max_visits": draw(st.sampled_from([0, 1, 2, 3, 5, 8, 8])),
         })
-    entity_usccs = draw(st.lists(usccs, unique=True, max_size=max_entities))
+    entity_usccs = draw(st.lists(usccs, unique=True, min_size=min(3, max_entities),
+                                 max_size=max_entities))
     entities = [draw(entity_documents(u, inspector_ids)) for u in entity_usccs]
     conflicts = []
     if entity_usccs:
