@@ -62,18 +62,41 @@ def log(*a) -> None:
 # ---------------------------------------------------------------------------------------
 # running children with their own rusage
 
-def run_measured(cmd: list[str], name: str) -> dict:
+def run_measured(cmd: list[str], name: str, timeout: float | None = None,
+                 mem_limit_gib: float | None = None) -> dict:
     """Run ``cmd`` with stdout/stderr to ``bench/out/<name>.out|.err``; return wall time,
-    exit code and the child's peak RSS (ru_maxrss of that child alone, via ``os.wait4``)."""
+    exit code and the child's peak RSS (ru_maxrss of that child alone, via ``os.wait4``).
+
+    ``timeout`` kills the child after so many seconds (``timed_out`` is set);
+    ``mem_limit_gib`` caps its address space (RLIMIT_AS), so that a draw that would
+    exhaust the machine fails with MemoryError instead of waking the OOM killer on a
+    shared box."""
     out_p, err_p = OUT / f"{name}.out", OUT / f"{name}.err"
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="0")
+
+    def limit() -> None:
+        if mem_limit_gib:
+            import resource
+
+            n = int(mem_limit_gib * 2 ** 30)
+            resource.setrlimit(resource.RLIMIT_AS, (n, n))
+
     t0 = time.perf_counter()
+    timed_out = False
     with open(out_p, "wb") as fo, open(err_p, "wb") as fe:
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT, env=env, preexec_fn=limit)
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout and time.perf_counter() - t0 > timeout and not timed_out:
+                timed_out = True
+                p.kill()
+            time.sleep(0.2)
         p.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     return {"cmd": " ".join(cmd[1:]), "rc": p.returncode, "wall": round(wall, 2),
+            "timed_out": timed_out, "timeout": timeout, "mem_limit_gib": mem_limit_gib,
             "maxrss_mib": round(ru.ru_maxrss / 1024, 1), "user": round(ru.ru_utime, 2),
             "sys": round(ru.ru_stime, 2), "stdout": out_p.read_text(errors="replace"),
             "stderr": err_p.read_text(errors="replace")[-3000:]}
@@ -209,19 +232,24 @@ def bench_size(size: str, a: argparse.Namespace) -> dict:
     out_c = OUT / f"{size}.outcome.json"
     out_i = OUT / f"{size}-independent.outcome.json"
     log(f"[{size}] draw (coordinated)")
-    d = run_measured([PY, "-m", "solver", "draw", str(path), "-o", str(out_c)], f"{size}.draw")
+    lim = dict(timeout=a.draw_timeout, mem_limit_gib=a.mem_limit_gib)
+    d = run_measured([PY, "-m", "solver", "draw", str(path), "-o", str(out_c), "--progress"], f"{size}.draw", **lim)
     d["timings"] = parse_timings(d["stdout"])
     d["loadavg_after"] = os.getloadavg()[0]
     res["draw"] = d
     if d["rc"] != 0:
-        log(f"[{size}] draw failed rc={d['rc']}: {d['stderr'][-800:]}")
+        log(f"[{size}] draw failed rc={d['rc']} timed_out={d['timed_out']}: {d['stderr'][-800:]}")
+        d["last_stage"] = _last_stage(d["stderr"])
         return res
     log(f"[{size}] draw {d['wall']} s, {d['maxrss_mib']} MiB; verify")
-    res["verify"] = run_measured([PY, "-m", "solver", "verify", str(path), str(out_c)], f"{size}.verify")
+    res["verify"] = run_measured([PY, "-m", "solver", "verify", str(path), str(out_c)], f"{size}.verify", **lim)
     log(f"[{size}] verify rc={res['verify']['rc']} {res['verify']['wall']} s; draw (independent)")
-    di = run_measured([PY, "-m", "solver", "draw", str(ind), "-o", str(out_i)], f"{size}-independent.draw")
+    di = run_measured([PY, "-m", "solver", "draw", str(ind), "-o", str(out_i)], f"{size}-independent.draw", **lim)
     di["timings"] = parse_timings(di["stdout"])
     res["draw_independent"] = di
+
+    if a.profile:
+        res["profile"] = profile_draw(size, path)
 
     log(f"[{size}] loading the instance in the bench")
     t0 = time.perf_counter()
@@ -283,6 +311,38 @@ def bench_size(size: str, a: argparse.Namespace) -> dict:
                 cp["reduced"] = r
         res["baseline_cpsat"] = cp
     return res
+
+
+def profile_draw(size: str, path: Path, top: int = 12) -> dict:
+    """The draw once more under cProfile (in a child); the functions with the most own time
+    and the solver functions with the most cumulative time."""
+    import io
+    import pstats
+
+    log(f"[{size}] draw under cProfile")
+    prof = OUT / f"{size}.draw.prof"
+    r = run_measured([PY, "-m", "cProfile", "-o", str(prof), "-m", "solver", "draw", str(path),
+                      "-o", str(OUT / f"{size}.profiled.outcome.json")], f"{size}.profile")
+    if r["rc"] != 0 or not prof.exists():
+        return {"rc": r["rc"], "stderr": r["stderr"][-500:]}
+    st = pstats.Stats(str(prof), stream=io.StringIO())
+    rows = []
+    for (file, line, fn), (cc, nc, tt, ct, callers) in st.stats.items():
+        rows.append((tt, ct, nc, f"{Path(file).name}:{line}({fn})" if line else fn))
+    total = max(ct for _, ct, _, _ in rows)
+    own = [f"{tt:.1f} s own, {ct:.1f} s cum, {nc:,} calls — {name}"
+           for tt, ct, nc, name in sorted(rows, key=lambda x: -x[0])[:top]]
+    solver_cum = [f"{ct:.1f} s cum ({tt:.1f} own) — {name}"
+                  for tt, ct, nc, name in sorted(rows, key=lambda x: -x[1])
+                  if name.split(":")[0] in {p.name for p in (ROOT / "solver").glob("*.py")}][:top]
+    return {"wall": r["wall"], "total": round(total, 1), "own": own, "solver_cumulative": solver_cum}
+
+
+def _last_stage(stderr: str) -> str:
+    """The last progress line (``--progress`` is on for the draw) before a failure."""
+    parts = [p.strip() for p in re.split(r"[\r\n]", stderr) if p.strip()]
+    stages = [p for p in parts if re.match(r"^[a-z][a-z :-]*: \d+(/\d+)?$", p)]
+    return stages[-1] if stages else (parts[-1][:200] if parts else "")
 
 
 def _reason_kind(reason: str) -> str:
@@ -494,9 +554,11 @@ def report(results: dict[str, dict]) -> str:
         "- The 2027 holiday calendar in the instances is synthetic (the State Council notice is "
         "not out yet): Spring Festival 2027-02-05..13, make-up days 2027-01-31 and 2027-02-20.",
     ]
-    extra = [r.get("analysis") for r in results.values() if r.get("analysis")]
-    if extra:
-        lines += ["", "Where the time goes:", ""] + extra
+    for s in SIZES:
+        pr = results.get(s, {}).get("profile")
+        if pr and pr.get("own"):
+            lines += ["", f"Where the time goes ({s}, cProfile of the draw, {pr['wall']:.0f} s "
+                      "wall under the profiler), top own time:", "", "```"] + pr["own"][:10] + ["```"]
     return "\n".join(lines) + "\n"
 
 
@@ -538,6 +600,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cpsat-seconds", type=float, default=60.0)
     ap.add_argument("--cpsat-city-fraction", type=float, default=0.25)
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--draw-timeout", type=float, default=1800.0,
+                    help="kill a draw/verify child after so many seconds (default 1800)")
+    ap.add_argument("--mem-limit-gib", type=float, default=14.0,
+                    help="address-space limit of the solver children (default 14 GiB)")
+    ap.add_argument("--profile", action="store_true", help="also run the draw under cProfile")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     a = ap.parse_args(argv)
     sizes = list(SIZES) if a.all else a.sizes
