@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
-from . import home  # noqa: E402,F401  (registers routes)
+from . import home, registries  # noqa: E402,F401  (registers routes)
