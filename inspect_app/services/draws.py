@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
+from .messages import _
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Plan, Task, utcnow

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from .messages import _
 from sqlmodel import Session, select
 
 from solver.progress import NullProgress, Progress

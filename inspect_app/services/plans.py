@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
+from .messages import _
 from sqlmodel import Session, select
 
 from ..models import RISK_CLASSES, CheckItem, Department, Plan, Task, utcnow

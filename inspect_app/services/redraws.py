@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
+from .messages import _
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawJob, DrawVisit

@@ -8,3 +8,4 @@ from flask import Blueprint
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
 from . import home, registries  # noqa: E402,F401  (registers routes)
+from . import draws, plans  # noqa: E402,F401  (plans, tasks and the draw ceremony)

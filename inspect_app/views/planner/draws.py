@@ -1,0 +1,196 @@
+"""Planner pages of the draw ceremony: start a draw over a batch, the draw's
+page (digests, commitment, entropy form, progress, trail, history), the
+progress JSON the page polls, review, seal, reveal, retry and redraw.
+
+Background work is started with :func:`inspect_app.jobs.launcher.launch`;
+the views never run the solver."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ...db import get_session
+from ...jobs.launcher import launch
+from ...models import Draw, Inspector, Plan
+from ...security import role_required
+from ...services import draw_review, redraws
+from ...services import draws as draw_service
+from ...services import plans as plan_service
+from . import bp
+
+
+def _actor() -> str | None:
+    return g.user.username if g.get("user") else None
+
+
+def _draw_or_404(draw_id: int) -> Draw:
+    draw = draw_service.get_draw(get_session(), draw_id)
+    if draw is None:
+        abort(404)
+    return draw
+
+
+@bp.route("/draws/")
+@role_required("planner")
+def draws():
+    session = get_session()
+    rows = draw_service.list_draws(session)
+    plans = {p.id: p for p in plan_service.list_plans(session)}
+    return render_template("planner/draws/index.html", draws=rows, plans=plans)
+
+
+@bp.route("/plans/<int:plan_id>/draws", methods=["POST"])
+@role_required("planner")
+def draw_start(plan_id: int):
+    session = get_session()
+    plan = plan_service.get_plan(session, plan_id) or abort(404)
+    task_ids = [int(t) for t in request.form.getlist("tasks") if t.isdigit()]
+    try:
+        draw, job = draw_service.start_draw(session, plan, task_ids, request.form.get("entropy_source", ""),
+                                            actor=_actor())
+    except draw_service.DrawConflict as error:
+        session.rollback()
+        flash(str(error), "error")
+        if error.draw is not None:
+            return redirect(url_for("planner.draw", draw_id=error.draw.id))
+        return redirect(url_for("planner.plan", plan_id=plan_id))
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("planner.plan", plan_id=plan_id))
+    launch(job.id)
+    flash(_("抽取 %(c)s 已创建：正在冻结输入数据并生成承诺值", c=draw.code), "ok")
+    return redirect(url_for("planner.draw", draw_id=draw.id))
+
+
+@bp.route("/draws/<int:draw_id>")
+@role_required("planner")
+def draw(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    job = draw_service.latest_job(session, draw)
+    current_visits = [v for v in draw_service.visits(session, draw) if v.current] if draw.state == "sealed" else []
+    return render_template("planner/draws/draw.html", draw=draw, job=job,
+                           stale=job is not None and draw_service.job_is_stale(job),
+                           plan=session.get(Plan, draw.plan_id), events=draw_service.events(session, draw),
+                           witnesses=draw_service.witnesses(session, draw),
+                           history=draw_service.history(session, draw), current_visits=current_visits,
+                           revealed=draw_service.is_revealed(draw))
+
+
+@bp.route("/draws/<int:draw_id>/progress.json")
+@role_required("planner")
+def draw_progress(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    job = draw_service.latest_job(session, draw)
+    data = {"draw": draw.code, "state": draw.state, "error": draw.error, "job": None}
+    if job is not None:
+        data["job"] = {"id": job.id, "kind": job.kind, "state": job.state, "attempt": job.attempt,
+                       "stage": job.stage, "done": job.done, "total": job.total,
+                       "heartbeat": job.heartbeat.isoformat() if job.heartbeat else None,
+                       "stale": draw_service.job_is_stale(job), "error": job.error}
+    data["busy"] = draw.state in ("freezing", "queued") and job is not None and job.state in ("pending", "running") \
+        and not data["job"]["stale"]
+    return jsonify(data)
+
+
+@bp.route("/draws/<int:draw_id>/entropy", methods=["POST"])
+@role_required("planner")
+def draw_entropy(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    names, roles = request.form.getlist("witness_name"), request.form.getlist("witness_role")
+    people = [(n, roles[k] if k < len(roles) else "") for k, n in enumerate(names)]
+    try:
+        job = draw_service.enter_entropy(session, draw, request.form.get("external_entropy", ""), people,
+                                         actor=_actor())
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("planner.draw", draw_id=draw_id))
+    launch(job.id)
+    flash(_("外部随机数已记录，正在后台抽取"), "ok")
+    return redirect(url_for("planner.draw", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/retry", methods=["POST"])
+@role_required("planner")
+def draw_retry(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    try:
+        job = draw_service.retry_job(session, draw, actor=_actor())
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("planner.draw", draw_id=draw_id))
+    launch(job.id)
+    flash(_("后台任务已重新运行"), "ok")
+    return redirect(url_for("planner.draw", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/review")
+@role_required("planner")
+def draw_review_page(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    if draw.state not in ("drawn", "sealed"):
+        flash(_("抽取结果尚未产生"), "error")
+        return redirect(url_for("planner.draw", draw_id=draw_id))
+    review = draw_review.review(session, draw)
+    return render_template("planner/draws/review.html", draw=draw, review=review)
+
+
+@bp.route("/draws/<int:draw_id>/seal", methods=["POST"])
+@role_required("planner")
+def draw_seal(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    try:
+        draw_service.seal(session, draw, actor=_actor())
+        flash(_("抽取结果已确认封存，结果摘要已公示"), "ok")
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("planner.draw", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/reveal", methods=["POST"])
+@role_required("planner")
+def draw_reveal(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    try:
+        draw_service.reveal(session, draw, actor=_actor())
+        flash(_("抽取的输入、密钥和结果已公开，任何人都可以验证"), "ok")
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("planner.draw", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/redraw", methods=["POST"])
+@role_required("planner")
+def draw_redraw(draw_id: int):
+    session = get_session()
+    parent = _draw_or_404(draw_id)
+    form = request.form
+    try:
+        draw, job = redraws.request_redraw(session, parent, form.get("visit_id", ""), form.get("cause", ""),
+                                           form.get("reason", ""), form.get("entropy_source", ""),
+                                           inspector=form.get("inspector") or None, actor=_actor())
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("planner.draw", draw_id=draw_id))
+    launch(job.id)
+    flash(_("重抽 %(c)s 已创建", c=draw.code), "ok")
+    return redirect(url_for("planner.draw", draw_id=draw.id))
+
+
+@bp.app_template_filter("inspector_name")
+def inspector_name(inspector_id: str) -> str:
+    row = get_session().get(Inspector, inspector_id)
+    return f"{row.name}（{inspector_id}）" if row else inspector_id

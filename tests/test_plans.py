@@ -1,0 +1,177 @@
+"""Annual plans and tasks: only published current items, clear refusals,
+exact sample-size previews, capacity warnings, publish-and-freeze, versions,
+and the public plan pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from draw_fixtures import WINDOW, YEAR, item_id, published_plan, seed_registries
+from inspect_app.models import CheckItem, Inspector, Plan, Task
+from inspect_app.services import plans
+from inspect_app.services.plan_preview import preview_plan
+
+
+@pytest.fixture
+def registries(db_session):
+    seed_registries(db_session)
+    return db_session
+
+
+def task_input(session, **kw):
+    data = dict(name="食品经营抽查", department="SCJG", items=[item_id(session, "SCJG-01")],
+                window_start=WINDOW[0], window_end=WINDOW[1], ratio={"A": "0.01", "B": "0.03", "C": "0.1", "D": "0.3"})
+    data.update(kw)
+    return plans.TaskInput(**data)
+
+
+def test_task_refuses_unpublished_and_superseded_items(registries):
+    s = registries
+    plan = plans.create_plan(s, "P-1", "计划", YEAR)
+    with pytest.raises(plans.PlanError) as error:
+        plans.add_task(s, plan, task_input(s, items=[item_id(s, "SCJG-99")]))
+    assert error.value.field == "items" and "尚未公布" in error.value.message
+    old = s.get(CheckItem, item_id(s, "SCJG-01"))
+    old.current = False
+    s.add(old)
+    s.commit()
+    with pytest.raises(plans.PlanError, match="取代"):
+        plans.add_task(s, plan, task_input(s))
+    assert s.exec(select(Task)).all() == []
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"ratio": {"B": "1.5"}}, "ratio_B"),
+    ({"ratio": {"B": "abc"}}, "ratio_B"),
+    ({"ratio": None, "count": None}, "ratio"),
+    ({"ratio": None, "count": 0}, "count"),
+    ({"window_end": date(YEAR, 2, 1)}, "window_end"),
+    ({"window_start": date(YEAR - 1, 12, 1)}, "window_start"),
+    ({"department": "NOPE"}, "department"),
+    ({"items": [0]}, "items"),
+    ({"participating": ["NOPE"]}, "participating"),
+    ({"filter": {"risks": ["E"]}}, "filter_risks"),
+])
+def test_task_refusals_name_the_field(registries, change, field):
+    s = registries
+    plan = plans.create_plan(s, "P-1", "计划", YEAR)
+    with pytest.raises(plans.PlanError) as error:
+        plans.add_task(s, plan, task_input(s, **change))
+    assert error.value.field == field
+
+
+def test_item_of_other_department_refused(registries):
+    s = registries
+    plan = plans.create_plan(s, "P-1", "计划", YEAR)
+    with pytest.raises(plans.PlanError, match="CGJ-01"):
+        plans.add_task(s, plan, task_input(s, items=[item_id(s, "CGJ-01")]))
+    task = plans.add_task(s, plan, task_input(s, participating=["CGJ"], ratio=None, count=3,
+                                              items=[item_id(s, "SCJG-02"), item_id(s, "CGJ-01")]))
+    assert task.participating == ["CGJ"] and task.code == "T1" and not task.directed
+
+
+def test_preview_uses_exact_ceiling(registries):
+    """0.03 × 100 must give 3, not 4 (binary floating point gives 3.0000000000000004)."""
+    from inspect_app.models import Entity
+
+    s = registries
+    n_b = s.exec(select(Entity).where(Entity.risk == "B")).all()
+    plan = plans.create_plan(s, "P-1", "计划", YEAR)
+    task = plans.add_task(s, plan, task_input(s, ratio={"B": "0.03"}, filter={"risks": ["B"]}))
+    preview = preview_plan(s, [task]).tasks[0]
+    active_b = len([e for e in n_b if e.status in ("存续", "在业")])
+    assert preview.population == active_b
+    import math
+    from fractions import Fraction
+    assert preview.expected_visits == math.ceil(Fraction("0.03") * active_b)
+    assert task.directed and task.filter == {"risks": ["B"]}
+
+
+def test_preview_strata_with_list_ratio(registries):
+    s = registries
+    plan, (t1, t2) = published_plan(s)
+    preview = preview_plan(s, [t1, t2])
+    strata = {st.key: st for st in preview.tasks[0].strata}
+    assert strata["list:abnormal"].ratio == "1" and strata["list:abnormal"].sample == strata["list:abnormal"].population
+    assert sum(st.population for st in preview.tasks[0].strata) == preview.tasks[0].population
+    assert preview.tasks[1].expected_visits == 6
+    assert preview.tasks[1].places == {"SCJG": 6, "CGJ": 6}
+    assert not preview.warnings
+
+
+def test_capacity_warning_when_inspectors_cannot_cover(registries):
+    s = registries
+    for inspector in s.exec(select(Inspector).where(Inspector.department == "CGJ")).all():
+        inspector.max_visits = 0 if inspector.id != "CGJ00" else 2
+        s.add(inspector)
+    s.commit()
+    plan, tasks = published_plan(s)
+    warnings = preview_plan(s, tasks).warnings
+    assert [(w.department, w.capacity, w.needed) for w in warnings] == [("CGJ", 2, 6)]
+
+
+def test_preview_without_calendar_says_so(registries):
+    s = registries
+    plan = plans.create_plan(s, "P-2", "计划", 2031)
+    task = plans.add_task(s, plan, task_input(s, window_start=date(2031, 3, 1), window_end=date(2031, 3, 31)))
+    preview = preview_plan(s, [task])
+    assert preview.capacity == {} and "2031" in preview.calendar_missing[0]
+
+
+def test_publish_freezes_and_new_version_keeps_old(registries):
+    s = registries
+    plan, tasks = published_plan(s)
+    assert plan.status == "published" and plan.published_at is not None
+    with pytest.raises(plans.PlanError, match="新版本"):
+        plans.add_task(s, plan, task_input(s))
+    with pytest.raises(plans.PlanError):
+        plans.update_task(s, tasks[0], task_input(s, name="改名"))
+    with pytest.raises(plans.PlanError):
+        plans.remove_task(s, tasks[0])
+    with pytest.raises(plans.PlanError, match="修改原因"):
+        plans.new_version(s, plan, "")
+    v2 = plans.new_version(s, plan, "增加城管任务", actor="planner")
+    assert (v2.version, v2.status, v2.previous_id) == (2, "draft", plan.id)
+    assert [t.code for t in plans.plan_tasks(s, v2.id)] == ["T1", "T2"]
+    plans.add_task(s, v2, task_input(s, name="第三个任务"))
+    plans.publish_plan(s, v2)
+    s.refresh(plan)
+    assert plan.status == "superseded" and len(plans.plan_tasks(s, plan.id)) == 2
+    assert [p.version for p in plans.plan_versions(s, plan)] == [1, 2]
+
+
+def test_empty_plan_cannot_be_published(registries):
+    plan = plans.create_plan(registries, "P-1", "计划", YEAR)
+    with pytest.raises(plans.PlanError, match="没有任务"):
+        plans.publish_plan(registries, plan)
+
+
+def test_plan_pages_end_to_end(app, client, auth, registries):
+    auth.login()
+    r = client.post("/planner/plans/", data={"number": "P-9", "name": "网页计划", "year": str(YEAR)})
+    assert r.status_code == 302
+    plan = registries.exec(select(Plan).where(Plan.number == "P-9")).one()
+    form = {"name": "网页任务", "department": "SCJG", "items": [str(item_id(registries, "SCJG-01"))],
+            "window_start": WINDOW[0].isoformat(), "window_end": WINDOW[1].isoformat(), "mode": "ratio",
+            "ratio_A": "0.1", "ratio_B": "0.2", "ratio_C": "", "ratio_D": "", "tags_any": "restaurant",
+            "inspectors_per_visit": "2"}
+    r = client.post(f"/planner/plans/{plan.id}/tasks/new", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    bad = dict(form, items=[str(item_id(registries, "SCJG-99"))])
+    r = client.post(f"/planner/plans/{plan.id}/tasks/new", data=bad)
+    assert r.status_code == 400 and "尚未公布" in r.get_data(as_text=True)
+    page = client.get(f"/planner/plans/{plan.id}").get_data(as_text=True)
+    assert "网页任务" in page and "预计抽取" in page and "充足" in page
+    task = registries.exec(select(Task).where(Task.plan_id == plan.id)).one()
+    assert task.ratio == {"A": "0.1", "B": "0.2"} and task.filter == {"tags_any": ["restaurant"]}
+    assert client.get("/plans/").get_data(as_text=True).count("P-9") == 0
+    assert client.post(f"/planner/plans/{plan.id}/publish").status_code == 302
+    assert "P-9" in client.get("/plans/").get_data(as_text=True)
+    assert "网页任务" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    r = client.post(f"/planner/plans/{plan.id}/version", data={"change_note": "调整比例"})
+    v2 = registries.exec(select(Plan).where(Plan.number == "P-9", Plan.version == 2)).one()
+    assert r.headers["Location"].endswith(f"/planner/plans/{v2.id}")
+    assert client.get(f"/plans/{v2.id}").status_code == 404  # drafts are not public
