@@ -8,4 +8,5 @@ from flask import Blueprint
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
 from . import home, registries  # noqa: E402,F401  (registers routes)
+from . import schedule  # noqa: E402,F401  (schedule review pages)
 from . import draws, plans  # noqa: E402,F401  (plans, tasks and the draw ceremony)
