@@ -139,3 +139,32 @@ def test_progress_json_reports_interruption(app, client, auth, db_session):
     assert client.post(f"/planner/draws/{draw.id}/retry").status_code == 302
     s.expire_all()
     assert s.get(Draw, draw.id).state == "committed"
+
+
+def test_request_starts_a_detached_worker(app, client, auth, db_session, monkeypatch):
+    """With the default runner the request returns at once and a separate
+    worker process does the freeze."""
+    from inspect_app.views.planner import draws as draw_views
+
+    s = db_session
+    seed_registries(s)
+    plan, tasks = published_plan(s)
+    app.config["DRAW_RUNNER"] = "subprocess"
+    started = []
+
+    def launch_and_record(job_id):
+        process = launcher.launch(job_id)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(draw_views, "launch", launch_and_record)
+    auth.login()
+    r = client.post(f"/planner/plans/{plan.id}/draws",
+                    data={"tasks": [str(t.id) for t in tasks], "entropy_source": "公证员掷骰"})
+    assert r.status_code == 302 and len(started) == 1 and started[0].pid != os.getpid()
+    assert started[0].wait(timeout=300) == 0
+    s.expire_all()
+    draw = s.exec(select(Draw)).one()
+    assert draw.state == "committed" and draw.commitment
+    job = s.exec(select(DrawJob)).one()
+    assert job.state == "done" and job.worker.endswith(f":{started[0].pid}")
