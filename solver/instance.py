@@ -94,7 +94,7 @@ def load_instance(path: str | Path, progress: Progress | None = None) -> Instanc
     progress.stage("digest")
     digest = document_digest(doc, str(path))
     progress.stage("parse")
-    instance = parse_instance(doc, digest=digest)
+    instance = parse_instance(doc, digest=digest, consume=True)
     progress.done()
     return instance
 
@@ -328,21 +328,106 @@ def _entity(obj: object, n: int, interner: _Interner) -> Entity:
     )
 
 
-def _entities(raw: object, progress: Progress) -> tuple[Entity, ...]:
+class _Slow(Exception):
+    """The fast path met something it does not vouch for; the checked path decides."""
+
+
+_RISK_SET = frozenset(RISK_CLASSES)
+
+
+def _entity_fast(obj: object, interner: _Interner) -> Entity:
+    """:func:`_entity` for well-formed entities, without building JSON paths.
+
+    It accepts only what :func:`_entity` accepts and raises :class:`_Slow` (or
+    ``KeyError``/``TypeError``) on anything else, including a tag set, date or
+    string not yet seen, so that :func:`_entity` validates it and reports it.
+    """
+    if type(obj) is not dict:
+        raise _Slow
+    uscc, name, district = obj["uscc"], obj["name"], obj["district"]
+    risk, status = obj["risk"], obj["status"]
+    if (type(uscc) is not str or not _USCC(uscc) or type(name) is not str
+            or type(district) is not str or not district or type(status) is not str or not status
+            or type(risk) is not str or risk not in _RISK_SET):
+        raise _Slow
+    strings, sets = interner.strings, interner.sets
+    tags = obj.get("tags")
+    if tags:
+        if type(tags) is not list:
+            raise _Slow
+        tags = sets[tuple(tags)]
+    else:
+        tags = frozenset()
+    lists = obj.get("lists")
+    if lists:
+        if type(lists) is not list:
+            raise _Slow
+        lists = sets[tuple(lists)]
+    else:
+        lists = frozenset()
+    checks = obj.get("checks_this_year", 0)
+    if type(checks) is not int or checks < 0:
+        raise _Slow
+    last = obj.get("last_checks")
+    if last:
+        if type(last) is not list:
+            raise _Slow
+        dates = interner.dates
+        built = []
+        for check in last:
+            if type(check) is not dict:
+                raise _Slow
+            department = check["department"]
+            inspectors = check.get("inspectors", ())
+            if type(department) is not str or not department or type(inspectors) not in (list, tuple):
+                raise _Slow
+            for inspector in inspectors:
+                if type(inspector) is not str:
+                    raise _Slow
+            built.append(LastCheck(strings[department], dates[check["date"]],
+                                   tuple([strings.setdefault(i, i) for i in inspectors])))
+        last = tuple(built)
+    else:
+        last = ()
+    industry, kind = obj.get("industry"), obj.get("type")
+    if industry is not None:
+        if type(industry) is not str or not industry:
+            raise _Slow
+        industry = strings.setdefault(industry, industry)
+    if kind is not None:
+        if type(kind) is not str or not kind:
+            raise _Slow
+        kind = strings.setdefault(kind, kind)
+    return Entity(uscc, name, strings.setdefault(district, district), risk,
+                  strings.setdefault(status, status), tags, lists, checks, last, industry, kind)
+
+
+def _entities(raw: object, progress: Progress, consume: bool = False) -> tuple[Entity, ...]:
+    """Every entity, checked; with ``consume`` the raw list is emptied as it
+    is read, so that the parsed objects replace the JSON ones in memory."""
     raw = _list(raw, "$.entities")
     interner = _Interner()
     seen: set[str] = set()
+    add = seen.add
     result = []
+    append = result.append
     progress.stage("entities", len(raw))
     for n, obj in enumerate(raw):
-        entity = _entity(obj, n, interner)
+        try:
+            entity = _entity_fast(obj, interner)
+        except (_Slow, KeyError, TypeError):
+            entity = _entity(obj, n, interner)
         if entity.uscc in seen:
             raise InputError(messages.duplicate_id(f"$.entities[{n}].uscc", "entity", entity.uscc),
                              f"$.entities[{n}].uscc")
-        seen.add(entity.uscc)
-        result.append(entity)
+        add(entity.uscc)
+        append(entity)
+        if consume:
+            raw[n] = None
         if n % 100000 == 99999:
             progress.advance(100000)
+    if consume:
+        raw.clear()
     return tuple(result)
 
 
@@ -472,13 +557,17 @@ def _secret(raw: object) -> bytes | None:
     return bytes.fromhex(raw)
 
 
-def parse_instance(doc: dict, digest: bytes | None = None,
-                   progress: Progress | None = None) -> Instance:
+def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | None = None,
+                   consume: bool = False) -> Instance:
     """Validate an instance document and build the typed model.
 
     ``digest`` is the document's input digest if the caller already computed
-    it (see :func:`document_digest`); otherwise it is computed here.
+    it (see :func:`document_digest`); otherwise it is computed here (before
+    anything else). With ``consume``, the document's entity list is emptied
+    while it is parsed, to save memory; the caller must not use it afterwards.
     """
+    if digest is None and isinstance(doc, dict):
+        digest = document_digest(doc)
     progress = progress or NullProgress()
     if not isinstance(doc, dict):
         raise InputError(messages.not_an_object("instance"))
@@ -517,11 +606,11 @@ def parse_instance(doc: dict, digest: bytes | None = None,
         policy=_policy(doc.get("policy")),
         departments=departments,
         items=items,
-        entities=_entities(_field(doc, "entities", "$"), progress),
+        entities=_entities(_field(doc, "entities", "$"), progress, consume),
         inspectors=_inspectors(_field(doc, "inspectors", "$"), department_ids),
         conflicts=_conflicts(doc.get("conflicts", [])),
         pair_conflicts=_pair_conflicts(doc.get("pair_conflicts", [])),
         tasks=tasks,
-        input_digest=digest if digest is not None else document_digest(doc),
+        input_digest=digest,
     )
     return instance

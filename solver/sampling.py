@@ -233,8 +233,8 @@ def _smallest(members: np.ndarray, u: np.ndarray, k: int, usccs: list[str]) -> l
         kth = np.partition(values, k - 1)[k - 1]
         keep = values <= kth
         members, values = members[keep], values[keep]
-    chosen = sorted(zip(values.tolist(), members.tolist()), key=lambda p: (p[0], usccs[p[1]]))
-    return [index for _, index in chosen[:k]]
+    chosen = sorted([(v, usccs[i], i) for v, i in zip(values.tolist(), members.tolist())])
+    return [index for _, _, index in chosen[:k]]
 
 
 def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
@@ -290,7 +290,8 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             strata.append(Stratum(key, ratio, len(members), size))
             if size:
                 not_drawn_independent[members] *= 1.0 - size / len(members)
-        drawn.sort(key=lambda i: (int(u[i]), table.usccs[i]))
+        drawn = [i for _, _, i in sorted(zip(u[drawn].tolist(), [table.usccs[i] for i in drawn],
+                                                drawn))]
         drawn_all.update(drawn)
         tasks.append(TaskSample(task=task.id, usccs=tuple(table.usccs[i] for i in drawn),
                                 excluded=excluded, population=population,
@@ -298,7 +299,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
         progress.advance()
     drawn_sorted = sorted(drawn_all)
     if coordinated:
-        priorities = [int(u_shared[i]) for i in drawn_sorted]
+        priorities = u_shared[drawn_sorted].tolist()
     else:
         priorities = u_values(seed, [table.usccs[i] for i in drawn_sorted]).tolist()
     priority = {table.usccs[i]: p for i, p in zip(drawn_sorted, priorities)}
