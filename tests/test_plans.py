@@ -175,3 +175,12 @@ def test_plan_pages_end_to_end(app, client, auth, registries):
     v2 = registries.exec(select(Plan).where(Plan.number == "P-9", Plan.version == 2)).one()
     assert r.headers["Location"].endswith(f"/planner/plans/{v2.id}")
     assert client.get(f"/plans/{v2.id}").status_code == 404  # drafts are not public
+
+
+def test_pages_render_in_english(app, client, auth, registries):
+    plan, tasks = published_plan(registries)
+    auth.login()
+    page = client.get(f"/planner/plans/{plan.id}?lang=en").get_data(as_text=True)
+    assert "Expected sample" in page and "Start a draw" in page
+    assert "Draw register" in client.get("/?lang=en").get_data(as_text=True)
+    assert "Annual plans" in client.get("/plans/?lang=en").get_data(as_text=True)
