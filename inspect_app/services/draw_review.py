@@ -18,7 +18,8 @@ from .draws import ReviewFigures, review_figures, visits
 
 @dataclass
 class Review:
-    visits: list[DrawVisit]
+    visits: list[DrawVisit]  # one page of them
+    pages: int
     unfilled: list[dict]  # uscc, name, tasks, reason
     excluded: dict[str, dict[str, int]]
     samples: dict[str, int]
@@ -30,7 +31,8 @@ class Review:
     district_chart: Markup
 
 
-def review(session: Session, draw: Draw) -> Review:
+def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> Review:
+    """The figures cover all visits; ``visits`` holds page ``page``."""
     rows = visits(session, draw)
     outcome = draw_store.read_document(draw.outcome_path)
     names = {}
@@ -39,7 +41,8 @@ def review(session: Session, draw: Draw) -> Review:
         names = dict(session.exec(select(Entity.uscc, Entity.name).where(Entity.uscc.in_(usccs))).all())
     unfilled = [dict(u, name=names.get(u["uscc"], "")) for u in outcome["unfilled"]]
     figures = review_figures(rows, len(unfilled))
-    ids = sorted(figures.per_inspector)
+    shown = rows[(page - 1) * per_page: page * per_page]
+    ids = sorted({i for v in shown for i in v.team} | set(figures.per_inspector))
     inspectors = {i.id: i for i in session.exec(select(Inspector).where(Inspector.id.in_(ids)))} if ids else {}
     codes = sorted(figures.per_district)
     districts = dict(session.exec(select(District.code, District.name).where(District.code.in_(codes))).all()) \
@@ -47,7 +50,7 @@ def review(session: Session, draw: Draw) -> Review:
     loads = {f"{i} {inspectors[i].name if i in inspectors else ''}".strip(): n
              for i, n in figures.per_inspector.items()}
     return Review(
-        visits=rows, unfilled=unfilled, excluded=outcome.get("excluded", {}),
+        visits=shown, pages=max(1, -(-len(rows) // per_page)), unfilled=unfilled, excluded=outcome.get("excluded", {}),
         samples={t: len(s) for t, s in outcome["samples"].items()}, figures=figures,
         inspectors=inspectors, districts=districts,
         workload_chart=charts.workload_chart(loads, title=_("检查人员工作量（次）")),

@@ -3,7 +3,8 @@
 :func:`freeze` builds the instance from the database, writes it to the draw
 store, draws the 32-byte secret and records ``frozen_digest`` and
 ``commitment``. :func:`run` adds the witnesses' entropy, runs the solver and
-writes the outcome file; then the outcome's digest, the visits and the job's
+writes the outcome file (the instance it ran on is the frozen one plus the
+entropy, rebuilt by :func:`draw_instance` whenever needed); then the outcome's digest, the visits and the job's
 completion are written **in one transaction** (:func:`store_outcome` adds
 them, the caller's single commit makes them visible), so a worker killed at
 any point leaves either nothing or everything. Both steps are deterministic
@@ -129,10 +130,10 @@ def run(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = 
         raise RunError(f"draw {draw.code} is {draw.state}, not queued")
     progress.stage("read")
     doc = draw_instance(draw)
+    progress.stage("digest")
     input_digest = solver_adapter.digest_hex(doc)
-    draw_store.write_document(draw.code, "draw-instance.json", doc)
     doc["secret"] = secret_of(draw).hex()
-    outcome = solver_adapter.run_draw(doc, progress)
+    outcome = solver_adapter.run_draw(doc, progress, digest=input_digest)
     if outcome["input_digest"] != input_digest or outcome["commitment"] != draw.commitment:
         raise RunError(f"draw {draw.code}: the solver's outcome names other inputs than the frozen ones")
     progress.stage("write")

@@ -2,9 +2,9 @@
 
 Documents are files under ``DRAW_STORE`` (default ``<instance>/draws``), one
 directory per draw code: ``instance.json`` (the frozen instance, canonical
-JSON, ``external_entropy`` empty, no secret), ``draw-instance.json`` (the
-same with the witnesses' entropy: the instance the solver ran on, still
-without the secret) and ``outcome.json``. Each is written atomically
+JSON, ``external_entropy`` empty, no secret) and ``outcome.json``. The
+instance the solver ran on is the frozen one with the witnesses' entropy
+(stored in the database) filled in. Each is written atomically
 (temporary file, fsync, rename) and its digest is stored in the database, so
 a file that was tampered with is detected on every read.
 

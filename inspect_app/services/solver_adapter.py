@@ -38,11 +38,12 @@ def result_digest_hex(outcome: dict) -> str:
     return result_digest(outcome).hex()
 
 
-def run_draw(instance_doc: dict, progress: Progress | None = None) -> dict:
-    """The outcome document of an instance that holds its secret."""
+def run_draw(instance_doc: dict, progress: Progress | None = None, digest: str | None = None) -> dict:
+    """The outcome document of an instance that holds its secret. ``digest``
+    is its input digest if the caller has computed it already."""
     progress = progress or NullProgress()
     progress.stage("parse")
-    instance = parse_instance(instance_doc, progress=progress)
+    instance = parse_instance(instance_doc, digest=bytes.fromhex(digest) if digest else None, progress=progress)
     return draw(instance, progress=progress).outcome()
 
 

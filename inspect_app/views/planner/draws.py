@@ -20,6 +20,9 @@ from ...services import plans as plan_service
 from . import bp
 
 
+REVIEW_PAGE = 200  # visits per page of the review table
+
+
 def _actor() -> str | None:
     return g.user.username if g.get("user") else None
 
@@ -70,12 +73,11 @@ def draw(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     job = draw_service.latest_job(session, draw)
-    current_visits = [v for v in draw_service.visits(session, draw) if v.current] if draw.state == "sealed" else []
     return render_template("planner/draws/draw.html", draw=draw, job=job,
                            stale=job is not None and draw_service.job_is_stale(job),
                            plan=session.get(Plan, draw.plan_id), events=draw_service.events(session, draw),
                            witnesses=draw_service.witnesses(session, draw),
-                           history=draw_service.history(session, draw), current_visits=current_visits,
+                           history=draw_service.history(session, draw),
                            revealed=draw_service.is_revealed(draw))
 
 
@@ -139,8 +141,12 @@ def draw_review_page(draw_id: int):
     if draw.state not in ("drawn", "sealed"):
         flash(_("抽取结果尚未产生"), "error")
         return redirect(url_for("planner.draw", draw_id=draw_id))
-    review = draw_review.review(session, draw)
-    return render_template("planner/draws/review.html", draw=draw, review=review)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    review = draw_review.review(session, draw, page=page, per_page=REVIEW_PAGE)
+    return render_template("planner/draws/review.html", draw=draw, review=review, page=page)
 
 
 @bp.route("/draws/<int:draw_id>/seal", methods=["POST"])
