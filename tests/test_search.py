@@ -73,6 +73,8 @@ def test_short_fragment_falls_back_to_scan_without_count(entities):
     assert page.total is None
     one = search_entities(entities, q="港")
     assert usccs(one) == ["91350181MA2Y0AAA05"]
+    assert usccs(search_entities(entities, q="bc")) == ["91350203MA2Y0AAA03"]  # Latin: case-insensitive
+    assert usccs(search_entities(entities, q="0%")) == ["91350203MA2Y0AAA04"]
 
 
 def test_district_filter_matches_by_prefix(entities):

@@ -13,12 +13,18 @@ How a query ``q`` is answered
   substring scan of ``entity`` in id order that stops as soon as the page is
   full: fast for common fragments (``科技``), a full scan for rare ones, and
   no total count is computed for it (the page only says whether there is a
-  next page). The page hints that three characters use the index.
+  next page). The page hints that three characters use the index. On
+  PostgreSQL a fragment without letters that have case (Chinese) is matched
+  with ``strpos``, several times cheaper per row than ``ILIKE``.
 
 Filters (district prefix, risk class, registration status, active flag,
 industry, list membership) combine with any of these. Rows are always in
 ascending ``entity.id`` order (import order), which is deterministic and
 index-backed on both databases.
+
+Pages are fetched with a deferred join: the page's ids are selected first
+(an index covering the filters, such as ``ix_entity_district_risk``, answers
+that without touching the table), then only those rows are read.
 
 Counting
 --------
@@ -167,6 +173,9 @@ def search_entities(session: Session, q: str | None = None, district: str | None
         pattern = "%" + escape_like(q) + "%"
         if dialect == "sqlite":
             where.append(Entity.name.like(pattern, escape="\\"))
+        elif q.lower() == q.upper():
+            # Nothing to case-fold (Chinese): strpos is 4-5x cheaper per row than ILIKE.
+            where.append(sa.func.strpos(Entity.name, q) > 0)
         else:
             where.append(Entity.name.ilike(pattern, escape="\\"))
     else:
@@ -176,7 +185,11 @@ def search_entities(session: Session, q: str | None = None, district: str | None
     if mode != "short":
         count_from = stmt.with_only_columns(Entity.id).order_by(None)
 
-    rows = list(session.exec(stmt.order_by(order).offset((page - 1) * page_size).limit(page_size + 1)).scalars())
+    # Deferred join: pick the page's ids first (from an index where one
+    # covers the filters), then fetch only those rows.
+    ids = (stmt.with_only_columns(Entity.id).order_by(order)
+           .offset((page - 1) * page_size).limit(page_size + 1))
+    rows = list(session.exec(sa.select(Entity).where(Entity.id.in_(ids)).order_by(Entity.id)).scalars())
     has_next = len(rows) > page_size
     rows = rows[:page_size]
 
