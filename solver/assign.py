@@ -93,19 +93,25 @@ class RandomCost:
         key = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._encoded: dict[tuple[str, ...], list[bytes]] = {}  # inspector ids -> UTF-8
 
     def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
         """r(v, i) for one entity and several inspectors."""
+        key = tuple(inspector_ids)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            encoded = self._encoded[key] = [i.encode() for i in key]
         prefix = self._inner.copy()
         prefix.update(f"assign:{uscc}:".encode())
         outer = self._outer
+        from_bytes = int.from_bytes
         out = []
-        for inspector_id in inspector_ids:
+        for inspector_id in encoded:
             inner = prefix.copy()
-            inner.update(inspector_id.encode())
+            inner.update(inspector_id)
             h = outer.copy()
             h.update(inner.digest())
-            out.append(int.from_bytes(h.digest()[:RANDOM_BYTES], "big"))
+            out.append(from_bytes(h.digest()[:RANDOM_BYTES], "big"))
         return out
 
 
@@ -246,7 +252,7 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
                     department_index = index[slot.department]
                     cands = local[key] = tuple(department_index[i] for i in slot.eligible)
                 places.append((slot, nets[slot.department], cands))
-            reason = _quick_reject(places, rules) or _augment_visit(places, rules)
+            reason = _augment_visit(places, rules)
         if reason is None:
             accepted.append(request)
         else:
@@ -276,21 +282,22 @@ def _capacity_reason(slot: SlotRequest, net: _Network, cands: Sequence[int], rul
     return messages.capacity_exhausted(rules.department_name(slot.department), slot.count, len(cands), full)
 
 
-def _quick_reject(places: list, rules: Rules) -> str | None:
+def _cannot_fill_quickly(slot: SlotRequest, net: _Network, cands: Sequence[int]) -> bool:
     """Exact rejections that need no search (see the module docstring)."""
-    for slot, net, cands in places:
-        count = slot.count
-        bound = min(net.bound.get(slot.eligible, _UNBOUNDED), net.bound.get(slot.pool.qualified, _UNBOUNDED))
-        if net.free < count or bound < count or sum(1 for i in cands if not net.dead[i]) < count:
-            return _capacity_reason(slot, net, cands, rules)
-    return None
+    count = slot.count
+    bound = min(net.bound.get(slot.eligible, _UNBOUNDED), net.bound.get(slot.pool.qualified, _UNBOUNDED))
+    return net.free < count or bound < count or sum(1 for i in cands if not net.dead[i]) < count
 
 
 def _augment_visit(places: list, rules: Rules) -> str | None:
-    """Place every unit of the visit, or roll the visit back and say why."""
+    """Place every unit of the visit, department by department, or roll the
+    visit back and name the first department whose place cannot be filled."""
     journals = []
     failed = None
     for slot, net, cands in places:
+        if _cannot_fill_quickly(slot, net, cands):
+            failed = (slot, net, cands)
+            break
         s = net.add_place(cands)
         journal: list = []
         journals.append((net, journal))
@@ -318,28 +325,77 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
                      random_cost: RandomCost) -> list[tuple[str, ...]]:
     """Step 2 for one department: the members of this department for each of
     ``places`` ((USCC, place) pairs), sorted. Every place must be fillable
-    together with the others (step 1)."""
+    together with the others (step 1).
+
+    The flow splits into independent parts: a place's candidates lie within
+    its pool (the inspectors passing the department-level rules for its
+    qualifications), so places whose pools share no inspector share no arc.
+    Each part is solved on its own; the union of the parts' optima is an
+    optimum of the whole department."""
+    teams: list[tuple[str, ...]] = [()] * len(places)
+    for part in _parts(places):
+        for p, team in zip(part, _solve_part(department, [places[p] for p in part], rules, random_cost)):
+            teams[p] = team
+    return teams
+
+
+def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
+    """Place indices grouped by connected pools (union-find over pool members),
+    each group ascending, groups by their first place."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    seen_pools = set()
+    for _, slot in places:
+        members = slot.pool.qualified
+        if members in seen_pools:
+            continue
+        seen_pools.add(members)
+        for inspector_id in members:
+            parent.setdefault(inspector_id, inspector_id)
+        root = find(members[0])
+        for inspector_id in members[1:]:
+            other = find(inspector_id)
+            if other != root:
+                low, high = sorted((root, other))
+                parent[high] = low
+                root = low
+    groups: dict[str, list[int]] = {}
+    for p, (_, slot) in enumerate(places):
+        groups.setdefault(find(slot.pool.qualified[0]), []).append(p)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
+                random_cost: RandomCost) -> list[tuple[str, ...]]:
+    """One min-cost flow: places, then inspectors, then the sink."""
     inspector_ids = sorted({i for _, slot in places for i in slot.eligible})
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
-    heads = array("q")
-    costs = array("q")
-    lengths = []
+    heads_of: dict[tuple[str, ...], np.ndarray] = {}
+    heads, costs, lengths = [], array("q"), []
     for uscc, slot in places:
-        heads.extend(node[i] for i in slot.eligible)
+        h = heads_of.get(slot.eligible)
+        if h is None:
+            h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
+        heads.append(h)
         costs.extend(random_cost.costs(uscc, slot.eligible))
         lengths.append(len(slot.eligible))
-    n_place_arcs = len(heads)
+    place_heads = np.concatenate(heads)
     tails = np.repeat(np.arange(len(places), dtype=np.int64), lengths)
-    cap_tails = array("q")
-    cap_costs = array("q")
+    cap_tails, cap_costs = [], []
     for inspector_id in inspector_ids:
         cap = rules.capacity[inspector_id]
-        cap_tails.extend([node[inspector_id]] * cap)
-        cap_costs.extend(balance_cost(k, cap) for k in range(1, cap + 1))
-    all_tails = np.concatenate([tails, np.frombuffer(cap_tails, dtype=np.int64)])
-    all_heads = np.concatenate([np.frombuffer(heads, dtype=np.int64), np.full(len(cap_tails), sink, dtype=np.int64)])
-    all_costs = np.concatenate([np.frombuffer(costs, dtype=np.int64), np.frombuffer(cap_costs, dtype=np.int64)])
+        cap_tails.append(np.full(cap, node[inspector_id], dtype=np.int64))
+        cap_costs.append(np.array([balance_cost(k, cap) for k in range(1, cap + 1)], dtype=np.int64))
+    all_tails = np.concatenate([tails] + cap_tails)
+    all_heads = np.concatenate([place_heads, np.full(len(all_tails) - len(tails), sink, dtype=np.int64)])
+    all_costs = np.concatenate([np.frombuffer(costs, dtype=np.int64)] + cap_costs)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(all_tails, all_heads, np.ones(len(all_tails), dtype=np.int64), all_costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)
@@ -349,11 +405,9 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise AssertionError(f"team flow of {department} ended with status {status}")
-    taken = flow.flows(np.arange(n_place_arcs, dtype=np.int64))
-    chosen = np.flatnonzero(taken)
+    chosen = np.flatnonzero(flow.flows(np.arange(len(tails), dtype=np.int64)))
     by_place: list[list[str]] = [[] for _ in places]
-    place_of_arc = tails[chosen]
-    for p, h in zip(place_of_arc.tolist(), np.frombuffer(heads, dtype=np.int64)[chosen].tolist()):
+    for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist()):
         by_place[p].append(inspector_ids[h - len(places)])
     for (uscc, slot), members in zip(places, by_place):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"

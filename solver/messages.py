@@ -232,8 +232,8 @@ def summary_visits(visits: int, joint: int, unfilled: int) -> str:
 
 
 def summary_sampling(tasks: int, sampled: int, entities: int) -> str:
-    return (f"sampled {sampled} entity-task pairs in {tasks} tasks -> {entities} entities to visit, "
-            f"{sampled - entities} checks merged into joint visits")
+    return (f"sampled {sampled} entity-task pairs in {tasks} tasks -> {entities} entities to visit "
+            f"({sampled - entities} checks share a visit with another task)")
 
 
 def summary_expected_independent(expected: float, entities: int) -> str:

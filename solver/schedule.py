@@ -28,14 +28,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
 from solver import messages
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
 
-_FREE = -1  # no visit yet that day
-_MIXED = -2  # visits in several districts that day
+_FREE = None  # no visit yet that day
+_MIXED = object()  # visits in several districts that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,70 +50,80 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     progress = progress or NullProgress()
     days = tuple(sorted(workdays))
     limit = instance.policy.daily_visits_per_inspector
-    inspectors = sorted({i for v in visits if v.id in teams for i in teams[v.id]})
-    row = {inspector_id: k for k, inspector_id in enumerate(inspectors)}
     by_id = {i.id: i for i in instance.inspectors}
-    available = np.ones((len(inspectors), len(days)), dtype=bool)
-    for inspector_id, k in row.items():
-        leave = by_id[inspector_id].unavailable
-        available[k] = [d not in leave for d in days]
-    load = np.zeros((len(inspectors), len(days)), dtype=np.int64)
-    district_of_day = np.full((len(inspectors), len(days)), _FREE, dtype=np.int64)
-
     entities = {e.uscc: e for e in instance.entities}
-    districts = sorted({entities[v.uscc].district for v in visits if v.id in teams})
-    district_code = {d: k for k, d in enumerate(districts)}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         if visit.id in teams:
             key = (tuple(sorted(teams[visit.id])), entities[visit.uscc].district)
             groups.setdefault(key, []).append(visit.id)
+    members = sorted({i for team, _ in groups for i in team})
+    # Day d is bit d of these masks: available at all, and available with no visit yet.
+    available = {i: sum(1 << d for d, day in enumerate(days) if day not in by_id[i].unavailable) for i in members}
+    empty = dict(available)
+    load = {i: [0] * len(days) for i in members}
+    district_of_day = {i: [_FREE] * len(days) for i in members}
 
-    common = {team: available[[row[i] for i in team]].all(axis=0) for team, _ in groups}
-    order = sorted(groups, key=lambda g: (int(common[g[0]].sum()), -len(groups[g]), g[0], g[1]))
+    def common_days(team: tuple[str, ...]) -> int:
+        mask = -1
+        for i in team:
+            mask &= available[i]
+        return mask
+
+    order = sorted(groups, key=lambda g: (common_days(g[0]).bit_count(), -len(groups[g]), g[0], g[1]))
     dates: dict[str, date] = {}
     unscheduled: dict[str, str] = {}
     progress.stage("schedule visits", len(order))
     for team, district in order:
-        rows = [row[i] for i in team]
-        ok_days = common[team]
-        code = district_code[district]
+        ok_days = common_days(team)
         pending = groups[(team, district)]
         while pending:
             chunk = min(len(pending), limit)
-            day = _best_day(load[rows], district_of_day[rows], ok_days, limit, chunk, code)
+            free_together = ok_days
+            for i in team:
+                free_together &= empty[i]
+            if free_together:  # a day nobody on the team works yet: the best score, earliest first
+                day, room = (free_together & -free_together).bit_length() - 1, limit
+            else:
+                day, room = _best_day([load[i] for i in team], [district_of_day[i] for i in team], ok_days,
+                                      limit, chunk, district)
             if day is None:
-                reason = (messages.no_common_day(team) if not ok_days.any()
-                          else messages.days_fully_booked(team, int(ok_days.sum()), limit))
+                reason = (messages.no_common_day(team) if not ok_days
+                          else messages.days_fully_booked(team, ok_days.bit_count(), limit))
                 for visit_id in pending:
                     unscheduled[visit_id] = reason
                 break
-            room = limit - int(load[rows, day].max())
             placed, pending = pending[:min(chunk, room)], pending[min(chunk, room):]
             for visit_id in placed:
                 dates[visit_id] = days[day]
-            load[rows, day] += len(placed)
-            seen = district_of_day[rows, day]
-            district_of_day[rows, day] = np.where((seen == _FREE) | (seen == code), code, _MIXED)
+            for i in team:
+                load[i][day] += len(placed)
+                empty[i] &= ~(1 << day)
+                seen = district_of_day[i][day]
+                district_of_day[i][day] = district if seen in (_FREE, district) else _MIXED
         progress.advance()
     progress.done()
     return Schedule({k: dates[k] for k in sorted(dates)}, {k: unscheduled[k] for k in sorted(unscheduled)})
 
 
-def _best_day(load: np.ndarray, district: np.ndarray, ok_days: np.ndarray, limit: int, chunk: int,
-              code: int) -> int | None:
-    """The day for a chunk of ``chunk`` visits of one team in district ``code``
-    (rows of ``load`` and ``district`` are the members); None if no day has room."""
-    busiest = load.max(axis=0)
-    room = np.where(ok_days, limit - busiest, 0)
-    best_room = int(room.max()) if room.size else 0
-    if best_room <= 0:
-        return None
-    fits = room >= min(chunk, best_room)
-    elsewhere = ((district != _FREE) & (district != code)).sum(axis=0)
-    total = load.sum(axis=0)
-    n_days = load.shape[1]
-    big = n_days * (limit * load.shape[0] + 1)
-    score = ((elsewhere * (limit + 1) + busiest) * big + total * n_days + np.arange(n_days))
-    score = np.where(fits, score, np.iinfo(np.int64).max)
-    return int(score.argmin())
+def _best_day(loads: list[list[int]], districts: list[list[object]], ok_days: int, limit: int, chunk: int,
+              district: str) -> tuple[int | None, int]:
+    """(day, room) for a chunk of ``chunk`` visits of one team in ``district``
+    (``loads`` and ``districts`` are the members' per-day rows); (None, 0) if
+    no day has room. Among the days with room for the whole chunk (else for
+    the most that fits anywhere), the least (members busy elsewhere, busiest
+    member's load, members' total load, day)."""
+    candidates = []
+    for day in range(len(loads[0])):
+        if not ok_days >> day & 1:
+            continue
+        busiest = max(row[day] for row in loads)
+        if busiest >= limit:
+            continue
+        elsewhere = sum(1 for row in districts if row[day] != _FREE and row[day] != district)
+        candidates.append((limit - busiest, elsewhere, busiest, sum(row[day] for row in loads), day))
+    if not candidates:
+        return None, 0
+    need = min(chunk, max(c[0] for c in candidates))
+    room, *_, day = min((c for c in candidates if c[0] >= need), key=lambda c: c[1:])
+    return day, room

@@ -5,11 +5,13 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from solver.canonical import input_digest
 from solver.errors import InputError
-from solver.instance import load_document, parse_instance
+from solver.instance import _entity, _entity_fast, _Interner, load_document, load_instance, parse_instance
 from tests.solver.examples import document, entity, inspector
+from tests.solver.strategies import instance_documents
 
 
 def error_of(doc) -> str:
@@ -127,3 +129,36 @@ def test_load_document_round_trips(tmp_path):
     doc = document(entities=2)
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     assert load_document(path) == doc
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instance_documents(max_entities=8))
+def test_fast_and_checked_entity_paths_agree(doc):
+    interner = _Interner()
+    for n, raw in enumerate(doc["entities"]):
+        checked = _entity(raw, n, interner)  # also fills the interner
+        assert _entity_fast(raw, interner) == checked
+
+
+@pytest.mark.parametrize("change", [
+    lambda e: e.update(tags="restaurant"), lambda e: e.update(tags=[1]), lambda e: e.update(lists=[None]),
+    lambda e: e.update(risk=["B"]), lambda e: e.update(uscc=5), lambda e: e.update(checks_this_year=-1),
+    lambda e: e.update(checks_this_year=1.0), lambda e: e.update(industry=""), lambda e: e.update(type=3),
+    lambda e: e.update(last_checks=[{"department": "SCJG", "date": "2026-13-01"}]),
+    lambda e: e.update(last_checks=[{"department": "SCJG", "date": "2026-05-01", "inspectors": [1]}]),
+    lambda e: e.update(last_checks={"department": "SCJG"}), lambda e: e.update(name=None),
+])
+def test_a_bad_entity_after_good_ones_is_still_refused(change):
+    doc = document(entities=3)
+    for e in doc["entities"]:
+        e["tags"], e["lists"] = ["restaurant"], ["abnormal"]
+        e["last_checks"] = [{"department": "SCJG", "date": "2026-05-01", "inspectors": ["E001"]}]
+    change(doc["entities"][2])
+    assert error_of(doc).startswith("$.entities[2].")
+
+
+def test_load_instance_equals_parse_instance(tmp_path):
+    doc = document(entities=40, inspectors=3)
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert load_instance(path) == parse_instance(doc)
