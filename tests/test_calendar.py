@@ -161,3 +161,14 @@ def test_cli_seed_import_show(runner, tmp_path):
     bad.write_text("date,kind\n2027-02-22,workday\n", encoding="utf-8")
     r = runner.invoke(args=["calendar", "import", "2027", str(bad), "--source", "x"])
     assert r.exit_code != 0 and "第2行" in r.output
+
+
+def test_documented_2025_notice_matches_the_package(db_session):
+    from pathlib import Path
+
+    notice = Path(__file__).resolve().parent.parent / "docs" / "calendar-notice-2025.csv"
+    cal.seed_from_package(db_session, [2025])
+    from_package = cal.window_calendar(db_session, date(2025, 1, 1), date(2025, 12, 31))
+    cal.import_notice(db_session, 2025, notice.read_bytes(), "国务院办公厅关于2025年部分节假日安排的通知")
+    assert cal.window_calendar(db_session, date(2025, 1, 1), date(2025, 12, 31)) == from_package
+    assert cal.known_years(db_session)[2025] == "国务院办公厅关于2025年部分节假日安排的通知"
