@@ -147,21 +147,13 @@ def canonical(doc) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def check_samples(inst: dict, outcome: dict, pop: common.Population) -> dict:
-    t0 = time.perf_counter()
-    problems: list[str] = []
-    secret_hex = inst["secret"]
+def recompute_samples(inst: dict, pop: common.Population) -> dict:
+    """Digest, commitment, seed and every task's sample, from DRAW-PROTOCOL.md alone."""
     body = {k: v for k, v in inst.items() if k != "secret"}
     digest = hashlib.sha256(canonical(body)).digest()
     del body
-    if digest.hex() != outcome["input_digest"]:
-        problems.append("input_digest differs")
-    secret = bytes.fromhex(secret_hex)
-    if hashlib.sha256(secret).hexdigest() != outcome["commitment"]:
-        problems.append("commitment differs")
+    secret = bytes.fromhex(inst["secret"])
     seed = hashlib.sha256(secret + digest + inst["external_entropy"].encode("utf-8")).digest()
-    if seed.hex() != outcome["seed"]:
-        problems.append("seed differs")
     coordinated = common.policy(inst)["coordinated_sampling"]
     cache: dict[str, int] = {}
 
@@ -175,8 +167,7 @@ def check_samples(inst: dict, outcome: dict, pop: common.Population) -> dict:
         return int.from_bytes(hmac.new(seed, f"entity:{task_id}:{uscc}".encode(),
                                        hashlib.sha256).digest()[:8], "big")
 
-    mismatched = []
-    sampled = 0
+    samples = {}
     for k, t in enumerate(inst["tasks"]):
         strata = pop.strata[k]
         taken: list[tuple[int, str]] = []
@@ -187,13 +178,52 @@ def check_samples(inst: dict, outcome: dict, pop: common.Population) -> dict:
             for s in sorted(strata):
                 members = sorted((u(x, t["id"]), x) for x in strata[s])
                 taken += members[: pop.quota(k, s, len(members))]
-        mine = [x for _, x in sorted(taken)]
-        sampled += len(mine)
+        samples[t["id"]] = [x for _, x in sorted(taken)]
+    return {"input_digest": digest.hex(), "commitment": hashlib.sha256(secret).hexdigest(),
+            "seed": seed.hex(), "samples": samples}
+
+
+def own_visits(inst: dict, samples: dict[str, list[str]]) -> list[dict]:
+    """One visit per sampled entity (all its tasks, departments sorted)."""
+    by: dict[str, dict] = {}
+    for t in inst["tasks"]:
+        for x in samples[t["id"]]:
+            v = by.setdefault(x, {"uscc": x, "tasks": [], "departments": set()})
+            v["tasks"].append(t["id"])
+            v["departments"].update(common.task_departments(t))
+    return [dict(v, id=f"W{n:06d}", departments=sorted(v["departments"])) for n, v in enumerate(by.values())]
+
+
+def flow_arcs(R: common.Rules, visits: list[dict]) -> dict:
+    """Place -> inspector arcs if every place gets all its eligible inspectors as candidates
+    (what a complete bipartite team flow builds), per department."""
+    from bench.baselines.cpsat_direct import candidates
+
+    cand, total = candidates(R, visits)
+    per: Counter = Counter()
+    places: Counter = Counter()
+    for c in cand:
+        for d, (_, cs) in c.items():
+            per[d] += len(cs)
+            places[d] += 1
+    return {"total": total, "per_department": dict(per), "places": dict(places)}
+
+
+def check_samples(inst: dict, outcome: dict, pop: common.Population) -> dict:
+    t0 = time.perf_counter()
+    problems: list[str] = []
+    mine = recompute_samples(inst, pop)
+    for key in ("input_digest", "commitment", "seed"):
+        if mine[key] != outcome[key]:
+            problems.append(f"{key} differs")
+    sampled = 0
+    for k, t in enumerate(inst["tasks"]):
+        ours = mine["samples"][t["id"]]
+        sampled += len(ours)
         theirs = outcome["samples"].get(t["id"], [])
-        if mine != theirs:
-            mismatched.append(t["id"])
-            problems.append(f"{t['id']}: sample differs (bench {len(mine)}, outcome {len(theirs)}, "
-                            f"common {len(set(mine) & set(theirs))})")
+        if ours != theirs:
+            problems.append(f"{t['id']}: sample differs (bench {len(ours)}, outcome {len(theirs)}, "
+                            f"common {len(set(ours) & set(theirs))})")
         exc = {r: c for r, c in pop.excluded[k].items() if c}
         theirs_exc = {r: c for r, c in outcome.get("excluded", {}).get(t["id"], {}).items() if c}
         if exc != theirs_exc:
@@ -240,6 +270,24 @@ def bench_size(size: str, a: argparse.Namespace) -> dict:
     if d["rc"] != 0:
         log(f"[{size}] draw failed rc={d['rc']} timed_out={d['timed_out']}: {d['stderr'][-800:]}")
         d["last_stage"] = _last_stage(d["stderr"])
+        # what can still be measured without an outcome: the sampling comparison (solver
+        # library, child process) and baseline (a)
+        res["compare"] = compare_sampling(size, path, lim)
+        log(f"[{size}] loading the instance in the bench")
+        inst = common.load(str(path))
+        R = common.Rules(inst)
+        pop = common.Population(inst)
+        log(f"[{size}] bench's own sampling and flow size")
+        t0 = time.perf_counter()
+        mine = recompute_samples(inst, pop)
+        res["flow_arcs"] = flow_arcs(R, own_visits(inst, mine["samples"]))
+        res["flow_arcs"]["seconds"] = round(time.perf_counter() - t0, 1)
+        del mine
+        if not a.no_baselines:
+            from bench.baselines import shuffle_and_take
+
+            log(f"[{size}] baseline (a) shuffle and take")
+            res["baseline_shuffle"] = shuffle_and_take.run(inst, seed=1, rules=R, pop=pop)
         return res
     log(f"[{size}] draw {d['wall']} s, {d['maxrss_mib']} MiB; verify")
     res["verify"] = run_measured([PY, "-m", "solver", "verify", str(path), str(out_c)], f"{size}.verify", **lim)
@@ -270,6 +318,9 @@ def bench_size(size: str, a: argparse.Namespace) -> dict:
     res["workload"] = common.workload(inst, chk["load"], R)
     res["rules_check_seconds"] = round(time.perf_counter() - t0, 1)
     res["stats"] = outcome.get("stats")
+    from bench.baselines.cpsat_direct import visits_from_outcome
+
+    res["flow_arcs"] = flow_arcs(R, visits_from_outcome(inst, outcome))
     n_c, j_c = joint_count(inst, outcome)
     res["coordinated"] = {"entities": n_c, "joint": j_c, "staffed": len(outcome["visits"]),
                           "unfilled": len(outcome.get("unfilled", []))}
@@ -311,6 +362,31 @@ def bench_size(size: str, a: argparse.Namespace) -> dict:
                 cp["reduced"] = r
         res["baseline_cpsat"] = cp
     return res
+
+
+COMPARE = """
+import dataclasses, json, sys, time
+from solver.instance import load_instance
+from solver.draw import compare_policies
+t = time.perf_counter()
+inst = load_instance(sys.argv[1])
+t1 = time.perf_counter()
+c = compare_policies(inst)
+print(json.dumps({"coordinated": dataclasses.asdict(c.coordinated),
+                  "independent": dataclasses.asdict(c.independent),
+                  "load_seconds": round(t1 - t, 2), "sampling_seconds": round(time.perf_counter() - t1, 2)}))
+"""
+
+
+def compare_sampling(size: str, path: Path, lim: dict) -> dict:
+    """Coordinated vs independent sampling with the solver library only (no teams)."""
+    log(f"[{size}] sampling comparison (solver.draw.compare_policies, child)")
+    r = run_measured([PY, "-c", COMPARE, str(path)], f"{size}.compare", **lim)
+    if r["rc"] != 0:
+        return {"rc": r["rc"], "stderr": r["stderr"][-500:], "wall": r["wall"]}
+    out = json.loads(r["stdout"].strip().splitlines()[-1])
+    out.update(wall=r["wall"], maxrss_mib=r["maxrss_mib"])
+    return out
 
 
 def profile_draw(size: str, path: Path, top: int = 12) -> dict:
@@ -423,9 +499,9 @@ def table(results: dict[str, dict]) -> str:
 
     row("entities / inspectors", lambda r: f"{r['instance']['entities']:,} / {r['instance']['inspectors']:,}")
     row("instance file; generation", lambda r: f"{r['instance']['bytes'] / 1e6:.0f} MB; {r['instance']['generate_wall']:.1f} s")
-    row("drawn entities (joint)", lambda r: f"{r['coordinated']['entities']:,} ({r['coordinated']['joint']:,} = {r['coordinated']['joint'] / r['coordinated']['entities']:.0%})")
+    row("drawn entities (joint)", lambda r: f"{coord(r)[0]:,} ({coord(r)[1]:,} = {coord(r)[1] / coord(r)[0]:.0%})")
     row("staffed / unfilled", lambda r: f"{r['coordinated']['staffed']:,} / {r['coordinated']['unfilled']:,}")
-    row("**draw, end to end**", lambda r: f"**{r['draw']['wall']:.1f} s**")
+    row("**draw, end to end**", lambda r: f"**{r['draw']['wall']:.1f} s**" if r["draw"]["rc"] == 0 else f"**failed** ({_failure(r['draw'])})")
     row("draw CPU (user+sys); load avg before/after", lambda r: f"{r['draw']['user'] + r['draw']['sys']:.1f} s; {r['loadavg_before']:.1f}/{r['draw']['loadavg_after']:.1f}")
     row("**draw peak RSS**", lambda r: f"**{r['draw']['maxrss_mib'] / 1024:.2f} GiB**")
     row("slowest stages (s)", lambda r: top_stages(r["draw"]["timings"]))
@@ -434,8 +510,9 @@ def table(results: dict[str, dict]) -> str:
     row("rule violations (bench checker)", lambda r: str(sum(r["violations"].values())) if not r["violations"] else ", ".join(f"{k} {v}" for k, v in sorted(r["violations"].items())))
     row("load spread max−min, worst dept", lambda r: f"{r['workload']['max_spread']} ({', '.join(f'{d} {x}' for d, x in r['workload']['spread'].items())})")
     row("spread among equal availability", lambda r: f"{r['workload']['equal_avail_max_spread']} ({r['workload']['equal_avail_groups_over_1']} of {r['workload']['equal_avail_groups']} groups > 1)")
-    row("independent sampling: entities (joint)", lambda r: f"{r['independent']['entities']:,} ({r['independent']['joint']:,})")
-    row("coordination: visits saved; joint ratio", lambda r: f"{r['independent']['entities'] - r['coordinated']['entities']:,} ({1 - r['coordinated']['entities'] / r['independent']['entities']:.0%}); {r['coordinated']['joint'] / max(1, r['independent']['joint']):.2f}×")
+    row("independent sampling: entities (joint)", lambda r: f"{coord(r)[2]:,} ({coord(r)[3]:,})" + ("" if "independent" in r else " ²"))
+    row("coordination: visits saved; joint ratio", lambda r: f"{coord(r)[2] - coord(r)[0]:,} ({1 - coord(r)[0] / coord(r)[2]:.0%}); {coord(r)[1] / max(1, coord(r)[3]):.2f}×")
+    row("place→inspector pairs (complete flow arcs)", lambda r: f"{r['flow_arcs']['total'] / 1e6:,.1f} M" + ("" if "coordinated" in r else " ³"))
     row("(a) shuffle: visits (joint; entities visited twice+)", lambda r: f"{r['baseline_shuffle']['visits']:,} ({r['baseline_shuffle']['joint_visits']:,}; {r['baseline_shuffle']['entities_with_several_visits']:,})")
     row("(a) naive ORDER BY RAND(): visits breaking a rule", lambda r: f"{r['baseline_shuffle']['naive']['visits_breaking_a_rule']:,} of {r['baseline_shuffle']['visits']:,} ({r['baseline_shuffle']['naive']['visits_breaking_a_rule'] / r['baseline_shuffle']['visits']:.0%})")
     row("(a) naive: violations by rule", lambda r: ", ".join(f"{k} {v:,}" for k, v in sorted(r["baseline_shuffle"]["naive"]["violations"].items()) if k != "entity_visited_twice"))
@@ -445,6 +522,28 @@ def table(results: dict[str, dict]) -> str:
     row("(b) CP-SAT direct (2 workers)", lambda r: _cp_cell(r["baseline_cpsat"]))
     head = "| | " + " | ".join(sizes) + " |\n|---|" + "---|" * len(sizes) + "\n"
     return head + "\n".join(f"| {lab} | " + " | ".join(c) + " |" for lab, c in rows) + "\n"
+
+
+def coord(r: dict) -> tuple[int, int, int, int]:
+    """(coordinated entities, joint, independent entities, joint): from the two draws, else
+    from the sampling-only comparison."""
+    if "coordinated" in r and "independent" in r:
+        return (r["coordinated"]["entities"], r["coordinated"]["joint"],
+                r["independent"]["entities"], r["independent"]["joint"])
+    c = r["compare"]
+    return (c["coordinated"]["entities"], c["coordinated"]["joint"],
+            c["independent"]["entities"], c["independent"]["joint"])
+
+
+def _failure(d: dict) -> str:
+    if d.get("timed_out"):
+        why = f"killed after {d['timeout']:.0f} s"
+    elif "MemoryError" in d.get("stderr", ""):
+        why = f"MemoryError at the {d.get('mem_limit_gib')} GiB address-space limit"
+    else:
+        why = f"exit {d['rc']}"
+    stage = d.get("last_stage") or "?"
+    return f"{why}, in stage \"{stage}\", after {d['wall']:.0f} s wall, {d['user'] + d['sys']:.0f} s CPU, peak {d['maxrss_mib'] / 1024:.1f} GiB"
 
 
 def _cp_cell(cp: dict) -> str:
@@ -470,7 +569,9 @@ def targets(results: dict[str, dict]) -> list[str]:
         return "met" if ok else "**not met**"
 
     p = results.get("province")
-    if p and "draw" in p:
+    if p and "draw" in p and p["draw"]["rc"] != 0:
+        out.append(f"- Province end to end ≤ {TARGETS['province_seconds']:.0f} s and ≤ {TARGETS['province_gib']:.0f} GiB: **not met** — the draw did not finish ({_failure(p['draw'])}).")
+    elif p and "draw" in p:
         out.append(f"- Province end to end ≤ {TARGETS['province_seconds']:.0f} s: {p['draw']['wall']:.1f} s — {mark(p['draw']['rc'] == 0 and p['draw']['wall'] <= TARGETS['province_seconds'])}.")
         out.append(f"- Province peak memory ≤ {TARGETS['province_gib']:.0f} GiB: {p['draw']['maxrss_mib'] / 1024:.2f} GiB — {mark(p['draw']['rc'] == 0 and p['draw']['maxrss_mib'] / 1024 <= TARGETS['province_gib'])}.")
     else:
@@ -484,10 +585,15 @@ def targets(results: dict[str, dict]) -> list[str]:
     bal = {s: r["workload"]["equal_avail_max_spread"] for s, r in results.items() if "workload" in r}
     if bal:
         out.append(f"- Balance ≤ 1 among inspectors of equal availability: {', '.join(f'{s} {n}' for s, n in bal.items())} — {mark(all(x <= 1 for x in bal.values()))}.")
-    co = {s: (r["coordinated"]["joint"], r["independent"]["joint"]) for s, r in results.items()
-          if "independent" in r and "coordinated" in r}
+    co = {}
+    for s_, r in results.items():
+        try:
+            c = coord(r)
+            co[s_] = (c[1], c[3])
+        except (KeyError, TypeError):
+            pass
     if co:
-        out.append(f"- Coordinated > independent joint visits: {', '.join(f'{s} {a:,} vs {b:,}' for s, (a, b) in co.items())} — {mark(all(a > b for a, b in co.values()))}.")
+        out.append(f"- Coordinated > independent joint visits: {', '.join(f'{s_} {a:,} vs {b:,}' for s_, (a, b) in co.items())} — {mark(all(a > b for a, b in co.values()))}.")
     return out
 
 
@@ -551,6 +657,11 @@ def report(results: dict[str, dict]) -> str:
         "- Baseline (b) (`bench/baselines/cpsat_direct.py`) is one CP-SAT model of the team "
         "assignment of our own visits (boolean per visit × eligible inspector; fill, then "
         "balance, then random cost), 60 s limit, 2 workers; it forms teams only (no dates).",
+        "- ² from `solver.draw.compare_policies` (sampling only, same seed) where the draw "
+        "itself did not finish.",
+        "- ³ counted by the bench from its own recomputation of the samples: the number of "
+        "(place, eligible inspector) pairs, i.e. the arcs of a team flow that offers every "
+        "place all its eligible inspectors.",
         "- The 2027 holiday calendar in the instances is synthetic (the State Council notice is "
         "not out yet): Spring Festival 2027-02-05..13, make-up days 2027-01-31 and 2027-02-20.",
     ]
