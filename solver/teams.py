@@ -224,6 +224,8 @@ class Rules:
         self.conflicted = conflicted  # uscc -> sorted inspector ids
         self._pools: dict[tuple[str, tuple[str, ...]], Pool] = {}
         self._districts: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+        self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
+        self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
 
     def department_name(self, department: str) -> str:
         return self.department_names.get(department, department)
@@ -260,38 +262,51 @@ class Rules:
     def request(self, visit: Visit) -> VisitRequest:
         """The :class:`VisitRequest` of one visit."""
         entity = self.entity(visit.uscc)
-        need = team_requirement(visit, self.tasks, self.policy)
-        quals = required_qualifications(visit, self.tasks, self.items)
         conflicted = self.conflicted.get(visit.uscc, ())
         slots = []
-        for department in visit.departments:
-            pool = self.pool(department, quals[department])
+        for department, count, quals, pool in self._shape(visit):
             excluded = self._excluded(pool, entity, conflicted)
             if excluded:
                 out = {i for i, _ in excluded}
                 eligible = tuple(i for i in pool.qualified if i not in out)
             else:
                 eligible = pool.qualified
-            slots.append(SlotRequest(department, need[department], quals[department], eligible, excluded, pool))
+            slots.append(SlotRequest(department, count, quals, eligible, excluded, pool))
         return VisitRequest(visit, tuple(slots))
+
+    def _shape(self, visit: Visit) -> tuple[tuple[str, int, frozenset[str], Pool], ...]:
+        """(department, count, qualifications, pool) per place; the same for all
+        visits with the same tasks (cached)."""
+        key = (visit.tasks, visit.departments)
+        shape = self._shapes.get(key)
+        if shape is None:
+            need = team_requirement(visit, self.tasks, self.policy)
+            quals = required_qualifications(visit, self.tasks, self.items)
+            shape = self._shapes[key] = tuple((d, need[d], quals[d], self.pool(d, quals[d])) for d in visit.departments)
+        return shape
 
     def _excluded(self, pool: Pool, entity: Entity, conflicted: Sequence[str]) -> tuple[tuple[str, str], ...]:
         """Rules 6–8 applied to the pool's members that could be affected."""
+        policy = self.policy
+        if not conflicted and not (policy.rotation and entity.last_checks) and not policy.exclude_local_supervisor:
+            return ()
+        last = last_team(entity, pool.department)
         suspects = set(conflicted)
-        if self.policy.rotation:
-            suspects |= last_team(entity, pool.department)
-        if self.policy.exclude_local_supervisor:
+        if policy.rotation:
+            suspects |= last
+        if policy.exclude_local_supervisor:
             key = (pool.department, tuple(sorted(pool.qualifications)))
             suspects |= set(self._districts[key].get(entity.district, ()))
         if not suspects:
             return ()
-        last = last_team(entity, pool.department)
-        in_pool = frozenset(pool.qualified)
+        in_pool = self._pool_sets.get(pool.qualified)
+        if in_pool is None:
+            in_pool = self._pool_sets[pool.qualified] = frozenset(pool.qualified)
         excluded = []
         for inspector_id in sorted(suspects):
             if inspector_id not in in_pool:
                 continue
-            reason = visit_reason(self.inspectors[inspector_id], entity, self.instance.conflicts, last, self.policy)
+            reason = visit_reason(self.inspectors[inspector_id], entity, self.instance.conflicts, last, policy)
             if reason is not None:
                 excluded.append((inspector_id, reason))
         return tuple(excluded)
