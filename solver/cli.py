@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -36,7 +37,7 @@ def write_outcome(path: str, outcome: dict) -> None:
         raise InputError(messages.file_unwritable(path, error.strerror or str(error))) from None
 
 
-def _summary(result, timer: StageTimer, output: str, compare: bool) -> list[str]:
+def _summary(result, timer: StageTimer, output: str, compare: bool, workers: int) -> list[str]:
     instance, sampling, staffing = result.instance, result.sampling, result.staffing
     stats = result.stats()
     policy = "coordinated" if sampling.coordinated else "independent"
@@ -48,7 +49,7 @@ def _summary(result, timer: StageTimer, output: str, compare: bool) -> list[str]
     if compare:
         from solver.draw import compare_policies
 
-        comparison = compare_policies(instance)
+        comparison = compare_policies(instance, workers=workers)
         lines.append(messages.summary_compared(comparison.independent.entities,
                                                comparison.independent.joint,
                                                comparison.coordinated.entities))
@@ -69,11 +70,11 @@ def _summary(result, timer: StageTimer, output: str, compare: bool) -> list[str]
 def _draw(args: argparse.Namespace) -> int:
     timer = StageTimer(_progress(args))
     instance = load_instance(args.instance, timer)
-    result = draw(instance, timer)
+    result = draw(instance, timer, workers=args.workers)
     timer.stage("write")
     write_outcome(args.output, result.outcome())
     timer.done()
-    print("\n".join(_summary(result, timer, args.output, args.compare)))
+    print("\n".join(_summary(result, timer, args.output, args.compare, args.workers)))
     return 0
 
 
@@ -82,7 +83,7 @@ def _verify(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance, progress)
     outcome = load_document(args.outcome)
     try:
-        verify_outcome(instance, outcome, progress)
+        verify_outcome(instance, outcome, progress, workers=args.workers)
     except VerificationFailed as failure:
         print(messages.not_verified(str(failure)))
         return 1
@@ -117,6 +118,9 @@ def parser() -> argparse.ArgumentParser:
     for sub in (draw_parser, verify_parser, digest_parser):
         sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                          help="progress on stderr (default: when stderr is a terminal)")
+    for sub in (draw_parser, verify_parser):
+        sub.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                         help="processes hashing a large registry (default: 2 if there are 2 cores)")
     return main_parser
 
 

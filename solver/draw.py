@@ -112,13 +112,14 @@ def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Se
 
 
 def draw(instance: Instance, progress: Progress | None = None, stages: Stages | None = None,
-         table: EntityTable | None = None) -> DrawResult:
-    """Run the whole draw. The instance must hold its secret."""
+         table: EntityTable | None = None, workers: int = 1) -> DrawResult:
+    """Run the whole draw. The instance must hold its secret. ``workers`` > 1
+    lets the sampling hash a large registry in several processes."""
     progress = progress or NullProgress()
     stages = stages or default_stages()
     seed = instance_seed(instance)
     workdays = working_days(instance)
-    sampling = sample(instance, seed, progress=progress, table=table)
+    sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
     progress.stage("visits")
     visits = merge_samples(instance, sampling)
     staffing = staff(instance, seed, visits, workdays, progress, stages)
@@ -217,12 +218,12 @@ def _figures(instance: Instance, sampling: Sampling) -> PolicyFigures:
 
 
 def compare_policies(instance: Instance, progress: Progress | None = None,
-                     table: EntityTable | None = None) -> PolicyComparison:
+                     table: EntityTable | None = None, workers: int = 1) -> PolicyComparison:
     """Sample the instance with coordinated and with independent numbers and
     count the visits each gives."""
     seed = instance_seed(instance)
     table = table if table is not None else EntityTable(instance.entities)
     return PolicyComparison(
-        coordinated=_figures(instance, sample(instance, seed, True, progress, table)),
-        independent=_figures(instance, sample(instance, seed, False, progress, table)),
+        coordinated=_figures(instance, sample(instance, seed, True, progress, table, workers)),
+        independent=_figures(instance, sample(instance, seed, False, progress, table, workers)),
     )

@@ -238,8 +238,10 @@ def _smallest(members: np.ndarray, u: np.ndarray, k: int, usccs: list[str]) -> l
 
 
 def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
-           progress: Progress | None = None, table: EntityTable | None = None) -> Sampling:
-    """Draw every task's sample. ``coordinated`` defaults to the instance policy."""
+           progress: Progress | None = None, table: EntityTable | None = None,
+           workers: int = 1) -> Sampling:
+    """Draw every task's sample. ``coordinated`` defaults to the instance policy;
+    ``workers`` > 1 hashes large registries in that many processes."""
     progress = progress or NullProgress()
     if coordinated is None:
         coordinated = instance.policy.coordinated_sampling
@@ -271,7 +273,8 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             union[eligible] = True
         wanted = np.flatnonzero(union)
         progress.stage("sampling: u-values", len(wanted))
-        u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()])
+        u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()],
+                                    workers=workers)
     progress.stage("sampling: strata", len(instance.tasks))
     tasks, drawn_all = [], set()
     not_drawn_independent = np.ones(n, dtype=np.float64)
@@ -281,7 +284,8 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             u = u_shared
         else:
             u = np.zeros(n, dtype=np.uint64)
-            u[eligible] = u_values(seed, [table.usccs[i] for i in eligible.tolist()], task.id)
+            u[eligible] = u_values(seed, [table.usccs[i] for i in eligible.tolist()], task.id,
+                                   workers)
         strata, drawn = [], []
         for key, ratio, members in _strata(table, task, eligible):
             size = sample_size(ratio, len(members)) if ratio is not None else min(task.count,

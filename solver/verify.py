@@ -174,7 +174,8 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
 
 
 def verify_outcome(instance: Instance, outcome: object, progress: Progress | None = None,
-                   stages: Stages | None = None, table: EntityTable | None = None) -> None:
+                   stages: Stages | None = None, table: EntityTable | None = None,
+                   workers: int = 1) -> None:
     """Raise :class:`VerificationFailed` at the first discrepancy; return None
     if ``outcome`` is exactly the outcome of ``instance``."""
     progress = progress or NullProgress()
@@ -189,7 +190,7 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
         if key not in outcome:
             _fail(messages.missing_entry(key, header[key]))
         _fail(first_difference(header[key], outcome[key], key))
-    sampling = sample(instance, seed, progress=progress, table=table)
+    sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
     for key, expected in (("samples", sampling.samples()), ("excluded", sampling.excluded())):
         if key not in outcome:
             _fail(messages.missing_entry(key, expected))

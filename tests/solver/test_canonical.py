@@ -100,3 +100,14 @@ def test_streaming_digest_of_a_large_list_equals_json_dumps():
     text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert input_digest(doc) == hashlib.sha256(text.encode("utf-8")).digest()
     assert len(list(iter_canonical(rest))) > 5  # it really was streamed in pieces
+
+
+def test_forked_u_values_equal_in_process_ones(monkeypatch):
+    import solver.canonical as canonical
+
+    monkeypatch.setattr(canonical, "PARALLEL_MINIMUM", 10)
+    seed = hashlib.sha256(b"fork").digest()
+    usccs = [f"91350181MA2Y{k:06d}" for k in range(1001)]
+    single = canonical.u_values(seed, usccs, "T1")
+    for workers in (2, 3):
+        assert (canonical.u_values(seed, usccs, "T1", workers=workers) == single).all()
