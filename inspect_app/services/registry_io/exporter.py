@@ -52,7 +52,7 @@ def _rows(session, spec: RegistrySpec, english: bool) -> Iterator[list[Any]]:
     if spec.versioned:
         query = query.where(table.c.current.is_(True))
     formats = [_formatter(c, english) for c in spec.columns]
-    result = session.connection().execution_options(yield_per=FETCH).execute(query)
+    result = session.connection().execute(query, execution_options={"yield_per": FETCH})
     for row in result:
         yield [f(v) for f, v in zip(formats, row)]
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from ...models import utcnow
-from . import fts
+from .bulk import indexes_dropped
 from .fields import same_list, same_ratio
 from .items import write_items
 from .messages import tr
@@ -23,11 +23,12 @@ from .readers import FileProblem, read_rows
 from .report import ImportReport
 from .specs import REGISTRIES, RegistrySpec
 from .validate import LOOKUP_CHUNK, ParsedFile, check_references, parse_file
-from .writers import insert_rows, update_rows
+from .writers import insert_rows, sqlite_cache, update_rows
 
 # Above this many rows (or in sync mode) the stored rows are read in one
 # scan instead of being looked up by key in chunks.
 FULL_SCAN_ROWS = 50_000
+STORED_FETCH = 50_000  # rows fetched at a time when reading the stored registry
 
 
 def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bool = False,
@@ -94,12 +95,6 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
     absent = [c for c in spec.columns if c.key not in names]
     tail = tuple(c.default for c in absent) + stamp
     insert_values = [row + tail for row in inserts]
-    # Updates: the file's non-key columns and the timestamp, then the key.
-    value_pos = [i for i in range(len(names)) if i not in key_pos]
-    set_names = [names[i] for i in value_pos] + list(touch)
-    update_values = [tuple(row[i] for i in value_pos) + stamp + tuple(row[i] for i in key_pos)
-                     for row in updates] if value_pos else []
-
     deactivate = []
     if sync:
         active_pos = names.index("active")
@@ -107,15 +102,36 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
         deactivate = [key if isinstance(key, tuple) else (key,) for key, old in stored.items()
                       if key not in seen and old[active_pos]]
 
-    with fts.maintained(conn, spec, len(inserts), len(stored)):
+    written = len(inserts) + len(updates) + len(deactivate)
+    with sqlite_cache(conn, written), indexes_dropped(conn, table, written, len(stored)):
         insert_rows(conn, table, names + [c.key for c in absent] + list(touch), insert_values)
-        update_rows(conn, table, set_names, list(spec.key), update_values)
+        for set_names, rows in _update_groups(conn, names, key_pos, updates, stored, same, key_of, stamp):
+            update_rows(conn, table, set_names + list(touch), list(spec.key), rows)
         update_rows(conn, table, ["active", *touch], list(spec.key), [(False, *stamp, *k) for k in deactivate])
 
     report.inserted = len(inserts)
     report.updated = len(updates)
     report.unchanged = len(parsed.rows) - len(inserts) - len(updates)
     report.deactivated = len(deactivate)
+
+
+def _update_groups(conn, names, key_pos, updates, stored, same, key_of, stamp):
+    """(columns to set, rows of their new values, the timestamp if any, then the key) for
+    the changed rows. On SQLite rows are grouped by which columns changed,
+    because an UPDATE maintains every index (and the name-search trigger) of
+    the columns it sets, changed or not; PostgreSQL gets one group."""
+    value_pos = [i for i in range(len(names)) if i not in key_pos]
+    if not updates or not value_pos:
+        return []
+    if conn.dialect.name != "sqlite":
+        return [([names[i] for i in value_pos],
+                 [tuple(row[i] for i in value_pos) + stamp + tuple(row[i] for i in key_pos) for row in updates])]
+    groups: dict[tuple[int, ...], list[tuple]] = {}
+    for row in updates:
+        old = stored[key_of(row)]
+        changed = tuple(i for i in value_pos if old[i] != row[i] and not same[i](old[i], row[i]))
+        groups.setdefault(changed, []).append(tuple(row[i] for i in changed) + stamp + tuple(row[i] for i in key_pos))
+    return [([names[i] for i in changed], rows) for changed, rows in groups.items()]
 
 
 def _comparators(columns):
@@ -139,8 +155,9 @@ def load_stored(conn: sa.Connection, spec: RegistrySpec, names: list[str], keys:
         query = query.where(table.c.current.is_(True))
     stored: dict = {}
     if everything:
-        for row in conn.execute(query):
-            stored[key_of(row)] = tuple(row)
+        result = conn.execute(query, execution_options={"yield_per": STORED_FETCH})
+        for part in result.partitions():
+            stored.update((key_of(row), tuple(row)) for row in part)
         return stored
     key_cols = [table.c[k] for k in spec.key]
     match = key_cols[0] if len(key_cols) == 1 else sa.tuple_(*key_cols)

@@ -26,8 +26,9 @@ def write_items(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, rep
         chunk = codes[start:start + LOOKUP_CHUNK]
         current.update((r.code, r) for r in conn.execute(
             sa.select(table).where(table.c.code.in_(chunk), table.c.current.is_(True))))
-        latest.update(conn.execute(sa.select(table.c.code, sa.func.max(table.c.version))
-                                   .where(table.c.code.in_(chunk)).group_by(table.c.code)).tuples())
+        latest.update((code, version) for code, version in conn.execute(
+            sa.select(table.c.code, sa.func.max(table.c.version)).where(table.c.code.in_(chunk))
+            .group_by(table.c.code)))
     defaults = {c.key: c.default for c in spec.columns}
 
     for row in parsed.rows:

@@ -12,12 +12,13 @@ from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
-from .fields import Invalid, cell_text, converter
+from .fields import cell_text, column_converter
 from .messages import tr
 from .report import ImportReport
 from .specs import REFERENCE_TARGETS, Column, RegistrySpec
 
 LOOKUP_CHUNK = 2000  # values per IN (…) query when checking references
+CHUNK = 50_000  # rows converted together, column by column
 
 
 @dataclass
@@ -61,7 +62,9 @@ def map_header(spec: RegistrySpec, cells: list[Any], report: ImportReport) -> li
 
 
 def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report: ImportReport) -> ParsedFile | None:
-    """Convert and check every row. Returns None when the report has errors."""
+    """Convert and check every row. Returns None when the header is unusable;
+    problems in rows are in the report (the rows are still returned, with
+    None for bad cells, so that references can be checked too)."""
     header = next(rows, None)
     if header is None:
         report.add_error(1, "", "", tr("文件为空，缺少表头行"))
@@ -70,50 +73,77 @@ def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report
     if mapping is None:
         return None
     present = {col.key for _, col in mapping}
-    plan = [(index, col, converter(col.kind, required=col.required, default=col.default,
-                                   max_length=spec.max_length(col), choices=col.choices))
+    plan = [(index, col, column_converter(col.kind, required=col.required, default=col.default,
+                                          max_length=spec.max_length(col), choices=col.choices))
             for index, col in mapping]
     # Columns applied with their default although the file lacks them.
     extra = [col for col in spec.columns if col.always and col.key not in present]
     parsed = ParsedFile([col for _, col, _ in plan] + extra,
                         {col.key: cell_text(header[1][i]) for i, col, _ in plan} | {c.key: c.zh for c in extra})
-    defaults = tuple(col.default for col in extra)
-    names = [parsed.headers[col.key] for _, col, _ in plan]
-    width = len(header[1])
+    constants = [[col.default] * CHUNK for col in extra]
+    width = max(len(header[1]), max((i for i, _, _ in plan), default=0) + 1)
 
-    out_rows, numbers = parsed.rows, parsed.numbers
+    chunk: list[list[Any]] = []
+    numbers: list[int] = []
     for number, cells in rows:
-        if not any(cells) or all(cell_text(c) == "" for c in cells):
+        first = cells[0] if cells else None
+        if not (type(first) is str and first.strip()) and all(cell_text(c) == "" for c in cells):
             continue  # blank line (spreadsheets often end with some)
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        values = []
-        for position, (index, col, convert) in enumerate(plan):
-            raw = cells[index]
-            try:
-                values.append(convert(raw))
-            except Invalid as e:
-                values.append(None)
-                report.add_error(number, names[position], cell_text(raw), tr(e.msgid, **e.params))
-        report.total_rows += 1
-        out_rows.append(tuple(values) + defaults)
+        elif len(cells) > width:
+            surplus = [cell_text(c) for c in cells[width:]]
+            if any(surplus):
+                report.add_error(number, f"#{width + 1}", next(t for t in surplus if t), tr("表头之外的单元格"))
+            cells = cells[:width]
+        chunk.append(cells)
         numbers.append(number)
+        if len(chunk) == CHUNK:
+            _convert_chunk(parsed, plan, constants, chunk, numbers, report)
+            chunk, numbers = [], []
+    if chunk:
+        _convert_chunk(parsed, plan, constants, chunk, numbers, report)
 
     keys = [parsed.columns.index(spec.column(k)) for k in spec.key]
     if spec.ordered_pair:
-        _order_pairs(spec, parsed)
+        _order_pairs(spec, parsed, report)
     if spec.date_range:
         _check_range(spec, parsed, report)
     _check_duplicates(parsed, keys, report)
     return parsed
 
 
-def _order_pairs(spec: RegistrySpec, parsed: ParsedFile) -> None:
+def _convert_chunk(parsed: ParsedFile, plan, constants, chunk: list[list[Any]], numbers: list[int],
+                   report: ImportReport) -> None:
+    """Convert a block of rows column by column and append them."""
+    columns = list(zip(*chunk))
+    converted = []
+    for index, col, convert in plan:
+        values, problems = convert(list(columns[index]))
+        for position, problem in problems:
+            report.add_error(numbers[position], parsed.headers[col.key], cell_text(columns[index][position]),
+                             tr(problem.msgid, **problem.params))
+        converted.append(values)
+    converted.extend(c[:len(chunk)] for c in constants)
+    parsed.rows.extend(zip(*converted))
+    parsed.numbers.extend(numbers)
+    report.total_rows += len(chunk)
+
+
+def _order_pairs(spec: RegistrySpec, parsed: ParsedFile, report: ImportReport) -> None:
+    """Store pairs as (smaller, larger); a pair of one and the same is an error."""
+    first, second = spec.ordered_pair
     ia, ib = (parsed.columns.index(spec.column(k)) for k in spec.ordered_pair)
     for n, row in enumerate(parsed.rows):
-        if row[ia] is not None and row[ib] is not None and row[ia] > row[ib]:
+        a, b = row[ia], row[ib]
+        if a is None or b is None:
+            continue
+        if a == b:
+            report.add_error(parsed.numbers[n], parsed.headers[second], b,
+                             tr("与%(other)s相同", other=parsed.headers[first]))
+        elif a > b:
             values = list(row)
-            values[ia], values[ib] = row[ib], row[ia]
+            values[ia], values[ib] = b, a
             parsed.rows[n] = tuple(values)
 
 
