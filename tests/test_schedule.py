@@ -91,6 +91,7 @@ def test_the_schedule_counts_current_visits_and_sealed_replacements(db_session, 
     # V00002 was replaced by the sealed redraw: the replacement counts
     assert by_uscc["91350102MA0000002A"].team == ("E003", "E001")
     assert by_uscc["91350102MA0000002A"].replaces_id is not None
+    assert by_uscc["91350102MA0000002A"].replaces_visit == "V00002"
     # the redraw of V00003 is still under review: the original counts
     assert by_uscc["91350103MA0000003A"].team == ("E001", "W001")
     assert [v.day for v in rows] == sorted(v.day for v in rows)
@@ -210,6 +211,7 @@ def test_xlsx_export(client, auth, sched):
     assert first[10] == "E001、E002" and first[11] == "张三、李四"
     joint = next(r for r in rows[1:] if r[0] == "V00003")
     assert joint[9] == "是" and joint[8] == "市场监督管理局、卫生健康委员会"
+    assert [(r[3], r[12]) for r in rows[1:] if r[12]] == [("91350102MA0000002A", "V00002")]  # a replacement
     loads = list(wb["检查人员工作量"].iter_rows(values_only=True))
     assert loads[0] == svc.LOAD_HEADERS
     assert ("E001", "张三", "市场监督管理局", 5) == loads[1][:4]

@@ -198,7 +198,7 @@ def load_histogram(loads: Iterable[float], *, title: str, x_label: str = "", y_l
     counts = [0] * (max(values) + 1)
     for v in values:
         counts[v] += 1
-    left, top, bottom, right = 36, 28, 30, 8
+    left, top, bottom, right = 36, 42 if y_label else 28, 30, 8
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / len(counts)
     cmax = max(counts) or 1
@@ -218,7 +218,8 @@ def load_histogram(loads: Iterable[float], *, title: str, x_label: str = "", y_l
         body.append(f'<text x="{_num(left + plot_w / 2)}" y="{height - 2}" text-anchor="middle" fill="{MUTED}" '
                     f'font-size="11">{escape(x_label)}</text>')
     if y_label:
-        body.append(f'<text x="{left}" y="{top - 4}" fill="{MUTED}" font-size="11">{escape(y_label)}</text>')
+        body.append(f'<text x="{left - 4}" y="{top - 12}" text-anchor="end" fill="{MUTED}" '
+                    f'font-size="11">{escape(y_label)}</text>')
     return _svg(width, height, title, body, "load-histogram")
 
 

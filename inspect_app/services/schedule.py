@@ -53,6 +53,7 @@ class ScheduleVisit:
     day: date
     draw_id: int  # the draw (or redraw) that produced this row
     replaces_id: int | None
+    replaces_visit: str | None = None  # the original visit's id, for a redraw's replacement
 
     @property
     def joint(self) -> bool:
@@ -160,9 +161,12 @@ def load_visits(session: Session, draw: Draw, district: str = "", day: date | No
     if day is not None:
         query = query.where(t.day == day)
     query = query.order_by(t.day, t.district, t.visit_id)
+    raw = session.execute(query).all()
+    replaced = {r[10] for r in raw if r[10] is not None}
+    originals = dict(session.execute(sa.select(t.id, t.visit_id).where(t.id.in_(replaced))).all()) if replaced else {}
     return [ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
-                          r[8], r[9], r[10])
-            for r in session.execute(query)]
+                          r[8], r[9], r[10], originals.get(r[10]))
+            for r in raw]
 
 
 def _like_prefix(prefix: str) -> str:
@@ -357,7 +361,7 @@ def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: Schedu
             "是" if v.joint else "否",
             "、".join(v.team),
             "、".join(names.inspectors.get(i, ("",))[0] or i for i in v.team),
-            "是" if v.replaces_id else "",
+            v.replaces_visit or "",
         ])
 
     ws2 = wb.create_sheet("检查人员工作量")
