@@ -361,3 +361,14 @@ class TestCli:
         assert result.exit_code == 0 and "0 inserted, 0 updated, 3 unchanged" in result.output
         result = runner.invoke(args=["registry", "export", "entities", str(tmp_path / "out.json")])
         assert result.exit_code == 2
+
+
+def test_capped_list_keeps_the_earliest_rows(base):
+    """Validation runs column by column; the kept problems are still the
+    first rows' ones, in row order."""
+    rows = "".join(f"{wrong(n)},公司{n},350100,{'E' if n == 2 else 'A'}\n" for n in range(1, MAX_ERRORS + 11))
+    report = run(base, "entities", "统一社会信用代码,名称,行政区划,信用风险分类\n" + rows)
+    assert report.errors_omitted == 11
+    assert [e.row for e in report.errors] == sorted(e.row for e in report.errors)
+    assert [(e.row, e.column) for e in report.errors[1:3]] == [(3, "统一社会信用代码"), (3, "信用风险分类")]
+    assert report.errors[-1].row == MAX_ERRORS

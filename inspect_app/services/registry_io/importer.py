@@ -49,15 +49,18 @@ def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bo
     except FileProblem as e:
         report.add_error(e.row, "", "", tr(e.msgid, **e.params))
         return report
-    if parsed is None:
-        return report
-    check_references(session, spec, parsed, report)
+    if parsed is not None:
+        check_references(session, spec, parsed, report)
     if not report.ok:
-        report.errors.sort(key=lambda e: e.row)
+        report.sort_errors()
         session.rollback()
         return report
     try:
         conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            # One import of a registry at a time: the comparison with the
+            # stored rows must still hold when the writes land. Readers go on.
+            conn.exec_driver_sql(f'LOCK TABLE "{spec.table.name}" IN SHARE ROW EXCLUSIVE MODE')
         if spec.versioned:
             write_items(conn, spec, parsed, report)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -47,6 +48,7 @@ class ImportReport:
     versioned: int = 0
     errors: list[RowError] = field(default_factory=list)
     errors_omitted: int = 0  # problems beyond MAX_ERRORS, counted only
+    _latest: list = field(default_factory=list, repr=False, compare=False)  # heap: (-row, position)
 
     @property
     def ok(self) -> bool:
@@ -57,10 +59,25 @@ class ImportReport:
         return len(self.errors) + self.errors_omitted
 
     def add_error(self, row: int, column: str, value, reason: str) -> None:
+        """Record a problem. Beyond MAX_ERRORS the ones on the earliest rows
+        are kept (validation runs column by column, not row by row)."""
+        error = RowError(row, column, "" if value is None else str(value), reason)
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, column, "" if value is None else str(value), reason))
-        else:
-            self.errors_omitted += 1
+            heapq.heappush(self._latest, (-row, len(self.errors)))
+            self.errors.append(error)
+            return
+        self.errors_omitted += 1
+        worst_row, position = self._latest[0]
+        if row < -worst_row:
+            self.errors[position] = error
+            heapq.heapreplace(self._latest, (-row, position))
+
+    def sort_errors(self) -> None:
+        """Order the problems by row (stable: file-level ones first)."""
+        order = sorted(range(len(self.errors)), key=lambda i: self.errors[i].row)
+        self.errors[:] = [self.errors[i] for i in order]
+        self._latest = [(-e.row, i) for i, e in enumerate(self.errors)]
+        heapq.heapify(self._latest)
 
     def summary(self) -> str:
         """One line in English, for logs and the CLI."""

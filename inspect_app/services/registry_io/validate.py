@@ -1,7 +1,9 @@
 """Validation of an import file: header, every cell, keys and references.
 
-All rows are checked and every problem is added to the report; the parsed
-rows are returned for the writer only when there was none.
+All rows are checked and every problem is added to the report. Cells are
+converted a column at a time over blocks of rows (see ``fields``); the
+parsed rows keep ``None`` where a cell had a problem, so that references and
+duplicates are still checked on the rest.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ CHUNK = 50_000  # rows converted together, column by column
 
 @dataclass
 class ParsedFile:
-    """Converted rows of a valid file, in file order."""
+    """Converted rows of a file, in file order."""
 
     columns: list[Column]  # the columns present in the file (plus ``always`` columns)
     headers: dict[str, str]  # column key -> header as written (or its Chinese name)
