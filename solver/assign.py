@@ -233,7 +233,8 @@ _UNBOUNDED = 1 << 30
 def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
                   progress: Progress) -> tuple[list[VisitRequest], dict[str, str]]:
     """Step 1: the accepted visits (in the given order) and the reasons of the others."""
-    members = {d: tuple(i.id for i in rules.members[d]) for d in sorted(rules.members)}
+    departments = sorted(set(rules.members) | {d.id for d in rules.instance.departments})
+    members = {d: tuple(i.id for i in rules.members.get(d, ())) for d in departments}
     index = {d: {inspector_id: k for k, inspector_id in enumerate(ids)} for d, ids in members.items()}
     nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
     local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from ortools.graph.python import max_flow
 from test_teams import WORKDAYS, entity, inspector, make_instance, visit
 
-from solver.assign import RandomCost, accept_visits, assign_teams
-from solver.model import LastCheck, Policy, Task
+from solver.assign import RandomCost, _solve_part, accept_visits, assign_teams, balance_cost, department_teams
+from solver.model import Item, LastCheck, Policy, Task
 from solver.progress import NullProgress
 from solver.teams import Rules, VisitChecker, build_requests
 
@@ -70,16 +70,21 @@ def small_instances(draw):
                                                      frozenset({"urban"})]))))
     n = draw(st.integers(1, 12))
     entities = [entity(f"U{k}") for k in range(n)]
-    task_sets = [("T-SCJG",)] + ([("T-CG",), ("T-CG", "T-SCJG")] if len(departments) == 2 else [])
+    task_sets = [("T-SCJG",), ("T-SCJG2",), ("T-SCJG", "T-SCJG2")]
+    if len(departments) == 2:
+        task_sets += [("T-CG",), ("T-CG", "T-SCJG"), ("T-CG", "T-SCJG2")]
     tasks = (Task("T-CG", "CG", ("CG-01",), inspectors_per_visit=draw(st.integers(1, 3))),
-             Task("T-SCJG", "SCJG", ("SCJG-01",), inspectors_per_visit=draw(st.integers(1, 3))))
+             Task("T-SCJG", "SCJG", ("SCJG-01",), inspectors_per_visit=draw(st.integers(1, 3))),
+             Task("T-SCJG2", "SCJG", ("SCJG-02",), inspectors_per_visit=draw(st.integers(1, 3))))
+    items = (Item("CG-01", "CG", "city", "urban"), Item("SCJG-01", "SCJG", "food", "food"),
+             Item("SCJG-02", "SCJG", "signs", "urban"))
     ids = [i.id for i in inspectors]
     conflicts = draw(st.sets(st.tuples(st.sampled_from(ids), st.sampled_from([e.uscc for e in entities])),
                              max_size=4))
-    instance = make_instance(inspectors, entities, tasks=tasks, conflicts=conflicts,
+    instance = make_instance(inspectors, entities, tasks=tasks, conflicts=conflicts, items=items,
                              policy=Policy(min_team_size=draw(st.integers(1, 2))))
     visits = [visit(f"V{k:02d}", f"U{k}", tasks=draw(st.sampled_from(task_sets)),
-                    priority=draw(st.integers(0, 5))) for k in range(n)]
+                    priority=draw(st.integers(0, 5)), instance=instance) for k in range(n)]
     return instance, visits
 
 
@@ -249,7 +254,7 @@ def test_no_team_holds_a_pair_conflict(case, data):
     pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1]),
                                max_size=4))
     instance = make_instance(instance.inspectors, instance.entities, tasks=instance.tasks, policy=instance.policy,
-                             conflicts=instance.conflicts, pair_conflicts=pairs)
+                             conflicts=instance.conflicts, pair_conflicts=pairs, items=instance.items)
     _, result = run(instance, visits)
     checker = VisitChecker(instance, WORKDAYS)
     by_id = {v.id: v for v in visits}
@@ -258,3 +263,35 @@ def test_no_team_holds_a_pair_conflict(case, data):
     rules = Rules(instance, WORKDAYS)
     for inspector_id, load in result.loads.items():
         assert load == sum(inspector_id in team for team in result.teams.values()) <= rules.capacity[inspector_id]
+
+
+def flow_cost(places, teams, rules, random_cost) -> int:
+    """Objective of 7.3 for the given teams of one department's places."""
+    loads: dict[str, int] = {}
+    total = 0
+    for (uscc, slot), team in zip(places, teams):
+        costs = dict(zip(slot.eligible, random_cost.costs(uscc, slot.eligible)))
+        for i in team:
+            total += costs[i]
+            loads[i] = loads.get(i, 0) + 1
+    for i, load in loads.items():
+        total += sum(balance_cost(k, rules.capacity[i]) for k in range(1, load + 1))
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_instances())
+def test_split_flow_is_as_cheap_as_one_flow_per_department(case):
+    instance, visits = case
+    requests = build_requests(instance, visits, WORKDAYS)
+    rules = Rules(instance, WORKDAYS)
+    ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
+    accepted, _ = accept_visits(ordered, rules, NullProgress())
+    random_cost = RandomCost(SEED)
+    for department in ("CG", "SCJG"):
+        places = [(r.visit.uscc, s) for r in accepted for s in r.slots if s.department == department]
+        if not places:
+            continue
+        split = department_teams(department, places, rules, random_cost)
+        whole = _solve_part(department, places, rules, random_cost)
+        assert flow_cost(places, split, rules, random_cost) == flow_cost(places, whole, rules, random_cost)
