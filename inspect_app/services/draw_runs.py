@@ -13,6 +13,8 @@ given the stored documents, so a re-run gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import date
 
@@ -93,9 +95,11 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     build = _redraw_instance if draw.parent_id is not None else _original_instance
     doc = build(session, draw, progress)
     progress.stage("write")
-    path, _data = draw_store.write_document(draw.code, "instance.json", doc)
-    progress.stage("digest")
-    frozen = solver_adapter.digest_hex(doc)
+    path, data = draw_store.write_document(draw.code, "instance.json", doc)
+    # Without a secret key the input digest is the SHA-256 of the canonical
+    # bytes just written (DRAW-PROTOCOL.md), so no second serialisation.
+    frozen = hashlib.sha256(data).hexdigest()
+    del data
     secret = secrets.token_bytes(32)
     _end_reads(session)
     draw.frozen_digest = frozen
@@ -113,9 +117,11 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
 def draw_instance(draw: Draw) -> dict:
     """The frozen instance with the witnesses' entropy, checked against the
     published frozen digest (without the secret)."""
-    doc = draw_store.read_document(draw.instance_path)
-    if solver_adapter.digest_hex(doc) != draw.frozen_digest:
+    data = draw_store.read_bytes(draw.instance_path)
+    if hashlib.sha256(data).hexdigest() != draw.frozen_digest:
         raise draw_store.StoreError(f"draw {draw.code}: the stored instance does not match its frozen digest")
+    doc = json.loads(data)
+    del data
     doc["external_entropy"] = draw.external_entropy
     return doc
 
@@ -148,7 +154,8 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
                   path: str, result_digest: str) -> None:
     """Add the outcome's digest, stats and visits to the session (the caller
     commits them together with the job's completion)."""
-    entities = {e["uscc"]: e for e in instance["entities"]}
+    visited = {v["uscc"] for v in outcome["visits"]}
+    entities = {e["uscc"]: e for e in instance["entities"] if e["uscc"] in visited}
     replaces = None
     if draw.parent_id is not None:
         replaces = session.exec(select(DrawVisit.id).where(DrawVisit.draw_id == draw.parent_id,

@@ -25,6 +25,7 @@ inspectors' remaining capacity after the visits already scheduled.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -177,9 +178,12 @@ def _history(session: Session, start: date, usccs: set[str] | None):
 
 def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redraw | None,
               progress: Progress) -> list[dict]:
+    """One dict per entity, in USCC order. Tags and lists are read as JSON
+    text and decoded once per distinct value (registries hold few distinct
+    combinations), which keeps a city-sized registry fast."""
     t = Entity.__table__.c
-    query = sa.select(t.uscc, t.name, t.district, t.risk, t.status, t.active, t.tags, t.lists,
-                      t.industry, t.type).order_by(t.uscc)
+    query = sa.select(t.uscc, t.name, t.district, t.risk, t.status, t.active, sa.cast(t.tags, sa.Text),
+                      sa.cast(t.lists, sa.Text), t.industry, t.type).order_by(t.uscc)
     only = redraw.only_usccs if redraw else None
     if only is not None:
         query = query.where(t.uscc.in_(only))
@@ -192,25 +196,34 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
     counts, last = _history(session, start, only)
     progress.stage("entities", total)
     exclude = redraw.exclude_usccs if redraw else set()
+    decoded: dict[str | None, list[str]] = {}
+
+    def strings(text: str | None) -> list[str]:
+        found = decoded.get(text)
+        if found is None:
+            found = decoded[text] = sorted(json.loads(text)) if text else []
+        return found
+
     result = []
-    for n, row in enumerate(session.execute(query.execution_options(yield_per=20000))):
-        if row.uscc in exclude:
+    n = 0
+    for n, (code, name, district, risk, status, active, tags, lists, industry, kind) in enumerate(
+            session.execute(query.execution_options(yield_per=20000)), 1):
+        if code in exclude:
             continue
-        status = "active" if row.status in ACTIVE_STATUSES and row.active else (
-            row.status if row.status not in ACTIVE_STATUSES else "inactive")
-        doc = {"uscc": row.uscc, "name": row.name, "district": row.district, "risk": row.risk,
-               "status": status, "tags": sorted(row.tags or []), "lists": sorted(row.lists or []),
-               "checks_this_year": counts.get(row.uscc, 0)}
-        if row.industry:
-            doc["industry"] = row.industry
-        if row.type:
-            doc["type"] = row.type
-        checks = last.get(row.uscc)
+        doc = {"uscc": code, "name": name, "district": district, "risk": risk,
+               "status": "active" if status in ACTIVE_STATUSES and active else (
+                   status if status not in ACTIVE_STATUSES else "inactive"),
+               "tags": strings(tags), "lists": strings(lists), "checks_this_year": counts.get(code, 0)}
+        if industry:
+            doc["industry"] = industry
+        if kind:
+            doc["type"] = kind
+        checks = last.get(code)
         if checks:
             doc["last_checks"] = [{"department": d, "date": day.isoformat(), "inspectors": sorted(ins)}
                                   for d, (day, ins) in sorted(checks.items())]
         result.append(doc)
-        if n % 20000 == 19999:
+        if n % 20000 == 0:
             progress.advance(20000)
     return result
 
