@@ -6,6 +6,7 @@ import hmac
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.graph.python import max_flow
@@ -295,3 +296,32 @@ def test_split_flow_is_as_cheap_as_one_flow_per_department(case):
         split = department_teams(department, places, rules, random_cost)
         whole = _solve_part(department, places, rules, random_cost)
         assert flow_cost(places, split, rules, random_cost) == flow_cost(places, whole, rules, random_cost)
+
+
+@pytest.mark.parametrize("seed", range(1, 13))
+def test_acceptance_equals_oracle_on_a_tight_medium_instance(seed):
+    """Many rejections: exercises the dead sets and the bounds of step 1."""
+    rng = np.random.default_rng(seed)
+    quals = [frozenset({"food"}), frozenset({"urban"}), frozenset({"food", "urban"})]
+    inspectors = [inspector(f"S{k:02d}", "SCJG", max_visits=int(rng.integers(1, 6)), qualifications=quals[k % 3])
+                  for k in range(18)]
+    inspectors += [inspector(f"C{k:02d}", "CG", max_visits=int(rng.integers(1, 6))) for k in range(6)]
+    entities = [entity(f"U{k:03d}") for k in range(160)]
+    conflicts = {(f"S{int(rng.integers(18)):02d}", f"U{int(rng.integers(160)):03d}") for _ in range(120)}
+    tasks = (Task("T-CG", "CG", ("CG-01",)), Task("T-SCJG", "SCJG", ("SCJG-01",)),
+             Task("T-SCJG2", "SCJG", ("SCJG-02",), inspectors_per_visit=3),
+             Task("T-SCJG3", "SCJG", ("SCJG-02",)))
+    items = (Item("CG-01", "CG", "city", "urban"), Item("SCJG-01", "SCJG", "food", "food"),
+             Item("SCJG-02", "SCJG", "signs", "urban"))
+    inst = make_instance(inspectors, entities, tasks=tasks, items=items, conflicts=conflicts)
+    # Places of one pool with counts 1, 2 and 3.
+    task_sets = [("T-SCJG",), ("T-SCJG2",), ("T-SCJG3",), ("T-SCJG", "T-SCJG2"), ("T-CG", "T-SCJG"),
+                 ("T-CG", "T-SCJG3"), ("T-CG",)]
+    visits = [visit(f"V{k:03d}", e.uscc, tasks=task_sets[int(rng.integers(len(task_sets)))],
+                    priority=int(rng.integers(1000)), instance=inst) for k, e in enumerate(entities)]
+    requests = build_requests(inst, visits, WORKDAYS)
+    rules = Rules(inst, WORKDAYS)
+    ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
+    accepted, unfilled = accept_visits(ordered, rules, NullProgress())
+    assert len(unfilled) > 40
+    assert [r.visit.id for r in accepted] == oracle(requests, rules)
