@@ -90,14 +90,9 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
             inserts.append(row)
         elif old != row and not all(eq(a, b) for eq, a, b in zip(same, old, row)):
             updates.append(row)
-    now = utcnow()
-    touch = (spec.touch,) if spec.touch else ()
-    stamp = (now,) if spec.touch else ()
-
-    # Inserts: every spec column, defaults for those the file lacks.
-    absent = [c for c in spec.columns if c.key not in names]
-    tail = tuple(c.default for c in absent) + stamp
-    insert_values = [row + tail for row in inserts]
+    stamp = {spec.touch: utcnow()} if spec.touch else {}
+    # Inserts: the file's columns; defaults for the columns it lacks.
+    absent = {c.key: c.default for c in spec.columns if c.key not in names}
     deactivate = []
     if sync:
         active_pos = names.index("active")
@@ -107,10 +102,10 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
 
     written = len(inserts) + len(updates) + len(deactivate)
     with sqlite_cache(conn, written), indexes_dropped(conn, table, written, len(stored)):
-        insert_rows(conn, table, names + [c.key for c in absent] + list(touch), insert_values)
-        for set_names, rows in _update_groups(conn, names, key_pos, updates, stored, same, key_of, stamp):
-            update_rows(conn, table, set_names + list(touch), list(spec.key), rows)
-        update_rows(conn, table, ["active", *touch], list(spec.key), [(False, *stamp, *k) for k in deactivate])
+        insert_rows(conn, table, names, inserts, absent | stamp)
+        for set_names, rows in _update_groups(conn, names, key_pos, updates, stored, same, key_of):
+            update_rows(conn, table, set_names, list(spec.key), rows, stamp)
+        update_rows(conn, table, [], list(spec.key), deactivate, {"active": False} | stamp)
 
     report.inserted = len(inserts)
     report.updated = len(updates)
@@ -118,8 +113,8 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
     report.deactivated = len(deactivate)
 
 
-def _update_groups(conn, names, key_pos, updates, stored, same, key_of, stamp):
-    """(columns to set, rows of their new values, the timestamp if any, then the key) for
+def _update_groups(conn, names, key_pos, updates, stored, same, key_of):
+    """(columns to set, rows of their new values followed by the key) for
     the changed rows. On SQLite rows are grouped by which columns changed,
     because an UPDATE maintains every index (and the name-search trigger) of
     the columns it sets, changed or not; PostgreSQL gets one group."""
@@ -128,12 +123,12 @@ def _update_groups(conn, names, key_pos, updates, stored, same, key_of, stamp):
         return []
     if conn.dialect.name != "sqlite":
         return [([names[i] for i in value_pos],
-                 [tuple(row[i] for i in value_pos) + stamp + tuple(row[i] for i in key_pos) for row in updates])]
+                 [tuple(row[i] for i in value_pos) + tuple(row[i] for i in key_pos) for row in updates])]
     groups: dict[tuple[int, ...], list[tuple]] = {}
     for row in updates:
         old = stored[key_of(row)]
         changed = tuple(i for i in value_pos if old[i] != row[i] and not same[i](old[i], row[i]))
-        groups.setdefault(changed, []).append(tuple(row[i] for i in changed) + stamp + tuple(row[i] for i in key_pos))
+        groups.setdefault(changed, []).append(tuple(row[i] for i in changed) + tuple(row[i] for i in key_pos))
     return [([names[i] for i in changed], rows) for changed, rows in groups.items()]
 
 

@@ -14,7 +14,7 @@ runs on the caller's connection, inside its transaction.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -74,44 +74,65 @@ def sqlite_cache(conn: sa.Connection, rows: int):
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
-def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple]) -> None:
+def _sqlite_literal(conn: sa.Connection, table: sa.Table, name: str, value: Any) -> str:
+    """A constant as an SQL literal, after the column's bind processing."""
+    if value is not None and not isinstance(table.c[name].type, (sa.JSON, sa.Boolean)):
+        proc = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        value = proc(value) if proc else value
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, int, float)):
+        return str(int(value) if isinstance(value, bool) else value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple],
+                constants: dict[str, Any] | None = None) -> None:
+    """Insert ``rows`` (values of ``columns``); ``constants`` are the same
+    for every row (defaults, the import's timestamp)."""
     if not rows:
         return
-    names = ", ".join(_quote(conn, c) for c in columns)
+    constants = constants or {}
+    q = lambda name: _quote(conn, name)  # noqa: E731
+    names = ", ".join(q(c) for c in [*columns, *constants])
     if conn.dialect.name == "postgresql":
-        _copy(conn, f"COPY {_quote(conn, table.name)} ({names}) FROM STDIN", rows)
+        tail = tuple(constants.values())
+        _copy(conn, f"COPY {q(table.name)} ({names}) FROM STDIN", (row + tail for row in rows))
         return
-    sql = f"INSERT INTO {_quote(conn, table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    procs = _sqlite_processors(conn, table, columns)
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, _sqlite_rows(procs, rows[start:start + CHUNK]))
-    finally:
-        cursor.close()
+    values = ["?"] * len(columns) + [_sqlite_literal(conn, table, c, v) for c, v in constants.items()]
+    sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({', '.join(values)})"
+    _sqlite_executemany(conn, sql, _sqlite_processors(conn, table, columns), rows)
 
 
 def update_rows(conn: sa.Connection, table: sa.Table, set_columns: Sequence[str], key_columns: Sequence[str],
-                rows: list[tuple]) -> None:
-    """Each row is the new values of ``set_columns`` followed by the key."""
+                rows: list[tuple], constants: dict[str, Any] | None = None) -> None:
+    """Each row is the new values of ``set_columns`` followed by the key;
+    ``constants`` are set on every row."""
     if not rows:
         return
+    constants = constants or {}
     q = lambda name: _quote(conn, name)  # noqa: E731
     if conn.dialect.name == "postgresql":
         columns = [*set_columns, *key_columns]
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE registry_import_update ON COMMIT DROP AS "
                              f"SELECT {', '.join(q(c) for c in columns)} FROM {q(table.name)} WITH NO DATA")
         _copy(conn, f"COPY registry_import_update ({', '.join(q(c) for c in columns)}) FROM STDIN", rows)
-        assignments = ", ".join(f"{q(c)} = u.{q(c)}" for c in set_columns)
+        assignments = [f"{q(c)} = u.{q(c)}" for c in set_columns]
+        assignments += [f"{q(c)} = %(c{i})s" for i, c in enumerate(constants)]
         match = " AND ".join(f"t.{q(c)} = u.{q(c)}" for c in key_columns)
-        conn.exec_driver_sql(f"UPDATE {q(table.name)} AS t SET {assignments} FROM registry_import_update AS u "
-                             f"WHERE {match}")
+        conn.exec_driver_sql(f"UPDATE {q(table.name)} AS t SET {', '.join(assignments)} "
+                             f"FROM registry_import_update AS u WHERE {match}",
+                             {f"c{i}": v for i, v in enumerate(constants.values())})
         conn.exec_driver_sql("DROP TABLE registry_import_update")
         return
-    assignments = ", ".join(f"{q(c)} = ?" for c in set_columns)
+    assignments = [f"{q(c)} = ?" for c in set_columns]
+    assignments += [f"{q(c)} = {_sqlite_literal(conn, table, c, v)}" for c, v in constants.items()]
     match = " AND ".join(f"{q(c)} = ?" for c in key_columns)
-    sql = f"UPDATE {q(table.name)} SET {assignments} WHERE {match}"
-    procs = _sqlite_processors(conn, table, [*set_columns, *key_columns])
+    sql = f"UPDATE {q(table.name)} SET {', '.join(assignments)} WHERE {match}"
+    _sqlite_executemany(conn, sql, _sqlite_processors(conn, table, [*set_columns, *key_columns]), rows)
+
+
+def _sqlite_executemany(conn: sa.Connection, sql: str, procs, rows: list[tuple]) -> None:
     cursor = conn.connection.driver_connection.cursor()
     try:
         for start in range(0, len(rows), CHUNK):
@@ -120,7 +141,7 @@ def update_rows(conn: sa.Connection, table: sa.Table, set_columns: Sequence[str]
         cursor.close()
 
 
-def _copy(conn: sa.Connection, statement: str, rows: list[tuple]) -> None:
+def _copy(conn: sa.Connection, statement: str, rows: Iterable[tuple]) -> None:
     cursor = conn.connection.driver_connection.cursor()
     try:
         with cursor.copy(statement) as copy:
