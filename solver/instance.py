@@ -24,10 +24,12 @@ import re
 from dataclasses import fields
 from datetime import date
 from fractions import Fraction
+from hashlib import sha256
 from pathlib import Path
 
 from solver import messages
 from solver.calendar import working_days_between
+from solver.canonical import CHUNK, _dumps, iter_canonical
 from solver.canonical import input_digest as compute_input_digest
 from solver.errors import InputError
 from solver.model import (RISK_CLASSES, Department, Entity, Inspector, Instance, Item, LastCheck,
@@ -57,15 +59,7 @@ def load_document(path: str | Path, name: str | None = None) -> dict:
     is reported with its line and column.
     """
     name = name or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(messages.file_unreadable(name, error.strerror or str(error))) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(messages.not_utf8(name)) from None
-    del data
+    text = _read_text(path, name)
     try:
         doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -75,6 +69,17 @@ def load_document(path: str | Path, name: str | None = None) -> dict:
     if not isinstance(doc, dict):
         raise InputError(messages.not_an_object(name))
     return doc
+
+
+def _read_text(path: str | Path, name: str) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(messages.file_unreadable(name, error.strerror or str(error))) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(messages.not_utf8(name)) from None
 
 
 def document_digest(doc: dict, name: str = "instance") -> bytes:
@@ -87,8 +92,25 @@ def document_digest(doc: dict, name: str = "instance") -> bytes:
 
 
 def load_instance(path: str | Path, progress: Progress | None = None) -> Instance:
-    """Read, digest and parse an instance file."""
+    """Read, digest and parse an instance file.
+
+    The entity list is read, digested and parsed a slice at a time
+    (:class:`_StreamingReader`), so that the JSON objects of millions of
+    entities never exist all at once. Any irregularity (a syntax error, an
+    invalid value, an unusual key order) sends the file through the plain
+    path instead — :func:`load_document`, :func:`document_digest`,
+    :func:`parse_instance` — which gives the same instance, or the same first
+    error, at a higher cost in memory.
+    """
     progress = progress or NullProgress()
+    progress.stage("read")
+    text = _read_text(path, str(path))
+    try:
+        return _StreamingReader(text, progress).instance()
+    except (_Slow, InputError, ValueError, StopIteration, IndexError, KeyError, TypeError,
+            UnicodeEncodeError, RecursionError):
+        pass
+    del text
     progress.stage("read")
     doc = load_document(path)
     progress.stage("digest")
@@ -97,6 +119,134 @@ def load_instance(path: str | Path, progress: Progress | None = None) -> Instanc
     instance = parse_instance(doc, digest=digest, consume=True)
     progress.done()
     return instance
+
+
+_SPACE = re.compile(r"[ \t\n\r]*").match
+_STREAM_KEY = "entities"
+
+
+class _StreamingReader:
+    """One pass over the text of an instance: the top-level members other than
+    ``entities`` are decoded whole; the entities are decoded, serialised
+    canonically into the digest and parsed into :class:`Entity` objects
+    :data:`~solver.canonical.CHUNK` at a time.
+
+    The canonical digest hashes members in key order, so the entity slice can
+    go into the hash as it is read only if every member whose key sorts before
+    ``"entities"`` came before it in the file; otherwise (and on any other
+    irregularity) the reader raises and :func:`load_instance` falls back.
+    """
+
+    def __init__(self, text: str, progress: Progress) -> None:
+        self.text = text
+        self.progress = progress
+        self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
+        self.members: dict[str, object] = {}
+        self.hasher = sha256()
+        self.entities: list[Entity] | None = None
+
+    def _space(self, at: int) -> int:
+        return _SPACE(self.text, at).end()
+
+    def _expect(self, at: int, char: str) -> int:
+        if self.text[at] != char:
+            raise _Slow
+        return self._space(at + 1)
+
+    def instance(self) -> Instance:
+        text = self.text
+        at = self._expect(self._space(0), "{")
+        while text[at] != "}":
+            if text[at] != '"':
+                raise _Slow
+            key, at = self.scan(text, at)
+            at = self._expect(self._space(at), ":")
+            if key in self.members or (key == _STREAM_KEY and self.entities is not None):
+                raise _Slow  # a duplicate key: leave it to the plain path
+            if key == _STREAM_KEY and text[at] == "[":
+                at = self._stream_entities(at)
+            else:
+                if self.entities is not None and key < _STREAM_KEY and key != "secret":
+                    raise _Slow  # it should have been hashed before the entities
+                self.members[key], at = self.scan(text, at)
+            at = self._space(at)
+            if text[at] == ",":
+                at = self._space(at + 1)
+                if text[at] == "}":
+                    raise _Slow
+            elif text[at] != "}":
+                raise _Slow
+        if self._space(at + 1) != len(text) or self.entities is None:
+            raise _Slow
+        self.text = text = ""
+        self.progress.stage("parse")
+        rest = sorted(k for k in self.members if k > _STREAM_KEY and k != "secret")
+        for key in rest:
+            self.hasher.update(("," + _dumps(key) + ":").encode("utf-8"))
+            for piece in iter_canonical(self.members[key]):
+                self.hasher.update(piece.encode("utf-8"))
+        self.hasher.update(b"}")
+        doc = dict(self.members)
+        doc[_STREAM_KEY] = []
+        instance = parse_instance(doc, digest=self.hasher.digest(), progress=self.progress,
+                                  entities=tuple(self.entities))
+        self.progress.done()
+        return instance
+
+    def _hash_head(self) -> None:
+        head = sorted(k for k in self.members if k < _STREAM_KEY and k != "secret")
+        self.hasher.update(b"{")
+        for key in head:
+            self.hasher.update((_dumps(key) + ":").encode("utf-8"))
+            for piece in iter_canonical(self.members[key]):
+                self.hasher.update(piece.encode("utf-8"))
+            self.hasher.update(b",")
+        self.hasher.update(b'"entities":[')
+
+    def _stream_entities(self, at: int) -> int:
+        """Decode the entity array in one scanner call (so that the decoder
+        shares the key strings of all entities), handing each entity object
+        to :meth:`_flush` in slices through an ``object_hook`` that leaves a
+        placeholder behind. Objects nested in an entity (its last checks) carry
+        no ``uscc`` and pass through; if the guess ever goes wrong, a
+        placeholder lands where JSON is expected and the reader fails."""
+        self.progress.stage("read, digest and parse entities")
+        self._hash_head()
+        self.entities = []
+        state = _EntityState()
+        batch: list = []
+        placeholder = _Placeholder()
+
+        def hook(obj: dict) -> object:
+            if "uscc" not in obj:
+                return obj
+            batch.append(obj)
+            if len(batch) == CHUNK:
+                self._flush(batch, state)
+                batch.clear()
+            return placeholder
+
+        scan = json.JSONDecoder(object_hook=hook, parse_constant=_reject_constant).scan_once
+        array, at = scan(self.text, at)
+        self._flush(batch, state)
+        if type(array) is not list or len(array) != state.count or \
+                array.count(placeholder) != len(array):
+            raise _Slow
+        self.hasher.update(b"]")
+        return at
+
+    def _flush(self, batch: list, state: "_EntityState") -> None:
+        if not batch:
+            return
+        self.hasher.update((("," if state.count else "") + _dumps(batch)[1:-1]).encode("utf-8"))
+        self.entities.extend(state.parse(batch))
+        self.progress.advance(len(batch))
+
+
+class _Placeholder:
+    """Stands in the decoded entity array for an entity already handled."""
+
+    __slots__ = ()
 
 
 # --- small typed readers; `path` is the JSON path of `value` ---
@@ -402,33 +552,46 @@ def _entity_fast(obj: object, interner: _Interner) -> Entity:
                   strings.setdefault(status, status), tags, lists, checks, last, industry, kind)
 
 
+class _EntityState:
+    """What checking a run of entities carries from one slice to the next."""
+
+    def __init__(self) -> None:
+        self.interner = _Interner()
+        self.seen: set[str] = set()
+        self.count = 0
+
+    def parse(self, raw: list, consume: bool = False) -> list[Entity]:
+        """The entities of ``raw``, numbered on from the slices before it."""
+        interner, seen = self.interner, self.seen
+        add = seen.add
+        result = []
+        append = result.append
+        for k, obj in enumerate(raw):
+            try:
+                entity = _entity_fast(obj, interner)
+            except (_Slow, KeyError, TypeError):
+                entity = _entity(obj, self.count + k, interner)
+            if entity.uscc in seen:
+                at = f"$.entities[{self.count + k}].uscc"
+                raise InputError(messages.duplicate_id(at, "entity", entity.uscc), at)
+            add(entity.uscc)
+            append(entity)
+            if consume:
+                raw[k] = None
+        self.count += len(raw)
+        return result
+
+
 def _entities(raw: object, progress: Progress, consume: bool = False) -> tuple[Entity, ...]:
     """Every entity, checked; with ``consume`` the raw list is emptied as it
     is read, so that the parsed objects replace the JSON ones in memory."""
     raw = _list(raw, "$.entities")
-    interner = _Interner()
-    seen: set[str] = set()
-    add = seen.add
-    result = []
-    append = result.append
     progress.stage("entities", len(raw))
-    for n, obj in enumerate(raw):
-        try:
-            entity = _entity_fast(obj, interner)
-        except (_Slow, KeyError, TypeError):
-            entity = _entity(obj, n, interner)
-        if entity.uscc in seen:
-            raise InputError(messages.duplicate_id(f"$.entities[{n}].uscc", "entity", entity.uscc),
-                             f"$.entities[{n}].uscc")
-        add(entity.uscc)
-        append(entity)
-        if consume:
-            raw[n] = None
-        if n % 100000 == 99999:
-            progress.advance(100000)
+    entities = _EntityState().parse(raw, consume)
     if consume:
         raw.clear()
-    return tuple(result)
+    progress.advance(len(entities))
+    return tuple(entities)
 
 
 def _inspectors(raw: object, departments: set[str]) -> tuple[Inspector, ...]:
@@ -558,7 +721,7 @@ def _secret(raw: object) -> bytes | None:
 
 
 def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | None = None,
-                   consume: bool = False) -> Instance:
+                   consume: bool = False, entities: tuple[Entity, ...] | None = None) -> Instance:
     """Validate an instance document and build the typed model.
 
     ``digest`` is the document's input digest if the caller already computed
@@ -606,7 +769,8 @@ def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | 
         policy=_policy(doc.get("policy")),
         departments=departments,
         items=items,
-        entities=_entities(_field(doc, "entities", "$"), progress, consume),
+        entities=entities if entities is not None else _entities(_field(doc, "entities", "$"),
+                                                                 progress, consume),
         inspectors=_inspectors(_field(doc, "inspectors", "$"), department_ids),
         conflicts=_conflicts(doc.get("conflicts", [])),
         pair_conflicts=_pair_conflicts(doc.get("pair_conflicts", [])),

@@ -93,11 +93,11 @@ def make_instance(n_entities: int, n_inspectors: int | None = None, seed: int = 
         "departments": [{"id": d, "name": d} for d in DEPARTMENTS],
         "items": [{"id": f"{d}-01", "department": d, "name": f"{d} item",
                    "qualification": QUALIFICATIONS[k]} for k, d in enumerate(DEPARTMENTS)],
-        "entities": entities,
         "inspectors": inspectors,
         "conflicts": [{"inspector": "E00001", "uscc": entities[0]["uscc"], "reason": "relative"}],
         "pair_conflicts": [{"a": "E00001", "b": "E00007"}],
         "tasks": tasks,
+        "entities": entities,  # last, as the app and the benchmark write them
     }
 
 

@@ -162,3 +162,72 @@ def test_load_instance_equals_parse_instance(tmp_path):
     path = tmp_path / "i.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     assert load_instance(path) == parse_instance(doc)
+
+
+def streamed(doc, tmp_path, indent=None):
+    from solver.instance import _StreamingReader
+    from solver.progress import NullProgress
+
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    return _StreamingReader(text, NullProgress()).instance()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(instance_documents(max_entities=12))
+def test_streaming_reader_equals_plain_parse(tmp_path, doc):
+    doc["entities"] = doc.pop("entities")  # last in the file, as the app and bench write it
+    assert streamed(doc, tmp_path) == parse_instance(doc)
+    assert streamed(doc, tmp_path, indent=2) == parse_instance(doc)
+
+
+def test_streaming_reader_digests_many_slices(tmp_path, monkeypatch):
+    import solver.instance as module
+
+    monkeypatch.setattr(module, "CHUNK", 7)
+    doc = document(entities=50, inspectors=2)
+    doc["zzz"] = {"b": 1, "a": [1.5, "福"]}
+    doc["aaa"] = "before entities"
+    doc["entities"] = doc.pop("entities")
+    assert streamed(doc, tmp_path).input_digest == input_digest(doc)
+    doc["entities"] = []
+    assert streamed(doc, tmp_path).input_digest == input_digest(doc)
+
+
+@pytest.mark.parametrize("text", [
+    '{"entities": [], "draw_id": "x"}',  # a key sorting before "entities" comes after it
+    '{"entities": [1,], "format": "inspect-draw/1"}',
+    '{"entities": null}',
+    '{"format": "a", "format": "b", "entities": []}',
+    '[]',
+])
+def test_streaming_reader_declines_irregular_text(text):
+    from solver.instance import _Slow, _StreamingReader
+    from solver.progress import NullProgress
+
+    with pytest.raises((_Slow, ValueError, StopIteration, InputError)):
+        _StreamingReader(text, NullProgress()).instance()
+
+
+@pytest.mark.parametrize("order", ["entities first", "entities last"])
+def test_load_instance_same_result_either_way(tmp_path, order):
+    doc = document(entities=30, inspectors=3)
+    entities = doc.pop("entities")
+    doc = {"entities": entities, **doc} if order == "entities first" else {**doc, "entities": entities}
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert load_instance(path) == parse_instance(doc)
+
+
+def test_load_instance_reports_the_plain_first_error(tmp_path):
+    doc = document(entities=3, inspectors=1)
+    doc["entities"][1]["risk"] = "Z"
+    doc["format"] = "inspect-draw/2"
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^\$\.format: unknown format version"):
+        load_instance(path)
+    doc["format"] = "inspect-draw/1"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^\$\.entities\[1\]\.risk: unknown risk class Z"):
+        load_instance(path)
