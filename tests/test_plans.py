@@ -164,7 +164,10 @@ def test_plan_pages_end_to_end(app, client, auth, registries):
     r = client.post(f"/planner/plans/{plan.id}/tasks/new", data=bad)
     assert r.status_code == 400 and "尚未公布" in r.get_data(as_text=True)
     page = client.get(f"/planner/plans/{plan.id}").get_data(as_text=True)
-    assert "网页任务" in page and "预计抽取" in page and "充足" in page
+    assert "网页任务" in page and f"/planner/plans/{plan.id}/preview" in page
+    fragment = client.get(f"/planner/plans/{plan.id}/preview?fragment=1").get_data(as_text=True)
+    assert "预计抽取" in fragment and "充足" in fragment and "<html" not in fragment
+    assert "预计抽取" in client.get(f"/planner/plans/{plan.id}/preview?refresh=1").get_data(as_text=True)
     task = registries.exec(select(Task).where(Task.plan_id == plan.id)).one()
     assert task.ratio == {"A": "0.1", "B": "0.2"} and task.filter == {"tags_any": ["restaurant"]}
     assert client.get("/plans/").get_data(as_text=True).count("P-9") == 0
@@ -181,6 +184,23 @@ def test_pages_render_in_english(app, client, auth, registries):
     plan, tasks = published_plan(registries)
     auth.login()
     page = client.get(f"/planner/plans/{plan.id}?lang=en").get_data(as_text=True)
-    assert "Expected sample" in page and "Start a draw" in page
+    assert "Start a draw" in page
+    assert "Expected sample" in client.get(f"/planner/plans/{plan.id}/preview?lang=en").get_data(as_text=True)
     assert "Draw register" in client.get("/?lang=en").get_data(as_text=True)
     assert "Annual plans" in client.get("/plans/?lang=en").get_data(as_text=True)
+
+
+def test_preview_counts_are_cached_until_refresh(app, registries):
+    from inspect_app.models import Entity
+    from inspect_app.services.plan_preview import preview_plan
+
+    s = registries
+    plan, tasks = published_plan(s)
+    first = preview_plan(s, tasks[:1]).tasks[0].population
+    e = next(x for x in s.exec(select(Entity).where(Entity.status == "存续").order_by(Entity.id))
+             if x.tags == ["restaurant"] and not x.lists)
+    e.status = "注销"
+    s.add(e)
+    s.commit()
+    assert preview_plan(s, tasks[:1]).tasks[0].population == first
+    assert preview_plan(s, tasks[:1], refresh=True).tasks[0].population == first - 1

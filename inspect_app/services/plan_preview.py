@@ -18,12 +18,15 @@ solver uses. Demand is the number of inspector places the task's visits need
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, select
 
@@ -68,6 +71,7 @@ class PlanPreview:
     tasks: list[TaskPreview]
     capacity: dict[tuple[date, date], list[DepartmentCapacity]] = field(default_factory=dict)
     calendar_missing: list[str] = field(default_factory=list)
+    counted_at: float = 0.0  # unix time of the oldest population count shown
 
     @property
     def warnings(self) -> list[DepartmentCapacity]:
@@ -179,9 +183,42 @@ def department_capacity(session: Session, department: str, start: date, end: dat
     return len(inspectors), total
 
 
-def preview_plan(session: Session, tasks: list[Task]) -> PlanPreview:
-    previews = [preview_task(session, t) for t in tasks]
-    result = PlanPreview(previews)
+# Population counts scan the registry (a full scan for tag filters), so they
+# are kept per process for PREVIEW_CACHE_SECONDS (default 300); the page shows
+# when they were counted and offers a recount. Capacity is always fresh.
+_cache: dict[tuple, tuple[float, TaskPreview]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_key(session: Session, task: Task) -> tuple:
+    content = json.dumps([task.filter, task.ratio, task.count, task.list_ratio, task.department,
+                          task.participating, task.inspectors_per_visit], sort_keys=True)
+    return (str(session.get_bind().url), task.id, str(task.created_at), content)
+
+
+def cached_preview_task(session: Session, task: Task, refresh: bool = False) -> tuple[TaskPreview, float]:
+    """(preview, unix time it was computed)."""
+    ttl = current_app.config.get("PREVIEW_CACHE_SECONDS", 300) if has_app_context() else 0
+    key = _cache_key(session, task)
+    now = time.time()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit and not refresh and now - hit[0] < ttl:
+        preview = hit[1]
+        preview.task = task
+        return preview, hit[0]
+    preview = preview_task(session, task)
+    with _cache_lock:
+        for k in [k for k, (at, _) in _cache.items() if now - at >= ttl]:
+            del _cache[k]
+        _cache[key] = (now, preview)
+    return preview, now
+
+
+def preview_plan(session: Session, tasks: list[Task], refresh: bool = False) -> PlanPreview:
+    counted = [cached_preview_task(session, t, refresh) for t in tasks]
+    previews = [p for p, _ in counted]
+    result = PlanPreview(previews, counted_at=min((at for _, at in counted), default=time.time()))
     windows: dict[tuple[date, date], Counter] = defaultdict(Counter)
     for p in previews:
         windows[(p.task.window_start, p.task.window_end)].update(p.places)

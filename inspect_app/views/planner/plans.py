@@ -5,7 +5,7 @@ versions. Logic lives in :mod:`inspect_app.services.plans` and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -67,13 +67,25 @@ def plan(plan_id: int):
     session = get_session()
     plan = _plan_or_404(plan_id)
     tasks = plan_service.plan_tasks(session, plan.id)
-    preview = preview_plan(session, tasks)
     drawn = draw_service.drawn_task_keys(session)
-    return render_template("planner/plans/plan.html", plan=plan, tasks=tasks, preview=preview,
+    return render_template("planner/plans/plan.html", plan=plan, tasks=tasks,
                            versions=plan_service.plan_versions(session, plan),
                            draws=draw_service.list_draws(session, plan.id),
                            drawn={t.id: drawn.get(plan_service.task_key(plan, t)) for t in tasks},
                            items={i.id: i for t in tasks for i in plan_service.task_items(session, t)})
+
+
+@bp.route("/plans/<int:plan_id>/preview")
+@role_required("planner")
+def plan_preview(plan_id: int):
+    """Population per stratum, expected visits and capacity; the plan page
+    loads it asynchronously (``?fragment=1``), it also stands alone."""
+    session = get_session()
+    plan = _plan_or_404(plan_id)
+    preview = preview_plan(session, plan_service.plan_tasks(session, plan.id), refresh=bool(request.args.get("refresh")))
+    template = "planner/plans/_preview.html" if request.args.get("fragment") else "planner/plans/preview.html"
+    return render_template(template, plan=plan, preview=preview,
+                           counted_at=datetime.fromtimestamp(preview.counted_at, timezone.utc))
 
 
 @bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
