@@ -93,14 +93,12 @@ class RandomCost:
         key = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-        self._encoded: dict[tuple[str, ...], list[bytes]] = {}  # inspector ids -> UTF-8
+        self._encoded: dict[str, bytes] = {}  # inspector id -> UTF-8
 
     def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
         """r(v, i) for one entity and several inspectors."""
-        key = tuple(inspector_ids)
-        encoded = self._encoded.get(key)
-        if encoded is None:
-            encoded = self._encoded[key] = [i.encode() for i in key]
+        known = self._encoded
+        encoded = [known.get(i) or known.setdefault(i, i.encode()) for i in inspector_ids]
         prefix = self._inner.copy()
         prefix.update(f"assign:{uscc}:".encode())
         outer = self._outer
@@ -247,11 +245,14 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
         if reason is None:
             places = []
             for slot in request.slots:
-                key = (slot.department, slot.eligible)
-                cands = local.get(key)
-                if cands is None:
-                    department_index = index[slot.department]
-                    cands = local[key] = tuple(department_index[i] for i in slot.eligible)
+                department_index = index[slot.department]
+                if slot.excluded:  # a candidate set of its own
+                    cands = tuple(department_index[i] for i in slot.eligible)
+                else:  # the pool's, shared by many places
+                    key = (slot.department, slot.eligible)
+                    cands = local.get(key)
+                    if cands is None:
+                        cands = local[key] = tuple(department_index[i] for i in slot.eligible)
                 places.append((slot, nets[slot.department], cands))
             reason = _augment_visit(places, rules)
         if reason is None:
