@@ -119,8 +119,27 @@ def test_filters(db_session, sched, args, expected):
     flt = svc.ScheduleFilter.from_args(args)
     rows = svc.filtered_visits(db_session, draw, flt)
     assert {v.visit_id + ("*" if v.replaces_id else "") for v in rows} == expected
-    # the in-memory filter agrees with the SQL one
-    assert [v for v in svc.load_visits(db_session, draw) if flt.matches(v)] == rows
+
+
+def test_sealing_a_redraw_changes_the_cached_schedule(db_session, sched):
+    from sqlmodel import select
+
+    draw = svc.get_schedule_draw(db_session, sched["draw"])
+    before = svc.load_visits(db_session, draw)
+    assert svc.load_visits(db_session, draw) is before  # cached
+    # seal the pending redraw of V00003, as draws.seal does
+    pending = db_session.get(Draw, sched["pending"])
+    pending.state = "sealed"
+    old = db_session.exec(select(DrawVisit).where(DrawVisit.draw_id == sched["draw"],
+                                                  DrawVisit.visit_id == "V00003")).one()
+    old.current = False
+    db_session.add_all([pending, old])
+    db_session.commit()
+    after = svc.load_visits(db_session, svc.get_schedule_draw(db_session, sched["draw"]))
+    assert after is not before
+    by_uscc = {v.uscc: v for v in after}
+    assert by_uscc["91350103MA0000003A"].team == ("E002", "W002")
+    assert by_uscc["91350103MA0000003A"].replaces_visit == "V00003"
 
 
 def test_summary_figures(db_session, sched):

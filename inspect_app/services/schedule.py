@@ -6,12 +6,13 @@ swapped for the replacement (``current`` tells which row counts; a redraw
 still under review does not count yet). Only drawn or sealed draws have a
 schedule.
 
-The visits of one draw are read once per request with a single indexed query
-(``draw_visit.draw_id``) into light :class:`ScheduleVisit` records; filters on
-department, task and inspector (JSON lists) and the aggregations behind the
-charts then run in memory, which for a city-sized draw (15,000 visits, 1,200
-inspectors) costs tens of milliseconds. District and day filters are pushed
-into SQL (both columns are indexed).
+The visits of one draw are read with a single indexed query
+(``draw_visit.draw_id``) into light :class:`ScheduleVisit` tuples and kept in
+a small per-process cache keyed by the state of the draw chain (a schedule
+changes only when a redraw is sealed). Filters (department, task, inspector:
+JSON lists; district prefix; day) and the aggregations behind the charts run
+in memory, which for a city-sized draw (15,000 visits, 1,200 inspectors)
+costs milliseconds.
 
 :func:`export_xlsx` writes the (filtered) schedule as an Excel workbook with
 Chinese headers: one sheet of visits, one of inspectors' workload, one
@@ -21,10 +22,13 @@ describing the draw and the filter.
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -40,8 +44,10 @@ class ScheduleError(LookupError):
     """The draw has no schedule (unknown, or not drawn yet)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleVisit:
+class ScheduleVisit(NamedTuple):
+    """One visit that counts (a named tuple: cheap to build by the ten
+    thousand)."""
+
     row_id: int
     visit_id: str
     uscc: str
@@ -144,40 +150,59 @@ def get_schedule_draw(session: Session, draw_id: int) -> Draw:
     return draw
 
 
-def contributing_draw_ids(session: Session, draw: Draw) -> list[int]:
-    """The draw itself and its sealed redraws: their current visits count."""
-    return [d.id for d in history(session, draw) if d.id == draw.id or d.state == "sealed"]
+def _chain_key(session: Session, draw: Draw) -> tuple[tuple, list[int]]:
+    """The cache key of a draw's schedule and the ids of the draws whose
+    current visits count (the draw and its sealed redraws).
+
+    Visits are immutable and a visit stops counting only when a redraw is
+    sealed (in the same transaction as the redraw's state change), so the
+    states of the draws in the chain, with their outcome digests and
+    creation times, identify the schedule's content."""
+    chain = history(session, draw)
+    key = (str(session.get_bind().url),
+           tuple((d.id, d.state, d.result_digest, d.created_at.isoformat() if d.created_at else None) for d in chain))
+    return key, [d.id for d in chain if d.id == draw.id or d.state == "sealed"]
 
 
-def load_visits(session: Session, draw: Draw, district: str = "", day: date | None = None) -> list[ScheduleVisit]:
+_cache: OrderedDict[tuple, list[ScheduleVisit]] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_DRAWS = 4  # schedules kept per process (a city's draw is ~15 MB of tuples)
+
+
+def load_visits(session: Session, draw: Draw) -> list[ScheduleVisit]:
     """The visits that count, ordered by day, district and visit id.
-    ``district`` (prefix) and ``day`` narrow the query in SQL."""
+
+    Read with one indexed query (``draw_visit.draw_id``) and kept in a small
+    per-process cache keyed by the draw chain's state (see
+    :func:`_chain_key`), so the schedule pages of a city-sized draw do not
+    decode 15,000 rows of JSON on every request. Callers must not mutate the
+    list."""
+    key, draw_ids = _chain_key(session, draw)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     t = DrawVisit.__table__.c
     query = (sa.select(t.id, t.visit_id, t.uscc, t.entity_name, t.district, t.tasks, t.departments, t.team,
                        t.day, t.draw_id, t.replaces_id)
-             .where(t.draw_id.in_(contributing_draw_ids(session, draw)), t.current.is_(True)))
-    if district:
-        query = query.where(t.district.like(_like_prefix(district), escape="\\"))
-    if day is not None:
-        query = query.where(t.day == day)
-    query = query.order_by(t.day, t.district, t.visit_id)
+             .where(t.draw_id.in_(draw_ids), t.current.is_(True))
+             .order_by(t.day, t.district, t.visit_id))
     raw = session.execute(query).all()
     replaced = {r[10] for r in raw if r[10] is not None}
     originals = dict(session.execute(sa.select(t.id, t.visit_id).where(t.id.in_(replaced))).all()) if replaced else {}
-    return [ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
+    rows = [ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
                           r[8], r[9], r[10], originals.get(r[10]))
             for r in raw]
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with _cache_lock:
+        _cache[key] = rows
+        while len(_cache) > CACHE_DRAWS:
+            _cache.popitem(last=False)
+    return rows
 
 
 def filtered_visits(session: Session, draw: Draw, flt: ScheduleFilter) -> list[ScheduleVisit]:
-    rows = load_visits(session, draw, district=flt.district, day=flt.day)
-    if flt.department or flt.task or flt.inspector:
-        rows = [v for v in rows if flt.matches(v)]
-    return rows
+    rows = load_visits(session, draw)
+    return [v for v in rows if flt.matches(v)] if flt.active else rows
 
 
 def names_for(session: Session, draw: Draw) -> Names:
@@ -219,21 +244,13 @@ class Summary:
 def summarize(rows: list[ScheduleVisit], district_level_of=None) -> Summary:
     """Counts for the charts. ``district_level_of`` maps a visit's district
     code to the code to group by (e.g. its county); identity by default."""
-    per_inspector: Counter[str] = Counter()
-    per_day: Counter[date] = Counter()
-    per_district: Counter[str] = Counter()
-    per_department: Counter[str] = Counter()
-    per_task: Counter[str] = Counter()
-    joint = 0
     group = district_level_of or (lambda code: code)
-    for v in rows:
-        per_inspector.update(v.team)
-        per_day[v.day] += 1
-        per_district[group(v.district)] += 1
-        per_department.update(v.departments)
-        per_task.update(v.tasks)
-        if v.joint:
-            joint += 1
+    per_inspector = Counter(chain.from_iterable(v.team for v in rows))
+    per_day = Counter(v.day for v in rows)
+    per_district = Counter(map(group, (v.district for v in rows)))
+    per_department = Counter(chain.from_iterable(v.departments for v in rows))
+    per_task = Counter(chain.from_iterable(v.tasks for v in rows))
+    joint = sum(1 for v in rows if len(v.departments) > 1)
     return Summary(
         visits=len(rows), joint=joint, single=len(rows) - joint,
         per_inspector=dict(per_inspector), per_day=dict(sorted(per_day.items())),
