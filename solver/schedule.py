@@ -51,11 +51,12 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     days = tuple(sorted(workdays))
     limit = instance.policy.daily_visits_per_inspector
     by_id = {i.id: i for i in instance.inspectors}
-    entities = {e.uscc: e for e in instance.entities}
+    wanted = {v.uscc for v in visits if v.id in teams}
+    district_of = {e.uscc: e.district for e in instance.entities if e.uscc in wanted}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         if visit.id in teams:
-            key = (tuple(sorted(teams[visit.id])), entities[visit.uscc].district)
+            key = (tuple(sorted(teams[visit.id])), district_of[visit.uscc])
             groups.setdefault(key, []).append(visit.id)
     members = sorted({i for team, _ in groups for i in team})
     # Day d is bit d of these masks: available at all, and available with no visit yet.

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from solver.model import Entity, Instance, Inspector, Item, Policy, Task, Visit
@@ -208,7 +209,6 @@ class Rules:
         self.workday_set = frozenset(self.workdays)
         self.tasks = {t.id: t for t in instance.tasks}
         self.items = {i.id: i for i in instance.items}
-        self.entities = {e.uscc: e for e in instance.entities}
         self.inspectors = {i.id: i for i in instance.inspectors}
         self.department_names = {d.id: d.name for d in instance.departments}
         self.available = {i.id: available_days(i, self.workdays) for i in instance.inspectors}
@@ -226,6 +226,11 @@ class Rules:
         self._districts: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
         self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
+
+    @cached_property
+    def entities(self) -> dict[str, Entity]:
+        """Entities by USCC, indexed on first use (team assignment never needs them)."""
+        return {e.uscc: e for e in self.instance.entities}
 
     def department_name(self, department: str) -> str:
         return self.department_names.get(department, department)
