@@ -27,8 +27,10 @@ Three steps, each deterministic and defined independently of solver internals.
      place whose candidates are X (or a subset of the pool X came from, when X
      is that whole pool) and whose count exceeds m is rejected at once.
 
-2. Teams (who). Among accepted visits, each department's teams come from one
-   OR-Tools ``SimpleMinCostFlow``: place -> inspector arcs of capacity 1 and
+2. Teams (who). Among accepted visits, each department's teams come from a
+   min-cost flow, solved with OR-Tools ``SimpleMinCostFlow`` separately for each
+   part of places whose pools connect (an exact decomposition, see
+   :func:`department_teams`): place -> inspector arcs of capacity 1 and
    cost r(v, i); inspector -> sink arcs, one per unit of capacity, the k-th
    (k = 1..cap_i) of cost ``floor(K * k / cap_i)`` with K = 2**40 (convex, so the
    flow takes them in order and an inspector's balance cost depends on their
