@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models import CheckItem, Entity, Inspector, utcnow
-from .registry_io.fields import Invalid, converter
+from .registry_io.fields import column_converter
 from .registry_io.messages import tr
 from .registry_io.specs import REFERENCE_TARGETS, REGISTRIES
 from .registry_io.validate import existing_values
@@ -66,12 +66,12 @@ def validate_fields(session: Session, kind: str, texts: dict[str, str]) -> tuple
     errors: dict[str, str] = {}
     for key in EDITABLE[kind]:
         col = spec.column(key)
-        convert = converter(col.kind, required=col.required, default=col.default,
-                            max_length=spec.max_length(col), choices=col.choices)
-        try:
-            value = convert(texts.get(key, ""))
-        except Invalid as e:
-            errors[key] = tr(e.msgid, **e.params)
+        convert = column_converter(col.kind, required=col.required, default=col.default,
+                                   max_length=spec.max_length(col), choices=col.choices)
+        (value,), problems = convert([texts.get(key, "")])  # a column of one cell
+        if problems:
+            problem = problems[0][1]
+            errors[key] = tr(problem.msgid, **problem.params)
             continue
         if col.kind == "list":
             value = json.loads(value) if isinstance(value, str) else list(value or [])
