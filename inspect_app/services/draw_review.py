@@ -5,15 +5,30 @@ calendar, visits per district)."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
-from .messages import _
+import sqlalchemy as sa
+
 from markupsafe import Markup
 from sqlmodel import Session, select
 
 from ..models import District, Draw, DrawVisit, Entity, Inspector
 from . import charts, draw_store
-from .draws import ReviewFigures, review_figures, visits
+from .messages import _
+
+
+
+@dataclass
+class ReviewFigures:
+    visits: int
+    joint: int
+    unfilled: int
+    per_inspector: dict[str, int]
+    per_day: dict[date, int]
+    per_district: dict[str, int]
 
 
 @dataclass
@@ -32,16 +47,22 @@ class Review:
 
 
 def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> Review:
-    """The figures cover all visits; ``visits`` holds page ``page``."""
-    rows = visits(session, draw)
-    outcome = draw_store.read_document(draw.outcome_path)
-    names = {}
-    usccs = [u["uscc"] for u in outcome["unfilled"]]
-    if usccs:
+    """The figures cover all visits; ``visits`` holds page ``page``. The
+    outcome file is read only when there are unfilled visits to list."""
+    stats = draw.stats or {}
+    outcome = None
+    if stats.get("unfilled", 1) or "samples" not in stats:
+        outcome = draw_store.read_document(draw.outcome_path)
+    unfilled = []
+    if outcome is not None and outcome["unfilled"]:
+        usccs = [u["uscc"] for u in outcome["unfilled"]]
         names = dict(session.exec(select(Entity.uscc, Entity.name).where(Entity.uscc.in_(usccs))).all())
-    unfilled = [dict(u, name=names.get(u["uscc"], "")) for u in outcome["unfilled"]]
-    figures = review_figures(rows, len(unfilled))
-    shown = rows[(page - 1) * per_page: page * per_page]
+        unfilled = [dict(u, name=names.get(u["uscc"], "")) for u in outcome["unfilled"]]
+    samples = stats.get("samples") or {t: len(s) for t, s in outcome["samples"].items()}
+    excluded = stats.get("excluded") if "excluded" in stats else outcome.get("excluded", {})
+    figures = figures_of(session, draw, len(unfilled))
+    shown = list(session.exec(select(DrawVisit).where(DrawVisit.draw_id == draw.id).order_by(DrawVisit.visit_id)
+                              .offset((page - 1) * per_page).limit(per_page)))
     ids = sorted({i for v in shown for i in v.team} | set(figures.per_inspector))
     inspectors = {i.id: i for i in session.exec(select(Inspector).where(Inspector.id.in_(ids)))} if ids else {}
     codes = sorted(figures.per_district)
@@ -50,9 +71,8 @@ def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> 
     loads = {f"{i} {inspectors[i].name if i in inspectors else ''}".strip(): n
              for i, n in figures.per_inspector.items()}
     return Review(
-        visits=shown, pages=max(1, -(-len(rows) // per_page)), unfilled=unfilled, excluded=outcome.get("excluded", {}),
-        samples={t: len(s) for t, s in outcome["samples"].items()}, figures=figures,
-        inspectors=inspectors, districts=districts,
+        visits=shown, pages=max(1, -(-figures.visits // per_page)), unfilled=unfilled, excluded=excluded,
+        samples=samples, figures=figures, inspectors=inspectors, districts=districts,
         workload_chart=charts.workload_chart(loads, title=_("检查人员工作量（次）")),
         calendar_chart=charts.calendar_heatmap(figures.per_day, title=_("每日检查次数"),
                                                start=draw.window_start, end=draw.window_end),
@@ -60,3 +80,31 @@ def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> 
                                          for c, n in figures.per_district.items()],
                                         title=_("各区域检查次数")),
     )
+
+
+def figures_of(session: Session, draw: Draw, unfilled: int) -> ReviewFigures:
+    """Visits, joint visits and loads per inspector, day and district, read
+    as plain columns (JSON decoded once per distinct value)."""
+    t = DrawVisit.__table__.c
+    decoded: dict[str, list[str]] = {}
+
+    def strings(text: str) -> list[str]:
+        found = decoded.get(text)
+        if found is None:
+            found = decoded[text] = json.loads(text)
+        return found
+
+    per_inspector: Counter[str] = Counter()
+    per_day: Counter = Counter()
+    per_district: Counter[str] = Counter()
+    visits = joint = 0
+    rows = session.execute(sa.select(sa.cast(t.team, sa.Text), sa.cast(t.departments, sa.Text), t.day, t.district)
+                           .where(t.draw_id == draw.id))
+    for team, departments, day, district in rows:
+        visits += 1
+        joint += len(strings(departments)) > 1
+        per_inspector.update(strings(team))
+        per_day[day] += 1
+        per_district[district] += 1
+    return ReviewFigures(visits, joint, unfilled, dict(sorted(per_inspector.items())),
+                         dict(sorted(per_day.items())), dict(sorted(per_district.items())))

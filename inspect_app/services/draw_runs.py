@@ -171,6 +171,8 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
     stats.update(outcome.get("stats") or {})
     stats["unfilled"] = len(outcome["unfilled"])
     stats["sampled"] = sum(len(s) for s in outcome["samples"].values())
+    stats["samples"] = {task: len(s) for task, s in outcome["samples"].items()}
+    stats["excluded"] = outcome.get("excluded", {})
     draw.stats = stats
     draw.input_digest, draw.result_digest, draw.outcome_path = input_digest, result_digest, path
     draw.state, draw.drawn_at = "drawn", utcnow()

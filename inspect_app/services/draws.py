@@ -25,18 +25,17 @@ draw; the database refuses it too (migration 0004).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
-from .messages import _
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Plan, Task, utcnow
 from . import calendar
 from .instance_builder import BuildError, task_document
 from .plans import task_key
+from .messages import _
 
 HEARTBEAT_SECONDS = 5
 STALE_SECONDS = 60
@@ -287,27 +286,3 @@ def retry_job(session: Session, draw: Draw, actor: str | None = None, now: datet
     event(session, draw, "retry", actor, kind=job.kind, attempt=new.attempt, previous=job.state if not stale else "interrupted")
     session.commit()
     return new
-
-
-@dataclass
-class ReviewFigures:
-    visits: int
-    joint: int
-    unfilled: int
-    per_inspector: dict[str, int]
-    per_day: dict[date, int]
-    per_district: dict[str, int]
-
-
-def review_figures(rows: list[DrawVisit], unfilled: int) -> ReviewFigures:
-    per_inspector: dict[str, int] = {}
-    per_day: dict[date, int] = {}
-    per_district: dict[str, int] = {}
-    for v in rows:
-        for i in v.team:
-            per_inspector[i] = per_inspector.get(i, 0) + 1
-        per_day[v.day] = per_day.get(v.day, 0) + 1
-        per_district[v.district] = per_district.get(v.district, 0) + 1
-    return ReviewFigures(len(rows), sum(1 for v in rows if len(v.departments) > 1), unfilled,
-                         dict(sorted(per_inspector.items())), dict(sorted(per_day.items())),
-                         dict(sorted(per_district.items())))

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from .messages import _
 from sqlmodel import Session, select
 
 from solver.progress import NullProgress, Progress
@@ -40,6 +39,7 @@ from ..models import (ACTIVE_STATUSES, CheckItem, CheckRecord, Conflict, Departm
                       Entity, Inspector, InspectorLeave, PairConflict, Task)
 from . import calendar
 from .policy import draw_policy
+from .messages import _
 
 FORMAT = "inspect-draw/1"
 

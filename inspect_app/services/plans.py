@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .messages import _
 from sqlmodel import Session, select
 
 from ..models import RISK_CLASSES, CheckItem, Department, Plan, Task, utcnow
+from .messages import _
 
 FILTER_KEYS = ("tags_any", "districts", "industries", "types", "risks", "lists_any")
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from .messages import _
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawJob, DrawVisit
 from . import calendar
 from .draws import DrawError, event
+from .messages import _
 
 CAUSES = ("inspector", "entity")
 
