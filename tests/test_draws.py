@@ -326,6 +326,8 @@ def test_ceremony_through_the_pages(app, client, auth, ready):
     assert client.post(f"/planner/draws/{draw.id}/seal").status_code == 302
     s.refresh(draw)
     assert draw.state == "sealed"
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert f'<option value="{visit.visit_id}">' in page  # the redraw form lists the current visits
     r = client.post(f"/planner/draws/{draw.id}/redraw",
                     data={"visit_id": visit.visit_id, "cause": "inspector", "inspector": visit.team[0],
                           "reason": "病假", "entropy_source": "掷骰"})

@@ -21,6 +21,7 @@ from . import bp
 
 
 REVIEW_PAGE = 200  # visits per page of the review table
+REDRAW_SELECT_LIMIT = 2000  # up to this many current visits the redraw form offers a list
 
 
 def _actor() -> str | None:
@@ -73,7 +74,10 @@ def draw(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     job = draw_service.latest_job(session, draw)
-    return render_template("planner/draws/draw.html", draw=draw, job=job,
+    choices = None
+    if draw.state == "sealed" and (draw.stats or {}).get("visits", 0) <= REDRAW_SELECT_LIMIT:
+        choices = [v for v in draw_service.visits(session, draw) if v.current]
+    return render_template("planner/draws/draw.html", draw=draw, job=job, redraw_choices=choices,
                            stale=job is not None and draw_service.job_is_stale(job),
                            plan=session.get(Plan, draw.plan_id), events=draw_service.events(session, draw),
                            witnesses=draw_service.witnesses(session, draw),
