@@ -325,3 +325,17 @@ def test_acceptance_equals_oracle_on_a_tight_medium_instance(seed):
     accepted, unfilled = accept_visits(ordered, rules, NullProgress())
     assert len(unfilled) > 40
     assert [r.visit.id for r in accepted] == oracle(requests, rules)
+
+
+def test_pair_conflict_repair_is_deterministic_and_order_free():
+    inspectors = [inspector(f"E{k:02d}", max_visits=4) for k in range(8)]
+    entities = [entity(f"U{k:03d}") for k in range(12)]
+    pairs = [(f"E{a:02d}", f"E{b:02d}") for a in range(8) for b in range(a + 1, 8) if (a + b) % 3 == 0]
+    inst = make_instance(inspectors, entities, pair_conflicts=pairs)
+    visits = [visit(f"V{k:03d}", e.uscc, priority=k % 4) for k, e in enumerate(entities)]
+    _, first = run(inst, visits)
+    _, again = run(inst, list(reversed(visits)))
+    assert first == again
+    checker = VisitChecker(inst, WORKDAYS)
+    by_id = {v.id: v for v in visits}
+    assert all(checker.check(by_id[k], t, WORKDAYS[0]) == [] for k, t in first.teams.items())

@@ -89,3 +89,11 @@ def test_schedules_keep_every_rule_and_ignore_input_order(data):
     staffed = {k: (teams[k], d) for k, d in result.dates.items()}
     assert [p for p in check_loads(inst, staffed, WORKDAYS) if "daily limit" in p] == []
     assert schedule_visits(inst, list(reversed(visits)), teams, WORKDAYS) == result
+
+
+def test_load_is_spread_over_the_window_below_the_daily_limit():
+    entities = [entity(f"U{k}", district=f"35010{k}") for k in range(6)]
+    inst = make_instance([inspector("E1"), inspector("E2")], entities, policy=Policy(daily_visits_per_inspector=3))
+    visits = [visit(f"V{k}", f"U{k}") for k in range(6)]
+    result = schedule_visits(inst, visits, {v.id: ("E1", "E2") for v in visits}, WORKDAYS)
+    assert sorted(result.dates.values()) == list(WORKDAYS[:6])
