@@ -196,17 +196,28 @@ def own_visits(inst: dict, samples: dict[str, list[str]]) -> list[dict]:
 
 def flow_arcs(R: common.Rules, visits: list[dict]) -> dict:
     """Place -> inspector arcs if every place gets all its eligible inspectors as candidates
-    (what a complete bipartite team flow builds), per department."""
-    from bench.baselines.cpsat_direct import candidates
-
-    cand, total = candidates(R, visits)
+    (what a complete bipartite team flow builds), per department.  Counted, not built:
+    pool size minus the pool members excluded for the entity (conflict, rotation)."""
+    pools: dict[tuple, frozenset] = {}
+    conflicted: dict[str, set] = {}
+    for iid, uscc in R.conflicts:
+        conflicted.setdefault(uscc, set()).add(iid)
     per: Counter = Counter()
     places: Counter = Counter()
-    for c in cand:
-        for d, (_, cs) in c.items():
-            per[d] += len(cs)
+    for v in visits:
+        need = R.need(v["tasks"], v["departments"])
+        quals = R.quals(v["tasks"], v["departments"])
+        e = R.entities[v["uscc"]]
+        for d in need:
+            key = (d, tuple(sorted(quals[d])))
+            pool = pools.get(key)
+            if pool is None:
+                pool = pools[key] = frozenset(i for i in R.by_dept[d]
+                                              if R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0)
+            out = conflicted.get(v["uscc"], set()) | (R.last_team(e, d) if R.pol["rotation"] else set())
+            per[d] += len(pool) - len(out & pool)
             places[d] += 1
-    return {"total": total, "per_department": dict(per), "places": dict(places)}
+    return {"total": sum(per.values()), "per_department": dict(per), "places": dict(places)}
 
 
 def check_samples(inst: dict, outcome: dict, pop: common.Population) -> dict:
