@@ -201,7 +201,7 @@ def test_public_register_shows_each_stage(app, client, ready):
     s.expire_all()
     draw = s.get(Draw, draw.id)
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
-    assert "271828" in page and "王公证" in page and draw.result_digest not in page
+    assert "271828" in page and "王公证" in page and draw.result_digest in page and "待确认" in page
     draws.seal(s, draw)
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
     assert draw.result_digest in page and "instance.json" not in page

@@ -4,8 +4,8 @@ when.
 * from the commitment on: draw id, plan and tasks, window, the named source
   of external entropy, the frozen input digest and the commitment;
 * once the entropy is entered: its value and the witnesses' names;
-* once sealed: the input digest the draw ran on and the result digest (the
-  outcome itself stays confidential);
+* once drawn: the input digest the draw ran on and the result digest (the
+  outcome itself stays confidential), marked as awaiting review until sealed;
 * once revealed (by the planner after the checks, or automatically when the
   window has closed): the instance with its secret, the secret, and the
   outcome, so that anyone can run ``python -m solver verify``.
