@@ -69,7 +69,7 @@ def _summary(result, timer: StageTimer, output: str, compare: bool, workers: int
 
 def _draw(args: argparse.Namespace) -> int:
     timer = StageTimer(_progress(args))
-    instance = load_instance(args.instance, timer)
+    instance = load_instance(args.instance, timer, args.workers)
     result = draw(instance, timer, workers=args.workers)
     timer.stage("write")
     write_outcome(args.output, result.outcome())
@@ -80,7 +80,7 @@ def _draw(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     progress = _progress(args)
-    instance = load_instance(args.instance, progress)
+    instance = load_instance(args.instance, progress, args.workers)
     outcome = load_document(args.outcome)
     try:
         verify_outcome(instance, outcome, progress, workers=args.workers)

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import signal
 from dataclasses import fields
 from datetime import date
 from fractions import Fraction
@@ -91,8 +93,12 @@ def document_digest(doc: dict, name: str = "instance") -> bytes:
         raise InputError(messages.lone_surrogate(name)) from None
 
 
-def load_instance(path: str | Path, progress: Progress | None = None) -> Instance:
+def load_instance(path: str | Path, progress: Progress | None = None,
+                  workers: int = 1) -> Instance:
     """Read, digest and parse an instance file.
+
+    With ``workers`` > 1 (POSIX only), a forked process computes the input
+    digest from the same text while this one parses it.
 
     The entity list is read, digested and parsed a slice at a time
     (:class:`_StreamingReader`), so that the JSON objects of millions of
@@ -105,11 +111,17 @@ def load_instance(path: str | Path, progress: Progress | None = None) -> Instanc
     progress = progress or NullProgress()
     progress.stage("read")
     text = _read_text(path, str(path))
+    child = _digest_in_child(text) if workers > 1 and hasattr(os, "fork") else None
     try:
-        return _StreamingReader(text, progress).instance()
+        if child is None:
+            return _StreamingReader(text, progress).instance()
+        return _StreamingReader(text, progress, digest=False).instance(child)
     except (_Slow, InputError, ValueError, StopIteration, IndexError, KeyError, TypeError,
             UnicodeEncodeError, RecursionError):
         pass
+    finally:
+        if child is not None:  # the reader gave up: so does the child
+            child.stop()
     del text
     progress.stage("read")
     doc = load_document(path)
@@ -119,6 +131,53 @@ def load_instance(path: str | Path, progress: Progress | None = None) -> Instanc
     instance = parse_instance(doc, digest=digest, consume=True)
     progress.done()
     return instance
+
+
+class _DigestChild:
+    """A forked process computing the input digest of an instance text."""
+
+    def __init__(self, pid: int, source: int) -> None:
+        self.pid, self.source, self.finished = pid, source, False
+
+    def digest(self) -> bytes:
+        """The child's digest; raises :class:`_Slow` if it did not give one."""
+        self.finished = True
+        with os.fdopen(self.source, "rb") as source:
+            digest = source.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0 or len(digest) != 32:
+            raise _Slow
+        return digest
+
+    def stop(self) -> None:
+        """End the child (if it has not been waited for yet)."""
+        if not self.finished:
+            self.finished = True
+            os.close(self.source)
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def _digest_in_child(text: str) -> _DigestChild:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: digest, write 32 bytes, leave without clean-up
+        status = 1
+        try:
+            os.close(read_end)
+            reader = _StreamingReader(text, NullProgress(), parse=False)
+            reader.read()
+            os.write(write_end, reader.hasher.digest())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return _DigestChild(pid, read_end)
+
+
+class _NoHash:
+    def update(self, data: bytes) -> None:
+        pass
 
 
 _SPACE = re.compile(r"[ \t\n\r]*").match
@@ -137,12 +196,15 @@ class _StreamingReader:
     irregularity) the reader raises and :func:`load_instance` falls back.
     """
 
-    def __init__(self, text: str, progress: Progress) -> None:
+    def __init__(self, text: str, progress: Progress, parse: bool = True,
+                 digest: bool = True) -> None:
         self.text = text
         self.progress = progress
         self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
         self.members: dict[str, object] = {}
-        self.hasher = sha256()
+        self.parse = parse
+        self.digesting = digest
+        self.hasher = sha256() if digest else _NoHash()
         self.entities: list[Entity] | None = None
 
     def _space(self, at: int) -> int:
@@ -153,7 +215,21 @@ class _StreamingReader:
             raise _Slow
         return self._space(at + 1)
 
-    def instance(self) -> Instance:
+    def instance(self, child: _DigestChild | None = None) -> Instance:
+        """The instance; its digest comes from ``child`` if there is one."""
+        self.read()
+        self.progress.stage("parse")
+        digest = child.digest() if child is not None else self.hasher.digest()
+        doc = dict(self.members)
+        doc[_STREAM_KEY] = []
+        instance = parse_instance(doc, digest=digest, progress=self.progress,
+                                  entities=tuple(self.entities))
+        self.progress.done()
+        return instance
+
+    def read(self) -> None:
+        """Decode the text, hash it (unless told not to) and parse the entities
+        (unless told not to)."""
         text = self.text
         at = self._expect(self._space(0), "{")
         while text[at] != "}":
@@ -179,21 +255,18 @@ class _StreamingReader:
         if self._space(at + 1) != len(text) or self.entities is None:
             raise _Slow
         self.text = text = ""
-        self.progress.stage("parse")
+        if not self.digesting:
+            return
         rest = sorted(k for k in self.members if k > _STREAM_KEY and k != "secret")
         for key in rest:
             self.hasher.update(("," + _dumps(key) + ":").encode("utf-8"))
             for piece in iter_canonical(self.members[key]):
                 self.hasher.update(piece.encode("utf-8"))
         self.hasher.update(b"}")
-        doc = dict(self.members)
-        doc[_STREAM_KEY] = []
-        instance = parse_instance(doc, digest=self.hasher.digest(), progress=self.progress,
-                                  entities=tuple(self.entities))
-        self.progress.done()
-        return instance
 
     def _hash_head(self) -> None:
+        if not self.digesting:
+            return
         head = sorted(k for k in self.members if k < _STREAM_KEY and k != "secret")
         self.hasher.update(b"{")
         for key in head:
@@ -238,8 +311,13 @@ class _StreamingReader:
     def _flush(self, batch: list, state: "_EntityState") -> None:
         if not batch:
             return
-        self.hasher.update((("," if state.count else "") + _dumps(batch)[1:-1]).encode("utf-8"))
-        self.entities.extend(state.parse(batch))
+        if self.digesting:
+            self.hasher.update((("," if state.count else "") + _dumps(batch)[1:-1])
+                               .encode("utf-8"))
+        if self.parse:
+            self.entities.extend(state.parse(batch))
+        else:
+            state.count += len(batch)
         self.progress.advance(len(batch))
 
 

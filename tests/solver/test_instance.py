@@ -231,3 +231,17 @@ def test_load_instance_reports_the_plain_first_error(tmp_path):
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InputError, match=r"^\$\.entities\[1\]\.risk: unknown risk class Z"):
         load_instance(path)
+
+
+@pytest.mark.parametrize("order", ["entities first", "entities last"])
+def test_load_instance_with_a_digest_child(tmp_path, order):
+    doc = document(entities=300, inspectors=3)
+    entities = doc.pop("entities")
+    doc = {"entities": entities, **doc} if order == "entities first" else {**doc, "entities": entities}
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert load_instance(path, workers=2) == parse_instance(doc)
+    doc["entities"][7]["risk"] = "Z"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^\$\.entities\[7\]\.risk"):
+        load_instance(path, workers=2)
