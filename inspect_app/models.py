@@ -302,8 +302,9 @@ class Draw(SQLModel, table=True):
 
 class DrawTask(SQLModel, table=True):
     """The tasks an (original) draw covers. ``task_key`` (plan number + task
-    code) is unique: a task is drawn once, whatever plan version, and two
-    planners pressing "draw" at the same moment cannot both win."""
+    code, plus ``#n`` for the n-th attempt after failed draws) is unique: a
+    task is drawn once, whatever plan version, and two planners pressing
+    "draw" at the same moment cannot both win."""
 
     __tablename__ = "draw_task"
     id: int | None = Field(default=None, primary_key=True)

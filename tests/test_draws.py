@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from draw_fixtures import WINDOW, YEAR, published_plan, run_ceremony, seed_registries
 from inspect_app.jobs.runner import run_job
-from inspect_app.models import Draw, DrawEvent, DrawJob, DrawVisit, DrawWitness, Task
+from inspect_app.models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Task
 from inspect_app.services import draw_register, draw_runs, draw_store, draws, plans, redraws, solver_adapter
 
 
@@ -186,6 +186,18 @@ def test_failed_inputs_mark_draw_failed(app, ready):
     draw = s.get(Draw, draw.id)
     assert draw.state == "failed" and "SCJG-01" in draw.error and draw.commitment is None
     assert s.get(DrawJob, job.id).state == "failed"
+    # the failed draw is kept; once the item is fixed the task can be drawn again
+    item.published = True
+    s.add(item)
+    s.commit()
+    again, job = draws.start_draw(s, plan, [tasks[0].id], "骰子")
+    with pytest.raises(draws.DrawConflict) as error:
+        draws.start_draw(s, plan, [tasks[0].id], "骰子")
+    assert error.value.draw.id == again.id
+    assert sorted(t.task_key for t in s.exec(select(DrawTask))) == [f"{plan.number}/T1", f"{plan.number}/T1#2"]
+    run_job(app, job.id)
+    s.refresh(again)
+    assert again.state == "committed" and s.get(Draw, draw.id).state == "failed"
 
 
 def test_public_register_shows_each_stage(app, client, ready):

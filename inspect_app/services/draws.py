@@ -161,10 +161,7 @@ def start_draw(session: Session, plan: Plan, task_ids: list[int], entropy_source
             task_document(session, task)
         except BuildError as error:
             raise DrawError(str(error)) from None
-    keys = {t.id: task_key(plan, t) for t in tasks}
-    taken = session.exec(select(DrawTask).where(DrawTask.task_key.in_(list(keys.values())))).first()
-    if taken is not None:
-        raise _conflict(session, taken.task_key)
+    keys = {t.id: _free_key(session, task_key(plan, t)) for t in tasks}
     draw = Draw(plan_id=plan.id, window_start=start, window_end=end,
                 task_codes=[t.code for t in tasks], entropy_source=entropy_source, created_by=actor)
     try:
@@ -177,7 +174,7 @@ def start_draw(session: Session, plan: Plan, task_ids: list[int], entropy_source
     except sa.exc.IntegrityError:
         session.rollback()
         taken = session.exec(select(DrawTask).where(DrawTask.task_key.in_(list(keys.values())))).first()
-        raise _conflict(session, taken.task_key if taken else None) from None
+        raise _conflict(session, taken.task_key if taken else None, keys) from None
     job = DrawJob(draw_id=draw.id, kind="freeze")
     session.add(job)
     event(session, draw, "created", actor, tasks=draw.task_codes, window=[str(start), str(end)],
@@ -186,7 +183,20 @@ def start_draw(session: Session, plan: Plan, task_ids: list[int], entropy_source
     return draw, job
 
 
-def _conflict(session: Session, key: str | None) -> DrawConflict:
+def _free_key(session: Session, base: str) -> str:
+    """The key this draw claims for a task: the task's key, or after failed
+    draws of it ``key#n`` (n = attempt). A task held by a draw that has not
+    failed raises :class:`DrawConflict`. Two planners starting at once
+    compute the same key, so the unique index lets only one of them in."""
+    rows = session.exec(select(DrawTask, Draw).join(Draw, Draw.id == DrawTask.draw_id).where(
+        sa.or_(DrawTask.task_key == base, DrawTask.task_key.startswith(base + "#", autoescape=True)))).all()
+    for row, draw in rows:
+        if draw.state != "failed":
+            raise _conflict(session, row.task_key)
+    return base if not rows else f"{base}#{len(rows) + 1}"
+
+
+def _conflict(session: Session, key: str | None, keys: dict | None = None) -> DrawConflict:
     existing = None
     if key is not None:
         row = session.exec(select(DrawTask).where(DrawTask.task_key == key)).first()
@@ -194,7 +204,7 @@ def _conflict(session: Session, key: str | None) -> DrawConflict:
     if existing is None:
         return DrawConflict(_("所选任务已被另一次抽取占用"), None)
     return DrawConflict(_("任务 %(k)s 已在抽取 %(c)s 中（由 %(u)s 发起），不会重复抽取",
-                          k=key, c=existing.code, u=existing.created_by or "?"), existing)
+                          k=key.split("#")[0], c=existing.code, u=existing.created_by or "?"), existing)
 
 
 def enter_entropy(session: Session, draw: Draw, entropy: str, witness_list: list[tuple[str, str]],
