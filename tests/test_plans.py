@@ -204,3 +204,25 @@ def test_preview_counts_are_cached_until_refresh(app, registries):
     s.commit()
     assert preview_plan(s, tasks[:1]).tasks[0].population == first
     assert preview_plan(s, tasks[:1], refresh=True).tasks[0].population == first - 1
+
+
+def test_task_edit_and_delete_pages(app, client, auth, registries):
+    s = registries
+    plan = plans.create_plan(s, "P-E", "计划", YEAR)
+    task = plans.add_task(s, plan, task_input(s, participating=["CGJ"], ratio=None, count=3,
+                                              items=[item_id(s, "SCJG-02"), item_id(s, "CGJ-01")],
+                                              filter={"districts": ["350181001"]}))
+    auth.login()
+    assert "SCJG-99" not in client.get(f"/planner/plans/{plan.id}/tasks/new").get_data(as_text=True)
+    page = client.get(f"/planner/tasks/{task.id}/edit").get_data(as_text=True)
+    assert 'value="350181001"' in page and 'name="count" type="number" min="1" value="3"' in page
+    form = {"name": "改名后的任务", "code": "T1", "department": "SCJG", "participating": ["CGJ"],
+            "items": [str(i) for i in task.items], "window_start": WINDOW[0].isoformat(),
+            "window_end": WINDOW[1].isoformat(), "mode": "count", "count": "5", "inspectors_per_visit": "3"}
+    assert client.post(f"/planner/tasks/{task.id}/edit", data=form).status_code == 302
+    s.refresh(task)
+    assert (task.name, task.count, task.inspectors_per_visit, task.directed) == ("改名后的任务", 5, 3, False)
+    r = client.post(f"/planner/tasks/{task.id}/edit", data=dict(form, window_start="2030-13-01"))
+    assert r.status_code == 400 and "YYYY-MM-DD" in r.get_data(as_text=True)
+    assert client.post(f"/planner/tasks/{task.id}/delete").status_code == 302
+    assert plans.plan_tasks(s, plan.id) == []
