@@ -141,3 +141,26 @@ def test_job_claimed_once(app, ready):
     draw, job = draws.start_draw(s, plan, [t.id for t in tasks], "骰子")
     results = in_threads(app, s.get_bind(), 2, lambda session, k: claim(session.get_bind(), job.id))
     assert sorted(results) == [False, True]
+
+
+def test_two_redraws_of_one_visit(app, ready, backend):
+    """Two planners redraw the same visit at once: one redraw is created, the
+    other is told one is in progress (the visit row is locked FOR UPDATE; on
+    SQLite, which has no row locks, sealing refuses a second replacement)."""
+    if backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL behaviour")
+    from inspect_app.services import redraws
+    from draw_fixtures import WINDOW, run_ceremony
+
+    s, plan, tasks = ready
+    draw = run_ceremony(s, plan, tasks, app)
+    draws.seal(s, draw)
+    visit = draws.visits(s, draw)[0]
+    results = in_threads(app, s.get_bind(), 2, lambda session, k: redraws.request_redraw(
+        session, session.get(Draw, draw.id), visit.visit_id, "inspector", "病假", "骰子",
+        inspector=visit.team[0], actor=f"planner{k}", today=WINDOW[0])[0].id)
+    created = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, draws.DrawError)]
+    assert len(created) == 1 and len(refused) == 1, results
+    s.expire_all()
+    assert len(s.exec(select(Draw).where(Draw.parent_id == draw.id)).all()) == 1

@@ -250,7 +250,11 @@ def seal(session: Session, draw: Draw, actor: str | None = None) -> Draw:
         raise DrawError(_("抽取 %(c)s 当前状态为“%(s)s”，只有已抽取待确认的结果才能确认封存", c=draw.code, s=draw.state))
     if draw.parent_id is not None:
         old = session.exec(select(DrawVisit).where(DrawVisit.draw_id == draw.parent_id,
-                                                   DrawVisit.visit_id == draw.redraw_visit)).one()
+                                                   DrawVisit.visit_id == draw.redraw_visit).with_for_update()).one()
+        if not old.current:
+            session.rollback()
+            session.refresh(draw)
+            raise DrawError(_("检查 %(v)s 已被另一次重抽替换，本次重抽不能封存", v=draw.redraw_visit))
         new = visits(session, draw)
         old.current = False
         old.superseded_by_id = new[0].id if new else None

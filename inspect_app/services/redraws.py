@@ -40,8 +40,10 @@ def request_redraw(session: Session, parent: Draw, visit_id: str, cause: str, re
     today = today or date.today()
     if parent.state != "sealed":
         raise DrawError(_("只能对已封存的抽取结果申请重抽"))
+    # Row lock (PostgreSQL): two planners redrawing one visit at once queue up
+    # here, and the second sees the first one's open redraw.
     visit = session.exec(select(DrawVisit).where(DrawVisit.draw_id == parent.id,
-                                                 DrawVisit.visit_id == visit_id)).first()
+                                                 DrawVisit.visit_id == visit_id).with_for_update()).first()
     if visit is None:
         raise DrawError(_("抽取 %(c)s 中没有检查 %(v)s", c=parent.code, v=visit_id))
     if not visit.current:
