@@ -164,19 +164,41 @@ def _chain_key(session: Session, draw: Draw) -> tuple[tuple, list[int]]:
     return key, [d.id for d in chain if d.id == draw.id or d.state == "sealed"]
 
 
-_cache: OrderedDict[tuple, list[ScheduleVisit]] = OrderedDict()
+class CachedSchedule:
+    """A draw's visits that count, and figures derived from them (filtered
+    lists, summaries, per-inspector indexes), memoised per filter."""
+
+    MEMO_SIZE = 64
+
+    def __init__(self, rows: list[ScheduleVisit]) -> None:
+        self.rows = rows
+        self._memo: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def memo(self, key: tuple, compute: Callable[[], object]):
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > self.MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return value
+
+
+_cache: OrderedDict[tuple, CachedSchedule] = OrderedDict()
 _cache_lock = threading.Lock()
 CACHE_DRAWS = 4  # schedules kept per process (a city's draw is ~15 MB of tuples)
 
 
-def load_visits(session: Session, draw: Draw) -> list[ScheduleVisit]:
-    """The visits that count, ordered by day, district and visit id.
-
-    Read with one indexed query (``draw_visit.draw_id``) and kept in a small
-    per-process cache keyed by the draw chain's state (see
-    :func:`_chain_key`), so the schedule pages of a city-sized draw do not
-    decode 15,000 rows of JSON on every request. Callers must not mutate the
-    list."""
+def load_schedule(session: Session, draw: Draw) -> CachedSchedule:
+    """The draw's schedule, read with one indexed query
+    (``draw_visit.draw_id``) and kept in a small per-process cache keyed by
+    the draw chain's state (see :func:`_chain_key`), so the schedule pages
+    of a city-sized draw do not decode 15,000 rows of JSON on every
+    request."""
     key, draw_ids = _chain_key(session, draw)
     with _cache_lock:
         if key in _cache:
@@ -190,19 +212,47 @@ def load_visits(session: Session, draw: Draw) -> list[ScheduleVisit]:
     raw = session.execute(query).all()
     replaced = {r[10] for r in raw if r[10] is not None}
     originals = dict(session.execute(sa.select(t.id, t.visit_id).where(t.id.in_(replaced))).all()) if replaced else {}
-    rows = [ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
-                          r[8], r[9], r[10], originals.get(r[10]))
-            for r in raw]
+    schedule = CachedSchedule([
+        ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
+                      r[8], r[9], r[10], originals.get(r[10]))
+        for r in raw])
     with _cache_lock:
-        _cache[key] = rows
+        _cache[key] = schedule
         while len(_cache) > CACHE_DRAWS:
             _cache.popitem(last=False)
-    return rows
+    return schedule
+
+
+def load_visits(session: Session, draw: Draw) -> list[ScheduleVisit]:
+    """The visits that count, ordered by day, district and visit id (a
+    cached list: callers must not mutate it)."""
+    return load_schedule(session, draw).rows
 
 
 def filtered_visits(session: Session, draw: Draw, flt: ScheduleFilter) -> list[ScheduleVisit]:
-    rows = load_visits(session, draw)
-    return [v for v in rows if flt.matches(v)] if flt.active else rows
+    schedule = load_schedule(session, draw)
+    if not flt.active:
+        return schedule.rows
+    return schedule.memo(("visits", flt), lambda: [v for v in schedule.rows if flt.matches(v)])
+
+
+def summary_for(session: Session, draw: Draw, flt: ScheduleFilter) -> "Summary":
+    """The chart figures of the filtered schedule (memoised)."""
+    schedule = load_schedule(session, draw)
+    return schedule.memo(("summary", flt), lambda: summarize(filtered_visits(session, draw, flt),
+                                                             district_grouping(flt.district)))
+
+
+def inspector_index(session: Session, draw: Draw, flt: ScheduleFilter) -> dict[str, list[ScheduleVisit]]:
+    """Each inspector's visits in the filtered schedule (memoised)."""
+    schedule = load_schedule(session, draw)
+    return schedule.memo(("by_inspector", flt), lambda: by_inspector(filtered_visits(session, draw, flt)))
+
+
+def day_index(session: Session, draw: Draw, flt: ScheduleFilter) -> dict[date, list[ScheduleVisit]]:
+    """The filtered schedule's visits per day (memoised)."""
+    schedule = load_schedule(session, draw)
+    return schedule.memo(("by_day", flt), lambda: by_day(filtered_visits(session, draw, flt)))
 
 
 def names_for(session: Session, draw: Draw) -> Names:
@@ -302,6 +352,11 @@ def _days(start: date, end: date):
         d = date.fromordinal(d.toordinal() + 1)
 
 
+def day_counts(visits: list[ScheduleVisit]) -> list[tuple[date, int]]:
+    """(day, number of visits) in date order, for an inspector's row."""
+    return sorted(Counter(v.day for v in visits).items())
+
+
 def month_grid(first: date, last: date) -> list[tuple[int, int, list[list[date | None]]]]:
     """Calendar months covering ``first``–``last``: (year, month, weeks),
     each week a list of 7 dates (Monday first) or None outside the month."""
@@ -316,14 +371,16 @@ def month_grid(first: date, last: date) -> list[tuple[int, int, list[list[date |
     return months
 
 
-def filter_options(session: Session, rows: list[ScheduleVisit], names: Names) -> dict:
+def filter_options(session: Session, draw: Draw, names: Names) -> dict:
     """Choices for the filter form, limited to what occurs in the draw:
     departments, tasks and districts (with their ancestors, so a county can
     be chosen as well as a street)."""
-    depts = sorted({d for v in rows for d in v.departments})
-    codes = {v.district for v in rows}
-    parents = dict(session.execute(sa.select(District.code, District.parent_code)).all())
-    levels = dict(session.execute(sa.select(District.code, District.level)).all())
+    schedule = load_schedule(session, draw)
+    depts, codes = schedule.memo(("codes",), lambda: (
+        sorted({d for v in schedule.rows for d in v.departments}), {v.district for v in schedule.rows}))
+    parents, levels = {}, {}
+    for code, parent, level in session.execute(sa.select(District.code, District.parent_code, District.level)):
+        parents[code], levels[code] = parent, level
     with_ancestors = set()
     for code in codes:
         c = code

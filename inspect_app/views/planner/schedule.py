@@ -41,13 +41,8 @@ def _weekday_labels() -> list[str]:
 
 
 def _load(draw):
-    """Names, all visits that count, and the filter's share of them."""
-    session = get_session()
-    flt = svc.ScheduleFilter.from_args(request.args)
-    names = svc.names_for(session, draw)
-    everything = svc.load_visits(session, draw)
-    rows = [v for v in everything if flt.matches(v)] if flt.active else everything
-    return flt, names, everything, rows
+    """The filter from the request and the names to show."""
+    return svc.ScheduleFilter.from_args(request.args), svc.names_for(get_session(), draw)
 
 
 @bp.context_processor
@@ -56,7 +51,7 @@ def _schedule_helpers():
         args = flt.args(**override) if flt is not None else {k: v for k, v in override.items() if v}
         return url_for(endpoint, draw_id=draw_id, **args)
 
-    return {"schedule_url": schedule_url, "weekday_labels": _weekday_labels}
+    return {"schedule_url": schedule_url, "weekday_labels": _weekday_labels, "day_counts": svc.day_counts}
 
 
 @bp.route("/schedule/")
@@ -69,8 +64,8 @@ def schedule_index():
 @role_required("planner")
 def schedule(draw_id: int):
     draw = _draw_or_404(draw_id)
-    flt, names, everything, rows = _load(draw)
-    summary = svc.summarize(rows, svc.district_grouping(flt.district))
+    flt, names = _load(draw)
+    summary = svc.summary_for(get_session(), draw, flt)
     none = _("没有符合条件的检查")
     figures = {
         "workload": charts.workload_chart(
@@ -94,7 +89,7 @@ def schedule(draw_id: int):
             title=_("联合检查与单部门检查"), empty_text=none),
     }
     return render_template("planner/schedule/overview.html", draw=draw, flt=flt, summary=summary, names=names,
-                           figures=figures, options=svc.filter_options(get_session(), everything, names))
+                           figures=figures, options=svc.filter_options(get_session(), draw, names))
 
 
 @bp.route("/schedule/<int:draw_id>/days")
@@ -103,15 +98,14 @@ def schedule_days(draw_id: int):
     """A month calendar with the number of visits per day; the chosen day's
     visits (the first day with visits by default) below it."""
     draw = _draw_or_404(draw_id)
-    flt, names, everything, rows = _load(draw)
+    flt, names = _load(draw)
     day_filter = svc.ScheduleFilter(flt.department, flt.district, flt.task, flt.inspector)
-    in_filter = [v for v in everything if day_filter.matches(v)] if day_filter.active else everything
-    days = svc.by_day(in_filter)
+    days = svc.day_index(get_session(), draw, day_filter)
     chosen = flt.day or next(iter(days), None)
     listing = _paginate(days.get(chosen, [])) if chosen else _paginate([])
     return render_template("planner/schedule/days.html", draw=draw, flt=flt, names=names, days=days,
                            chosen=chosen, listing=listing, months=svc.month_grid(draw.window_start, draw.window_end),
-                           off_days=svc.off_days(get_session(), draw), options=svc.filter_options(get_session(), everything, names))
+                           off_days=svc.off_days(get_session(), draw), options=svc.filter_options(get_session(), draw, names))
 
 
 @bp.route("/schedule/<int:draw_id>/inspectors")
@@ -120,8 +114,8 @@ def schedule_inspectors(draw_id: int):
     """Each inspector's visits: a table of inspectors (load, days), or one
     inspector's agenda when ``inspector`` is given."""
     draw = _draw_or_404(draw_id)
-    flt, names, everything, rows = _load(draw)
-    per_inspector = svc.by_inspector(rows)
+    flt, names = _load(draw)
+    per_inspector = svc.inspector_index(get_session(), draw, flt)
     if flt.inspector:
         agenda = per_inspector.get(flt.inspector, [])
         listing = _paginate(agenda)
@@ -130,7 +124,7 @@ def schedule_inspectors(draw_id: int):
         keys = sorted(per_inspector, key=(lambda i: (-len(per_inspector[i]), i)) if order == "load" else None)
         listing = _paginate([(i, per_inspector[i]) for i in keys])
     return render_template("planner/schedule/inspectors.html", draw=draw, flt=flt, names=names, listing=listing,
-                           options=svc.filter_options(get_session(), everything, names))
+                           options=svc.filter_options(get_session(), draw, names))
 
 
 @bp.route("/schedule/<int:draw_id>/export.xlsx")
