@@ -9,6 +9,8 @@ published item becomes a new version (see :mod:`.items`).
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import BinaryIO
 
@@ -43,6 +45,27 @@ def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bo
         raise ValueError(f"unknown registry {kind!r}; one of {', '.join(REGISTRIES)}")
     if sync and not spec.sync:
         raise ValueError(f"sync mode is only for {', '.join(k for k, s in REGISTRIES.items() if s.sync)}")
+    with _gc_paused():
+        return _import(session, spec, stream, filename, sync, encoding)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: building millions of row tuples
+    otherwise triggers full collections over all of them again and again.
+    Nothing here creates reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, sync: bool,
+            encoding: str | None) -> ImportReport:
+    kind = spec.kind
     report = ImportReport(kind, filename, sync=sync)
     try:
         parsed = parse_file(spec, read_rows(stream, filename, encoding), report)
@@ -81,15 +104,21 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
     key_of = itemgetter(*key_pos)
     stored = load_stored(conn, spec, names, [key_of(r) for r in parsed.rows],
                          everything=sync or len(parsed.rows) > FULL_SCAN_ROWS)
-    same = _comparators(columns)
+    # Columns whose stored form may differ in text but not in value.
+    fuzzy = {i: same_list if c.kind == "list" else same_ratio
+             for i, c in enumerate(columns) if c.kind in ("list", "ratio")}
+    positions = range(len(names))
 
-    inserts, updates = [], []
+    inserts, updates = [], []  # updates: (row, positions of the changed columns)
     for row in parsed.rows:
         old = stored.get(key_of(row))
         if old is None:
             inserts.append(row)
-        elif old != row and not all(eq(a, b) for eq, a, b in zip(same, old, row)):
-            updates.append(row)
+        elif old != row:
+            changed = tuple(i for i, a, b in zip(positions, old, row)
+                            if a != b and (i not in fuzzy or not fuzzy[i](a, b)))
+            if changed:
+                updates.append((row, changed))
     stamp = {spec.touch: utcnow()} if spec.touch else {}
     # Inserts: the file's columns; defaults for the columns it lacks.
     absent = {c.key: c.default for c in spec.columns if c.key not in names}
@@ -103,7 +132,7 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
     written = len(inserts) + len(updates) + len(deactivate)
     with sqlite_cache(conn, written), indexes_dropped(conn, table, written, len(stored)):
         insert_rows(conn, table, names, inserts, absent | stamp)
-        for set_names, rows in _update_groups(conn, names, key_pos, updates, stored, same, key_of):
+        for set_names, rows in _update_groups(conn, names, key_pos, updates):
             update_rows(conn, table, set_names, list(spec.key), rows, stamp)
         update_rows(conn, table, [], list(spec.key), deactivate, {"active": False} | stamp)
 
@@ -113,30 +142,21 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
     report.deactivated = len(deactivate)
 
 
-def _update_groups(conn, names, key_pos, updates, stored, same, key_of):
+def _update_groups(conn, names, key_pos, updates):
     """(columns to set, rows of their new values followed by the key) for
     the changed rows. On SQLite rows are grouped by which columns changed,
     because an UPDATE maintains every index (and the name-search trigger) of
     the columns it sets, changed or not; PostgreSQL gets one group."""
-    value_pos = [i for i in range(len(names)) if i not in key_pos]
-    if not updates or not value_pos:
+    if not updates:
         return []
     if conn.dialect.name != "sqlite":
+        value_pos = [i for i in range(len(names)) if i not in key_pos]
         return [([names[i] for i in value_pos],
-                 [tuple(row[i] for i in value_pos) + tuple(row[i] for i in key_pos) for row in updates])]
+                 [tuple(row[i] for i in value_pos) + tuple(row[i] for i in key_pos) for row, _ in updates])]
     groups: dict[tuple[int, ...], list[tuple]] = {}
-    for row in updates:
-        old = stored[key_of(row)]
-        changed = tuple(i for i in value_pos if old[i] != row[i] and not same[i](old[i], row[i]))
+    for row, changed in updates:
         groups.setdefault(changed, []).append(tuple(row[i] for i in changed) + tuple(row[i] for i in key_pos))
     return [([names[i] for i in changed], rows) for changed, rows in groups.items()]
-
-
-def _comparators(columns):
-    def plain(a, b):
-        return a == b
-
-    return [same_list if c.kind == "list" else same_ratio if c.kind == "ratio" else plain for c in columns]
 
 
 def load_stored(conn: sa.Connection, spec: RegistrySpec, names: list[str], keys: list, *,
@@ -153,9 +173,8 @@ def load_stored(conn: sa.Connection, spec: RegistrySpec, names: list[str], keys:
         query = query.where(table.c.current.is_(True))
     stored: dict = {}
     if everything:
-        result = conn.execute(query, execution_options={"yield_per": STORED_FETCH})
-        for part in result.partitions():
-            stored.update((key_of(row), tuple(row)) for row in part)
+        for batch in _scan(conn, spec, names):
+            stored.update(zip(map(key_of, batch), batch))
         return stored
     key_cols = [table.c[k] for k in spec.key]
     match = key_cols[0] if len(key_cols) == 1 else sa.tuple_(*key_cols)
@@ -164,3 +183,39 @@ def load_stored(conn: sa.Connection, spec: RegistrySpec, names: list[str], keys:
         for row in conn.execute(query.where(match.in_(unique[start:start + LOOKUP_CHUNK]))):
             stored[key_of(row)] = tuple(row)
     return stored
+
+
+def _scan(conn: sa.Connection, spec: RegistrySpec, names: list[str]):
+    """All stored rows as plain driver tuples, in batches: a million rows
+    without building a SQLAlchemy row for each. Only SQLite dates need
+    converting (they are stored as text); booleans come back as 0/1, which
+    compare equal to False/True."""
+    table, dialect = spec.table, conn.dialect
+    q = dialect.identifier_preparer.quote
+    columns = ", ".join(f"CAST({q(n)} AS TEXT)" if isinstance(table.c[n].type, sa.JSON) else q(n) for n in names)
+    where = f" WHERE {q('current')}" if spec.versioned else ""
+    procs = []
+    if dialect.name == "sqlite":
+        for n in names:
+            col_type = table.c[n].type
+            dated = isinstance(col_type, (sa.Date, sa.DateTime)) or \
+                isinstance(getattr(col_type, "impl", None), (sa.Date, sa.DateTime))
+            procs.append(col_type.dialect_impl(dialect).result_processor(dialect, None) if dated else None)
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {columns} FROM {q(table.name)}{where}")
+        while batch := cursor.fetchmany(STORED_FETCH):
+            if convert:
+                batch = [tuple(_converted(row, convert)) for row in batch]
+            yield batch
+    finally:
+        cursor.close()
+
+
+def _converted(row: tuple, convert) -> list:
+    values = list(row)
+    for i, proc in convert:
+        if values[i] is not None:
+            values[i] = proc(values[i])
+    return values
