@@ -18,7 +18,7 @@ from solver import messages
 from solver.canonical import canonical_json, commitment
 from solver.draw import draw
 from solver.errors import InputError, VerificationFailed
-from solver.instance import document_digest, load_document, load_instance, parse_instance
+from solver.instance import load_document, load_instance
 from solver.progress import NullProgress, StageTimer, StderrProgress
 from solver.verify import verify_outcome
 
@@ -92,11 +92,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    doc = load_document(args.instance)
-    digest = document_digest(doc, args.instance)
-    instance = parse_instance(doc, digest=digest)
+    instance = load_instance(args.instance, _progress(args), args.workers)
     secret = instance.secret
-    print(messages.digest_lines(digest.hex(), None if secret is None else commitment(secret).hex()))
+    print(messages.digest_lines(instance.input_digest.hex(),
+                                None if secret is None else commitment(secret).hex()))
     return 0
 
 
@@ -118,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
     for sub in (draw_parser, verify_parser, digest_parser):
         sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                          help="progress on stderr (default: when stderr is a terminal)")
-    for sub in (draw_parser, verify_parser):
+    for sub in (draw_parser, verify_parser, digest_parser):
         sub.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                          help="processes hashing a large registry (default: 2 if there are 2 cores)")
     return main_parser
