@@ -187,10 +187,12 @@ def test_failed_inputs_mark_draw_failed(app, ready):
     assert draw.state == "failed" and "SCJG-01" in draw.error and draw.commitment is None
     assert s.get(DrawJob, job.id).state == "failed"
     # the failed draw is kept; once the item is fixed the task can be drawn again
+    assert f"{plan.number}/T1" not in draws.drawn_task_keys(s)
     item.published = True
     s.add(item)
     s.commit()
     again, job = draws.start_draw(s, plan, [tasks[0].id], "骰子")
+    assert draws.drawn_task_keys(s)[f"{plan.number}/T1"].id == again.id
     with pytest.raises(draws.DrawConflict) as error:
         draws.start_draw(s, plan, [tasks[0].id], "骰子")
     assert error.value.draw.id == again.id

@@ -81,8 +81,10 @@ def list_draws(session: Session, plan_id: int | None = None) -> list[Draw]:
 
 
 def drawn_task_keys(session: Session) -> dict[str, Draw]:
-    rows = session.exec(select(DrawTask.task_key, Draw).join(Draw, Draw.id == DrawTask.draw_id))
-    return {key: draw for key, draw in rows}
+    """Task key → the draw holding the task (failed draws hold nothing)."""
+    rows = session.exec(select(DrawTask.task_key, Draw).join(Draw, Draw.id == DrawTask.draw_id)
+                        .where(Draw.state != "failed"))
+    return {key.split("#")[0]: draw for key, draw in rows}
 
 
 def history(session: Session, draw: Draw) -> list[Draw]:
