@@ -99,9 +99,10 @@ def prepare_database(url: str, entities: int, reuse: bool) -> None:
             log("reusing the PostgreSQL database")
             engine.dispose()
             return
-        if has:
-            with engine.begin() as conn:
+        with engine.begin() as conn:
+            if has:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     upgrade(engine)
     t0 = time.perf_counter()
     with Session(engine) as session:
