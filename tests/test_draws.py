@@ -361,3 +361,20 @@ def test_no_delete_paths(app):
     assert posts == ["planner.draw_entropy", "planner.draw_redraw", "planner.draw_retry", "planner.draw_reveal",
                      "planner.draw_seal", "planner.draw_start"]
     assert not any({"DELETE", "PUT", "PATCH"} & r.methods for r in rules)
+
+
+def test_cli_verify_and_export(app, runner, ready, tmp_path):
+    s, plan, tasks = ready
+    draw = run_ceremony(s, plan, tasks, app)
+    result = runner.invoke(args=["draws", "verify", draw.code])
+    assert result.exit_code == 0 and "verified" in result.output, result.output
+    result = runner.invoke(args=["draws", "export", draw.code, str(tmp_path / "audit")])
+    assert result.exit_code == 0, result.output
+    check = solver_adapter.verify_cli(tmp_path / "audit" / f"{draw.code}-instance.json",
+                                      tmp_path / "audit" / f"{draw.code}-outcome.json")
+    assert check.returncode == 0, check.stdout
+    # a tampered outcome file is caught by its digest
+    path = draw_store.store_root() / draw.outcome_path
+    path.write_bytes(path.read_bytes().replace(b'"V00001"', b'"V09999"'))
+    result = runner.invoke(args=["draws", "verify", draw.code])
+    assert result.exit_code != 0 and "does not match" in result.output

@@ -1,4 +1,5 @@
-"""``flask draws work``: the background worker of the draw ceremony."""
+"""``flask draws work``: the background worker of the draw ceremony;
+``flask draws verify CODE`` and ``flask draws export CODE DIR`` for audits."""
 
 from __future__ import annotations
 
@@ -25,6 +26,53 @@ def work_command(job_id: int | None, once: bool, interval: float) -> None:
         return
     count = work(app, once=once, interval=interval)
     click.echo(f"{count} job(s) run")
+
+
+@draws_cli.command("verify")
+@click.argument("code")
+def verify_command(code: str) -> None:
+    """Re-verify a stored draw: its documents against their digests, and the
+    outcome against the frozen instance with the solver's verifier."""
+    from ..db import get_session
+    from ..services import draw_runs, draw_store, draws, solver_adapter
+
+    draw = draws.get_by_code(get_session(), code)
+    if draw is None:
+        raise click.ClickException(f"no draw {code}")
+    if draw.outcome_path is None:
+        raise click.ClickException(f"draw {code} has no outcome yet (state {draw.state})")
+    instance = draw_runs.draw_instance(draw)
+    instance["secret"] = draw_runs.secret_of(draw).hex()
+    outcome = draw_store.read_document(draw.outcome_path)
+    if solver_adapter.result_digest_hex(outcome) != draw.result_digest:
+        raise click.ClickException(f"draw {code}: outcome.json does not match the stored result digest")
+    try:
+        solver_adapter.verify(instance, outcome)
+    except solver_adapter.VerificationFailed as failure:
+        raise click.ClickException(f"draw {code}: NOT verified: {failure}") from None
+    click.echo(f"draw {code}: verified ({len(outcome['visits'])} visits, {len(outcome['unfilled'])} unfilled)")
+
+
+@draws_cli.command("export")
+@click.argument("code")
+@click.argument("directory", type=click.Path(file_okay=False))
+def export_command(code: str, directory: str) -> None:
+    """Write a draw's instance (with its secret), secret and outcome to
+    DIRECTORY, e.g. for an auditor; the public gets them after the reveal."""
+    from pathlib import Path
+
+    from ..db import get_session
+    from ..services import draw_register, draws
+
+    draw = draws.get_by_code(get_session(), code)
+    if draw is None or draw.outcome_path is None:
+        raise click.ClickException(f"no drawn draw {code}")
+    entry = draw_register.RegisterEntry(draw, None, [], draw.state == "sealed", revealed=True)
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in draw_register.DOCUMENTS:
+        (out / f"{code}-{name}").write_bytes(draw_register.document(entry, name))
+    click.echo(f"wrote {', '.join(f'{code}-{n}' for n in draw_register.DOCUMENTS)} to {out}")
 
 
 commands = [draws_cli]
