@@ -6,7 +6,8 @@ calendar, visits per district)."""
 from __future__ import annotations
 
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,8 +47,8 @@ class Review:
     district_chart: Markup
 
 
-def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> Review:
-    """The figures cover all visits; ``visits`` holds page ``page``. The
+def _outcome_summary(session: Session, draw: Draw) -> tuple[list[dict], dict, dict]:
+    """(unfilled visits with entity names, samples per task, exclusions); the
     outcome file is read only when there are unfilled visits to list."""
     stats = draw.stats or {}
     outcome = None
@@ -60,7 +61,35 @@ def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> 
         unfilled = [dict(u, name=names.get(u["uscc"], "")) for u in outcome["unfilled"]]
     samples = stats.get("samples") or {t: len(s) for t, s in outcome["samples"].items()}
     excluded = stats.get("excluded") if "excluded" in stats else outcome.get("excluded", {})
-    figures = figures_of(session, draw, len(unfilled))
+    return unfilled, samples, excluded
+
+
+# An outcome and a draw's visits never change once written (only a visit's
+# ``current`` flag, which the review does not use), so what the review derives
+# from them is kept per process, keyed by the database, draw and result digest.
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 8
+
+
+def _summary_and_figures(session: Session, draw: Draw) -> tuple:
+    key = (str(session.get_bind().url), draw.id, draw.result_digest)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    unfilled, samples, excluded = _outcome_summary(session, draw)
+    value = (unfilled, samples, excluded, figures_of(session, draw, len(unfilled)))
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200) -> Review:
+    """The figures cover all visits; ``visits`` holds page ``page``."""
+    unfilled, samples, excluded, figures = _summary_and_figures(session, draw)
     shown = list(session.exec(select(DrawVisit).where(DrawVisit.draw_id == draw.id).order_by(DrawVisit.visit_id)
                               .offset((page - 1) * per_page).limit(per_page)))
     ids = sorted({i for v in shown for i in v.team} | set(figures.per_inspector))
