@@ -378,3 +378,14 @@ def test_cli_verify_and_export(app, runner, ready, tmp_path):
     path.write_bytes(path.read_bytes().replace(b'"V00001"', b'"V09999"'))
     result = runner.invoke(args=["draws", "verify", draw.code])
     assert result.exit_code != 0 and "does not match" in result.output
+
+
+@pytest.mark.parametrize("entropy", ["314159", '掷骰 "6-6" \\ 见证', "external_entropy"])
+def test_input_digest_shortcut_matches_solver(app, ready, entropy):
+    """The draw's input digest, computed from the frozen bytes, equals the
+    solver's digest of the instance document, whatever the entropy's text."""
+    s, plan, tasks = ready
+    draw = run_ceremony(s, plan, tasks, app, entropy=entropy)
+    doc, digest = draw_runs._draw_instance_and_digest(draw)
+    assert doc["external_entropy"] == entropy
+    assert digest == solver_adapter.digest_hex(doc) == draw.input_digest

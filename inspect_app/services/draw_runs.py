@@ -24,6 +24,7 @@ from solver.progress import NullProgress, Progress
 
 from ..models import Draw, DrawJob, DrawTask, DrawVisit, Task, utcnow
 from . import draw_store, solver_adapter
+from .solver_adapter import canonical_json
 from .draws import event
 from .instance_builder import Redraw, build_instance, task_document
 
@@ -117,13 +118,29 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
 def draw_instance(draw: Draw) -> dict:
     """The frozen instance with the witnesses' entropy, checked against the
     published frozen digest (without the secret)."""
+    return _draw_instance_and_digest(draw)[0]
+
+
+EMPTY_ENTROPY = b'"external_entropy":""'
+
+
+def _draw_instance_and_digest(draw: Draw) -> tuple[dict, str]:
+    """(instance with the entropy, its input digest). The canonical bytes of
+    that instance are the frozen bytes with the one ``"external_entropy":""``
+    member replaced (a JSON string cannot contain an unescaped ``"``, and no
+    nested object has that key), so the digest needs no re-serialisation;
+    if the member is not found exactly once, the document is digested."""
     data = draw_store.read_bytes(draw.instance_path)
     if hashlib.sha256(data).hexdigest() != draw.frozen_digest:
         raise draw_store.StoreError(f"draw {draw.code}: the stored instance does not match its frozen digest")
     doc = json.loads(data)
-    del data
     doc["external_entropy"] = draw.external_entropy
-    return doc
+    if data.count(EMPTY_ENTROPY) == 1:
+        member = b'"external_entropy":' + canonical_json(draw.external_entropy)
+        digest = hashlib.sha256(data.replace(EMPTY_ENTROPY, member)).hexdigest()
+    else:
+        digest = solver_adapter.digest_hex(doc)
+    return doc, digest
 
 
 def secret_of(draw: Draw) -> bytes:
@@ -135,9 +152,7 @@ def run(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = 
     if draw.state != "queued":
         raise RunError(f"draw {draw.code} is {draw.state}, not queued")
     progress.stage("read")
-    doc = draw_instance(draw)
-    progress.stage("digest")
-    input_digest = solver_adapter.digest_hex(doc)
+    doc, input_digest = _draw_instance_and_digest(draw)
     doc["secret"] = secret_of(draw).hex()
     outcome = solver_adapter.run_draw(doc, progress, digest=input_digest)
     if outcome["input_digest"] != input_digest or outcome["commitment"] != draw.commitment:
