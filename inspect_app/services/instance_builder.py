@@ -178,12 +178,12 @@ def _history(session: Session, start: date, usccs: set[str] | None):
 
 def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redraw | None,
               progress: Progress) -> list[dict]:
-    """One dict per entity, in USCC order. Tags and lists are read as JSON
+    """One dict per entity, in registry (id) order. Tags and lists are read as JSON
     text and decoded once per distinct value (registries hold few distinct
     combinations), which keeps a city-sized registry fast."""
     t = Entity.__table__.c
     query = sa.select(t.uscc, t.name, t.district, t.risk, t.status, t.active, sa.cast(t.tags, sa.Text),
-                      sa.cast(t.lists, sa.Text), t.industry, t.type).order_by(t.uscc)
+                      sa.cast(t.lists, sa.Text), t.industry, t.type)
     only = redraw.only_usccs if redraw else None
     if only is not None:
         query = query.where(t.uscc.in_(only))
@@ -192,6 +192,7 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
         if prefixes:
             query = query.where(sa.or_(*[t.district.startswith(p, autoescape=True) for p in prefixes]))
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(t.id)  # registry order: a sequential scan, deterministic
     progress.stage("history")
     counts, last = _history(session, start, only)
     progress.stage("entities", total)
