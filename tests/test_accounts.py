@@ -63,6 +63,14 @@ def test_failures_from_one_address_lock_that_address_for_every_username(db_sessi
     assert r.ok
 
 
+def test_overlong_usernames_are_throttled_too(db_session):
+    policy = ThrottlePolicy(max_per_user=2, max_per_ip=100)
+    name = "x" * 200
+    for _ in range(2):
+        assert accounts.authenticate(db_session, name, "pw", "10.0.0.8", policy).locked_until is None
+    assert accounts.authenticate(db_session, name, "pw", "10.0.0.8", policy).locked_until is not None
+
+
 def test_unknown_and_inactive_accounts_fail_like_a_wrong_password(db_session):
     user = accounts.create_account(db_session, "p3", PASSWORD, "planner")
     admin = accounts.create_account(db_session, "root", PASSWORD, "admin")

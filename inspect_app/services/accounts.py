@@ -247,7 +247,8 @@ def throttle_state(session: Session, username: str, ip: str | None, policy: Thro
     now = _utc(now or _now())
     since = now - policy.window
     result = LoginResult()
-    until_user = _unlock_time(session, LoginFailure.username == username, policy.max_per_user, since, policy.window)
+    until_user = _unlock_time(session, LoginFailure.username == username[:USERNAME_MAX], policy.max_per_user, since,
+                              policy.window)
     until_ip = (_unlock_time(session, LoginFailure.ip == ip, policy.max_per_ip, since, policy.window)
                 if ip else None)
     if until_user is not None:
@@ -285,7 +286,7 @@ def authenticate(session: Session, username: str, password: str, ip: str | None,
         # Spend the same hashing time as for a real account.
         check_password(_dummy_hash(), password)
     elif user.active and check_password(user.password_hash, password):
-        session.execute(sa.delete(LoginFailure).where(LoginFailure.username == username))
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.username == username[:USERNAME_MAX]))
         session.commit()
         return LoginResult(user=user)
     record_failure(session, username, ip, policy, now)
