@@ -18,6 +18,8 @@ import json
 import secrets
 from datetime import date
 
+import sqlalchemy as sa
+
 from sqlmodel import Session, select
 
 from solver.progress import NullProgress, Progress
@@ -178,10 +180,12 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
     rows = []
     for v in outcome["visits"]:
         e = entities[v["uscc"]]
-        rows.append(DrawVisit(draw_id=draw.id, visit_id=v["id"], uscc=v["uscc"], entity_name=e["name"][:200],
-                              district=e["district"], tasks=v["tasks"], departments=v["departments"],
-                              team=v["team"], day=date.fromisoformat(v["date"]), replaces_id=replaces))
-    session.add_all(rows)
+        rows.append({"draw_id": draw.id, "visit_id": v["id"], "uscc": v["uscc"], "entity_name": e["name"][:200],
+                     "district": e["district"], "tasks": v["tasks"], "departments": v["departments"],
+                     "team": v["team"], "day": date.fromisoformat(v["date"]), "current": True,
+                     "replaces_id": replaces})
+    if rows:  # one executemany (ENGINEERING-NOTES: ORM add_all is ~10x slower)
+        session.execute(sa.insert(DrawVisit), rows)
     stats = dict(draw.stats or {})
     stats.update(outcome.get("stats") or {})
     stats["unfilled"] = len(outcome["unfilled"])
