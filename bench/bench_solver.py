@@ -264,7 +264,7 @@ def joint_count(inst: dict, outcome: dict) -> tuple[int, int]:
 
 def bench_size(size: str, a: argparse.Namespace) -> dict:
     res: dict = {"size": size, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                 "loadavg_before": os.getloadavg()[0]}
+                 "loadavg_before": os.getloadavg()[0], "solver_commit": _solver_commit()}
     path, ind, meta = ensure_instance(size, a.seed, a.regen)
     res["instance"] = {k: meta.get(k) for k in ("entities", "inspectors", "bytes", "conflicts",
                                                 "pair_conflicts", "last_checks", "working_days",
@@ -423,6 +423,18 @@ def profile_draw(size: str, path: Path, top: int = 12) -> dict:
                   for tt, ct, nc, name in sorted(rows, key=lambda x: -x[1])
                   if name.split(":")[0] in {p.name for p in (ROOT / "solver").glob("*.py")}][:top]
     return {"wall": r["wall"], "total": round(total, 1), "own": own, "solver_cumulative": solver_cum}
+
+
+def _solver_commit() -> str:
+    """Last commit touching solver/ (and whether solver/ has uncommitted changes)."""
+    try:
+        h = subprocess.run(["git", "log", "-1", "--format=%h", "--", "solver"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "solver"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return h + ("+uncommitted" if dirty else "")
+    except OSError:
+        return "?"
 
 
 def _last_stage(stderr: str) -> str:
@@ -640,6 +652,12 @@ def report(results: dict[str, dict]) -> str:
         f"{' --all' if 'province' in results else ''}` (instances from `bench/solver_instances.py`, "
         "seed 20270101; raw numbers in `bench/out/results-*.json`, not committed).",
         "",
+        "Solver code measured: " + ", ".join(f"{s} at `{r.get('solver_commit', '?')}`" for s, r in results.items()) + ". "
+        "The 2-CPU machine was shared with other sessions' test and benchmark jobs while this ran "
+        "(load averages in the table, often 8–17): wall times are inflated by that contention, "
+        "so the table also gives the draw's CPU time (user + sys of the child and its workers), "
+        "which is closer to what an idle machine would show.",
+        "",
         "Draw times are wall clock of `python -m solver draw INSTANCE -o OUTCOME` in a child process "
         "(interpreter start and imports included); peak RSS is that child's `ru_maxrss`. "
         "Rule violations are counted by the bench's own checker (`bench/baselines/common.py`), "
@@ -687,8 +705,9 @@ def report(results: dict[str, dict]) -> str:
 README_SECTION = """## Solver benchmark (`bench_solver.py`)
 
 ```sh
-.venv/bin/python -m bench.bench_solver                # county + city (~3 min)
-.venv/bin/python -m bench.bench_solver --all          # + province: 5 M entities (~15 min, ~10 GiB)
+.venv/bin/python -m bench.bench_solver                # county + city (5-10 min with baselines)
+.venv/bin/python -m bench.bench_solver --all          # + province: 5 M entities (up to an hour; the
+                                                      #   draw is capped by --draw-timeout / --mem-limit-gib)
 .venv/bin/python -m bench.bench_solver --sizes county --no-baselines
 .venv/bin/python -m bench.bench_solver --report-only  # table from bench/out/results-*.json
 .venv/bin/python -m bench.solver_instances --size city -o bench/out/city.json   # an instance alone
