@@ -643,7 +643,8 @@ def write_section(path: Path, section: str, title: str, start: str = MARK_START,
 
 def report(results: dict[str, dict]) -> str:
     m = machine()
-    dates = sorted({r["date"] for r in results.values()})
+    dates = sorted({r["date"] for r in results.values()}
+                   | {d for r in results.values() for d in r.get("kept_from_previous", {}).values()})
     lines = [
         "## Solver benchmark",
         "",
@@ -747,12 +748,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="address-space limit of the solver children (default 14 GiB)")
     ap.add_argument("--profile", action="store_true", help="also run the draw under cProfile")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    ap.add_argument("--keep-previous", action="store_true",
+                    help="keep baseline / profile results of the previous run for parts skipped now")
     a = ap.parse_args(argv)
     sizes = list(SIZES) if a.all else a.sizes
     OUT.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         for s in sizes:
             r = bench_size(s, a)
+            prev_p = OUT / f"results-{s}.json"
+            if a.keep_previous and prev_p.exists():
+                # parts skipped in this run (baselines, profile) are kept from the last run
+                prev = json.loads(prev_p.read_text())
+                for key in ("baseline_shuffle", "baseline_cpsat", "profile"):
+                    if key not in r and key in prev:
+                        r[key] = prev[key]
+                        r.setdefault("kept_from_previous", {})[key] = prev.get("date")
             (OUT / f"results-{s}.json").write_text(json.dumps(r, ensure_ascii=False, indent=1, default=str))
     results = {}
     for s in SIZES:
