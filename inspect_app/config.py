@@ -23,6 +23,7 @@ def load(app, test_config: dict | None) -> None:
         SESSION_COOKIE_SECURE=None,  # decided below unless configured
         MAX_CONTENT_LENGTH=512 * 1024 * 1024,  # registry uploads
         PAGE_SIZE=50,
+        REGISTRY_COUNTS_TTL=30.0,  # seconds a dashboard's registry counts may lag
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

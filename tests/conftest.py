@@ -96,6 +96,7 @@ def app(database, tmp_path):
         "DATABASE_URL": url,
         "DATABASE_ENGINE": engine,
         "WTF_CSRF_ENABLED": False,
+        "REGISTRY_COUNTS_TTL": 0,
     })
     yield app
 

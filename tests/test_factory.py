@@ -42,3 +42,14 @@ def test_language_switch(client):
     assert "双随机" in client.get("/").get_data(as_text=True)
     client.post("/lang/en", data={"next": "/"})
     assert "Double Random, One Public" in client.get("/").get_data(as_text=True)
+
+
+def test_registry_counts_are_cached_briefly(db_session):
+    from inspect_app.models import Department
+    from inspect_app.services.registry_stats import registry_counts
+
+    before = registry_counts(db_session, max_age=0)["departments"]
+    db_session.add(Department(id="ZZ", name="测试局"))
+    db_session.commit()
+    assert registry_counts(db_session, max_age=60)["departments"] == before  # within max_age
+    assert registry_counts(db_session, max_age=0)["departments"] == before + 1

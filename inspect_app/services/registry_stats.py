@@ -1,14 +1,39 @@
-"""Sizes of the registries, for dashboards."""
+"""Sizes of the registries, for dashboards.
+
+Counting a registry of millions of rows costs tens to hundreds of
+milliseconds on every page view, so the caller may accept counts up to
+``max_age`` seconds old (config ``REGISTRY_COUNTS_TTL``, default 30); a
+dashboard may lag an import by that long.
+"""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models import CheckItem, Conflict, Department, Entity, Inspector
 
+_cache: dict[str, tuple[float, dict[str, int]]] = {}
+_lock = threading.Lock()
 
-def registry_counts(session: Session) -> dict[str, int]:
+
+def registry_counts(session: Session, *, max_age: float = 0.0) -> dict[str, int]:
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < max_age:
+        return dict(hit[1])
+    counts = _count(session)
+    with _lock:
+        _cache[key] = (now, counts)
+    return dict(counts)
+
+
+def _count(session: Session) -> dict[str, int]:
     def count(model, *where) -> int:
         return session.exec(sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
 

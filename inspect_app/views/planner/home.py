@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from ...db import get_session
 from ...security import role_required
@@ -13,4 +13,5 @@ from . import bp
 @bp.route("/")
 @role_required("planner")
 def index():
-    return render_template("planner/index.html", counts=registry_counts(get_session()))
+    return render_template("planner/index.html", counts=registry_counts(
+        get_session(), max_age=current_app.config["REGISTRY_COUNTS_TTL"]))

@@ -58,7 +58,8 @@ def _text_arg(name: str) -> str | None:
 def registries():
     from ...services.registry_stats import registry_counts
 
-    return render_template("planner/registries/index.html", counts=registry_counts(get_session()))
+    return render_template("planner/registries/index.html", counts=registry_counts(
+        get_session(), max_age=current_app.config["REGISTRY_COUNTS_TTL"]))
 
 
 # --- entities ----------------------------------------------------------------
