@@ -79,6 +79,6 @@ def _postgresql(conn: sa.Connection, name: str):
     for index, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{index}"')
     yield
-    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")  # the GIN build uses it all
     for _index, sql in indexes:
         conn.exec_driver_sql(sql)

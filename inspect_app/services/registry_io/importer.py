@@ -129,6 +129,10 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
         deactivate = [key if isinstance(key, tuple) else (key,) for key, old in stored.items()
                       if key not in seen and old[active_pos]]
 
+    if len(inserts) > 1:
+        # Key order: the unique index on the key then fills sequentially
+        # instead of at random pages (a large difference at a million rows).
+        inserts.sort(key=key_of)
     written = len(inserts) + len(updates) + len(deactivate)
     with sqlite_cache(conn, written), indexes_dropped(conn, table, written, len(stored)):
         insert_rows(conn, table, names, inserts, absent | stamp)
