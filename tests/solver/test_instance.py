@@ -245,3 +245,105 @@ def test_load_instance_with_a_digest_child(tmp_path, order):
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InputError, match=r"^\$\.entities\[7\]\.risk"):
         load_instance(path, workers=2)
+
+
+# --- the orjson reader (solver.instance._BytesReader) against the reference path ---
+
+orjson = pytest.importorskip("orjson")
+
+
+def test_orjson_escapes_every_code_point_like_canonical_json():
+    # escaping is per character, so one string holding every code point (bar
+    # the surrogates, which have no UTF-8 form) covers each of them
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert orjson.dumps(text) == json.dumps(text, ensure_ascii=False).encode("utf-8")
+    for c in range(0x800):
+        assert orjson.dumps(chr(c)) == json.dumps(chr(c), ensure_ascii=False).encode("utf-8")
+
+
+def test_orjson_sorts_keys_in_code_point_order():
+    keys = ["a", "B", "é", "z", "ｚ", "\U0001F600", "\u2028", "", "aa", "a\x00", "福", "\x7f"]
+    value = {k: n for n, k in enumerate(keys)}
+    assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == \
+        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def bytes_read(text: str):
+    from solver.instance import _BytesReader
+    from solver.progress import NullProgress
+
+    return _BytesReader(text.encode("utf-8"), NullProgress()).instance()
+
+
+TRICKY_EXTRAS = [
+    {"score": 1e-05}, {"score": 1e16}, {"score": 0.1}, {"score": -0.0}, {"score": 2.5},
+    {"score": 1.0}, {"score": 5e-324}, {"big": 2**64}, {"big": -2**63 - 1}, {"big": 2**64 - 1},
+    {"note": "\"\\\n\r\t\b\f\x00\x1f\x7f\u2028\u2029\ufeff\U0001F600"},
+    {"note": "},{\"uscc\":\"x\"},{"}, {"note": "2.5 and 3e-7 and 1e+9"}, {"Z": 1, "a": [{"b": 2, "a": 1}]},
+    {"deep": [[[{"x": [1, {"y": None}]}]]]}, {"flag": True}, {"industry": "餐饮", "type": "个体"},
+]
+
+
+@pytest.mark.parametrize("layout", ["canonical", "unsorted", "indented", "one per line"])
+def test_bytes_reader_equals_the_reference_on_tricky_documents(layout, monkeypatch):
+    import solver.instance as module
+
+    monkeypatch.setattr(module, "_BYTES_CHUNK", 300)  # many slices, cut at many places
+    doc = document(entities=60, inspectors=3)
+    for n, extra in enumerate(TRICKY_EXTRAS):
+        doc["entities"][3 * n + 1].update(extra)
+    doc["entities"][5]["name"] = "福清市\"某某\"餐饮\\有限公司"
+    doc["entities"][6]["last_checks"] = [{"department": "SCJG", "date": "2026-05-01",
+                                          "inspectors": ["E001"]},
+                                         {"department": "SCJG", "date": "2026-06-01"}]
+    doc["aaa"] = {"ratio": 0.03, "small": 1e-07}
+    doc["zzz"] = [1e22, "福"]
+    if layout == "canonical":
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif layout == "unsorted":
+        entities = doc.pop("entities")
+        doc = {**doc, "entities": [dict(reversed(list(e.items()))) for e in entities]}
+        text = json.dumps(doc, ensure_ascii=False)
+    elif layout == "indented":
+        doc["entities"] = doc.pop("entities")  # after every key sorting before it
+        text = json.dumps(doc, indent=2, ensure_ascii=True)
+    else:
+        entities = doc.pop("entities")
+        head = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))[:-1]
+        text = head + ',"entities":[\n' + ",\n".join(
+            json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in entities) + "\n]}\n"
+        doc["entities"] = entities
+    reference = parse_instance(json.loads(text))
+    assert reference.input_digest == input_digest(doc)
+    assert bytes_read(text) == reference
+
+
+@pytest.mark.parametrize("text", [
+    '{"entities": [], "draw_id": "x"}',  # a key sorting before "entities" comes after it
+    '{"entities": [{"uscc": 1},], "format": "inspect-draw/1"}',
+    '{"entities": null}',
+    '{"format": "a", "format": "b", "entities": []}',
+    '{"entities": [1, 2]}',
+    '{"entities": [{"a": NaN}]}',
+    '{"entities": [{"a": "\\ud800"}]}',
+    '{"entities": [{}]} x',
+    '{"other": {"entities": []}}',
+    '[]',
+])
+def test_bytes_reader_declines_irregular_text(text):
+    from solver.instance import _Slow
+
+    with pytest.raises((_Slow, ValueError, StopIteration, InputError, IndexError, KeyError,
+                        TypeError)):
+        bytes_read(text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instance_documents(max_entities=12))
+def test_bytes_reader_equals_plain_parse(doc):
+    expected = parse_instance(doc)
+    doc["entities"] = doc.pop("entities")  # last in the file, as the app and bench write it
+    assert bytes_read(json.dumps(doc, ensure_ascii=False)) == expected
+    assert bytes_read(json.dumps(doc, ensure_ascii=False, indent=1)) == expected
+    assert bytes_read(json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                                 ensure_ascii=False)) == expected
