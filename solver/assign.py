@@ -60,7 +60,7 @@ Three steps, each deterministic and defined independently of solver internals.
 from __future__ import annotations
 
 import hashlib
-from array import array
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -90,7 +90,8 @@ class RandomCost:
     """r(v, i) of the module docstring, computed with a precomputed HMAC key
     schedule (the same bytes as :func:`hmac.digest`, at half the cost)."""
 
-    def __init__(self, seed: bytes) -> None:
+    def __init__(self, seed: bytes, workers: int = 1) -> None:
+        self.workers = workers
         key = seed if len(seed) <= 64 else hashlib.sha256(seed).digest()
         key = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
@@ -113,6 +114,83 @@ class RandomCost:
             h.update(inner.digest())
             out.append(from_bytes(h.digest()[:RANDOM_BYTES], "big"))
         return out
+
+
+    def _cost_bytes(self, places: Sequence[tuple[str, Sequence[str]]]) -> bytes:
+        """r(v, i) of every (USCC, inspector ids) pair in order, as 3-byte
+        big-endian numbers, concatenated."""
+        known = self._encoded
+        outer_copy = self._outer.copy
+        pieces = []
+        append = pieces.append
+        for uscc, inspector_ids in places:
+            prefix = self._inner.copy()
+            prefix.update(f"assign:{uscc}:".encode())
+            prefix_copy = prefix.copy
+            for inspector_id in inspector_ids:
+                encoded = known.get(inspector_id)
+                if encoded is None:
+                    encoded = known[inspector_id] = inspector_id.encode()
+                inner = prefix_copy()
+                inner.update(encoded)
+                h = outer_copy()
+                h.update(inner.digest())
+                append(h.digest()[:RANDOM_BYTES])
+        return b"".join(pieces)
+
+    def many(self, places: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
+        """r(v, i) for every (USCC, inspector ids) pair in order, as one int64
+        array; with ``workers`` > 1 (POSIX) large batches are split between
+        forked processes, with the same result."""
+        arcs = sum(len(ids) for _, ids in places)
+        if self.workers > 1 and arcs >= PARALLEL_ARCS and hasattr(os, "fork"):
+            raw = self._cost_bytes_forked(places, arcs)
+        else:
+            raw = self._cost_bytes(places)
+        padded = np.zeros((arcs, 4), dtype=np.uint8)
+        padded[:, 1:] = np.frombuffer(raw, dtype=np.uint8).reshape(arcs, RANDOM_BYTES)
+        return padded.view(">u4").reshape(arcs).astype(np.int64)
+
+    def _cost_bytes_forked(self, places: Sequence[tuple[str, Sequence[str]]], arcs: int) -> bytes:
+        """:meth:`_cost_bytes` with the places cut into ``workers`` runs of
+        about equal arcs, all but the first computed by forked children."""
+        workers = self.workers
+        bounds, total, k = [0], 0, 1
+        for n, (_, ids) in enumerate(places):
+            total += len(ids)
+            while k < workers and total >= arcs * k // workers:
+                bounds.append(n + 1)
+                k += 1
+        bounds += [len(places)] * (workers + 1 - len(bounds))
+        children = []
+        for k in range(1, workers):
+            part = places[bounds[k]:bounds[k + 1]]
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: compute one run, write it, leave without clean-up
+                status = 1
+                try:
+                    os.close(read_end)
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(self._cost_bytes(part))
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write_end)
+            children.append((pid, read_end, RANDOM_BYTES * sum(len(ids) for _, ids in part)))
+        parts = [self._cost_bytes(places[bounds[0]:bounds[1]])]
+        failed = False
+        for pid, read_end, size in children:
+            with os.fdopen(read_end, "rb") as source:
+                parts.append(source.read())
+            _, status = os.waitpid(pid, 0)
+            failed = failed or status != 0 or len(parts[-1]) != size
+        if failed:  # never trust a partial result: compute it here instead
+            return self._cost_bytes(places)
+        return b"".join(parts)
+
+
+PARALLEL_ARCS = 200_000  # fewer arcs are hashed in-process
 
 
 def balance_cost(k: int, cap: int) -> int:
@@ -382,14 +460,14 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
     heads_of: dict[tuple[str, ...], np.ndarray] = {}
-    heads, costs, lengths = [], array("q"), []
+    heads, lengths = [], []
     for uscc, slot in places:
         h = heads_of.get(slot.eligible)
         if h is None:
             h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
         heads.append(h)
-        costs.extend(random_cost.costs(uscc, slot.eligible))
         lengths.append(len(slot.eligible))
+    costs = random_cost.many([(uscc, slot.eligible) for uscc, slot in places])
     place_heads = np.concatenate(heads)
     tails = np.repeat(np.arange(len(places), dtype=np.int64), lengths)
     cap_tails, cap_costs = [], []
@@ -399,7 +477,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
         cap_costs.append(np.array([balance_cost(k, cap) for k in range(1, cap + 1)], dtype=np.int64))
     all_tails = np.concatenate([tails] + cap_tails)
     all_heads = np.concatenate([place_heads, np.full(len(all_tails) - len(tails), sink, dtype=np.int64)])
-    all_costs = np.concatenate([np.frombuffer(costs, dtype=np.int64)] + cap_costs)
+    all_costs = np.concatenate([costs] + cap_costs)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(all_tails, all_heads, np.ones(len(all_tails), dtype=np.int64), all_costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)
@@ -488,9 +566,10 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
 
 
 def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: bytes, workdays: Sequence[date],
-                 progress: Progress | None = None) -> Assignment:
+                 progress: Progress | None = None, workers: int = 1) -> Assignment:
     """Steps 1–3 of the module docstring. The result does not depend on the
-    order of ``requests``."""
+    order of ``requests``; ``workers`` > 1 lets forked processes share the
+    hashing of the random arc costs (same result)."""
     progress = progress or NullProgress()
     rules = Rules(instance, workdays)
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
@@ -504,7 +583,7 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
         for slot in request.slots:
             by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
             visits_of.setdefault(slot.department, []).append(request.visit.id)
-    random_cost = RandomCost(seed)
+    random_cost = RandomCost(seed, workers)
     progress.stage("form teams", len(by_department))
     members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
     for department in sorted(by_department):

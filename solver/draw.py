@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from solver import messages
 from solver.calendar import working_days
@@ -39,11 +40,14 @@ class Stages:
     schedule_visits: Callable
 
 
-def default_stages() -> Stages:
-    """The real team assignment (OR-Tools) and scheduling."""
+def default_stages(workers: int = 1) -> Stages:
+    """The real team assignment (OR-Tools) and scheduling; ``workers`` > 1
+    lets team assignment hash its random costs in several processes."""
     from solver import assign, schedule, teams
 
-    return Stages(teams.build_requests, assign.assign_teams, schedule.schedule_visits)
+    assign_teams = assign.assign_teams if workers <= 1 else partial(assign.assign_teams,
+                                                                    workers=workers)
+    return Stages(teams.build_requests, assign_teams, schedule.schedule_visits)
 
 
 def require_secret(instance: Instance) -> bytes:
@@ -116,7 +120,7 @@ def draw(instance: Instance, progress: Progress | None = None, stages: Stages | 
     """Run the whole draw. The instance must hold its secret. ``workers`` > 1
     lets the sampling hash a large registry in several processes."""
     progress = progress or NullProgress()
-    stages = stages or default_stages()
+    stages = stages or default_stages(workers)
     seed = instance_seed(instance)
     workdays = working_days(instance)
     sampling = sample(instance, seed, progress=progress, table=table, workers=workers)

@@ -179,7 +179,7 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     """Raise :class:`VerificationFailed` at the first discrepancy; return None
     if ``outcome`` is exactly the outcome of ``instance``."""
     progress = progress or NullProgress()
-    stages = stages or default_stages()
+    stages = stages or default_stages(workers)
     if not isinstance(outcome, dict):
         raise VerificationFailed(messages.outcome_not_object())
     seed = instance_seed(instance)

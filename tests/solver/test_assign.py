@@ -339,3 +339,17 @@ def test_pair_conflict_repair_is_deterministic_and_order_free():
     checker = VisitChecker(inst, WORKDAYS)
     by_id = {v.id: v for v in visits}
     assert all(checker.check(by_id[k], t, WORKDAYS[0]) == [] for k, t in first.teams.items())
+
+
+def test_forked_arc_costs_equal_in_process_ones(monkeypatch):
+    import solver.assign as module
+
+    seed = bytes(range(32))
+    places = [(f"91350181MA2Y0X{n:04d}", tuple(f"E{k:03d}" for k in range(n % 7)))
+              for n in range(40)]
+    expected = [c for uscc, ids in places for c in RandomCost(seed).costs(uscc, ids)]
+    assert RandomCost(seed).many(places).tolist() == expected
+    monkeypatch.setattr(module, "PARALLEL_ARCS", 1)
+    for workers in (2, 3, 50):
+        assert RandomCost(seed, workers).many(places).tolist() == expected
+    assert RandomCost(seed, 2).many([]).tolist() == []
