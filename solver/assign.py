@@ -368,7 +368,15 @@ def _cannot_fill_quickly(slot: SlotRequest, net: _Network, cands: Sequence[int])
     """Exact rejections that need no search (see the module docstring)."""
     count = slot.count
     bound = min(net.bound.get(slot.eligible, _UNBOUNDED), net.bound.get(slot.pool.qualified, _UNBOUNDED))
-    return net.free < count or bound < count or sum(1 for i in cands if not net.dead[i]) < count
+    if net.free < count or bound < count:
+        return True
+    dead, alive = net.dead, 0
+    for i in cands:  # are there ``count`` candidates not known to be dead?
+        if not dead[i]:
+            alive += 1
+            if alive >= count:
+                return False
+    return True
 
 
 def _augment_visit(places: list, rules: Rules) -> str | None:

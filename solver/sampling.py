@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import attrgetter
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -101,10 +102,10 @@ class Sampling:
 
 def _index(values: list) -> tuple[np.ndarray, list]:
     """Number the distinct values by first occurrence: (codes, distinct values)."""
-    table: dict = {}
-    codes = np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32,
-                        count=len(values))
-    return codes, list(table)
+    distinct = list(dict.fromkeys(values))
+    table = {v: n for n, v in enumerate(distinct)}
+    codes = np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values))
+    return codes, distinct
 
 
 class EntityTable:
@@ -116,22 +117,27 @@ class EntityTable:
 
     def __init__(self, entities: Sequence[Entity]) -> None:
         n = len(entities)
-        self.usccs = [e.uscc for e in entities]
-        self.risk = np.fromiter((_RISK_INDEX[e.risk] for e in entities), dtype=np.int8, count=n)
-        self.active = np.fromiter((e.status == "active" for e in entities), dtype=bool, count=n)
-        self.checks = np.fromiter((e.checks_this_year for e in entities), dtype=np.int64, count=n)
-        self.district, self.districts = _index([e.district for e in entities])
-        self.tags, self.tagsets = _index([e.tags for e in entities])
-        self.lists, self.listsets = _index([e.lists for e in entities])
-        self.industry, self.industries = _index([e.industry for e in entities])
-        self.type, self.types = _index([e.type for e in entities])
+        column = lambda name: list(map(attrgetter(name), entities))  # noqa: E731
+        self.usccs = column("uscc")
+        self.risk = np.fromiter(map(_RISK_INDEX.__getitem__, column("risk")), dtype=np.int8,
+                                count=n)
+        status, statuses = _index(column("status"))
+        self.active = np.array([v == "active" for v in statuses] or [False], dtype=bool)[status]
+        self.checks = np.fromiter(map(attrgetter("checks_this_year"), entities), dtype=np.int64,
+                                  count=n)
+        self.district, self.districts = _index(column("district"))
+        self.tags, self.tagsets = _index(column("tags"))
+        self.lists, self.listsets = _index(column("lists"))
+        self.industry, self.industries = _index(column("industry"))
+        self.type, self.types = _index(column("type"))
         owner, department, day = [], [], []
-        for n_entity, entity in enumerate(entities):
-            if entity.last_checks:
-                for check in entity.last_checks:
-                    owner.append(n_entity)
-                    department.append(check.department)
-                    day.append(check.date.toordinal())
+        last = column("last_checks")
+        for n_entity in np.flatnonzero(np.fromiter(map(bool, last), dtype=bool, count=n)).tolist():
+            for check in last[n_entity]:
+                owner.append(n_entity)
+                department.append(check.department)
+                day.append(check.date.toordinal())
+        del last
         self.check_entity = np.array(owner, dtype=np.int64)
         self.check_department, self.check_departments = _index(department)
         self.check_day = np.array(day, dtype=np.int64)
