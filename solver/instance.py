@@ -121,11 +121,15 @@ def load_instance(path: str | Path, progress: Progress | None = None,
     progress.stage("read")
     if orjson is not None:
         data = _read_bytes(path, str(path))
+        child = _bytes_digest_in_child(data) if workers > 1 and hasattr(os, "fork") else None
         try:
-            return _BytesReader(data, progress).instance()
+            return _BytesReader(data, progress, digest=child is None).instance(child)
         except (_Slow, InputError, ValueError, StopIteration, IndexError, KeyError, TypeError,
                 UnicodeError, RecursionError):
             pass
+        finally:
+            if child is not None:  # the reader gave up: so does the child
+                child.stop()
         del data
         progress.stage("read")
     text = _read_text(path, str(path))
@@ -174,6 +178,24 @@ class _DigestChild:
             os.close(self.source)
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
+
+
+def _bytes_digest_in_child(data: bytes) -> _DigestChild:
+    """A forked process computing the input digest with :class:`_BytesReader`."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: digest, write 32 bytes, leave without clean-up
+        status = 1
+        try:
+            os.close(read_end)
+            reader = _BytesReader(data, NullProgress(), parse=False)
+            reader.read()
+            os.write(write_end, reader.hasher.digest())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return _DigestChild(pid, read_end)
 
 
 def _digest_in_child(text: str) -> _DigestChild:
@@ -376,22 +398,26 @@ class _BytesReader:
     falls back to the standard-library readers.
     """
 
-    def __init__(self, data: bytes, progress: Progress) -> None:
-        if not _orjson_agrees():
+    def __init__(self, data: bytes, progress: Progress, parse: bool = True,
+                 digest: bool = True) -> None:
+        if digest and not _orjson_agrees():
             raise _Slow
         self.data = data
         self.progress = progress
         self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
         self.members: dict[str, object] = {}
-        self.hasher = sha256()
+        self.parse, self.digesting = parse, digest
+        self.hasher = sha256() if digest else _NoHash()
         self.entities: list[Entity] = []
 
-    def instance(self) -> Instance:
+    def instance(self, child: _DigestChild | None = None) -> Instance:
+        """The instance; its digest comes from ``child`` if there is one."""
         self.read()
         self.progress.stage("parse")
+        digest = child.digest() if child is not None else self.hasher.digest()
         doc = dict(self.members)
         doc[_STREAM_KEY] = []
-        instance = parse_instance(doc, digest=self.hasher.digest(), progress=self.progress,
+        instance = parse_instance(doc, digest=digest, progress=self.progress,
                                   entities=tuple(self.entities))
         self.progress.done()
         return instance
@@ -409,6 +435,8 @@ class _BytesReader:
         at = self._entities(at)
         self._tail(at)
         self.data = data = b""
+        if not self.digesting:
+            return
         rest = sorted(k for k in self.members if k > _STREAM_KEY and k != "secret")
         for key in rest:
             self.hasher.update(("," + _dumps(key) + ":").encode("utf-8"))
@@ -485,6 +513,8 @@ class _BytesReader:
                 raise _Slow  # it should have been hashed before the entities
 
     def _hash_head(self) -> None:
+        if not self.digesting:
+            return
         head = sorted(k for k in self.members if k < _STREAM_KEY and k != "secret")
         self.hasher.update(b"{")
         for key in head:
@@ -519,13 +549,21 @@ class _BytesReader:
                     small = False
             if type(decoded) is not list or not decoded:
                 raise _Slow
-            text = dumps(decoded, option=sort_keys)
-            if (b"." in text or b"e+" in text or b"e-" in text) and _FLOATISH(text):
-                # the reference decoder and serialiser for this slice
-                decoded = json.loads(framed.decode("utf-8"), parse_constant=_reject_constant)
-                text = _dumps(decoded).encode("utf-8")
-            self.hasher.update((b"," if state.count else b"") + text[1:-1])
-            self.entities.extend(state.parse(decoded))
+            if self.digesting:
+                text = dumps(decoded, option=sort_keys)
+                if (b"." in text or b"e+" in text or b"e-" in text) and _FLOATISH(text):
+                    # the reference decoder and serialiser for this slice
+                    decoded = json.loads(framed.decode("utf-8"), parse_constant=_reject_constant)
+                    text = _dumps(decoded).encode("utf-8")
+                self.hasher.update((b"," if state.count else b"") + text[1:-1])
+            # Without the digest, orjson's floats (for integers beyond 64 bits too) are
+            # parsed as they are: every entity field the solver reads must be a string
+            # or a small integer, so such a value fails the parse and the reference
+            # path decides.
+            if self.parse:
+                self.entities.extend(state.parse(decoded))
+            else:
+                state.count += len(decoded)
             self.progress.advance(len(decoded))
             after = _BYTE_SPACE(data, end).end()
             separator = data[after:after + 1]

@@ -285,7 +285,7 @@ TRICKY_EXTRAS = [
 
 
 @pytest.mark.parametrize("layout", ["canonical", "unsorted", "indented", "one per line"])
-def test_bytes_reader_equals_the_reference_on_tricky_documents(layout, monkeypatch):
+def test_bytes_reader_equals_the_reference_on_tricky_documents(layout, monkeypatch, tmp_path):
     import solver.instance as module
 
     monkeypatch.setattr(module, "_BYTES_CHUNK", 300)  # many slices, cut at many places
@@ -316,6 +316,20 @@ def test_bytes_reader_equals_the_reference_on_tricky_documents(layout, monkeypat
     reference = parse_instance(json.loads(text))
     assert reference.input_digest == input_digest(doc)
     assert bytes_read(text) == reference
+    path = tmp_path / "i.json"
+    path.write_text(text, encoding="utf-8")
+    assert load_instance(path, workers=2) == reference  # the digest from a forked child
+
+
+def test_bytes_reader_with_a_digest_child_falls_back_on_big_integers(tmp_path):
+    doc = document(entities=30, inspectors=3)
+    doc["entities"] = doc.pop("entities")
+    doc["entities"][4]["checks_this_year"] = 2**64  # a float to orjson, an integer to the protocol
+    doc["entities"][5]["extra"] = 2**70
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    for workers in (1, 2):
+        assert load_instance(path, workers=workers) == parse_instance(doc)
 
 
 @pytest.mark.parametrize("text", [
