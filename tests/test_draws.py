@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from draw_fixtures import WINDOW, YEAR, published_plan, run_ceremony, seed_registries
 from inspect_app.jobs.runner import run_job
-from inspect_app.models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Task
+from inspect_app.models import Draw, DrawJob, DrawTask, DrawVisit, Task
 from inspect_app.services import draw_register, draw_runs, draw_store, draws, plans, redraws, solver_adapter
 
 
