@@ -695,6 +695,26 @@ def report(results: dict[str, dict]) -> str:
         "- The 2027 holiday calendar in the instances is synthetic (the State Council notice is "
         "not out yet): Spring Festival 2027-02-05..13, make-up days 2027-01-31 and 2027-02-20.",
     ]
+    findings = []
+    for s in SIZES:
+        r = results.get(s, {})
+        fa = r.get("flow_arcs")
+        if fa:
+            per = ", ".join(f"{d} {fa['per_department'][d] / 1e6:,.1f} M over {fa['places'][d]:,} places "
+                            f"(~{fa['per_department'][d] / max(1, fa['places'][d]):,.0f} candidates each)"
+                            for d in sorted(fa["per_department"], key=lambda d: -fa["per_department"][d])[:2])
+            findings.append(f"- {s}: a team flow offering every place all its eligible inspectors has "
+                            f"{fa['total'] / 1e6:,.1f} M place→inspector arcs — {per}.")
+        d = r.get("draw", {})
+        if d and d.get("rc") not in (0, None):
+            findings.append(f"- {s}: the draw did not finish: {_failure(d)}.")
+        c = r.get("compare")
+        if c and "load_seconds" in c:
+            findings.append(f"- {s}: reading and parsing the instance took {c['load_seconds']:.0f} s and sampling "
+                            f"both ways {c['sampling_seconds']:.0f} s (wall, `compare_policies` in a child, "
+                            f"peak {c['maxrss_mib'] / 1024:.1f} GiB).")
+    if findings:
+        lines += ["", "Findings:", ""] + findings
     for s in SIZES:
         pr = results.get(s, {}).get("profile")
         if pr and pr.get("own"):
