@@ -226,6 +226,7 @@ class Rules:
         self._districts: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
         self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self._positions: dict[tuple[str, ...], dict[str, int]] = {}
 
     @cached_property
     def entities(self) -> dict[str, Entity]:
@@ -271,9 +272,17 @@ class Rules:
         slots = []
         for department, count, quals, pool in self._shape(visit):
             excluded = self._excluded(pool, entity, conflicted)
-            if excluded:
-                out = {i for i, _ in excluded}
-                eligible = tuple(i for i in pool.qualified if i not in out)
+            if excluded:  # the pool without the excluded (all pool members), by slicing
+                position = self._positions.get(pool.qualified)
+                if position is None:
+                    position = self._positions[pool.qualified] = {
+                        i: n for n, i in enumerate(pool.qualified)}
+                qualified, start, pieces = pool.qualified, 0, []
+                for cut in sorted(position[i] for i, _ in excluded):
+                    pieces.append(qualified[start:cut])
+                    start = cut + 1
+                pieces.append(qualified[start:])
+                eligible = sum(pieces, ())
             else:
                 eligible = pool.qualified
             slots.append(SlotRequest(department, count, quals, eligible, excluded, pool))

@@ -201,3 +201,41 @@ def test_check_loads_finds_capacity_and_daily_excess():
     assert "E1 has 3 visits, capacity 2" in problems
     assert any(p.startswith("E2 has 2 visits on 2027-03-01") for p in problems)
     assert check_loads(inst, {"V1": (("E1", "E2"), WORKDAYS[0])}, WORKDAYS) == []
+
+
+def test_eligible_is_the_pool_without_the_excluded():
+    from hypothesis import HealthCheck, given, settings
+
+    from solver.calendar import working_days
+    from solver.draw import instance_seed
+    from solver.instance import parse_instance
+    from solver.sampling import sample
+    from solver.teams import build_requests
+    from solver.visits import merge_samples
+    from tests.solver.strategies import instance_documents
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(instance_documents())
+    def check(doc):
+        instance = parse_instance(doc)
+        visits = merge_samples(instance, sample(instance, instance_seed(instance)))
+        for request in build_requests(instance, visits, working_days(instance)):
+            for slot in request.slots:
+                out = {i for i, _ in slot.excluded}
+                assert out <= set(slot.pool.qualified)
+                assert slot.eligible == tuple(i for i in slot.pool.qualified if i not in out)
+
+    check()
+
+
+def test_fast_constructors_build_equal_objects():
+    from solver.instance import _new_entity, _new_last_check
+
+    check = _new_last_check("SCJG", date(2026, 5, 1), ("E001",))
+    assert check == LastCheck("SCJG", date(2026, 5, 1), ("E001",))
+    assert hash(check) == hash(LastCheck("SCJG", date(2026, 5, 1), ("E001",)))
+    values = ("91350181MA2Y0XXXXX", "某", "350181001", "B", "active", frozenset({"a"}),
+              frozenset(), 2, (check,), "餐饮", None)
+    assert _new_entity(*values) == Entity(*values)
+    assert repr(_new_entity(*values)) == repr(Entity(*values))
+    assert hash(_new_entity(*values)) == hash(Entity(*values))
