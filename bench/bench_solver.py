@@ -84,15 +84,25 @@ def run_measured(cmd: list[str], name: str, timeout: float | None = None,
     t0 = time.perf_counter()
     timed_out = False
     with open(out_p, "wb") as fo, open(err_p, "wb") as fe:
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT, env=env, preexec_fn=limit)
+        # own process group, so that a timeout also ends the solver's forked workers
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT, env=env, preexec_fn=limit,
+                             start_new_session=True)
         while True:
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
             if pid:
                 break
             if timeout and time.perf_counter() - t0 > timeout and not timed_out:
                 timed_out = True
-                p.kill()
+                try:
+                    os.killpg(p.pid, 9)
+                except ProcessLookupError:
+                    pass
             time.sleep(0.2)
+        if timed_out:
+            try:  # workers still alive after their parent died
+                os.killpg(p.pid, 9)
+            except ProcessLookupError:
+                pass
         p.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     return {"cmd": " ".join(cmd[1:]), "rc": p.returncode, "wall": round(wall, 2),
