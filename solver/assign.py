@@ -316,6 +316,7 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
     index = {d: {inspector_id: k for k, inspector_id in enumerate(ids)} for d, ids in members.items()}
     nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
     local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+    positions: dict[tuple[str, ...], dict[str, int]] = {}
     accepted: list[VisitRequest] = []
     unfilled: dict[str, str] = {}
     for n, request in enumerate(ordered, 1):
@@ -326,13 +327,26 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
             places = []
             for slot in request.slots:
                 department_index = index[slot.department]
-                if slot.excluded:  # a candidate set of its own
-                    cands = tuple(department_index[i] for i in slot.eligible)
-                else:  # the pool's, shared by many places
-                    key = (slot.department, slot.eligible)
-                    cands = local.get(key)
-                    if cands is None:
-                        cands = local[key] = tuple(department_index[i] for i in slot.eligible)
+                qualified = slot.pool.qualified
+                key = (slot.department, qualified)
+                shared = local.get(key)  # the pool's candidates, shared by many places
+                if shared is None:
+                    shared = local[key] = tuple(department_index[i] for i in qualified)
+                if slot.excluded:  # the pool's without the excluded (all pool members), by slicing
+                    position = positions.get(qualified)
+                    if position is None:
+                        position = positions[qualified] = {i: n for n, i in enumerate(qualified)}
+                    start, pieces = 0, []
+                    for cut in sorted(position[i] for i, _ in slot.excluded):
+                        pieces.append(shared[start:cut])
+                        start = cut + 1
+                    pieces.append(shared[start:])
+                    cands = sum(pieces, ())
+                else:
+                    cands = shared
+                if len(cands) != len(slot.eligible) or not (slot.eligible is qualified or slot.excluded
+                                                            or slot.eligible == qualified):
+                    cands = tuple(department_index[i] for i in slot.eligible)  # not a pool's subset
                 places.append((slot, nets[slot.department], cands))
             reason = _augment_visit(places, rules)
         if reason is None:
