@@ -590,7 +590,7 @@ def _cp_cell(cp: dict) -> str:
             parts.append(f"{tag}skipped: {r['variables']:,} variables")
         else:
             filled = f", {r['filled']:,}/{r['visits']:,} staffed" if "filled" in r else ""
-            bound = f" (bound {r['best_bound_filled']:,})" if r.get("best_bound_filled") is not None else ""
+            bound = f" (bound {min(r['visits'], r['best_bound_filled']):,})" if r.get("best_bound_filled") is not None else ""
             parts.append(f"{tag}{r['status']}{filled}{bound}, build {r['build_seconds']:.0f} s + solve {r.get('solve_seconds', 0):.0f} s, {r['variables']:,} vars")
     return "<br>".join(parts) or "—"
 
@@ -664,10 +664,10 @@ def report(results: dict[str, dict]) -> str:
         "seed 20270101; raw numbers in `bench/out/results-*.json`, not committed).",
         "",
         "Solver code measured: " + ", ".join(f"{s} at `{r.get('solver_commit', '?')}`" for s, r in results.items()) + ". "
-        "The 2-CPU machine was shared with other sessions' test and benchmark jobs while this ran "
-        "(load averages in the table, often 8–17): wall times are inflated by that contention, "
-        "so the table also gives the draw's CPU time (user + sys of the child and its workers), "
-        "which is closer to what an idle machine would show.",
+        "The 2-CPU machine was shared with other sessions' test and benchmark jobs (load "
+        "averages before/after each draw are in the table; earlier runs at load 8–17 took 3–8× "
+        "longer in wall time), so the table also gives the draw's CPU time (user + sys of the "
+        "child and its workers).",
         "",
         "Draw times are wall clock of `python -m solver draw INSTANCE -o OUTCOME` in a child process "
         "(interpreter start and imports included); peak RSS is that child's `ru_maxrss`. "
