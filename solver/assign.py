@@ -539,8 +539,9 @@ def repair_pair_conflicts(accepted: Sequence[VisitRequest], teams: dict[str, tup
         reason = _repair_team(request, team, loads, partners, rules, random_cost)
         if reason is None:
             teams[visit.id] = tuple(sorted(team))
-        else:
-            for inspector_id in teams.pop(visit.id):
+        else:  # release the members it holds now, swaps included
+            del teams[visit.id]
+            for inspector_id in team:
                 loads[inspector_id] -= 1
             unfilled[visit.id] = reason
     return unfilled
