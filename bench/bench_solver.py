@@ -207,7 +207,8 @@ def own_visits(inst: dict, samples: dict[str, list[str]]) -> list[dict]:
 def flow_arcs(R: common.Rules, visits: list[dict]) -> dict:
     """Place -> inspector arcs if every place gets all its eligible inspectors as candidates
     (what a complete bipartite team flow builds), per department.  Counted, not built:
-    pool size minus the pool members excluded for the entity (conflict, rotation)."""
+    pool size (department, qualifications, jurisdiction) minus the pool members excluded
+    for the entity (conflict, rotation)."""
     pools: dict[tuple, frozenset] = {}
     conflicted: dict[str, set] = {}
     for iid, uscc in R.conflicts:
@@ -219,11 +220,11 @@ def flow_arcs(R: common.Rules, visits: list[dict]) -> dict:
         quals = R.quals(v["tasks"], v["departments"])
         e = R.entities[v["uscc"]]
         for d in need:
-            key = (d, tuple(sorted(quals[d])))
+            key = (d, tuple(sorted(quals[d])), R.jurisdiction(e))
             pool = pools.get(key)
             if pool is None:
-                pool = pools[key] = frozenset(i for i in R.by_dept[d]
-                                              if R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0)
+                pool = pools[key] = frozenset(i for i in R.by_dept[d] if R.in_jurisdiction(i, e)
+                                              and R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0)
             out = conflicted.get(v["uscc"], set()) | (R.last_team(e, d) if R.pol["rotation"] else set())
             per[d] += len(pool) - len(out & pool)
             places[d] += 1

@@ -747,6 +747,8 @@ def _policy(raw: object) -> Policy:
         exclude_local_supervisor=_bool(
             obj.get("exclude_local_supervisor", default.exclude_local_supervisor),
             p + "exclude_local_supervisor"),
+        jurisdiction_digits=_int(obj.get("jurisdiction_digits", default.jurisdiction_digits),
+                                 p + "jurisdiction_digits"),
     )
 
 

@@ -280,6 +280,7 @@ def digest_lines(input_digest: str, commitment: str | None) -> str:
 # --- team assignment and scheduling ---
 
 _SHORT_RULES = {
+    "outside jurisdiction": "outside the entity's jurisdiction",
     "inactive": "inactive",
     "no certificate": "without an enforcement certificate",
     "certificate expired": "certificate expired before the window ends",
@@ -292,6 +293,7 @@ _SHORT_RULES = {
 }
 
 _ALL_RULES = {  # (verb phrase for one inspector, for several)
+    "outside jurisdiction": ("serves outside the entity's jurisdiction", "serve outside the entity's jurisdiction"),
     "inactive": ("is inactive", "are inactive"),
     "no certificate": ("has no enforcement certificate", "have no enforcement certificate"),
     "certificate expired": ("has a certificate that expires before the window ends",

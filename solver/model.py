@@ -25,6 +25,7 @@ class Policy:
     frequency_cap: int = 4
     daily_visits_per_inspector: int = 3
     exclude_local_supervisor: bool = False
+    jurisdiction_digits: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,10 @@ Qualifications
 Eligibility of inspector *i* for department *d* on visit *v* (first failing
 rule is the reason):
 
-1. *i* belongs to *d* (``not in department``);
+1. *i* belongs to *d* (``not in department``) and, with
+   ``policy.jurisdiction_digits`` = k > 0, serves where the entity is: the first
+   k characters of *i*'s district equal those of the entity's
+   (``outside jurisdiction``);
 2. *i* is active (``inactive``);
 3. *i* has a certificate (``no certificate``) valid through the window end
    (``certificate expired``);
@@ -55,8 +58,9 @@ rule is the reason):
 8. with ``policy.exclude_local_supervisor``: *i*'s district differs from the
    entity's (``local supervisor``).
 
-Rules 1–5 do not depend on the entity and are evaluated once per (department,
-qualifications) pool; rules 6–8 per visit.
+Rules 1–5 depend on the entity only through its jurisdiction (the first k
+characters of its district, nothing when k = 0) and are evaluated once per
+(department, qualifications, jurisdiction) pool; rules 6–8 per visit.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from datetime import date
 from solver.model import Entity, Instance, Inspector, Item, Policy, Task, Visit
 
 NOT_IN_DEPARTMENT = "not in department"
+OUTSIDE_JURISDICTION = "outside jurisdiction"
 INACTIVE = "inactive"
 NO_CERTIFICATE = "no certificate"
 CERTIFICATE_EXPIRED = "certificate expired"
@@ -79,20 +84,22 @@ DECLARED_CONFLICT = "declared conflict"
 CHECKED_LAST_TIME = "checked last time"
 LOCAL_SUPERVISOR = "local supervisor"
 
-DEPARTMENT_REASONS = (INACTIVE, NO_CERTIFICATE, CERTIFICATE_EXPIRED, NOT_QUALIFIED, NO_AVAILABLE_DAY, NO_CAPACITY)
+DEPARTMENT_REASONS = (OUTSIDE_JURISDICTION, INACTIVE, NO_CERTIFICATE, CERTIFICATE_EXPIRED, NOT_QUALIFIED, NO_AVAILABLE_DAY, NO_CAPACITY)
 VISIT_REASONS = (DECLARED_CONFLICT, CHECKED_LAST_TIME, LOCAL_SUPERVISOR)
 
 
 @dataclass(frozen=True, slots=True)
 class Pool:
     """The inspectors of one department that pass rules 1–5 for one set of
-    qualifications, and how many were dropped by each of those rules."""
+    qualifications and one jurisdiction, and how many were dropped by each of
+    those rules."""
 
     department: str
     qualifications: frozenset[str]
     members: int  # inspectors of the department
     dropped: tuple[tuple[str, int], ...]  # (reason, count) in rule order, counts > 0
     qualified: tuple[str, ...]  # sorted inspector ids
+    jurisdiction: str = ""  # the entities' district prefix ("" = unrestricted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +167,26 @@ def required_qualifications(visit: Visit, tasks: Mapping[str, Task], items: Mapp
     return {d: frozenset(q) for d, q in needed.items()}
 
 
+def jurisdiction(district: str, policy: Policy) -> str:
+    """The prefix of ``district`` that decides jurisdiction ("" when unrestricted).
+
+    >>> jurisdiction("350181001", Policy(jurisdiction_digits=6))
+    '350181'
+    >>> jurisdiction("350181001", Policy())
+    ''
+    """
+    k = policy.jurisdiction_digits
+    return district[:k] if k > 0 else ""
+
+
+def jurisdiction_reason(inspector: Inspector, entity: Entity, policy: Policy) -> str | None:
+    """Rule 1's jurisdiction half: the reason the inspector may not serve where the entity is."""
+    k = policy.jurisdiction_digits
+    if k > 0 and inspector.district[:k] != entity.district[:k]:
+        return OUTSIDE_JURISDICTION
+    return None
+
+
 def department_reason(inspector: Inspector, qualifications: frozenset[str], window_end: date,
                       available: int, cap: int) -> str | None:
     """Rules 2–5: the reason the inspector cannot serve, independent of the entity."""
@@ -222,8 +249,8 @@ class Rules:
         for inspector_id, uscc in sorted(instance.conflicts):
             conflicted.setdefault(uscc, []).append(inspector_id)
         self.conflicted = conflicted  # uscc -> sorted inspector ids
-        self._pools: dict[tuple[str, tuple[str, ...]], Pool] = {}
-        self._districts: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+        self._pools: dict[tuple[str, tuple[str, ...], str], Pool] = {}
+        self._districts: dict[tuple[str, tuple[str, ...], str], dict[str, tuple[str, ...]]] = {}
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
         self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._positions: dict[tuple[str, ...], dict[str, int]] = {}
@@ -242,9 +269,10 @@ class Rules:
         except KeyError:
             raise ValueError(f"visit of unknown entity {uscc}") from None
 
-    def pool(self, department: str, qualifications: frozenset[str]) -> Pool:
-        """Rules 1–5 for one department and set of qualifications (cached)."""
-        key = (department, tuple(sorted(qualifications)))
+    def pool(self, department: str, qualifications: frozenset[str], prefix: str = "") -> Pool:
+        """Rules 1–5 for one department, set of qualifications and jurisdiction
+        (``prefix``, the entities' district prefix; "" = unrestricted), cached."""
+        key = (department, tuple(sorted(qualifications)), prefix)
         found = self._pools.get(key)
         if found is not None:
             return found
@@ -252,7 +280,11 @@ class Rules:
         dropped = {r: 0 for r in DEPARTMENT_REASONS}
         qualified = []
         end = self.instance.window_end
+        k = len(prefix)
         for inspector in members:
+            if prefix and inspector.district[:k] != prefix:
+                dropped[OUTSIDE_JURISDICTION] += 1
+                continue
             reason = department_reason(inspector, qualifications, end, self.available[inspector.id],
                                        self.capacity[inspector.id])
             if reason is None:
@@ -260,7 +292,7 @@ class Rules:
             else:
                 dropped[reason] += 1
         pool = Pool(department, qualifications, len(members),
-                    tuple((r, dropped[r]) for r in DEPARTMENT_REASONS if dropped[r]), tuple(qualified))
+                    tuple((r, dropped[r]) for r in DEPARTMENT_REASONS if dropped[r]), tuple(qualified), prefix)
         self._pools[key] = pool
         self._districts[key] = _group_by_district(pool.qualified, self.inspectors)
         return pool
@@ -270,7 +302,7 @@ class Rules:
         entity = self.entity(visit.uscc)
         conflicted = self.conflicted.get(visit.uscc, ())
         slots = []
-        for department, count, quals, pool in self._shape(visit):
+        for department, count, quals, pool in self._shape(visit, jurisdiction(entity.district, self.policy)):
             excluded = self._excluded(pool, entity, conflicted)
             if excluded:  # the pool without the excluded (all pool members), by slicing
                 position = self._positions.get(pool.qualified)
@@ -288,15 +320,16 @@ class Rules:
             slots.append(SlotRequest(department, count, quals, eligible, excluded, pool))
         return VisitRequest(visit, tuple(slots))
 
-    def _shape(self, visit: Visit) -> tuple[tuple[str, int, frozenset[str], Pool], ...]:
+    def _shape(self, visit: Visit, prefix: str) -> tuple[tuple[str, int, frozenset[str], Pool], ...]:
         """(department, count, qualifications, pool) per place; the same for all
-        visits with the same tasks (cached)."""
-        key = (visit.tasks, visit.departments)
+        visits with the same tasks in the same jurisdiction (cached)."""
+        key = (visit.tasks, visit.departments, prefix)
         shape = self._shapes.get(key)
         if shape is None:
             need = team_requirement(visit, self.tasks, self.policy)
             quals = required_qualifications(visit, self.tasks, self.items)
-            shape = self._shapes[key] = tuple((d, need[d], quals[d], self.pool(d, quals[d])) for d in visit.departments)
+            shape = self._shapes[key] = tuple((d, need[d], quals[d], self.pool(d, quals[d], prefix))
+                                              for d in visit.departments)
         return shape
 
     def _excluded(self, pool: Pool, entity: Entity, conflicted: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -309,7 +342,7 @@ class Rules:
         if policy.rotation:
             suspects |= last
         if policy.exclude_local_supervisor:
-            key = (pool.department, tuple(sorted(pool.qualifications)))
+            key = (pool.department, tuple(sorted(pool.qualifications)), pool.jurisdiction)
             suspects |= set(self._districts[key].get(entity.district, ()))
         if not suspects:
             return ()
@@ -382,8 +415,9 @@ class VisitChecker:
                                 f"which is not on this visit")
                 continue
             counts[department] += 1
-            reason = department_reason(inspector, quals[department], rules.instance.window_end,
-                                       rules.available[inspector_id], rules.capacity[inspector_id])
+            reason = jurisdiction_reason(inspector, entity, policy) or department_reason(
+                inspector, quals[department], rules.instance.window_end,
+                rules.available[inspector_id], rules.capacity[inspector_id])
             reason = reason or visit_reason(inspector, entity, rules.instance.conflicts,
                                             last_team(entity, department), policy)
             if reason is not None:

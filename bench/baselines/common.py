@@ -59,7 +59,7 @@ def working_days(inst: dict) -> list[date]:
 def policy(inst: dict) -> dict:
     p = {"coordinated_sampling": True, "min_team_size": 2, "rotation": True,
          "exclude_recent_days": 365, "exclude_recent_risk": ["A", "B"], "frequency_cap": 4,
-         "daily_visits_per_inspector": 3, "exclude_local_supervisor": False}
+         "daily_visits_per_inspector": 3, "exclude_local_supervisor": False, "jurisdiction_digits": 0}
     p.update(inst.get("policy", {}))
     return p
 
@@ -170,6 +170,14 @@ class Rules:
         for i in sorted(inst["inspectors"], key=lambda x: x["id"]):
             self.by_dept[i["department"]].append(i["id"])
         self._entities: dict[str, dict] | None = None
+        self.k = int(self.pol.get("jurisdiction_digits", 0))
+
+    def jurisdiction(self, entity: dict) -> str:
+        """The entity's district prefix that an inspector must share ("" = anywhere)."""
+        return entity["district"][:self.k] if self.k else ""
+
+    def in_jurisdiction(self, iid: str, entity: dict) -> bool:
+        return not self.k or self.insp[iid].get("district", "")[:self.k] == entity["district"][:self.k]
 
     @property
     def entities(self) -> dict[str, dict]:
@@ -287,6 +295,8 @@ def check(inst: dict, visits: list[dict], *, dated: bool = True, rules: Rules | 
             r = R.inspector_ok(iid, d, quals[d])
             if r:
                 bad(r, f"{vid} {iid}")
+            if not R.in_jurisdiction(iid, e):
+                bad("jurisdiction", f"{vid} {iid}")
             if (iid, v["uscc"]) in R.conflicts:
                 bad("conflict", f"{vid} {iid}")
             if pol["rotation"] and iid in R.last_team(e, d):

@@ -53,11 +53,11 @@ def candidates(R: Rules, visits: list[dict]) -> tuple[list[dict], int]:
         e = R.entities[v["uscc"]]
         per = {}
         for d, k in need.items():
-            key = (d, tuple(sorted(quals[d])))
+            key = (d, tuple(sorted(quals[d])), R.jurisdiction(e))
             pool = pools.get(key)
             if pool is None:
-                pool = pools[key] = [i for i in R.by_dept[d]
-                                     if R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0]
+                pool = pools[key] = [i for i in R.by_dept[d] if R.in_jurisdiction(i, e)
+                                     and R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0]
             last = R.last_team(e, d) if R.pol["rotation"] else set()
             c = [i for i in pool if i not in last and (i, v["uscc"]) not in R.conflicts]
             per[d] = (k, c)

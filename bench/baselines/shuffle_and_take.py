@@ -73,10 +73,18 @@ def visits_of(inst: dict, samples: dict[str, list[str]]) -> list[dict]:
 
 
 def pick_naive(R: Rules, visits: list[dict], rng: random.Random) -> None:
+    """``ORDER BY RAND() LIMIT k`` over the department's inspectors (of the entity's
+    jurisdiction, when the instance restricts it: each bureau draws its own staff)."""
+    local: dict[tuple[str, str], list[str]] = {}
     for v in visits:
+        e = R.entities[v["uscc"]]
         team = []
         for d, k in R.need(v["tasks"], v["departments"]).items():
-            team += rng.sample(R.by_dept[d], min(k, len(R.by_dept[d])))
+            key = (d, R.jurisdiction(e))
+            staff = local.get(key)
+            if staff is None:
+                staff = local[key] = [i for i in R.by_dept[d] if R.in_jurisdiction(i, e)]
+            team += rng.sample(staff, min(k, len(staff)))
         v["team"] = team
 
 
@@ -94,11 +102,11 @@ def pick_filtered(R: Rules, visits: list[dict], rng: random.Random) -> list[dict
         team: list[str] = []
         ok = True
         for d, k in need.items():
-            key = (d, tuple(sorted(quals[d])))
+            key = (d, tuple(sorted(quals[d])), R.jurisdiction(e))
             pool = pools.get(key)
             if pool is None:
-                pool = pools[key] = [i for i in R.by_dept[d]
-                                     if R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0]
+                pool = pools[key] = [i for i in R.by_dept[d] if R.in_jurisdiction(i, e)
+                                     and R.inspector_ok(i, d, quals[d]) is None and R.capacity[i] > 0]
             last = R.last_team(e, d) if pol["rotation"] else set()
 
             def allowed(i: str) -> bool:

@@ -80,6 +80,8 @@ def test_equal_tag_sets_are_shared():
     (lambda d: d["tasks"].append(dict(d["tasks"][0])), "$.tasks[1].id: duplicate task 'T1'"),
     (lambda d: d["policy"].update(coordinated=True), "$.policy: unknown field 'coordinated'"),
     (lambda d: d["policy"].update(frequency_cap=0), "$.policy.frequency_cap: 0 must be at least 1"),
+    (lambda d: d["policy"].update(jurisdiction_digits=-1), "$.policy.jurisdiction_digits: -1 must not be negative"),
+    (lambda d: d["policy"].update(jurisdiction_digits="6"), "$.policy.jurisdiction_digits: expected an integer"),
     (lambda d: d["items"][0].update(department="XX"), "$.items[0].department: unknown department 'XX'"),
     (lambda d: d.update(secret="AB" * 32), "$.secret: the secret must be 64 lower-case hex digits"),
     (lambda d: d["entities"].append(entity(0)), "$.entities[1].uscc: duplicate entity"),

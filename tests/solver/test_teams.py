@@ -10,7 +10,8 @@ from datetime import date, timedelta
 
 from solver.model import Department, Entity, Instance, Inspector, Item, LastCheck, Policy, Task, Visit
 from solver.teams import (CERTIFICATE_EXPIRED, CHECKED_LAST_TIME, DECLARED_CONFLICT, INACTIVE, LOCAL_SUPERVISOR,
-                          NO_AVAILABLE_DAY, NO_CERTIFICATE, NO_CAPACITY, NOT_QUALIFIED, VisitChecker, build_requests,
+                          NO_AVAILABLE_DAY, NO_CERTIFICATE, NO_CAPACITY, NOT_QUALIFIED, OUTSIDE_JURISDICTION,
+                          VisitChecker, build_requests,
                           capacity, check_loads, check_visit)
 
 START = date(2027, 3, 1)  # a Monday
@@ -138,6 +139,37 @@ def test_conflict_rotation_and_local_supervisor_exclude_per_visit():
     assert u2.slots[0].eligible == ("E1", "E2", "E3", "E4", "E5")
     without_rotation = make_instance(inspectors, [ent], policy=Policy(rotation=False))
     assert "E2" in only_request(without_rotation, visit("V1", "U1")).slots[0].eligible
+
+
+def test_jurisdiction_keeps_inspectors_to_the_entitys_district_prefix():
+    inspectors = [inspector("E1", district="350102001"), inspector("E2", district="350102007"),
+                  inspector("E3", district="350181001"), inspector("E4", district="350102"),
+                  inspector("E5", district="3501"), inspector("E6", district="350102003", active=False)]
+    entities = [entity("U1", district="350102005"), entity("U2", district="350181002")]
+    county = make_instance(inspectors, entities, policy=Policy(jurisdiction_digits=6))
+    u1, u2 = build_requests(county, [visit("V1", "U1"), visit("V2", "U2")], WORKDAYS)
+    assert u1.slots[0].eligible == ("E1", "E2", "E4")
+    # the jurisdiction rule comes first: E6 is counted as inactive only inside its jurisdiction
+    assert dict(u1.slots[0].pool.dropped) == {OUTSIDE_JURISDICTION: 2, INACTIVE: 1}
+    assert u1.slots[0].pool.jurisdiction == "350102"
+    assert u2.slots[0].eligible == ("E3",)
+    city = make_instance(inspectors, entities, policy=Policy(jurisdiction_digits=4))
+    assert only_request(city, visit("V2", "U2")).slots[0].eligible == ("E1", "E2", "E3", "E4", "E5")
+    anywhere = make_instance(inspectors, entities)
+    assert only_request(anywhere, visit("V2", "U2")).slots[0].eligible == ("E1", "E2", "E3", "E4", "E5")
+
+
+def test_jurisdiction_shortage_is_reported_and_checked():
+    from solver.assign import assign_teams
+
+    inspectors = [inspector("E1", district="350181001"), inspector("E2", district="350181002"),
+                  inspector("E3", district="350102001")]
+    inst = make_instance(inspectors, [entity("U1", district="350102009")], policy=Policy(jurisdiction_digits=6))
+    result = assign_teams(inst, build_requests(inst, [visit("V1", "U1")], WORKDAYS), bytes(32), WORKDAYS)
+    assert result.unfilled == {"V1": "市场监督管理局: 2 inspectors needed, 1 of 3 eligible "
+                                     "(2 outside the entity's jurisdiction)"}
+    problems = VisitChecker(inst, WORKDAYS).check(visit("V1", "U1"), ["E1", "E3"], WORKDAYS[0])
+    assert problems == ["V1: E1 is not eligible (outside jurisdiction)"]
 
 
 def test_capacity_is_bounded_by_available_days():
