@@ -30,7 +30,8 @@ Three steps, each deterministic and defined independently of solver internals.
 2. Teams (who). Among accepted visits, each department's teams come from a
    min-cost flow, solved with OR-Tools ``SimpleMinCostFlow`` separately for each
    part of places whose pools connect (an exact decomposition, see
-   :func:`department_teams`): place -> inspector arcs of capacity 1 and
+   :func:`department_teams`; with several workers the parts are shared out
+   between forked processes, see :func:`_solve_jobs`): place -> inspector arcs of capacity 1 and
    cost r(v, i); inspector -> sink arcs, one per unit of capacity, the k-th
    (k = 1..cap_i) of cost ``floor(K * k / cap_i)`` with K = 2**40 (convex, so the
    flow takes them in order and an inspector's balance cost depends on their
@@ -61,6 +62,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -437,10 +439,85 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     Each part is solved on its own; the union of the parts' optima is an
     optimum of the whole department."""
     teams: list[tuple[str, ...]] = [()] * len(places)
-    for part in _parts(places):
-        for p, team in zip(part, _solve_part(department, [places[p] for p in part], rules, random_cost)):
+    parts = _parts(places)
+    # the random costs of every part in one batch (shared by the workers), cut per part
+    ordered = [(places[p][0], places[p][1].eligible) for part in parts for p in part]
+    costs = random_cost.many(ordered)
+    at = 0
+    for part in parts:
+        arcs = sum(len(places[p][1].eligible) for p in part)
+        part_costs = costs[at:at + arcs]
+        at += arcs
+        for p, team in zip(part, _solve_part(department, [places[p] for p in part], rules, part_costs)):
             teams[p] = team
     return teams
+
+
+def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str, SlotRequest]], rules: Rules,
+               random_cost: RandomCost) -> list[tuple[str, ...]]:
+    """The teams of one part of one department's places (in-process)."""
+    chosen = [places[p] for p in part]
+    return _solve_part(department, chosen, rules, random_cost.many([(u, s.eligible) for u, s in chosen]))
+
+
+def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, list[tuple[str, SlotRequest]]],
+                rules: Rules, random_cost: RandomCost, workers: int,
+                progress: Progress) -> list[list[tuple[str, ...]]]:
+    """Every (department, part) flow; with ``workers`` > 1 (POSIX) the parts are
+    shared out by arcs between this process and forked children, each hashing
+    its own parts' random costs and solving their flows. The parts are
+    independent problems, so the result is the same."""
+    arcs = [sum(len(by_department[d][p][1].eligible) for p in part) for d, part in jobs]
+    if workers <= 1 or len(jobs) < 2 or sum(arcs) < PARALLEL_ARCS or not hasattr(os, "fork"):
+        out = []
+        for department, part in jobs:
+            out.append(_solve_job(department, part, by_department[department], rules, random_cost))
+            progress.advance()
+        return out
+    share = [0] * workers  # largest parts first, each to the least loaded process
+    owner = [0] * len(jobs)
+    for j in sorted(range(len(jobs)), key=lambda j: (-arcs[j], j)):
+        owner[j] = min(range(workers), key=lambda w: (share[w], w))
+        share[owner[j]] += arcs[j]
+    children = []
+    for w in range(1, workers):
+        mine = [j for j in range(len(jobs)) if owner[j] == w]
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: solve its parts, write them, leave without clean-up
+            status = 1
+            try:
+                os.close(read_end)
+                result = [_solve_job(jobs[j][0], jobs[j][1], by_department[jobs[j][0]], rules, random_cost)
+                          for j in mine]
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        children.append((pid, read_end, mine))
+    results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
+    for j in range(len(jobs)):
+        if owner[j] == 0:
+            department, part = jobs[j]
+            results[j] = _solve_job(department, part, by_department[department], rules, random_cost)
+            progress.advance()
+    for pid, read_end, mine in children:
+        with os.fdopen(read_end, "rb") as source:
+            raw = source.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            solved = pickle.loads(raw) if status == 0 else None
+        except Exception:  # a truncated or garbled answer is no answer
+            solved = None
+        if solved is None or len(solved) != len(mine):  # never trust a partial result
+            solved = [_solve_job(jobs[j][0], jobs[j][1], by_department[jobs[j][0]], rules, random_cost)
+                      for j in mine]
+        for j, teams in zip(mine, solved):
+            results[j] = teams
+        progress.advance(len(mine))
+    return results
 
 
 def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
@@ -476,8 +553,9 @@ def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
 
 
 def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-                random_cost: RandomCost) -> list[tuple[str, ...]]:
-    """One min-cost flow: places, then inspectors, then the sink."""
+                costs: np.ndarray) -> list[tuple[str, ...]]:
+    """One min-cost flow: places, then inspectors, then the sink; ``costs``
+    holds r(v, i) of every place's eligible inspectors, place by place."""
     inspector_ids = sorted({i for _, slot in places for i in slot.eligible})
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
@@ -489,7 +567,6 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
             h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
         heads.append(h)
         lengths.append(len(slot.eligible))
-    costs = random_cost.many([(uscc, slot.eligible) for uscc, slot in places])
     place_heads = np.concatenate(heads)
     tails = np.repeat(np.arange(len(places), dtype=np.int64), lengths)
     cap_tails, cap_costs = [], []
@@ -606,15 +683,20 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
         for slot in request.slots:
             by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
             visits_of.setdefault(slot.department, []).append(request.visit.id)
-    random_cost = RandomCost(seed, workers)
-    progress.stage("form teams", len(by_department))
+    random_cost = RandomCost(seed)
+    jobs = [(department, part) for department in sorted(by_department)
+            for part in _parts(by_department[department])]
+    progress.stage("form teams", len(jobs))
+    solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
+    progress.done()
+    chosen_of = {department: [()] * len(places) for department, places in by_department.items()}
+    for (department, part), part_teams in zip(jobs, solved):
+        for p, team in zip(part, part_teams):
+            chosen_of[department][p] = team
     members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
     for department in sorted(by_department):
-        chosen = department_teams(department, by_department[department], rules, random_cost)
-        for visit_id, team in zip(visits_of[department], chosen):
+        for visit_id, team in zip(visits_of[department], chosen_of[department]):
             members[visit_id].extend(team)
-        progress.advance()
-    progress.done()
 
     teams = {visit_id: tuple(sorted(m)) for visit_id, m in members.items()}
     loads = {i.id: 0 for i in sorted(instance.inspectors, key=lambda i: i.id)}

@@ -294,7 +294,7 @@ def test_split_flow_is_as_cheap_as_one_flow_per_department(case):
         if not places:
             continue
         split = department_teams(department, places, rules, random_cost)
-        whole = _solve_part(department, places, rules, random_cost)
+        whole = _solve_part(department, places, rules, random_cost.many([(u, s.eligible) for u, s in places]))
         assert flow_cost(places, split, rules, random_cost) == flow_cost(places, whole, rules, random_cost)
 
 
@@ -353,3 +353,24 @@ def test_forked_arc_costs_equal_in_process_ones(monkeypatch):
     for workers in (2, 3, 50):
         assert RandomCost(seed, workers).many(places).tolist() == expected
     assert RandomCost(seed, 2).many([]).tolist() == []
+
+
+def test_parts_solved_in_forked_processes_give_the_same_teams(monkeypatch):
+    """Step 2's parts (here one per jurisdiction and department) shared between
+    processes give exactly the teams of one process."""
+    import solver.assign as module
+
+    districts = ("350102001", "350103002", "350104003", "350181004")
+    inspectors = [inspector(f"S{n:02d}", district=districts[n % 4]) for n in range(24)]
+    inspectors += [inspector(f"C{n:02d}", "CG", district=districts[n % 4]) for n in range(12)]
+    entities = [entity(f"U{n:03d}", district=districts[n % 4]) for n in range(60)]
+    inst = make_instance(inspectors, entities, policy=Policy(jurisdiction_digits=6),
+                         pair_conflicts=[("S00", "S04")])
+    visits = [visit(f"V{n:03d}", f"U{n:03d}", tasks=("T-SCJG", "T-CG") if n % 3 == 0 else ("T-SCJG",),
+                    priority=n % 5) for n in range(60)]
+    requests = build_requests(inst, visits, WORKDAYS)
+    single = assign_teams(inst, requests, SEED, WORKDAYS, NullProgress())
+    assert len(single.teams) > 40
+    monkeypatch.setattr(module, "PARALLEL_ARCS", 0)
+    for workers in (2, 3):
+        assert assign_teams(inst, requests, SEED, WORKDAYS, NullProgress(), workers=workers) == single
