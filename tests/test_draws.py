@@ -389,3 +389,28 @@ def test_input_digest_shortcut_matches_solver(app, ready, entropy):
     doc, digest = draw_runs._draw_instance_and_digest(draw)
     assert doc["external_entropy"] == entropy
     assert digest == solver_adapter.digest_hex(doc) == draw.input_digest
+
+
+def test_policy_defaults_to_no_jurisdiction(app, ready):
+    """Without a DRAW_POLICY override the instance lets any inspector of the
+    department serve anywhere (jurisdiction_digits 0)."""
+    s, plan, tasks = ready
+    draw = run_ceremony(s, plan, tasks, app)
+    assert full_instance(draw)["policy"]["jurisdiction_digits"] == 0
+
+
+def test_jurisdiction_digits_from_config_keeps_teams_local(app, ready):
+    """DRAW_POLICY = {"jurisdiction_digits": 9} (属地管理 down to the street)
+    goes into the frozen instance, and every drawn inspector works in the
+    street of the entity they visit; the outcome still verifies."""
+    s, plan, tasks = ready
+    app.config["DRAW_POLICY"] = {"jurisdiction_digits": 9}
+    draw = run_ceremony(s, plan, tasks, app)
+    instance = full_instance(draw)
+    assert instance["policy"]["jurisdiction_digits"] == 9
+    solver_adapter.verify(instance, draw_store.read_document(draw.outcome_path))
+    home = {i["id"]: i["district"] for i in instance["inspectors"]}
+    rows = draws.visits(s, draw)
+    assert rows and {v.district for v in rows} == {"350181001", "350181002"}
+    for v in rows:
+        assert v.team and all(home[i] == v.district for i in v.team), (v.visit_id, v.district, v.team)

@@ -15,6 +15,9 @@ DEFAULT_POLICY = {
     "frequency_cap": 4,
     "daily_visits_per_inspector": 3,
     "exclude_local_supervisor": False,
+    # 属地管理: k > 0 lets an inspector serve only entities whose district code
+    # shares its first k characters with the inspector's (6 = same county).
+    "jurisdiction_digits": 0,
 }
 
 
