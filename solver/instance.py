@@ -31,12 +31,13 @@ from pathlib import Path
 
 from solver import messages
 from solver.calendar import working_days_between
-from solver.canonical import CHUNK, _dumps, iter_canonical
+from solver.canonical import CHUNK, _dumps, _u_bytes, derive_seed, iter_canonical
 from solver.canonical import input_digest as compute_input_digest
 from solver.errors import InputError
 from solver.model import (RISK_CLASSES, Department, Entity, Inspector, Instance, Item, LastCheck,
                           Policy, Task, TaskFilter)
 from solver.progress import NullProgress, Progress
+from solver.registry import RISK_INDEX, EntityRows, RowsBuilder
 
 try:
     import orjson
@@ -160,16 +161,25 @@ class _DigestChild:
 
     def __init__(self, pid: int, source: int) -> None:
         self.pid, self.source, self.finished = pid, source, False
+        self.u_hint: tuple[bytes, bytes] | None = None
 
     def digest(self) -> bytes:
-        """The child's digest; raises :class:`_Slow` if it did not give one."""
+        """The child's digest; raises :class:`_Slow` if it did not give one.
+
+        A child that also computed the coordinated u-values (see
+        :func:`_bytes_digest_in_child`) leaves them in ``u_hint`` as (seed,
+        8 bytes per entity in file order)."""
         self.finished = True
         with os.fdopen(self.source, "rb") as source:
-            digest = source.read()
+            answer = source.read()
         _, status = os.waitpid(self.pid, 0)
-        if status != 0 or len(digest) != 32:
+        if status != 0 or len(answer) < 32:
             raise _Slow
-        return digest
+        if len(answer) >= 64:
+            self.u_hint = (answer[32:64], answer[64:])
+        elif len(answer) != 32:
+            raise _Slow
+        return answer[:32]
 
     def stop(self) -> None:
         """End the child (if it has not been waited for yet)."""
@@ -184,18 +194,34 @@ def _bytes_digest_in_child(data: bytes) -> _DigestChild:
     """A forked process computing the input digest with :class:`_BytesReader`."""
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: digest, write 32 bytes, leave without clean-up
+    if pid == 0:  # the child: digest, write its answer, leave without clean-up
         status = 1
         try:
             os.close(read_end)
-            reader = _BytesReader(data, NullProgress(), parse=False)
+            reader = _BytesReader(data, NullProgress(), parse=False, collect_usccs=True)
             reader.read()
-            os.write(write_end, reader.hasher.digest())
+            digest = reader.hasher.digest()
+            with os.fdopen(write_end, "wb") as out:
+                out.write(digest + _coordinated_u_hint(reader, digest))
             status = 0
         finally:
             os._exit(status)
     os.close(write_end)
     return _DigestChild(pid, read_end)
+
+
+def _coordinated_u_hint(reader: "_BytesReader", digest: bytes) -> bytes:
+    """Seed and coordinated u(e) of every entity in file order, which a digest
+    child computes while the parent is still parsing (the draw then needs not
+    hash the registry again); empty if the instance has no valid secret or an
+    entity no string USCC (the parent's checks will name the problem)."""
+    secret, entropy = reader.members.get("secret"), reader.members.get("external_entropy")
+    usccs = reader.usccs
+    if (type(secret) is not str or not _HEX64(secret) or type(entropy) is not str or usccs is None
+            or not all(type(u) is str for u in usccs)):
+        return b""
+    seed = derive_seed(bytes.fromhex(secret), digest, entropy)
+    return seed + _u_bytes(seed, usccs, None)
 
 
 def _digest_in_child(text: str) -> _DigestChild:
@@ -399,16 +425,17 @@ class _BytesReader:
     """
 
     def __init__(self, data: bytes, progress: Progress, parse: bool = True,
-                 digest: bool = True) -> None:
+                 digest: bool = True, collect_usccs: bool = False) -> None:
         if digest and not _orjson_agrees():
             raise _Slow
+        self.usccs: list | None = [] if collect_usccs else None
         self.data = data
         self.progress = progress
         self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
         self.members: dict[str, object] = {}
         self.parse, self.digesting = parse, digest
         self.hasher = sha256() if digest else _NoHash()
-        self.entities: list[Entity] = []
+        self.state = _RowsState()
 
     def instance(self, child: _DigestChild | None = None) -> Instance:
         """The instance; its digest comes from ``child`` if there is one."""
@@ -417,8 +444,10 @@ class _BytesReader:
         digest = child.digest() if child is not None else self.hasher.digest()
         doc = dict(self.members)
         doc[_STREAM_KEY] = []
-        instance = parse_instance(doc, digest=digest, progress=self.progress,
-                                  entities=tuple(self.entities))
+        rows = self.state.entity_rows()
+        if child is not None and child.u_hint is not None and len(child.u_hint[1]) == 8 * len(rows):
+            rows.u_hint = child.u_hint
+        instance = parse_instance(doc, digest=digest, progress=self.progress, entities=rows)
         self.progress.done()
         return instance
 
@@ -530,7 +559,7 @@ class _BytesReader:
         data, loads, dumps = self.data, orjson.loads, orjson.dumps
         sort_keys = orjson.OPT_SORT_KEYS
         self.progress.stage("read, digest and parse entities")
-        state = _EntityState()
+        state, done = self.state, 0
         start = _BYTE_SPACE(data, at + 1).end()
         if data[start:start + 1] == b"]":
             self.hasher.update(b"]")
@@ -555,15 +584,16 @@ class _BytesReader:
                     # the reference decoder and serialiser for this slice
                     decoded = json.loads(framed.decode("utf-8"), parse_constant=_reject_constant)
                     text = _dumps(decoded).encode("utf-8")
-                self.hasher.update((b"," if state.count else b"") + text[1:-1])
+                self.hasher.update((b"," if done else b"") + text[1:-1])
             # Without the digest, orjson's floats (for integers beyond 64 bits too) are
             # parsed as they are: every entity field the solver reads must be a string
             # or a small integer, so such a value fails the parse and the reference
             # path decides.
             if self.parse:
-                self.entities.extend(state.parse(decoded))
-            else:
-                state.count += len(decoded)
+                state.parse(decoded)
+            elif self.usccs is not None:
+                self.usccs += [obj.get("uscc") if type(obj) is dict else None for obj in decoded]
+            done += len(decoded)
             self.progress.advance(len(decoded))
             after = _BYTE_SPACE(data, end).end()
             separator = data[after:after + 1]
@@ -941,6 +971,127 @@ def _fast_constructor(cls):
 
 _new_entity = _fast_constructor(Entity)
 _new_last_check = _fast_constructor(LastCheck)
+
+
+class _RowsState:
+    """What reading runs of entities into columns (:class:`~solver.registry.RowsBuilder`)
+    carries from one slice to the next. Entities that the inlined fast path
+    does not vouch for go through :func:`_entity`, which validates them and
+    names the first error."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.builder = RowsBuilder()
+        self.interner = _Interner()
+        self.rows: dict[str, int] = {}  # USCC -> row
+        self.start = start  # index in the instance of the first entity read here
+        self.tag_tuples: dict[tuple, int] = {(): self.builder.tagsets.code(frozenset())}
+        self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
+
+    @property
+    def count(self) -> int:
+        return len(self.builder.usccs)
+
+    def parse(self, raw: list) -> None:
+        b = self.builder
+        rows, start = self.rows, self.start
+        statuses, districts = b.statuses, b.districts
+        status_index, district_index = statuses.index, districts.index
+        industry_index, type_index = b.industries.index, b.types.index
+        tag_tuples, list_tuples = self.tag_tuples, self.list_tuples
+        strings, dates = self.interner.strings, self.interner.dates
+        risk_index, usccs, names = RISK_INDEX, b.usccs, b.names
+        empty_tags, empty_lists = tag_tuples[()], list_tuples[()]
+        for obj in raw:
+            row = len(usccs)
+            try:
+                if type(obj) is not dict:
+                    raise _Slow
+                uscc, name, district = obj["uscc"], obj["name"], obj["district"]
+                status = obj["status"]
+                if (type(uscc) is not str or not _USCC(uscc) or type(name) is not str
+                        or type(district) is not str or not district or type(status) is not str
+                        or not status):
+                    raise _Slow
+                risk = risk_index[obj["risk"]]
+                tags = obj.get("tags")
+                if tags:
+                    if type(tags) is not list:
+                        raise _Slow
+                    tags = tag_tuples[tuple(tags)]
+                else:
+                    tags = empty_tags
+                lists = obj.get("lists")
+                if lists:
+                    if type(lists) is not list:
+                        raise _Slow
+                    lists = list_tuples[tuple(lists)]
+                else:
+                    lists = empty_lists
+                checks = obj.get("checks_this_year", 0)
+                if type(checks) is not int or checks < 0:
+                    raise _Slow
+                industry, kind = obj.get("industry"), obj.get("type")
+                if industry is not None and (type(industry) is not str or not industry):
+                    raise _Slow
+                if kind is not None and (type(kind) is not str or not kind):
+                    raise _Slow
+                last = obj.get("last_checks")
+                if last:
+                    if type(last) is not list:
+                        raise _Slow
+                    built = []
+                    for check in last:
+                        if type(check) is not dict:
+                            raise _Slow
+                        department = check["department"]
+                        inspectors = check.get("inspectors", ())
+                        if type(department) is not str or not department or type(inspectors) not in (list, tuple):
+                            raise _Slow
+                        for inspector in inspectors:
+                            if type(inspector) is not str:
+                                raise _Slow
+                        built.append(_new_last_check(strings[department], dates[check["date"]],
+                                                     tuple([strings.setdefault(i, i) for i in inspectors])))
+                    b.last[row] = tuple(built)
+                if uscc in rows:
+                    raise _Slow  # the checked path names the duplicate
+            except (_Slow, KeyError, TypeError):
+                b.last.pop(row, None)
+                self._slow(obj, start + row)
+                continue
+            rows[uscc] = row
+            usccs.append(uscc)
+            names.append(name)
+            b.risk.append(risk)
+            b.checks.append(checks)
+            code = status_index.get(status)
+            b.status.append(statuses.code(status) if code is None else code)
+            code = district_index.get(district)
+            b.district.append(districts.code(district) if code is None else code)
+            b.tags.append(tags)
+            b.lists.append(lists)
+            code = industry_index.get(industry)
+            b.industry.append(b.industries.code(industry) if code is None else code)
+            code = type_index.get(kind)
+            b.type.append(b.types.code(kind) if code is None else code)
+
+    def _slow(self, obj: object, n: int) -> None:
+        entity = _entity(obj, n, self.interner)
+        if entity.uscc in self.rows:
+            at = f"$.entities[{n}].uscc"
+            raise InputError(messages.duplicate_id(at, "entity", entity.uscc), at)
+        b = self.builder
+        self.rows[entity.uscc] = len(b.usccs)
+        b.add(entity)
+        for key, known, code in (("tags", self.tag_tuples, b.tags[-1]), ("lists", self.list_tuples, b.lists[-1])):
+            raw = obj.get(key)
+            if type(raw) is list and raw:
+                known[tuple(raw)] = code
+
+    def entity_rows(self) -> EntityRows:
+        rows = self.builder.rows()
+        rows._row = self.rows
+        return rows
 
 
 class _EntityState:

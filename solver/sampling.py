@@ -40,6 +40,7 @@ import numpy as np
 from solver.canonical import u_values
 from solver.model import RISK_CLASSES, Entity, Instance, Task
 from solver.progress import NullProgress, Progress
+from solver.registry import EntityRows
 
 EXCLUSION_REASONS = ("inactive", "recent_check", "frequency_cap")
 _RISK_INDEX = {risk: n for n, risk in enumerate(RISK_CLASSES)}
@@ -141,6 +142,35 @@ class EntityTable:
         self.check_entity = np.array(owner, dtype=np.int64)
         self.check_department, self.check_departments = _index(department)
         self.check_day = np.array(day, dtype=np.int64)
+
+    @classmethod
+    def from_rows(cls, rows: EntityRows) -> EntityTable:
+        """The same table from a registry that is already kept as columns."""
+        self = cls.__new__(cls)
+        self.usccs = rows.usccs
+        self.risk = rows.risk
+        self.active = np.array([v == "active" for v in rows.statuses] or [False], dtype=bool)[rows.status]
+        self.checks = rows.checks
+        self.district, self.districts = rows.district, rows.districts
+        self.tags, self.tagsets = rows.tags, rows.tagsets
+        self.lists, self.listsets = rows.lists, rows.listsets
+        self.industry, self.industries = rows.industry, rows.industries
+        self.type, self.types = rows.type, rows.types
+        owner, department, day = [], [], []
+        for n_entity in sorted(rows.last):
+            for check in rows.last[n_entity]:
+                owner.append(n_entity)
+                department.append(check.department)
+                day.append(check.date.toordinal())
+        self.check_entity = np.array(owner, dtype=np.int64)
+        self.check_department, self.check_departments = _index(department)
+        self.check_day = np.array(day, dtype=np.int64)
+        return self
+
+    @classmethod
+    def of(cls, entities: Sequence[Entity]) -> EntityTable:
+        """The table of a tuple of entities or of :class:`~solver.registry.EntityRows`."""
+        return cls.from_rows(entities) if isinstance(entities, EntityRows) else cls(entities)
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -252,7 +282,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
     if coordinated is None:
         coordinated = instance.policy.coordinated_sampling
     progress.stage("sampling: registry columns")
-    table = table if table is not None else EntityTable(instance.entities)
+    table = table if table is not None else EntityTable.of(instance.entities)
     n = len(table)
     inactive = ~table.active
     capped = table.checks >= instance.policy.frequency_cap
@@ -279,8 +309,12 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             union[eligible] = True
         wanted = np.flatnonzero(union)
         progress.stage("sampling: u-values", len(wanted))
-        u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()],
-                                    workers=workers)
+        known = instance.entities.coordinated_u(seed) if isinstance(instance.entities, EntityRows) else None
+        if known is not None and len(known) == n:  # hashed by the reader's digest process
+            u_shared[wanted] = known[wanted]
+        else:
+            u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()],
+                                        workers=workers)
     progress.stage("sampling: strata", len(instance.tasks))
     tasks, drawn_all = [], set()
     not_drawn_independent = np.ones(n, dtype=np.float64)

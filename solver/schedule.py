@@ -31,6 +31,7 @@ from datetime import date
 from solver import messages
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
+from solver.registry import entity_lookup
 
 _FREE = None  # no visit yet that day
 _MIXED = object()  # visits in several districts that day
@@ -52,7 +53,8 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     limit = instance.policy.daily_visits_per_inspector
     by_id = {i.id: i for i in instance.inspectors}
     wanted = {v.uscc for v in visits if v.id in teams}
-    district_of = {e.uscc: e.district for e in instance.entities if e.uscc in wanted}
+    lookup = entity_lookup(instance.entities)
+    district_of = {uscc: lookup[uscc].district for uscc in wanted if uscc in lookup}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         if visit.id in teams:

@@ -71,6 +71,7 @@ from functools import cached_property
 from datetime import date
 
 from solver.model import Entity, Instance, Inspector, Item, Policy, Task, Visit
+from solver.registry import entity_lookup
 
 NOT_IN_DEPARTMENT = "not in department"
 OUTSIDE_JURISDICTION = "outside jurisdiction"
@@ -256,9 +257,9 @@ class Rules:
         self._positions: dict[tuple[str, ...], dict[str, int]] = {}
 
     @cached_property
-    def entities(self) -> dict[str, Entity]:
+    def entities(self) -> Mapping[str, Entity]:
         """Entities by USCC, indexed on first use (team assignment never needs them)."""
-        return {e.uscc: e for e in self.instance.entities}
+        return entity_lookup(self.instance.entities)
 
     def department_name(self, department: str) -> str:
         return self.department_names.get(department, department)

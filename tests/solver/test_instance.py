@@ -363,3 +363,24 @@ def test_bytes_reader_equals_plain_parse(doc):
     assert bytes_read(json.dumps(doc, ensure_ascii=False, indent=1)) == expected
     assert bytes_read(json.dumps(doc, sort_keys=True, separators=(",", ":"),
                                  ensure_ascii=False)) == expected
+
+
+def test_digest_child_hands_over_the_coordinated_u_values(tmp_path):
+    """With a digest child the reader also gets every entity's coordinated u(e)
+    for the instance's own seed; the draw uses them instead of hashing again."""
+    from solver.canonical import derive_seed, u_values
+    from solver.draw import draw
+    from solver.registry import EntityRows
+
+    doc = document(entities=40, inspectors=6)
+    doc["entities"] = doc.pop("entities")  # after the other members, as the app writes it
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    alone, forked = load_instance(path, workers=1), load_instance(path, workers=2)
+    assert isinstance(forked.entities, EntityRows) and forked == alone
+    seed = derive_seed(forked.secret, forked.input_digest, forked.external_entropy)
+    expected = u_values(seed, [e["uscc"] for e in doc["entities"]])
+    assert forked.entities.coordinated_u(seed).tolist() == expected.tolist()
+    assert forked.entities.coordinated_u(bytes(32)) is None  # another seed: not used
+    assert alone.entities.coordinated_u(seed) is None
+    assert draw(forked).sampling.tasks == draw(alone).sampling.tasks
