@@ -22,6 +22,7 @@ describing the draw and the filter.
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
@@ -205,15 +206,26 @@ def load_schedule(session: Session, draw: Draw) -> CachedSchedule:
             _cache.move_to_end(key)
             return _cache[key]
     t = DrawVisit.__table__.c
-    query = (sa.select(t.id, t.visit_id, t.uscc, t.entity_name, t.district, t.tasks, t.departments, t.team,
-                       t.day, t.draw_id, t.replaces_id)
+    # The JSON lists come as text and each distinct text is decoded once:
+    # a city's draw has ~30,000 of them but only a few dozen distinct task
+    # and department lists (decoding every value was most of a cold load).
+    query = (sa.select(t.id, t.visit_id, t.uscc, t.entity_name, t.district, sa.cast(t.tasks, sa.Text),
+                       sa.cast(t.departments, sa.Text), sa.cast(t.team, sa.Text), t.day, t.draw_id, t.replaces_id)
              .where(t.draw_id.in_(draw_ids), t.current.is_(True))
              .order_by(t.day, t.district, t.visit_id))
     raw = session.execute(query).all()
     replaced = {r[10] for r in raw if r[10] is not None}
     originals = dict(session.execute(sa.select(t.id, t.visit_id).where(t.id.in_(replaced))).all()) if replaced else {}
+    decoded: dict[str | None, tuple[str, ...]] = {None: ()}
+
+    def strings(text: str | None) -> tuple[str, ...]:
+        found = decoded.get(text)
+        if found is None:
+            found = decoded[text] = tuple(json.loads(text) or ())
+        return found
+
     schedule = CachedSchedule([
-        ScheduleVisit(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()), tuple(r[7] or ()),
+        ScheduleVisit(r[0], r[1], r[2], r[3], r[4], strings(r[5]), strings(r[6]), strings(r[7]),
                       r[8], r[9], r[10], originals.get(r[10]))
         for r in raw])
     with _cache_lock:
