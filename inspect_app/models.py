@@ -65,7 +65,7 @@ class Entity(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=_json_list())
     # Present in the last full registry file (sync import); separate from status.
     active: bool = Field(default=True, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.true(), index=True))
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)  # the plan preview's "changed since"
 
 
 class Inspector(SQLModel, table=True):
@@ -259,6 +259,10 @@ class Task(SQLModel, table=True):
     window_end: date
     inspectors_per_visit: int = 2
     created_at: datetime = Field(default_factory=utcnow)
+    # The active population matching ``filter``, as [risk, lists, count]
+    # rows, counted when the task is saved or recounted (plan preview).
+    population: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    counted_at: datetime | None = None
 
 
 class Draw(SQLModel, table=True):
@@ -355,6 +359,22 @@ class DrawVisit(SQLModel, table=True):
     current: bool = True
     replaces_id: int | None = Field(default=None, foreign_key="draw_visit.id")
     superseded_by_id: int | None = Field(default=None, foreign_key="draw_visit.id")
+
+
+class DrawSummary(SQLModel, table=True):
+    """What the review page shows of a whole draw, written with its visits:
+    counts (``per_day`` keyed by ISO date) and the unfilled visits with the
+    entities' names. Append-only like the draw."""
+
+    __tablename__ = "draw_summary"
+    draw_id: int = Field(foreign_key="draw.id", primary_key=True)
+    visits: int
+    joint: int
+    per_inspector: dict = Field(sa_column=Column(JSON, nullable=False))
+    per_day: dict = Field(sa_column=Column(JSON, nullable=False))
+    per_district: dict = Field(sa_column=Column(JSON, nullable=False))
+    unfilled: list = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class DrawWitness(SQLModel, table=True):

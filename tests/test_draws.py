@@ -414,3 +414,98 @@ def test_jurisdiction_digits_from_config_keeps_teams_local(app, ready):
     assert rows and {v.district for v in rows} == {"350181001", "350181002"}
     for v in rows:
         assert v.team and all(home[i] == v.district for i in v.team), (v.visit_id, v.district, v.team)
+
+
+@pytest.fixture
+def thin(db_session):
+    """Two inspectors per department, one visit each: most visits unfilled."""
+    from inspect_app.models import Inspector
+
+    seed_registries(db_session, inspectors_per_dept=2)
+    db_session.execute(sa.update(Inspector).values(max_visits=1))
+    db_session.commit()
+    plan, tasks = published_plan(db_session)
+    return db_session, plan, tasks
+
+
+def _figures_from(outcome: dict, instance: dict) -> dict:
+    from collections import Counter
+
+    district = {e["uscc"]: e["district"] for e in instance["entities"]}
+    return {"visits": len(outcome["visits"]),
+            "joint": sum(len(v["departments"]) > 1 for v in outcome["visits"]),
+            "per_inspector": dict(Counter(i for v in outcome["visits"] for i in v["team"])),
+            "per_day": dict(Counter(v["date"] for v in outcome["visits"])),
+            "per_district": dict(Counter(district[v["uscc"]] for v in outcome["visits"]))}
+
+
+def test_review_summary_written_with_the_visits(app, thin):
+    """The draw job stores the review's figures and the unfilled visits (with
+    the entities' names) next to the visits; they agree with the outcome,
+    and the row is append-only."""
+    from inspect_app.models import DrawSummary, Entity
+
+    s, plan, tasks = thin
+    draw = run_ceremony(s, plan, tasks, app)
+    summary = s.get(DrawSummary, draw.id)
+    assert summary is not None
+    outcome = draw_store.read_document(draw.outcome_path)
+    instance = full_instance(draw)
+    assert outcome["unfilled"] and outcome["visits"]
+    assert {k: getattr(summary, k) for k in ("visits", "joint", "per_inspector", "per_day", "per_district")} \
+        == _figures_from(outcome, instance)
+    names = dict(s.exec(select(Entity.uscc, Entity.name)).all())
+    assert summary.unfilled == [dict(u, name=names[u["uscc"]]) for u in outcome["unfilled"]]
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with s.get_bind().begin() as conn:
+            conn.execute(sa.text("UPDATE draw_summary SET visits = 0 WHERE draw_id = :id"), {"id": draw.id})
+
+
+def test_review_summary_of_an_older_draw_is_computed_once(app, thin):
+    """A draw stored before draw_summary existed gets its summary from its
+    visits and outcome file on the first review, equal to the one the draw
+    job writes."""
+    from inspect_app.models import DrawSummary
+    from inspect_app.services import draw_review
+
+    s, plan, tasks = thin
+    draw = run_ceremony(s, plan, tasks, app)
+    written = s.get(DrawSummary, draw.id).model_dump()
+    engine = s.get_bind()
+    with engine.begin() as conn:  # as if drawn before migration 0007
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER draw_summary_no_delete")
+            conn.exec_driver_sql("DELETE FROM draw_summary")
+        else:
+            conn.exec_driver_sql("ALTER TABLE draw_summary DISABLE TRIGGER draw_summary_no_delete")
+            conn.exec_driver_sql("DELETE FROM draw_summary")
+            conn.exec_driver_sql("ALTER TABLE draw_summary ENABLE TRIGGER draw_summary_no_delete")
+    s.expire_all()
+    assert s.get(DrawSummary, draw.id) is None
+    review = draw_review.review(s, draw)
+    stored = s.get(DrawSummary, draw.id).model_dump()
+    assert {k: v for k, v in stored.items() if k != "created_at"} == \
+        {k: v for k, v in written.items() if k != "created_at"}
+    assert review.figures.unfilled == len(stored["unfilled"]) > 0
+
+
+def test_review_page_pages_unfilled_visits(app, client, auth, thin, monkeypatch):
+    """The unfilled visits are listed a page at a time, like the visits."""
+    from inspect_app.views.planner import draws as draw_views
+
+    s, plan, tasks = thin
+    draw = run_ceremony(s, plan, tasks, app)
+    unfilled = draw_store.read_document(draw.outcome_path)["unfilled"]
+    assert len(unfilled) > 4
+    monkeypatch.setattr(draw_views, "REVIEW_PAGE", 4)
+    auth.login()
+    first = client.get(f"/planner/draws/{draw.id}/review").get_data(as_text=True)
+    assert f'<td id="n-unfilled">{len(unfilled)}</td>' in first
+    assert [u["uscc"] for u in unfilled[:4]] == [u for u in (x["uscc"] for x in unfilled) if u in first][:4]
+    assert unfilled[4]["uscc"] not in first
+    pages = -(-len(unfilled) // 4)
+    assert f"1 / {pages}" in first and "unfilled_page=2" in first
+    last = client.get(f"/planner/draws/{draw.id}/review?unfilled_page={pages}").get_data(as_text=True)
+    assert unfilled[-1]["uscc"] in last and unfilled[0]["uscc"] not in last
+    beyond = client.get(f"/planner/draws/{draw.id}/review?unfilled_page=999").get_data(as_text=True)
+    assert unfilled[-1]["uscc"] in beyond  # clamped to the last page

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from solver.progress import NullProgress, Progress
 
 from ..models import Draw, DrawJob, DrawTask, DrawVisit, Task, utcnow
-from . import draw_store, solver_adapter
+from . import draw_review, draw_store, solver_adapter
 from .solver_adapter import canonical_json
 from .draws import event
 from .instance_builder import Redraw, build_instance, task_document
@@ -169,9 +169,10 @@ def run(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = 
 
 def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, input_digest: str,
                   path: str, result_digest: str) -> None:
-    """Add the outcome's digest, stats and visits to the session (the caller
-    commits them together with the job's completion)."""
-    visited = {v["uscc"] for v in outcome["visits"]}
+    """Add the outcome's digest, stats, visits and the review's summary to
+    the session (the caller commits them together with the job's
+    completion)."""
+    visited = {v["uscc"] for v in outcome["visits"]} | {u["uscc"] for u in outcome["unfilled"]}
     entities = {e["uscc"]: e for e in instance["entities"] if e["uscc"] in visited}
     replaces = None
     if draw.parent_id is not None:
@@ -186,6 +187,10 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
                      "replaces_id": replaces})
     if rows:  # one executemany (ENGINEERING-NOTES: ORM add_all is ~10x slower)
         session.execute(sa.insert(DrawVisit), rows)
+    unfilled = [dict(u, name=entities[u["uscc"]]["name"] if u["uscc"] in entities else "")
+                for u in outcome["unfilled"]]
+    session.add(draw_review.summarize(draw.id, ((r["team"], r["departments"], r["day"], r["district"])
+                                                for r in rows), unfilled))
     stats = dict(draw.stats or {})
     stats.update(outcome.get("stats") or {})
     stats["unfilled"] = len(outcome["unfilled"])

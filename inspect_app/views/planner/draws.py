@@ -145,11 +145,15 @@ def draw_review_page(draw_id: int):
     if draw.state not in ("drawn", "sealed"):
         flash(_("抽取结果尚未产生"), "error")
         return redirect(url_for("planner.draw", draw_id=draw_id))
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    review = draw_review.review(session, draw, page=page, per_page=REVIEW_PAGE)
+    def number(name: str) -> int:
+        try:
+            return max(1, int(request.args.get(name, 1)))
+        except ValueError:
+            return 1
+
+    page = number("page")
+    review = draw_review.review(session, draw, page=page, per_page=REVIEW_PAGE,
+                               unfilled_page=number("unfilled_page"))
     return render_template("planner/draws/review.html", draw=draw, review=review, page=page)
 
 
