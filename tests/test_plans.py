@@ -226,3 +226,73 @@ def test_task_edit_and_delete_pages(app, client, auth, registries):
     assert r.status_code == 400 and "YYYY-MM-DD" in r.get_data(as_text=True)
     assert client.post(f"/planner/tasks/{task.id}/delete").status_code == 302
     assert plans.plan_tasks(s, plan.id) == []
+
+
+def _restaurant_entity(s):
+    from inspect_app.models import Entity
+
+    return next(x for x in s.exec(select(Entity).where(Entity.status == "存续").order_by(Entity.id))
+                if x.tags == ["restaurant"] and not x.lists)
+
+
+def test_population_counted_when_a_task_is_saved(registries):
+    """add_task and update_task store the task's population; the preview is
+    built from it without counting again."""
+    from inspect_app.services import plan_preview
+
+    s = registries
+    plan = plans.create_plan(s, "P-C", "计划", YEAR)
+    task = plans.add_task(s, plan, task_input(s, filter={"tags_any": ["restaurant"]}))
+    assert task.counted_at is not None and task.population == plan_preview.count_population(s, task)
+    stored = sum(n for _, _, n in task.population)
+    e = _restaurant_entity(s)
+    e.status = "注销"  # changed behind the stored count (no updated_at)
+    s.add(e)
+    s.commit()
+    assert preview_plan(s, [task]).tasks[0].population == stored
+    first_count = task.counted_at
+    plans.update_task(s, task, task_input(s, filter={"tags_any": ["restaurant"]}, name="改名"))
+    assert task.counted_at >= first_count
+    assert sum(n for _, _, n in task.population) == stored - 1
+    assert preview_plan(s, [task]).tasks[0].population == stored - 1
+
+
+def test_task_without_stored_population_is_counted_once(registries):
+    """A task saved before counts were stored is counted on its first
+    preview and keeps the count."""
+    s = registries
+    plan, tasks = published_plan(s)
+    task = tasks[0]
+    task.population, task.counted_at = None, None
+    s.add(task)
+    s.commit()
+    first = preview_plan(s, [task]).tasks[0].population
+    s.refresh(task)
+    assert task.population is not None and task.counted_at is not None
+    assert sum(n for _, _, n in task.population) == first
+
+
+def test_preview_says_when_the_registry_changed_since_counting(app, client, auth, registries):
+    """An entity edited after the count makes the preview say so until a
+    recount."""
+    from inspect_app.services import registry_edit
+
+    s = registries
+    plan, tasks = published_plan(s)
+    auth.login()
+    page = client.get(f"/planner/plans/{plan.id}/preview").get_data(as_text=True)
+    assert 'id="registry-changed"' not in page
+    e = _restaurant_entity(s)
+    texts = registry_edit.form_texts("entities", e)
+    result = registry_edit.edit_entity(s, e.uscc, dict(texts, status="注销"))
+    assert result.ok, result.errors
+    s.commit()
+    before = preview_plan(s, tasks)
+    assert before.registry_changed
+    page = client.get(f"/planner/plans/{plan.id}/preview").get_data(as_text=True)
+    assert 'id="registry-changed"' in page
+    page = client.get(f"/planner/plans/{plan.id}/preview?refresh=1").get_data(as_text=True)
+    assert 'id="registry-changed"' not in page
+    after = preview_plan(s, tasks)
+    assert not after.registry_changed
+    assert after.tasks[0].population == before.tasks[0].population - 1

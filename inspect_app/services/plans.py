@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from sqlmodel import Session, select
 
 from ..models import RISK_CLASSES, CheckItem, Department, Plan, Task, utcnow
+from . import plan_preview
 from .messages import _
 
 FILTER_KEYS = ("tags_any", "districts", "industries", "types", "risks", "lists_any")
@@ -236,6 +237,7 @@ def _next_code(session: Session, plan_id: int) -> str:
 def add_task(session: Session, plan: Plan, data: TaskInput) -> Task:
     _require_draft(plan)
     task = Task(plan_id=plan.id, **validate_task(session, plan, data))
+    plan_preview.recount(session, task)
     session.add(task)
     session.commit()
     return task
@@ -246,6 +248,7 @@ def update_task(session: Session, task: Task, data: TaskInput) -> Task:
     _require_draft(plan)
     for key, value in validate_task(session, plan, data, task_id=task.id).items():
         setattr(task, key, value)
+    plan_preview.recount(session, task)
     session.add(task)
     session.commit()
     return task
