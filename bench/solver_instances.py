@@ -24,9 +24,11 @@ What the instance contains (all synthetic):
   twelve check items with qualifications, nine tasks: an undirected one with the risk ratios
   A 1 % / B 3 % / C 10 % / D 30 % and a list_ratio, directed ones by tag and by district,
   one count-based task and two joint tasks (lead + participating).
-* Inspectors with qualifications, leave days, ~3 % expired certificates, 1 % inactive, a
-  ``max_visits`` sized from the expected slot demand of their department (estimated by a
-  quick simulation of the permanent-random-number sampling, see ``estimate``), declared
+* Inspectors with qualifications, leave days, ~3 % expired certificates, 1 % inactive, spread
+  over the counties and given a ``max_visits`` in proportion to the expected slot demand of
+  their department in their county (estimated by a quick simulation of the
+  permanent-random-number sampling, see ``estimate``), since the policy restricts every
+  inspector to their own county (``jurisdiction_digits`` 6, 属地管理); declared
   conflicts with ~2 % of the entities, and pair conflicts for ~1 % of the inspectors.
 * Window 2027-01-01 .. 2027-03-31.  The 2027 holiday arrangement has not been published
   yet: the calendar below is SYNTHETIC (New Year 2027-01-01; Spring Festival 2027-02-05 ..
@@ -74,6 +76,9 @@ POLICY = {
     "exclude_recent_risk": ["A", "B"],
     "frequency_cap": 4,
     "daily_visits_per_inspector": 3,
+    # 属地管理: a county bureau's inspectors check the entities of their own county
+    # (GB/T 2260 county code = the first 6 digits of a district code)
+    "jurisdiction_digits": 6,
 }
 
 # ---------------------------------------------------------------------------------------
@@ -310,7 +315,8 @@ def _task_mask(t: dict, ent: dict, tag_idx: dict, street_codes: np.ndarray) -> n
 
 
 def estimate(tasks: list[dict], ent: dict, tag_idx: dict, street_codes: np.ndarray,
-             rng: np.random.Generator, coordinated: bool = True) -> dict:
+             rng: np.random.Generator, coordinated: bool = True,
+             ent_county: np.ndarray | None = None, n_counties: int = 1) -> dict:
     n = len(ent["risk"])
     dept_bit = {d: 1 << k for k, (d, _) in enumerate(DEPARTMENTS)}
     u_common = rng.random(n)
@@ -351,12 +357,35 @@ def estimate(tasks: list[dict], ent: dict, tag_idx: dict, street_codes: np.ndarr
     nd = np.zeros(n, np.int64)
     for b in dept_bit.values():
         nd += (depts & b) > 0
-    demand = {}
+    demand, by_county = {}, {}
     for d, b in dept_bit.items():
         has = (depts & b) > 0
         demand[d] = int(2 * (has & (nd == 1)).sum() + (has & (nd > 1)).sum())
+        if ent_county is not None:  # the same slot demand, per county
+            by_county[d] = np.bincount(ent_county[has], weights=np.where(nd[has] == 1, 2, 1),
+                                       minlength=n_counties)
     return {"tasks": sampled_by_task, "visits": int(visited.sum()),
-            "joint": int((nd > 1).sum()), "slot_demand": demand}
+            "joint": int((nd > 1).sum()), "slot_demand": demand, "slot_demand_by_county": by_county}
+
+
+def allocate(total: int, demand: np.ndarray, minimum: int) -> np.ndarray:
+    """``total`` inspectors over counties in proportion to ``demand`` (largest remainder),
+    at least ``minimum`` wherever there is demand (when ``total`` allows).
+
+    >>> allocate(10, np.array([6.0, 3.0, 1.0, 0.0]), 2).tolist()
+    [5, 3, 2, 0]
+    """
+    if demand.sum() <= 0:
+        demand = np.ones_like(demand)
+    exact = total * demand / demand.sum()
+    alloc = np.floor(exact).astype(int)
+    alloc = np.where(demand > 0, np.maximum(alloc, minimum), 0)
+    while alloc.sum() > total:  # take from the county with the most above its share
+        over = np.where(alloc > minimum, alloc - exact, -np.inf)
+        alloc[int(np.argmax(over))] -= 1
+    while alloc.sum() < total:  # give to the largest remainder
+        alloc[int(np.argmax(exact - alloc))] += 1
+    return alloc
 
 
 # ---------------------------------------------------------------------------------------
@@ -432,7 +461,8 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
     tag_idx = {t: k for k, t in enumerate(tags)}
     ent: dict[str, np.ndarray] = {}
     ent["street"] = rng.choice(len(street_codes), n, p=p)
-    ip = np.array([x[1] for x in INDUSTRIES]); ip /= ip.sum()
+    ip = np.array([x[1] for x in INDUSTRIES])
+    ip /= ip.sum()
     ent["tag"] = rng.choice(len(INDUSTRIES), n, p=ip)
     tag2 = np.full(n, -1)
     for t2, hosts, share in SECOND_TAGS:
@@ -468,7 +498,8 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
     lc2_day = rng.integers(0, (date(2026, 12, 20) - day0).days, n)
 
     tasks = _tasks(counties, size, n)
-    est = estimate(tasks, ent, tag_idx, street_codes, rng)
+    ent_county = street_county[ent["street"]]
+    est = estimate(tasks, ent, tag_idx, street_codes, rng, ent_county=ent_county, n_counties=len(counties))
     log(f"[{size}] estimated samples per task {est['tasks']}")
     log(f"[{size}] estimated visits {est['visits']} (target {spec['target_visits']}), "
         f"joint {est['joint']} ({est['joint'] / max(1, est['visits']):.0%}), "
@@ -483,19 +514,23 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
     per_dept = np.floor(share * n_insp).astype(int)
     per_dept[0] += n_insp - per_dept.sum()
     wdays = working_days()
-    w_index = {d: k for k, d in enumerate(wdays)}
     insp = []
     names = _inspector_names(n_insp, seed * 10 + size_salt, rng)
-    county_p = cw / cw.sum()
     nid = 0
     for di, d in enumerate(dept_ids):
         k = int(per_dept[di])
-        # capacity: 1.3 x expected demand, as three distinct levels (equal availability groups)
-        base = max(6, math.ceil(1.3 * demand[di] / max(1, k)))
-        levels = [max(3, base - 6), base, base + 6]
-        cnty = rng.choice(len(counties), k, p=county_p)
+        # each county bureau gets staff in proportion to its own slot demand (policy
+        # jurisdiction_digits = 6: inspectors serve their own county), at least 5
+        cdemand = est["slot_demand_by_county"][d]
+        alloc = allocate(k, cdemand, 5)
+        # capacity: 1.4 x the county's expected demand, as three distinct levels (equal
+        # availability groups)
+        base_c = np.maximum(6, np.ceil(1.4 * cdemand / np.maximum(1, alloc))).astype(int)
+        cnty = rng.permutation(np.repeat(np.arange(len(counties)), alloc))
         for j in range(k):
             ci = int(cnty[j])
+            base = int(base_c[ci])
+            levels = [max(3, base - 6), base, base + 6]
             streets_c = np.flatnonzero(street_county == ci)
             quals = sorted(q for q, s in QUAL_SHARE[d].items() if rng.random() < s)
             if not quals:
@@ -678,7 +713,7 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
         "inspectors_per_department": dict(zip(dept_ids, per_dept.tolist())),
         "conflicts": int(len(cidx)), "pair_conflicts": len(pairs),
         "last_checks": int(has_lc.sum() + has_lc2.sum()),
-        "working_days": len(wdays), "estimate": est,
+        "working_days": len(wdays), "estimate": {k: v for k, v in est.items() if k != "slot_demand_by_county"},
         "seconds": round(t_all, 1), "seconds_before_write": round(t_gen, 1),
     }
     log(f"[{size}] wrote {path}: {summary['bytes'] / 1e6:.0f} MB in {t_all:.1f} s "

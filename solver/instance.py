@@ -556,7 +556,7 @@ class _BytesReader:
     def _entities(self, at: int) -> int:
         """Decode, digest and parse the entity array whose ``[`` is at ``at``;
         returns the index after its ``]``."""
-        data, loads, dumps = self.data, orjson.loads, orjson.dumps
+        data, dumps = self.data, orjson.dumps
         sort_keys = orjson.OPT_SORT_KEYS
         self.progress.stage("read, digest and parse entities")
         state, done = self.state, 0

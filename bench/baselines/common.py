@@ -332,19 +332,26 @@ def workload(inst: dict, load: Counter, rules: Rules | None = None) -> dict:
     """Workload spread per department over the inspectors who can serve at all (active,
     certificate valid through the window end, capacity > 0), and the largest spread among
     inspectors of equal availability (same department, qualifications, max_visits and
-    available working days)."""
+    available working days).  With ``policy.jurisdiction_digits`` the inspectors of one
+    department serve different jurisdictions with different demand, so both figures are
+    taken within one jurisdiction (the department's spread is its worst jurisdiction's)."""
     R = rules or Rules(inst)
     per_dept: dict[str, list[int]] = defaultdict(list)
+    per_place: dict[tuple, list[int]] = defaultdict(list)
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i in inst["inspectors"]:
         iid = i["id"]
         if R.inspector_ok(iid, i["department"], set()) or R.capacity[iid] <= 0:
             continue
         n = load.get(iid, 0)
+        where = i.get("district", "")[:R.k] if R.k else ""
         per_dept[i["department"]].append(n)
-        groups[(i["department"], tuple(sorted(i.get("qualifications", ()))), i.get("max_visits"),
+        per_place[(i["department"], where)].append(n)
+        groups[(i["department"], where, tuple(sorted(i.get("qualifications", ()))), i.get("max_visits"),
                 R.available[iid])].append(n)
-    spread = {d: (max(v) - min(v)) if v else 0 for d, v in sorted(per_dept.items())}
+    spread: dict[str, int] = {}
+    for (d, _), v in sorted(per_place.items()):
+        spread[d] = max(spread.get(d, 0), max(v) - min(v))
     eq = [max(v) - min(v) for v in groups.values() if len(v) >= 2]
     return {
         "spread": spread,

@@ -27,7 +27,7 @@ import json
 import random
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
 from bench.baselines.common import Population, Rules, check, load, task_departments, workload
 
