@@ -243,3 +243,35 @@ def test_schedule_pages_in_english(client, auth, sched):
     client.post("/lang/en", data={"next": "/"})
     html = client.get(f"/planner/schedule/{sched['draw']}").get_data(as_text=True)
     assert "Schedule" in html and "Workload per inspector" in html and "Joint" in html
+
+
+def test_loading_a_schedule_leaves_the_garbage_collector_as_it_was(db_session, sched, monkeypatch):
+    """The collector is paused while a schedule is built, and afterwards is
+    enabled again — also when the load fails — or stays disabled if it was."""
+    import gc
+
+    draw = svc.get_schedule_draw(db_session, sched["draw"])
+    svc._cache.clear()
+    seen = []
+    real = svc._read_schedule
+    monkeypatch.setattr(svc, "_read_schedule", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    assert gc.isenabled()
+    assert len(svc.load_visits(db_session, draw)) == 6
+    assert seen == [False] and gc.isenabled()
+
+    def fail(*args):
+        raise RuntimeError("database gone")
+
+    svc._cache.clear()
+    monkeypatch.setattr(svc, "_read_schedule", fail)
+    with pytest.raises(RuntimeError):
+        svc.load_visits(db_session, draw)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(svc, "_read_schedule", real)
+        svc._cache.clear()
+        svc.load_visits(db_session, draw)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

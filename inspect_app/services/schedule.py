@@ -21,11 +21,13 @@ describing the draw and the filter.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from itertools import chain
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -205,6 +207,29 @@ def load_schedule(session: Session, draw: Draw) -> CachedSchedule:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+    with _gc_paused():
+        schedule = _read_schedule(session, draw_ids)
+    with _cache_lock:
+        _cache[key] = schedule
+        while len(_cache) > CACHE_DRAWS:
+            _cache.popitem(last=False)
+    return schedule
+
+
+@contextmanager
+def _gc_paused():
+    """Build a large batch of acyclic objects without the cyclic collector
+    running in the middle (each pass would walk everything built so far)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_schedule(session: Session, draw_ids: list[int]) -> CachedSchedule:
     t = DrawVisit.__table__.c
     # The JSON lists come as text and each distinct text is decoded once:
     # a city's draw has ~30,000 of them but only a few dozen distinct task
@@ -224,15 +249,10 @@ def load_schedule(session: Session, draw: Draw) -> CachedSchedule:
             found = decoded[text] = tuple(json.loads(text) or ())
         return found
 
-    schedule = CachedSchedule([
+    return CachedSchedule([
         ScheduleVisit(r[0], r[1], r[2], r[3], r[4], strings(r[5]), strings(r[6]), strings(r[7]),
                       r[8], r[9], r[10], originals.get(r[10]))
         for r in raw])
-    with _cache_lock:
-        _cache[key] = schedule
-        while len(_cache) > CACHE_DRAWS:
-            _cache.popitem(last=False)
-    return schedule
 
 
 def load_visits(session: Session, draw: Draw) -> list[ScheduleVisit]:
