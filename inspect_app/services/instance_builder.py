@@ -7,9 +7,10 @@ The instance holds everything the outcome depends on (DRAW-PROTOCOL.md):
   registration status is 存续/在业 and that were present in the last full
   registry file, else the registration status (or ``"inactive"``); tags,
   lists, industry, type; ``checks_this_year`` counts the CheckRecords of the
-  window's year before the window starts; ``last_checks`` is, per
-  department, the most recent check before the window with its inspectors
-  (several records on that day merged);
+  window's year before the window starts and the visits of sealed draws in
+  that year; ``last_checks`` is, per department, the most recent check with
+  its inspectors (several on that day merged) — a check record before the
+  window or a visit of a sealed draw (see :func:`_history`);
 * ``inspectors`` of the departments involved, with their leave inside the
   window as ``unavailable`` dates, certificate, qualifications, capacity;
 * ``conflicts`` and ``pair_conflicts`` of those inspectors;
@@ -156,11 +157,31 @@ def _district_prefixes(task_docs: list[dict]) -> list[str] | None:
     return sorted(set(prefixes))
 
 
-def _history(session: Session, start: date, usccs: set[str] | None):
-    """(checks this year, last check per department) per USCC."""
+def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit: int | None = None):
+    """(checks this year, last check per department) per USCC.
+
+    Two sources: the check records before the window (imported history and
+    recorded results), and the current visits of sealed draws — checks that
+    are planned or done but whose results are not recorded yet, so that a
+    draw made while an earlier one is still being carried out respects the
+    frequency cap, the recent-check exclusion and rotation. A visit counts
+    once towards ``checks_this_year`` when its date falls in the window's
+    year, and for each of its departments (with that department's members of
+    its team) as a check on its date; a visit with a check record of the same
+    entity, department and date is not counted again. ``ignore_visit`` is the
+    visit a redraw replaces."""
     year_start = date(start.year, 1, 1)
     counts: dict[str, int] = defaultdict(int)
     last: dict[str, dict[str, tuple[date, set[str]]]] = defaultdict(dict)
+
+    def note(uscc: str, dept: str, day: date, inspectors) -> None:
+        seen = last[uscc].get(dept)
+        if seen is None or day > seen[0]:
+            last[uscc][dept] = (day, set(inspectors or []))
+        elif day == seen[0]:
+            seen[1].update(inspectors or [])
+
+    recorded: set[tuple[str, str, date]] = set()
     query = select(CheckRecord.uscc, CheckRecord.department, CheckRecord.checked_on,
                    CheckRecord.inspectors).where(CheckRecord.checked_on < start)
     if usccs is not None:
@@ -168,11 +189,28 @@ def _history(session: Session, start: date, usccs: set[str] | None):
     for uscc, dept, day, inspectors in session.execute(query):
         if day >= year_start:
             counts[uscc] += 1
-        seen = last[uscc].get(dept)
-        if seen is None or day > seen[0]:
-            last[uscc][dept] = (day, set(inspectors or []))
-        elif day == seen[0]:
-            seen[1].update(inspectors or [])
+        recorded.add((uscc, dept, day))
+        note(uscc, dept, day, inspectors)
+
+    v = DrawVisit.__table__.c
+    visits = (sa.select(v.id, v.uscc, v.departments, v.team, v.day)
+              .join(Draw.__table__, Draw.__table__.c.id == v.draw_id)
+              .where(Draw.__table__.c.state == "sealed", v.current.is_(True)))
+    if usccs is not None:
+        visits = visits.where(v.uscc.in_(usccs))
+    if ignore_visit is not None:
+        visits = visits.where(v.id != ignore_visit)
+    department_of: dict[str, str] | None = None
+    for _, uscc, departments, team, day in session.execute(visits.order_by(v.id)):
+        if department_of is None:
+            department_of = dict(session.execute(sa.select(Inspector.id, Inspector.department)).all())
+        departments = [d for d in (departments or []) if (uscc, d, day) not in recorded]
+        if not departments:
+            continue
+        if day.year == start.year:
+            counts[uscc] += 1
+        for dept in departments:
+            note(uscc, dept, day, [i for i in team or [] if department_of.get(i) == dept])
     return counts, last
 
 
@@ -194,7 +232,7 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     query = query.order_by(t.id)  # registry order: a sequential scan, deterministic
     progress.stage("history")
-    counts, last = _history(session, start, only)
+    counts, last = _history(session, start, only, redraw.ignore_visit if redraw else None)
     progress.stage("entities", total)
     exclude = redraw.exclude_usccs if redraw else set()
     decoded: dict[str | None, list[str]] = {}
