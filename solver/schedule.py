@@ -65,6 +65,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     available = {i: sum(1 << d for d, day in enumerate(days) if day not in by_id[i].unavailable) for i in members}
     empty = dict(available)
     load = {i: [0] * len(days) for i in members}
+    per_day = [0] * len(days)  # visits placed on each day, all teams
     district_of_day = {i: [_FREE] * len(days) for i in members}
 
     def common_days(team: tuple[str, ...]) -> int:
@@ -85,11 +86,11 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
             free_together = ok_days
             for i in team:
                 free_together &= empty[i]
-            if free_together:  # a day nobody on the team works yet: the best score, earliest first
-                day, room = (free_together & -free_together).bit_length() - 1, limit
+            if free_together:  # a day nobody on the team works yet: the best score; the quietest, earliest
+                day, room = _quietest(free_together, per_day), limit
             else:
                 day, room = _best_day([load[i] for i in team], [district_of_day[i] for i in team], ok_days,
-                                      limit, chunk, district)
+                                      limit, chunk, district, per_day)
             if day is None:
                 reason = (messages.no_common_day(team) if not ok_days
                           else messages.days_fully_booked(team, ok_days.bit_count(), limit))
@@ -99,6 +100,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
             placed, pending = pending[:min(chunk, room)], pending[min(chunk, room):]
             for visit_id in placed:
                 dates[visit_id] = days[day]
+            per_day[day] += len(placed)
             for i in team:
                 load[i][day] += len(placed)
                 empty[i] &= ~(1 << day)
@@ -109,13 +111,26 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     return Schedule({k: dates[k] for k in sorted(dates)}, {k: unscheduled[k] for k in sorted(unscheduled)})
 
 
+def _quietest(days: int, per_day: list[int]) -> int:
+    """The day (bit of ``days``) with the fewest visits placed so far, the earliest of those."""
+    best, best_count = -1, 0
+    mask, day = days, 0
+    while mask:
+        if mask & 1 and (best < 0 or per_day[day] < best_count):
+            best, best_count = day, per_day[day]
+        mask >>= 1
+        day += 1
+    return best
+
+
 def _best_day(loads: list[list[int]], districts: list[list[object]], ok_days: int, limit: int, chunk: int,
-              district: str) -> tuple[int | None, int]:
+              district: str, per_day: list[int]) -> tuple[int | None, int]:
     """(day, room) for a chunk of ``chunk`` visits of one team in ``district``
     (``loads`` and ``districts`` are the members' per-day rows); (None, 0) if
     no day has room. Among the days with room for the whole chunk (else for
     the most that fits anywhere), the least (members busy elsewhere, busiest
-    member's load, members' total load, day)."""
+    member's load, members' total load, visits placed that day by all teams,
+    day)."""
     candidates = []
     for day in range(len(loads[0])):
         if not ok_days >> day & 1:
@@ -124,7 +139,7 @@ def _best_day(loads: list[list[int]], districts: list[list[object]], ok_days: in
         if busiest >= limit:
             continue
         elsewhere = sum(1 for row in districts if row[day] != _FREE and row[day] != district)
-        candidates.append((limit - busiest, elsewhere, busiest, sum(row[day] for row in loads), day))
+        candidates.append((limit - busiest, elsewhere, busiest, sum(row[day] for row in loads), per_day[day], day))
     if not candidates:
         return None, 0
     need = min(chunk, max(c[0] for c in candidates))

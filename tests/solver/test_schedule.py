@@ -27,6 +27,18 @@ def test_daily_limit_spreads_visits():
     assert len(set(result.dates.values())) == 5
 
 
+def test_teams_spread_over_the_window_instead_of_crowding_its_first_days():
+    """Disjoint teams each get a free day; the quietest day wins, so they do
+    not all start on the first day of the window."""
+    inspectors = [inspector(f"E{k}") for k in range(2 * len(WORKDAYS))]
+    entities = [entity(f"U{k}") for k in range(len(WORKDAYS))]
+    inst = make_instance(inspectors, entities)
+    visits = [visit(f"V{k:02d}", f"U{k}") for k in range(len(WORKDAYS))]
+    teams = {v.id: (f"E{2 * k}", f"E{2 * k + 1}") for k, v in enumerate(visits)}
+    result = schedule_visits(inst, visits, teams, WORKDAYS)
+    assert sorted(result.dates.values()) == sorted(WORKDAYS)  # one visit on each working day
+
+
 def test_one_team_in_one_district_shares_a_day():
     entities = [entity(f"U{k}", district="350102001") for k in range(3)] + [entity("U9", district="350103001")]
     inst = make_instance([inspector("E1"), inspector("E2")], entities)
