@@ -374,3 +374,26 @@ def test_parts_solved_in_forked_processes_give_the_same_teams(monkeypatch):
     monkeypatch.setattr(module, "PARALLEL_ARCS", 0)
     for workers in (2, 3):
         assert assign_teams(inst, requests, SEED, WORKDAYS, NullProgress(), workers=workers) == single
+
+
+def test_a_failed_child_is_recomputed_in_the_parent(monkeypatch):
+    import os
+
+    import solver.assign as module
+
+    inspectors = [inspector(f"S{n:02d}", district=("350102001", "350181001")[n % 2]) for n in range(12)]
+    entities = [entity(f"U{n:03d}", district=("350102001", "350181001")[n % 2]) for n in range(20)]
+    inst = make_instance(inspectors, entities, policy=Policy(jurisdiction_digits=6))
+    visits = [visit(f"V{n:03d}", f"U{n:03d}") for n in range(20)]
+    requests = build_requests(inst, visits, WORKDAYS)
+    single = assign_teams(inst, requests, SEED, WORKDAYS, NullProgress())
+    parent, real = os.getpid(), module._solve_job
+
+    def crash_in_child(*args):
+        if os.getpid() != parent:
+            raise RuntimeError("worker lost")
+        return real(*args)
+
+    monkeypatch.setattr(module, "PARALLEL_ARCS", 0)
+    monkeypatch.setattr(module, "_solve_job", crash_in_child)
+    assert assign_teams(inst, requests, SEED, WORKDAYS, NullProgress(), workers=2) == single
