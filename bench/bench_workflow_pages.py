@@ -371,8 +371,27 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}{load_s}"
 
 
+NOTES = [
+    "What keeps the heavy pages within target without relying on a warm cache (hence the cold columns):",
+    "",
+    "* **Review** (`planner.draw_review_page`): the draw job writes the figures over the whole draw and the "
+    "unfilled visits with names to `draw_summary` (migration 0007) in the transaction that stores the visits; "
+    "the page reads that row, 200 visits and 200 unfilled visits (both paged).",
+    "* **Plan preview** (`planner.plan_preview`): a task's population per risk class and list is counted when "
+    "the task is saved (one registry scan, ~250 ms at 500,000 entities, in the POST) and stored on the task; "
+    "the page says when it was counted, warns if an entity was written since (`ix_entity_updated_at`) and "
+    "recounts on request (`?refresh=1`, not timed: an explicit action costing one scan per task).",
+    "* **Schedule pages**: a draw's visits are read with one indexed query, JSON lists decoded once per "
+    "distinct text, built with the garbage collector paused, and kept per process for the filters and pages "
+    "that follow; the cold columns include that load.",
+    "* **Start page and registries** (`planner.index`, `planner.registries`): registry counts, kept up to "
+    "`REGISTRY_COUNTS_TTL` (30 s); cold = counted in the request.",
+    "",
+]
+
+
 def render(results: list[dict]) -> str:
-    lines = [START, "## Planner workflow pages (bench/bench_workflow_pages.py)", ""]
+    lines = [START, "## Planner workflow pages (bench/bench_workflow_pages.py)", ""] + NOTES
     for res in results:
         lines += [
             f"### {res['backend']}: {res['entities']:,} entities, {res['inspectors']:,} inspectors, "
