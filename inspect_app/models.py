@@ -271,6 +271,11 @@ class Draw(SQLModel, table=True):
     (``DRAW_STORE``); the database holds their digests."""
 
     __tablename__ = "draw"
+    __table_args__ = (  # at most one redraw of a visit that has not failed (migration 0008)
+        sa.Index("ux_draw_redraw_of_visit", "parent_id", "redraw_visit", unique=True,
+                 sqlite_where=sa.text("parent_id IS NOT NULL AND state != 'failed'"),
+                 postgresql_where=sa.text("parent_id IS NOT NULL AND state != 'failed'")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     code: str | None = Field(default=None, max_length=40, unique=True)  # public draw id
     plan_id: int = Field(foreign_key="plan.id", index=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawJob, DrawVisit
@@ -73,7 +75,11 @@ def request_redraw(session: Session, parent: Draw, visit_id: str, cause: str, re
                 window_start=start, window_end=end, task_codes=list(visit.tasks),
                 entropy_source=entropy_source, created_by=actor)
     session.add(draw)
-    session.flush()
+    try:  # the unique index ux_draw_redraw_of_visit: one unfailed redraw per visit, also on SQLite
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise DrawError(_("检查 %(v)s 已有一次进行中的重抽", v=visit_id)) from None
     draw.code = f"{parent.code}-R{draw.id}"
     job = DrawJob(draw_id=draw.id, kind="freeze")
     session.add(job)
