@@ -107,7 +107,7 @@ def _checks(values: list[int], offset: int, big: dict[int, int]) -> np.ndarray:
 
 
 def _codes(values: list[int]) -> np.ndarray:
-    return np.array(values, dtype=np.int32) if values else np.zeros(0, dtype=np.int32)
+    return np.array(values, dtype=np.int32) if len(values) else np.zeros(0, dtype=np.int32)
 
 
 class EntityRows(Sequence):
