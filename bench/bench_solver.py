@@ -832,10 +832,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     ap.add_argument("--keep-previous", action="store_true",
                     help="keep baseline / profile results of the previous run for parts skipped now")
+    ap.add_argument("--in-process", action="store_true",
+                    help="bench the sizes in this process (by default each size runs in a child of its own)")
     a = ap.parse_args(argv)
     sizes = list(SIZES) if a.all else a.sizes
     OUT.mkdir(parents=True, exist_ok=True)
-    if not a.report_only:
+    if not a.report_only and not a.in_process:
+        # One child per size, so that the draws of a size never run beside a bench process
+        # swollen by the instances it loaded for the sizes before (on this VM, memory the
+        # guest has not touched recently makes a draw up to 30 % slower).
+        passed = ["--seed", str(a.seed), "--draw-repeats", str(a.draw_repeats), "--cpsat-seconds",
+                  str(a.cpsat_seconds), "--cpsat-city-fraction", str(a.cpsat_city_fraction),
+                  "--draw-timeout", str(a.draw_timeout), "--mem-limit-gib", str(a.mem_limit_gib)]
+        passed += [flag for flag, on in (("--regen", a.regen), ("--no-baselines", a.no_baselines),
+                                         ("--no-sample-check", a.no_sample_check), ("--profile", a.profile),
+                                         ("--keep-previous", a.keep_previous)) if on]
+        for s in sizes:
+            rc = subprocess.call([PY, "-m", "bench.bench_solver", "--sizes", s, "--no-docs", "--in-process"]
+                                 + passed, cwd=ROOT, stdout=subprocess.DEVNULL)
+            if rc != 0:
+                log(f"[{s}] bench child failed with exit status {rc}")
+    if not a.report_only and a.in_process:
         for s in sizes:
             r = bench_size(s, a)
             prev_p = OUT / f"results-{s}.json"
