@@ -718,7 +718,11 @@ def report(results: dict[str, dict]) -> str:
         "Draw times are wall clock of `python -m solver draw INSTANCE -o OUTCOME` in a child process "
         "(interpreter start and imports included), the median of several runs (the same draw repeated; "
         "on this virtual machine one run can take 20 % longer than the next); peak RSS is the largest "
-        "`ru_maxrss` of those runs, as GNU `time` reports it. "
+        "`ru_maxrss` of those runs, as GNU `time` reports it. Each size is benched by a child process "
+        "of its own: when one bench process did all three sizes, the province draws ran beside it "
+        "holding the smaller sizes' instances and took 63–72 s instead of 46–49 s (our reading: memory "
+        "the virtual machine has not used recently is slow to touch; the stage times grew across the "
+        "board). "
         "Rule violations are counted by the bench's own checker (`bench/baselines/common.py`), "
         "which reads only the instance and outcome documents; the samples are recomputed from "
         "DRAW-PROTOCOL.md (digest, seed, HMAC u-values, strata).",
