@@ -63,6 +63,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from solver import messages
+from solver.forking import run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
 from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
@@ -164,31 +166,14 @@ class RandomCost:
                 bounds.append(n + 1)
                 k += 1
         bounds += [len(places)] * (workers + 1 - len(bounds))
-        children = []
-        for k in range(1, workers):
-            part = places[bounds[k]:bounds[k + 1]]
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: compute one run, write it, leave without clean-up
-                status = 1
-                try:
-                    os.close(read_end)
-                    with os.fdopen(write_end, "wb") as out:
-                        out.write(self._cost_bytes(part))
-                    status = 0
-                finally:
-                    os._exit(status)
-            os.close(write_end)
-            children.append((pid, read_end, RANDOM_BYTES * sum(len(ids) for _, ids in part)))
-        parts = [self._cost_bytes(places[bounds[0]:bounds[1]])]
-        failed = False
-        for pid, read_end, size in children:
-            with os.fdopen(read_end, "rb") as source:
-                parts.append(source.read())
-            _, status = os.waitpid(pid, 0)
-            failed = failed or status != 0 or len(parts[-1]) != size
-        if failed:  # never trust a partial result: compute it here instead
-            return self._cost_bytes(places)
+        runs = [places[bounds[k]:bounds[k + 1]] for k in range(workers)]
+        first, rest = run_forked(lambda: self._cost_bytes(runs[0]),
+                                 [partial(self._cost_bytes, run) for run in runs[1:]])
+        parts = [first]
+        for run, part in zip(runs[1:], rest):
+            if part is None or len(part) != RANDOM_BYTES * sum(len(ids) for _, ids in run):
+                part = self._cost_bytes(run)  # never trust a partial result: compute it here instead
+            parts.append(part)
         return b"".join(parts)
 
 
@@ -467,56 +452,40 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
     shared out by arcs between this process and forked children, each hashing
     its own parts' random costs and solving their flows. The parts are
     independent problems, so the result is the same."""
+    def solve(chosen: list[int], report: bool = False) -> list[list[tuple[str, ...]]]:
+        out = []
+        for j in chosen:
+            department, part = jobs[j]
+            out.append(_solve_job(department, part, by_department[department], rules, random_cost))
+            if report:
+                progress.advance()
+        return out
+
     arcs = [sum(len(by_department[d][p][1].eligible) for p in part) for d, part in jobs]
     if workers <= 1 or len(jobs) < 2 or sum(arcs) < PARALLEL_ARCS or not hasattr(os, "fork"):
-        out = []
-        for department, part in jobs:
-            out.append(_solve_job(department, part, by_department[department], rules, random_cost))
-            progress.advance()
-        return out
+        return solve(list(range(len(jobs))), report=True)
     share = [0] * workers  # largest parts first, each to the least loaded process
     owner = [0] * len(jobs)
     for j in sorted(range(len(jobs)), key=lambda j: (-arcs[j], j)):
         owner[j] = min(range(workers), key=lambda w: (share[w], w))
         share[owner[j]] += arcs[j]
-    children = []
-    for w in range(1, workers):
-        mine = [j for j in range(len(jobs)) if owner[j] == w]
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: solve its parts, write them, leave without clean-up
-            status = 1
-            try:
-                os.close(read_end)
-                result = [_solve_job(jobs[j][0], jobs[j][1], by_department[jobs[j][0]], rules, random_cost)
-                          for j in mine]
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        children.append((pid, read_end, mine))
+    mine = [[j for j in range(len(jobs)) if owner[j] == w] for w in range(workers)]
+    here, there = run_forked(lambda: solve(mine[0], report=True),
+                             [lambda chosen=chosen: pickle.dumps(solve(chosen), protocol=pickle.HIGHEST_PROTOCOL)
+                              for chosen in mine[1:]])
     results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
-    for j in range(len(jobs)):
-        if owner[j] == 0:
-            department, part = jobs[j]
-            results[j] = _solve_job(department, part, by_department[department], rules, random_cost)
-            progress.advance()
-    for pid, read_end, mine in children:
-        with os.fdopen(read_end, "rb") as source:
-            raw = source.read()
-        _, status = os.waitpid(pid, 0)
+    for j, teams in zip(mine[0], here):
+        results[j] = teams
+    for chosen, raw in zip(mine[1:], there):
         try:
-            solved = pickle.loads(raw) if status == 0 else None
+            solved = pickle.loads(raw) if raw is not None else None
         except Exception:  # a truncated or garbled answer is no answer
             solved = None
-        if solved is None or len(solved) != len(mine):  # never trust a partial result
-            solved = [_solve_job(jobs[j][0], jobs[j][1], by_department[jobs[j][0]], rules, random_cost)
-                      for j in mine]
-        for j, teams in zip(mine, solved):
+        if solved is None or len(solved) != len(chosen):  # never trust a partial result
+            solved = solve(chosen)
+        for j, teams in zip(chosen, solved):
             results[j] = teams
-        progress.advance(len(mine))
+        progress.advance(len(chosen))
     return results
 
 

@@ -22,9 +22,12 @@ import hmac
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from hashlib import sha256
 
 import numpy as np
+
+from solver.forking import run_forked
 
 CHUNK = 2048  # list elements serialised per json.dumps call when streaming
 
@@ -141,32 +144,16 @@ def _u_bytes(seed: bytes, usccs: Sequence[str], task_id: str | None) -> bytes:
 
 def _u_bytes_forked(seed: bytes, usccs: Sequence[str], task_id: str | None, workers: int) -> bytes:
     """:func:`_u_bytes` with the list cut into ``workers`` slices, all but the
-    first computed by forked children that send their bytes through a pipe."""
+    first computed by forked children (:func:`solver.forking.run_forked`)."""
     bounds = [len(usccs) * k // workers for k in range(workers + 1)]
-    children = []
-    for k in range(1, workers):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: compute one slice, write it, leave without clean-up
-            status = 1
-            try:
-                os.close(read_end)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(_u_bytes(seed, usccs[bounds[k]:bounds[k + 1]], task_id))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        children.append((pid, read_end, 8 * (bounds[k + 1] - bounds[k])))
-    parts = [_u_bytes(seed, usccs[bounds[0]:bounds[1]], task_id)]
-    failed = False
-    for pid, read_end, size in children:
-        with os.fdopen(read_end, "rb") as source:
-            parts.append(source.read())
-        _, status = os.waitpid(pid, 0)
-        failed = failed or status != 0 or len(parts[-1]) != size
-    if failed:  # never trust a partial result: compute it here instead
-        return _u_bytes(seed, usccs, task_id)
+    first, rest = run_forked(lambda: _u_bytes(seed, usccs[bounds[0]:bounds[1]], task_id),
+                             [partial(_u_bytes, seed, usccs[bounds[k]:bounds[k + 1]], task_id)
+                              for k in range(1, workers)])
+    parts = [first]
+    for k, part in enumerate(rest, 1):
+        if part is None or len(part) != 8 * (bounds[k + 1] - bounds[k]):  # never trust a partial result
+            part = _u_bytes(seed, usccs[bounds[k]:bounds[k + 1]], task_id)
+        parts.append(part)
     return b"".join(parts)
 
 

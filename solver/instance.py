@@ -888,6 +888,28 @@ class _Slow(Exception):
 _RISK_SET = frozenset(RISK_CLASSES)
 
 
+def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, date]) -> tuple[LastCheck, ...]:
+    """A non-empty ``last_checks`` value of well-formed checks whose department
+    and date were seen before; anything else raises :class:`_Slow` (or
+    ``KeyError``/``TypeError``) for the checked path."""
+    if type(last) is not list:
+        raise _Slow
+    built = []
+    for check in last:
+        if type(check) is not dict:
+            raise _Slow
+        department = check["department"]
+        inspectors = check.get("inspectors", ())
+        if type(department) is not str or not department or type(inspectors) not in (list, tuple):
+            raise _Slow
+        for inspector in inspectors:
+            if type(inspector) is not str:
+                raise _Slow
+        built.append(_new_last_check(strings[department], dates[check["date"]],
+                                     tuple([strings.setdefault(i, i) for i in inspectors])))
+    return tuple(built)
+
+
 def _entity_fast(obj: object, interner: _Interner) -> Entity:
     """:func:`_entity` for well-formed entities, without building JSON paths.
 
@@ -922,26 +944,7 @@ def _entity_fast(obj: object, interner: _Interner) -> Entity:
     if type(checks) is not int or checks < 0:
         raise _Slow
     last = obj.get("last_checks")
-    if last:
-        if type(last) is not list:
-            raise _Slow
-        dates = interner.dates
-        built = []
-        for check in last:
-            if type(check) is not dict:
-                raise _Slow
-            department = check["department"]
-            inspectors = check.get("inspectors", ())
-            if type(department) is not str or not department or type(inspectors) not in (list, tuple):
-                raise _Slow
-            for inspector in inspectors:
-                if type(inspector) is not str:
-                    raise _Slow
-            built.append(_new_last_check(strings[department], dates[check["date"]],
-                                         tuple([strings.setdefault(i, i) for i in inspectors])))
-        last = tuple(built)
-    else:
-        last = ()
+    last = _last_checks_fast(last, strings, interner.dates) if last else ()
     industry, kind = obj.get("industry"), obj.get("type")
     if industry is not None:
         if type(industry) is not str or not industry:
@@ -1037,22 +1040,7 @@ class _RowsState:
                     raise _Slow
                 last = obj.get("last_checks")
                 if last:
-                    if type(last) is not list:
-                        raise _Slow
-                    built = []
-                    for check in last:
-                        if type(check) is not dict:
-                            raise _Slow
-                        department = check["department"]
-                        inspectors = check.get("inspectors", ())
-                        if type(department) is not str or not department or type(inspectors) not in (list, tuple):
-                            raise _Slow
-                        for inspector in inspectors:
-                            if type(inspector) is not str:
-                                raise _Slow
-                        built.append(_new_last_check(strings[department], dates[check["date"]],
-                                                     tuple([strings.setdefault(i, i) for i in inspectors])))
-                    b.last[row] = tuple(built)
+                    b.last[row] = _last_checks_fast(last, strings, dates)
                 if uscc in rows:
                     raise _Slow  # the checked path names the duplicate
             except (_Slow, KeyError, TypeError):

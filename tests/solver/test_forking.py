@@ -1,0 +1,42 @@
+"""solver.forking: pieces computed by forked children come back in order; a
+child that fails gives None; a failure here stops the children."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from solver.forking import run_forked
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+
+
+def test_pieces_come_back_in_order():
+    mine, theirs = run_forked(lambda: "here", [lambda k=k: bytes([k]) * 100_000 for k in range(3)])
+    assert mine == "here"
+    assert theirs == [bytes([k]) * 100_000 for k in range(3)]
+
+
+def test_a_failed_child_gives_none():
+    def boom() -> bytes:
+        raise RuntimeError("lost")
+
+    mine, theirs = run_forked(lambda: 1, [lambda: b"ok", boom])
+    assert (mine, theirs) == (1, [b"ok", None])
+
+
+def test_a_failure_here_stops_the_children():
+    def slow() -> bytes:
+        import time
+
+        time.sleep(30)
+        return b"late"
+
+    def fail():
+        raise ValueError("here")
+
+    with pytest.raises(ValueError, match="here"):
+        run_forked(fail, [slow])
+    with pytest.raises(ChildProcessError):  # every child was reaped
+        os.waitpid(-1, os.WNOHANG)
