@@ -201,7 +201,7 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
     if ignore_visit is not None:
         visits = visits.where(v.id != ignore_visit)
     department_of: dict[str, str] | None = None
-    for _, uscc, departments, team, day in session.execute(visits.order_by(v.id)):
+    for _visit, uscc, departments, team, day in session.execute(visits.order_by(v.id)):
         if department_of is None:
             department_of = dict(session.execute(sa.select(Inspector.id, Inspector.department)).all())
         departments = [d for d in (departments or []) if (uscc, d, day) not in recorded]

@@ -21,13 +21,11 @@ describing the draw and the filter.
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from itertools import chain
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -38,6 +36,7 @@ from sqlmodel import Session, select
 
 from ..models import Department, District, Draw, DrawTask, DrawVisit, Inspector, Task
 from .draws import history
+from .gc_pause import gc_paused
 
 SCHEDULE_STATES = ("drawn", "sealed")
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -207,26 +206,13 @@ def load_schedule(session: Session, draw: Draw) -> CachedSchedule:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    with _gc_paused():
+    with gc_paused():
         schedule = _read_schedule(session, draw_ids)
     with _cache_lock:
         _cache[key] = schedule
         while len(_cache) > CACHE_DRAWS:
             _cache.popitem(last=False)
     return schedule
-
-
-@contextmanager
-def _gc_paused():
-    """Build a large batch of acyclic objects without the cyclic collector
-    running in the middle (each pass would walk everything built so far)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_schedule(session: Session, draw_ids: list[int]) -> CachedSchedule:

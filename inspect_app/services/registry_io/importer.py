@@ -9,14 +9,13 @@ published item becomes a new version (see :mod:`.items`).
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from operator import itemgetter
 from typing import BinaryIO
 
 import sqlalchemy as sa
 
 from ...models import utcnow
+from ..gc_pause import gc_paused
 from .bulk import indexes_dropped
 from .fields import same_list, same_ratio
 from .items import write_items
@@ -45,22 +44,8 @@ def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bo
         raise ValueError(f"unknown registry {kind!r}; one of {', '.join(REGISTRIES)}")
     if sync and not spec.sync:
         raise ValueError(f"sync mode is only for {', '.join(k for k, s in REGISTRIES.items() if s.sync)}")
-    with _gc_paused():
+    with gc_paused():
         return _import(session, spec, stream, filename, sync, encoding)
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: building millions of row tuples
-    otherwise triggers full collections over all of them again and again.
-    Nothing here creates reference cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, sync: bool,
