@@ -26,17 +26,26 @@ def test_a_failed_child_gives_none():
     assert (mine, theirs) == (1, [b"ok", None])
 
 
-def test_a_failure_here_stops_the_children():
-    def slow() -> bytes:
-        import time
+def test_a_failure_here_stops_the_children(tmp_path):
+    import time
 
+    stamp = tmp_path / "pid"
+
+    def slow() -> bytes:
+        stamp.write_text(str(os.getpid()))
         time.sleep(30)
         return b"late"
 
     def fail():
+        for _ in range(500):  # until the child is surely running
+            if stamp.exists() and stamp.read_text():
+                break
+            time.sleep(0.01)
         raise ValueError("here")
 
+    started = time.monotonic()
     with pytest.raises(ValueError, match="here"):
         run_forked(fail, [slow])
-    with pytest.raises(ChildProcessError):  # every child was reaped
-        os.waitpid(-1, os.WNOHANG)
+    assert time.monotonic() - started < 20  # the child was not waited for to the end
+    with pytest.raises(ProcessLookupError):  # it was killed and reaped
+        os.kill(int(stamp.read_text()), 0)
