@@ -791,7 +791,7 @@ README_SECTION = """## Solver benchmark (`bench_solver.py`)
 
 ```sh
 .venv/bin/python -m bench.bench_solver                # county + city (5-10 min with baselines)
-.venv/bin/python -m bench.bench_solver --all          # + province: 5 M entities (up to an hour; the
+.venv/bin/python -m bench.bench_solver --all          # + province: 5 M entities (about 20 min; the
                                                       #   draw is capped by --draw-timeout / --mem-limit-gib)
 .venv/bin/python -m bench.bench_solver --sizes county --no-baselines
 .venv/bin/python -m bench.bench_solver --report-only  # table from bench/out/results-*.json
@@ -804,8 +804,10 @@ README_SECTION = """## Solver benchmark (`bench_solver.py`)
   50 k entities / 120 inspectors, city 500 k / 1,200, province 5 M / 12,000; see its
   docstring for what they contain). They are cached in `bench/out/` (gitignored) and
   regenerated when the generator changes.
-- `bench_solver.py` runs the real CLI (`python -m solver draw`, `verify`) in child
-  processes, measures wall time, per-stage time and peak RSS, checks the outcome with its own
+- `bench_solver.py` benches each size in a child process of its own and runs the real CLI
+  (`python -m solver draw`, `verify`) in child processes: each draw three times
+  (`--draw-repeats`; the median is reported, the outcomes must be byte-identical), with wall
+  time, per-stage time and peak RSS (GNU `time`); it checks the outcome with its own
   rule checker (`baselines/common.py`, which never imports `solver`), compares coordinated
   with independent sampling, runs the baselines and rewrites its section of
   `docs/performance.md`.
