@@ -102,6 +102,12 @@ class RandomCost:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
         self._encoded: dict[str, bytes] = {}  # inspector id -> UTF-8
 
+    def serial(self) -> RandomCost:
+        """The same costs, always hashed in this process (for use inside a worker)."""
+        twin = RandomCost.__new__(RandomCost)
+        twin.workers, twin._inner, twin._outer, twin._encoded = 1, self._inner, self._outer, self._encoded
+        return twin
+
     def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
         """r(v, i) for one entity and several inspectors."""
         known = self._encoded
@@ -425,15 +431,9 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     optimum of the whole department."""
     teams: list[tuple[str, ...]] = [()] * len(places)
     parts = _parts(places)
-    # the random costs of every part in one batch (shared by the workers), cut per part
-    ordered = [(places[p][0], places[p][1].eligible) for part in parts for p in part]
-    costs = random_cost.many(ordered)
-    at = 0
-    for part in parts:
-        arcs = sum(len(places[p][1].eligible) for p in part)
-        part_costs = costs[at:at + arcs]
-        at += arcs
-        for p, team in zip(part, _solve_part(department, [places[p] for p in part], rules, part_costs)):
+    for part, part_teams in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
+                                                   rules, random_cost, 1, NullProgress())):
+        for p, team in zip(part, part_teams):
             teams[p] = team
     return teams
 
@@ -448,30 +448,36 @@ def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str,
 def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, list[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int,
                 progress: Progress) -> list[list[tuple[str, ...]]]:
-    """Every (department, part) flow; with ``workers`` > 1 (POSIX) the parts are
-    shared out by arcs between this process and forked children, each hashing
-    its own parts' random costs and solving their flows. The parts are
-    independent problems, so the result is the same."""
-    def solve(chosen: list[int], report: bool = False) -> list[list[tuple[str, ...]]]:
+    """Every (department, part) flow. With ``workers`` > 1 (POSIX) and enough
+    arcs, the parts are shared out by arcs between this process and forked
+    children, each hashing its own parts' random costs and solving their
+    flows — unless one part holds most of the arcs (no jurisdictions, one big
+    department): then the parts are solved here and ``random_cost`` shares
+    the hashing of each large part instead. The parts are independent
+    problems, so the result is the same either way."""
+    def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[list[tuple[str, ...]]]:
         out = []
         for j in chosen:
             department, part = jobs[j]
-            out.append(_solve_job(department, part, by_department[department], rules, random_cost))
+            out.append(_solve_job(department, part, by_department[department], rules, costs))
             if report:
                 progress.advance()
         return out
 
     arcs = [sum(len(by_department[d][p][1].eligible) for p in part) for d, part in jobs]
-    if workers <= 1 or len(jobs) < 2 or sum(arcs) < PARALLEL_ARCS or not hasattr(os, "fork"):
-        return solve(list(range(len(jobs))), report=True)
+    total = sum(arcs)
+    if workers <= 1 or len(jobs) < 2 or total < PARALLEL_ARCS or 2 * max(arcs) > total or not hasattr(os, "fork"):
+        return solve(list(range(len(jobs))), random_cost, report=True)
+    random_cost = random_cost.serial()
     share = [0] * workers  # largest parts first, each to the least loaded process
     owner = [0] * len(jobs)
     for j in sorted(range(len(jobs)), key=lambda j: (-arcs[j], j)):
         owner[j] = min(range(workers), key=lambda w: (share[w], w))
         share[owner[j]] += arcs[j]
     mine = [[j for j in range(len(jobs)) if owner[j] == w] for w in range(workers)]
-    here, there = run_forked(lambda: solve(mine[0], report=True),
-                             [lambda chosen=chosen: pickle.dumps(solve(chosen), protocol=pickle.HIGHEST_PROTOCOL)
+    here, there = run_forked(lambda: solve(mine[0], random_cost, report=True),
+                             [lambda chosen=chosen: pickle.dumps(solve(chosen, random_cost),
+                                                                 protocol=pickle.HIGHEST_PROTOCOL)
                               for chosen in mine[1:]])
     results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
     for j, teams in zip(mine[0], here):
@@ -482,7 +488,7 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
         except Exception:  # a truncated or garbled answer is no answer
             solved = None
         if solved is None or len(solved) != len(chosen):  # never trust a partial result
-            solved = solve(chosen)
+            solved = solve(chosen, random_cost)
         for j, teams in zip(chosen, solved):
             results[j] = teams
         progress.advance(len(chosen))
@@ -652,7 +658,7 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
         for slot in request.slots:
             by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
             visits_of.setdefault(slot.department, []).append(request.visit.id)
-    random_cost = RandomCost(seed)
+    random_cost = RandomCost(seed, workers)
     jobs = [(department, part) for department in sorted(by_department)
             for part in _parts(by_department[department])]
     progress.stage("form teams", len(jobs))

@@ -982,21 +982,16 @@ class _RowsState:
     does not vouch for go through :func:`_entity`, which validates them and
     names the first error."""
 
-    def __init__(self, start: int = 0) -> None:
+    def __init__(self) -> None:
         self.builder = RowsBuilder()
         self.interner = _Interner()
         self.rows: dict[str, int] = {}  # USCC -> row
-        self.start = start  # index in the instance of the first entity read here
         self.tag_tuples: dict[tuple, int] = {(): self.builder.tagsets.code(frozenset())}
         self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
 
-    @property
-    def count(self) -> int:
-        return len(self.builder.usccs)
-
     def parse(self, raw: list) -> None:
         b = self.builder
-        rows, start = self.rows, self.start
+        rows = self.rows
         statuses, districts = b.statuses, b.districts
         status_index, district_index = statuses.index, districts.index
         industry_index, type_index = b.industries.index, b.types.index
@@ -1045,7 +1040,7 @@ class _RowsState:
                     raise _Slow  # the checked path names the duplicate
             except (_Slow, KeyError, TypeError):
                 b.last.pop(row, None)
-                self._slow(obj, start + row)
+                self._slow(obj, row)
                 continue
             rows[uscc] = row
             usccs.append(uscc)
@@ -1077,9 +1072,7 @@ class _RowsState:
                 known[tuple(raw)] = code
 
     def entity_rows(self) -> EntityRows:
-        rows = self.builder.rows()
-        rows._row = self.rows
-        return rows
+        return self.builder.rows(self.rows)
 
 
 class _EntityState:

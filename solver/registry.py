@@ -10,8 +10,8 @@ every test that builds an instance from a tuple) does not need to know which
 of the two it holds. :func:`entity_lookup` finds entities by USCC in either.
 
 :class:`RowsBuilder` collects the columns row by row (the instance reader
-calls it); :meth:`EntityRows.join` puts several builders' rows end to end
-(the reader splits large registries between processes).
+appends to its lists directly, or calls :meth:`RowsBuilder.add`);
+:meth:`RowsBuilder.rows` turns them into :class:`EntityRows`.
 
 >>> from solver.model import Entity
 >>> builder = RowsBuilder()
@@ -86,14 +86,15 @@ class RowsBuilder:
         self.industry.append(self.industries.code(entity.industry))
         self.type.append(self.types.code(entity.type))
 
-    def rows(self) -> EntityRows:
-        return EntityRows.join([self])
+    def rows(self, row_index: dict[str, int] | None = None) -> EntityRows:
+        """The collected rows; ``row_index`` (USCC -> row) if the caller has one."""
+        return EntityRows(self, row_index)
 
 
 _CLAMP = 2**62  # checks_this_year at or above this is kept exactly on the side
 
 
-def _checks(values: list[int], offset: int, big: dict[int, int]) -> np.ndarray:
+def _checks(values: list[int], big: dict[int, int]) -> np.ndarray:
     """``checks_this_year`` as int64; a value beyond int64 (the protocol's integers
     are unbounded) is stored as ``_CLAMP`` — which still compares correctly with
     any frequency cap below it — and recorded exactly in ``big``."""
@@ -102,12 +103,9 @@ def _checks(values: list[int], offset: int, big: dict[int, int]) -> np.ndarray:
     except OverflowError:
         for row, value in enumerate(values):
             if value >= _CLAMP:
-                big[row + offset] = value
+                big[row] = value
         return np.array([min(v, _CLAMP) for v in values], dtype=np.int64)
 
-
-def _codes(values: list[int]) -> np.ndarray:
-    return np.array(values, dtype=np.int32) if len(values) else np.zeros(0, dtype=np.int32)
 
 
 class EntityRows(Sequence):
@@ -117,40 +115,17 @@ class EntityRows(Sequence):
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
                  "last", "big_checks", "u_hint", "_row")
 
-    @classmethod
-    def join(cls, parts: Sequence[RowsBuilder]) -> EntityRows:
-        """The rows of ``parts``, one after the other; codes are renumbered into
-        one table per attribute (by first occurrence)."""
-        self = cls.__new__(cls)
-        self.usccs = [u for p in parts for u in p.usccs] if len(parts) != 1 else parts[0].usccs
-        self.names = [n for p in parts for n in p.names] if len(parts) != 1 else parts[0].names
-        self.risk = np.concatenate([np.array(p.risk, dtype=np.int8) for p in parts] or
-                                   [np.zeros(0, dtype=np.int8)])
+    def __init__(self, builder: RowsBuilder, row_index: dict[str, int] | None = None) -> None:
+        self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last
+        self.risk = np.array(builder.risk, dtype=np.int8)
         self.big_checks: dict[int, int] = {}
-        offsets = np.cumsum([0] + [len(p.usccs) for p in parts]).tolist()
-        self.checks = np.concatenate([_checks(p.checks, at, self.big_checks) for p, at in zip(parts, offsets)] or
-                                     [np.zeros(0, dtype=np.int64)])
+        self.checks = _checks(builder.checks, self.big_checks)
         for column, table in (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
                               ("lists", "listsets"), ("industry", "industries"), ("type", "types")):
-            merged = _Codes()
-            pieces = []
-            for p in parts:
-                local = getattr(p, table).values
-                remap = np.array([merged.code(v) for v in local] or [0], dtype=np.int32)
-                pieces.append(remap[_codes(getattr(p, column))])
-            setattr(self, column, np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32))
-            setattr(self, table, merged.values)
-        self.last = {}
-        offset = 0
-        for p in parts:
-            if offset:
-                self.last.update({row + offset: checks for row, checks in p.last.items()})
-            else:
-                self.last.update(p.last)
-            offset += len(p.usccs)
-        self._row = None
+            setattr(self, column, np.array(getattr(builder, column), dtype=np.int32))
+            setattr(self, table, getattr(builder, table).values)
+        self._row = row_index
         self.u_hint: tuple[bytes, bytes] | None = None
-        return self
 
     def __len__(self) -> int:
         return len(self.usccs)
