@@ -10,7 +10,6 @@ that row, one page of visits and one page of unfilled visits."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,7 @@ from sqlmodel import Session, select
 
 from ..models import District, Draw, DrawSummary, DrawVisit, Entity, Inspector
 from . import charts, draw_store
+from .batch import json_lists
 from .messages import _
 
 
@@ -97,14 +97,7 @@ def _stored_visits(session: Session, draw: Draw):
     """(team, departments, day, district) of the draw's visits, read as
     plain columns (each distinct JSON text decoded once)."""
     t = DrawVisit.__table__.c
-    decoded: dict[str, list[str]] = {}
-
-    def strings(text: str) -> list[str]:
-        found = decoded.get(text)
-        if found is None:
-            found = decoded[text] = json.loads(text)
-        return found
-
+    strings = json_lists()
     rows = session.execute(sa.select(sa.cast(t.team, sa.Text), sa.cast(t.departments, sa.Text), t.day, t.district)
                            .where(t.draw_id == draw.id))
     for team, departments, day, district in rows:

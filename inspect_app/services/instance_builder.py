@@ -26,7 +26,6 @@ inspectors' remaining capacity after the visits already scheduled.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -39,6 +38,7 @@ from solver.progress import NullProgress, Progress
 from ..models import (ACTIVE_STATUSES, CheckItem, CheckRecord, Conflict, Department, Draw, DrawVisit,
                       Entity, Inspector, InspectorLeave, PairConflict, Task)
 from . import calendar
+from .batch import json_lists
 from .policy import draw_policy
 from .messages import _
 
@@ -235,13 +235,7 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
     counts, last = _history(session, start, only, redraw.ignore_visit if redraw else None)
     progress.stage("entities", total)
     exclude = redraw.exclude_usccs if redraw else set()
-    decoded: dict[str | None, list[str]] = {}
-
-    def strings(text: str | None) -> list[str]:
-        found = decoded.get(text)
-        if found is None:
-            found = decoded[text] = sorted(json.loads(text)) if text else []
-        return found
+    strings = json_lists(sorted)
 
     result = []
     n = 0

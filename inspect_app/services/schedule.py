@@ -22,7 +22,6 @@ describing the draw and the filter.
 from __future__ import annotations
 
 import io
-import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
@@ -35,8 +34,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import Department, District, Draw, DrawTask, DrawVisit, Inspector, Task
+from .batch import gc_paused, json_lists
 from .draws import history
-from .gc_pause import gc_paused
 
 SCHEDULE_STATES = ("drawn", "sealed")
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -227,14 +226,7 @@ def _read_schedule(session: Session, draw_ids: list[int]) -> CachedSchedule:
     raw = session.execute(query).all()
     replaced = {r[10] for r in raw if r[10] is not None}
     originals = dict(session.execute(sa.select(t.id, t.visit_id).where(t.id.in_(replaced))).all()) if replaced else {}
-    decoded: dict[str | None, tuple[str, ...]] = {None: ()}
-
-    def strings(text: str | None) -> tuple[str, ...]:
-        found = decoded.get(text)
-        if found is None:
-            found = decoded[text] = tuple(json.loads(text) or ())
-        return found
-
+    strings = json_lists(tuple)
     return CachedSchedule([
         ScheduleVisit(r[0], r[1], r[2], r[3], r[4], strings(r[5]), strings(r[6]), strings(r[7]),
                       r[8], r[9], r[10], originals.get(r[10]))

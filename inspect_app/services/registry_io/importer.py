@@ -15,7 +15,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from ...models import utcnow
-from ..gc_pause import gc_paused
+from ..batch import gc_paused
 from .bulk import indexes_dropped
 from .fields import same_list, same_ratio
 from .items import write_items
