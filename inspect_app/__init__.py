@@ -23,8 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import cli, db, i18n, security
+    from . import cli, db, i18n, security, validation
 
+    validation.init_app(app)  # first: the int converter must exist before routes are added
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

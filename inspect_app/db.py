@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlmodel import Session
 
+from . import validation as _validation
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Every ORM flush, in requests, jobs, the CLI and tests, checks string
+# values against their columns (lengths and characters, inspect_app.validation).
+_validation.install_flush_check(Session)
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:

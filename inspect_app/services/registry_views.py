@@ -102,7 +102,7 @@ def list_districts(session: Session, q: str | None = None, parent: str | None = 
     stmt = sa.select(District)
     if q:
         q = q.strip()
-        stmt = stmt.where(sa.or_(prefix_range(District.code, q) if q.isdigit() else sa.false(),
+        stmt = stmt.where(sa.or_(prefix_range(District.code, q) if q.isascii() and q.isdigit() else sa.false(),
                                  _contains(District.name, q)))
     if parent:
         stmt = stmt.where(District.parent_code == parent)

@@ -100,8 +100,16 @@ def fts_phrase(text: str) -> str:
 
 def prefix_range(column, prefix: str):
     """``column LIKE 'prefix%'`` as a range, which any B-tree index serves
-    whatever the collation (district codes are digits)."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    whatever the collation (district codes are digits; callers validate
+    them). The upper bound increments the last character that can be
+    incremented: ``chr(0x10FFFF + 1)`` does not exist, so trailing U+10FFFF
+    are dropped first (no upper bound if nothing is left), and the
+    surrogates (not storable) are skipped."""
+    stem = prefix.rstrip(chr(0x10FFFF))
+    if not stem:
+        return column >= prefix
+    after = ord(stem[-1]) + 1
+    upper = stem[:-1] + chr(0xE000 if 0xD800 <= after <= 0xDFFF else after)  # no lone surrogates
     return sa.and_(column >= prefix, column < upper)
 
 

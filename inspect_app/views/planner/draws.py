@@ -17,6 +17,7 @@ from ...security import role_required
 from ...services import draw_review, redraws
 from ...services import draws as draw_service
 from ...services import plans as plan_service
+from ...validation import arg_int, id_list
 from . import bp
 
 
@@ -49,7 +50,7 @@ def draws():
 def draw_start(plan_id: int):
     session = get_session()
     plan = plan_service.get_plan(session, plan_id) or abort(404)
-    task_ids = [int(t) for t in request.form.getlist("tasks") if t.isdigit()]
+    task_ids = id_list(request.form.getlist("tasks"), "tasks")  # not ids: ParameterError, a 400 page
     try:
         draw, job = draw_service.start_draw(session, plan, task_ids, request.form.get("entropy_source", ""),
                                             actor=_actor())
@@ -145,15 +146,9 @@ def draw_review_page(draw_id: int):
     if draw.state not in ("drawn", "sealed"):
         flash(_("抽取结果尚未产生"), "error")
         return redirect(url_for("planner.draw", draw_id=draw_id))
-    def number(name: str) -> int:
-        try:
-            return max(1, int(request.args.get(name, 1)))
-        except ValueError:
-            return 1
-
-    page = number("page")
+    page = arg_int("page")
     review = draw_review.review(session, draw, page=page, per_page=REVIEW_PAGE,
-                               unfilled_page=number("unfilled_page"))
+                               unfilled_page=arg_int("unfilled_page"))
     return render_template("planner/draws/review.html", draw=draw, review=review, page=page)
 
 

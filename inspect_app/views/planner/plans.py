@@ -17,6 +17,9 @@ from ...security import role_required
 from ...services import draws as draw_service
 from ...services import plans as plan_service
 from ...services.plan_preview import preview_plan
+from ...services.text_rules import TextError
+from ...services.text_rules import message as text_message
+from ...validation import ParameterError, id_list, int_value
 from . import bp
 
 
@@ -45,20 +48,42 @@ def plan_create():
     try:
         plan = plan_service.create_plan(session, request.form.get("number", ""), request.form.get("name", ""),
                                         _int(request.form.get("year"), "year"), actor=_actor())
-    except plan_service.PlanError as error:
+    except (plan_service.PlanError, TextError) as error:
         session.rollback()
-        flash(str(error), "error")
+        flash(_error_text(error), "error")
         return render_template("planner/plans/index.html", plans=plan_service.list_plans(session),
                                this_year=date.today().year, form=request.form), 400
     flash(_("计划已创建"), "ok")
     return redirect(url_for("planner.plan", plan_id=plan.id))
 
 
+# Bounds of the form's integers (the service checks the narrower rules).
+INT_BOUNDS = {"year": (1, 9999), "count": (1, 1_000_000), "inspectors_per_visit": (1, 1000)}
+
+
+def _error_text(error: Exception) -> str:
+    """A refusal for the flash message: a PlanError names its field; a
+    TextError from the storage check names ``table.column``."""
+    return text_message(error) if isinstance(error, TextError) else str(error)
+
+
 def _int(value, fieldname: str) -> int:
+    """A form integer within :data:`INT_BOUNDS`, else a field error (``1e20``,
+    ``²`` and numbers beyond the bounds are refused, never stored)."""
+    low, high = INT_BOUNDS[fieldname]
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        return int_value(value, fieldname, minimum=low, maximum=high)
+    except ParameterError as error:
+        if error.code == "range":
+            raise plan_service.PlanError(_("请填写 %(a)s 到 %(b)s 之间的整数", a=low, b=high), fieldname) from None
         raise plan_service.PlanError(_("请填写整数"), fieldname) from None
+
+
+def _ids(values, fieldname: str) -> list[int]:
+    try:
+        return id_list(values, fieldname)
+    except ParameterError:
+        raise plan_service.PlanError(_("所选编号无效"), fieldname) from None
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -138,7 +163,7 @@ def task_input(form) -> plan_service.TaskInput:
            "types": words("types"), "risks": form.getlist("risks"), "lists_any": words("lists_any")}
     return plan_service.TaskInput(
         name=form.get("name", ""), code=form.get("code", ""), department=form.get("department", ""),
-        participating=form.getlist("participating"), items=[int(i) for i in form.getlist("items") if i.isdigit()],
+        participating=form.getlist("participating"), items=_ids(form.getlist("items"), "items"),
         window_start=dates("window_start"), window_end=dates("window_end"), filter=flt, ratio=ratio,
         count=count, list_ratio=list_ratio, inspectors_per_visit=_int(form.get("inspectors_per_visit", "2"),
                                                                        "inspectors_per_visit"))
@@ -159,9 +184,9 @@ def task_new(plan_id: int):
     if request.method == "POST":
         try:
             plan_service.add_task(session, plan, task_input(request.form))
-        except plan_service.PlanError as error:
+        except (plan_service.PlanError, TextError) as error:
             session.rollback()
-            flash(str(error), "error")
+            flash(_error_text(error), "error")
             return _task_form(plan, None, request.form, 400)
         flash(_("任务已添加"), "ok")
         return redirect(url_for("planner.plan", plan_id=plan.id))
@@ -177,9 +202,9 @@ def task_edit(task_id: int):
     if request.method == "POST":
         try:
             plan_service.update_task(session, task, task_input(request.form))
-        except plan_service.PlanError as error:
+        except (plan_service.PlanError, TextError) as error:
             session.rollback()
-            flash(str(error), "error")
+            flash(_error_text(error), "error")
             return _task_form(plan, task, request.form, 400)
         flash(_("任务已保存"), "ok")
         return redirect(url_for("planner.plan", plan_id=plan.id))

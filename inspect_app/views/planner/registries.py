@@ -8,16 +8,21 @@ and the import package, and render templates under ``planner/registries/``.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ...db import get_session
 from ...models import ENTITY_STATUSES, RISK_CLASSES
 from ...security import role_required
 from ...services import registry_views as rv
 from ...services.search import ANY_LIST, search_entities
+from ...validation import ParameterError, arg_int
 from . import bp
+
+DISTRICT_PREFIX = re.compile(r"[0-9]{1,12}")
 
 # URL name of each registry, in the order the index page shows them.
 KINDS = ("entities", "inspectors", "items", "departments", "districts", "conflicts", "pair_conflicts", "leaves")
@@ -38,10 +43,15 @@ def _page_size() -> int:
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return arg_int("page")
+
+
+def _district_arg(name: str = "district") -> str | None:
+    """A district code filter: digits (a prefix of a code), else 400."""
+    value = _text_arg(name)
+    if value is not None and not DISTRICT_PREFIX.fullmatch(value):
+        raise ParameterError(name, "format", expected=_("1 到 12 位数字的区划代码"))
+    return value
 
 
 def _bool_arg(name: str) -> bool | None:
@@ -71,7 +81,7 @@ def entities():
     risk = _text_arg("risk")
     status = _text_arg("status")
     page = search_entities(
-        session, q=_text_arg("q"), district=_text_arg("district"),
+        session, q=_text_arg("q"), district=_district_arg(),
         risk=risk if risk in RISK_CLASSES else None,
         status=status if status in ENTITY_STATUSES else None,
         active=_bool_arg("active"), industry=_text_arg("industry"), list_name=_text_arg("list"),
@@ -98,7 +108,7 @@ def inspectors():
     session = get_session()
     certificate = _text_arg("certificate")
     page = rv.list_inspectors(
-        session, q=_text_arg("q"), department=_text_arg("department"), district=_text_arg("district"),
+        session, q=_text_arg("q"), department=_text_arg("department"), district=_district_arg(),
         qualification=_text_arg("qualification"),
         certificate=certificate if certificate in rv.CERTIFICATE_STATES else None,
         active=_bool_arg("active"), page=_page_arg(), page_size=_page_size())
@@ -164,7 +174,7 @@ def department(department_id: str):
 @role_required("planner")
 def districts():
     level = request.args.get("level", type=int)
-    page = rv.list_districts(get_session(), q=_text_arg("q"), parent=_text_arg("parent"),
+    page = rv.list_districts(get_session(), q=_text_arg("q"), parent=_district_arg("parent"),
                              level=level if level in (1, 2, 3, 4) else None,
                              page=_page_arg(), page_size=_page_size())
     return render_template("planner/registries/districts.html", page=page, args=request.args)

@@ -15,6 +15,7 @@ from ...db import get_session
 from ...security import role_required
 from ...services import charts
 from ...services import schedule as svc
+from ...validation import arg_int
 from . import bp
 
 
@@ -29,10 +30,7 @@ def _paginate(items: list) -> dict:
     """The ``page`` argument's slice of ``items`` and the pager's numbers."""
     size = int(current_app.config.get("PAGE_SIZE", 50))
     pages = max(1, math.ceil(len(items) / size))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
+    page = min(arg_int("page"), pages)
     return {"items": items[(page - 1) * size: page * size], "page": page, "pages": pages, "total": len(items)}
 
 
