@@ -161,6 +161,8 @@ def column_limits(column: sa.Column) -> tuple[int, bool] | None:
     :data:`TEXT_MAX_LENGTH`, True); a ``String`` without length → the Text
     default, single-line."""
     col_type = column.type
+    if isinstance(col_type, sa.types.TypeDecorator):  # sqlmodel's AutoString wraps String(n)
+        col_type = col_type.impl_instance
     if not isinstance(col_type, sa.String) or isinstance(col_type, sa.Enum):
         return None
     multiline = isinstance(col_type, sa.Text)
