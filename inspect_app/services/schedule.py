@@ -415,22 +415,19 @@ LOAD_HEADERS = ("检查人员编号", "姓名", "所属部门", "检查户次", 
 def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: ScheduleFilter,
                 now: datetime | None = None) -> bytes:
     """The schedule as an .xlsx workbook (openpyxl, write-only mode so a
-    city-sized draw streams out without building cell objects)."""
+    city-sized draw streams out without building cell objects); every
+    string is a text cell, never a formula (``services/spreadsheet.py``)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+
+    from .spreadsheet import xlsx_row
 
     now = now or datetime.now(timezone.utc)
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
 
     def header(ws, titles):
-        cells = []
-        for title in titles:
-            cell = WriteOnlyCell(ws, value=title)
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
+        ws.append(xlsx_row(ws, titles, font=bold))
 
     ws = wb.create_sheet("检查日程")
     ws.freeze_panes = "A2"
@@ -438,7 +435,7 @@ def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: Schedu
         ws.column_dimensions[col].width = width
     header(ws, VISIT_HEADERS)
     for v in rows:
-        ws.append([
+        ws.append(xlsx_row(ws, [
             v.visit_id, v.day, WEEKDAYS[v.day.weekday()], v.uscc, v.entity_name, v.district, names.district(v.district),
             "、".join(f"{t} {names.tasks.get(t, '')}".strip() for t in v.tasks),
             "、".join(names.department(d) for d in v.departments),
@@ -446,7 +443,7 @@ def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: Schedu
             "、".join(v.team),
             "、".join(names.inspectors.get(i, ("",))[0] or i for i in v.team),
             v.replaces_visit or "",
-        ])
+        ]))
 
     ws2 = wb.create_sheet("检查人员工作量")
     ws2.freeze_panes = "A2"
@@ -456,7 +453,8 @@ def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: Schedu
     for iid, visits in by_inspector(rows).items():
         name, dept = names.inspectors.get(iid, ("", ""))
         days = sorted({v.day for v in visits})
-        ws2.append([iid, name, names.department(dept), len(visits), "、".join(d.isoformat() for d in days)])
+        ws2.append(xlsx_row(ws2, [iid, name, names.department(dept), len(visits),
+                                  "、".join(d.isoformat() for d in days)]))
 
     ws3 = wb.create_sheet("说明")
     ws3.column_dimensions["A"].width = 16
@@ -472,7 +470,7 @@ def export_xlsx(draw: Draw, rows: list[ScheduleVisit], names: Names, flt: Schedu
         ("保密提示", "抽查名单在检查完成前保密，不得外传。"),
     ]
     for key, value in info:
-        ws3.append([WriteOnlyCell(ws3, value=key), value])
+        ws3.append(xlsx_row(ws3, [key, value]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

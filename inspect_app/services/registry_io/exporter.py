@@ -3,7 +3,9 @@
 Headers are the Chinese column names (or the English ones), values written
 as the importer reads them — dates YYYY-MM-DD, booleans 是/否 (true/false in
 English files), lists joined with ';' — so exporting and re-importing a
-registry changes nothing. Check items export their current versions. Rows
+registry changes nothing. Values that a spreadsheet would run as a formula
+are written as text (:mod:`inspect_app.services.spreadsheet`: XLSX text
+cells; in CSV a leading ``'``). Check items export their current versions. Rows
 are streamed from the database, so exports of millions of rows need little
 memory.
 """
@@ -18,6 +20,7 @@ from typing import Any, BinaryIO, Iterator
 
 import sqlalchemy as sa
 
+from ..spreadsheet import csv_row, xlsx_row
 from .specs import REGISTRIES, Column, RegistrySpec
 
 FETCH = 10_000
@@ -75,7 +78,7 @@ def _write_csv(out: BinaryIO, header: list[str], rows: Iterator[list[Any]], enco
         writer.writerow(header)
         count = 0
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(csv_row(row))  # formula triggers written as text
             count += 1
         text.flush()
     finally:
@@ -91,7 +94,7 @@ def _write_xlsx(out: BinaryIO, header: list[str], rows: Iterator[list[Any]], spe
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # strings are text cells, never formulas
         count += 1
     workbook.save(out)
     return count
