@@ -20,7 +20,9 @@ Four mechanisms, installed by the app factory and :mod:`inspect_app.db`:
   :data:`TEXT_MAX_LENGTH`; line breaks only in ``Text`` columns. It raises
   :class:`~inspect_app.services.text_rules.TextError` naming ``table.column``,
   identically on SQLite (which does not enforce VARCHAR lengths) and
-  PostgreSQL (which raises). Core statements (bulk imports, conditional
+  PostgreSQL (which raises). Integer attributes must fit their column on
+  PostgreSQL (``INTEGER``: 32 bits; SQLite would take 64), else
+  :class:`ParameterError` (``value_range``). Core statements (bulk imports, conditional
   updates) bypass the ORM; their services check the values they write, with
   :func:`column_limits` for the same bounds.
 
@@ -50,8 +52,9 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: '²'.isdigit() is Tr
 
 class ParameterError(ValueError):
     """A refused request parameter: ``field`` names it, ``code`` says why
-    (``control``, ``not_int``, ``range``, ``format``); :func:`message` renders
-    it in the user's language."""
+    (``control``, ``not_int``, ``range``, ``format``; ``value_range`` for an
+    integer column, from the flush check); :func:`message` renders it in the
+    user's language."""
 
     def __init__(self, field: str, code: str, **params) -> None:
         self.field, self.code, self.params = field, code, params
@@ -69,6 +72,9 @@ def message(error: ParameterError) -> str:
         return _("参数 %(f)s 应为整数", f=f)
     if error.code == "range":
         return _("参数 %(f)s 应在 %(a)s 到 %(b)s 之间", f=f, a=error.params["minimum"], b=error.params["maximum"])
+    if error.code == "value_range":  # a stored column (the flush check)
+        return _("%(f)s 的值超出范围：应在 %(a)s 到 %(b)s 之间", f=f, a=error.params["minimum"],
+                 b=error.params["maximum"])
     return _("参数 %(f)s 的格式不正确：%(e)s", f=f, e=error.params.get("expected", ""))
 
 
@@ -173,7 +179,21 @@ def column_limits(column: sa.Column) -> tuple[int, bool] | None:
 _rules_cache: dict = {}
 
 
-def _rules(mapper) -> list[tuple[str, str, int, bool]]:
+def integer_range(column: sa.Column) -> tuple[int, int] | None:
+    """The range an integer column holds on PostgreSQL (SQLite holds 64 bits,
+    so the narrower bound is the one both enforce alike)."""
+    col_type = column.type
+    if isinstance(col_type, sa.types.TypeDecorator):
+        col_type = col_type.impl_instance
+    if not isinstance(col_type, sa.Integer):
+        return None
+    bits = 64 if isinstance(col_type, sa.BigInteger) else 16 if isinstance(col_type, sa.SmallInteger) else 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _rules(mapper) -> list[tuple]:
+    """(attribute, "table.column", kind, a, b) per checked column: kind
+    "text" with (max_length, multiline), or "int" with (minimum, maximum)."""
     rules = _rules_cache.get(mapper)
     if rules is None:
         rules = []
@@ -181,19 +201,26 @@ def _rules(mapper) -> list[tuple[str, str, int, bool]]:
             for column in prop.columns:
                 if not isinstance(column, sa.Column) or column.table is None:
                     continue
+                field = f"{column.table.name}.{column.name}"
                 limits = column_limits(column)
                 if limits is not None:
-                    rules.append((prop.key, f"{column.table.name}.{column.name}", *limits))
+                    rules.append((prop.key, field, "text", *limits))
+                    break
+                bounds = integer_range(column)
+                if bounds is not None:
+                    rules.append((prop.key, field, "int", *bounds))
                     break
         _rules_cache[mapper] = rules
     return rules
 
 
 def check_object(obj, only_changed: bool = False) -> None:
-    """Check ``obj``'s string attributes (only the changed ones when
-    ``only_changed``); raises :class:`TextError` naming ``table.column``."""
+    """Check ``obj``'s string and integer attributes (only the changed ones
+    when ``only_changed``); raises :class:`TextError` (strings) or
+    :class:`ParameterError` (integers out of the column's range), naming
+    ``table.column``."""
     state = sa.inspect(obj)
-    for key, field, max_length, multiline in _rules(state.mapper):
+    for key, field, kind, a, b in _rules(state.mapper):
         if only_changed:
             history = state.attrs[key].history
             if not history.added:
@@ -202,8 +229,11 @@ def check_object(obj, only_changed: bool = False) -> None:
         else:
             values = [state.dict.get(key)]
         for value in values:
-            if isinstance(value, str):
-                check_text(value, field=field, max_length=max_length, multiline=multiline, strip=False)
+            if kind == "text":
+                if isinstance(value, str):
+                    check_text(value, field=field, max_length=a, multiline=b, strip=False)
+            elif isinstance(value, int) and not a <= value <= b:
+                raise ParameterError(field, "value_range", value=value, minimum=a, maximum=b)
 
 
 def check_flush(session, _flush_context, _instances) -> None:
@@ -260,6 +290,17 @@ def _database_value_error(error: sa.exc.StatementError):
     return _bad_request(_("提交的数据无法保存：某个值超出了允许的范围或含有不允许的字符"))
 
 
+def _overflow_error(error: OverflowError):
+    """sqlite3 raises a bare OverflowError for an int beyond 64 bits (not
+    wrapped by SQLAlchemy): the same safety net as a DataError."""
+    from flask import request
+
+    from .services.messages import _
+
+    log.warning("value out of range for %s %s: %s", request.method, request.path, error)
+    return _bad_request(_("提交的数据无法保存：某个值超出了允许的范围或含有不允许的字符"))
+
+
 def init_app(app) -> None:
     """Register the URL converter (before any route is added), the request
     hook and the error handlers."""
@@ -268,3 +309,4 @@ def init_app(app) -> None:
     app.register_error_handler(TextError, _text_error)
     app.register_error_handler(ParameterError, _parameter_error)
     app.register_error_handler(sa.exc.StatementError, _database_value_error)
+    app.register_error_handler(OverflowError, _overflow_error)

@@ -219,6 +219,25 @@ def test_draw_form_task_ids(client, auth, db_session, value):
     assert r.status_code == 400 and "参数 tasks" in r.get_data(as_text=True)
 
 
+def test_integers_beyond_the_column_range_are_refused_by_the_flush_check(client, auth, db_session):
+    """The registry edit form's max_visits (a PostgreSQL INTEGER): SQLite
+    raised OverflowError, PostgreSQL a DataError; now both name the column."""
+    from inspect_app.models import Inspector
+
+    seed_registries(db_session, entities=1)
+    auth.login("planner", role="planner")
+    form = {"name": "张三", "department": "SCJG", "district": "350181001", "certificate_no": "",
+            "certificate_expires": "", "qualifications": "", "specialities": "", "active": "y"}
+    for value in ("99999999999999999999", "2147483648"):
+        r = client.post("/planner/registries/inspectors/SCJG00/edit", data=form | {"max_visits": value})
+        assert r.status_code == 400, value
+        assert "inspector.max_visits 的值超出范围：应在 -2147483648 到 2147483647 之间" in r.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Inspector, "SCJG00").max_visits == 30
+    ok = client.post("/planner/registries/inspectors/SCJG00/edit", data=form | {"max_visits": "2147483647"})
+    assert ok.status_code == 302
+
+
 def test_the_database_safety_net_is_a_generic_400(app, client):
     """Only a backstop: the cases above never reach it (they would need the
     database to refuse the value)."""
@@ -233,8 +252,12 @@ def test_the_database_safety_net_is_a_generic_400(app, client):
 
     app.add_url_rule("/t/data", view_func=data_error)
     app.add_url_rule("/t/bind", view_func=bind_error)
+    def overflow():
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
     app.add_url_rule("/t/other", view_func=other_error)
-    for path in ("/t/data", "/t/bind"):
+    app.add_url_rule("/t/overflow", view_func=overflow)
+    for path in ("/t/data", "/t/bind", "/t/overflow"):
         r = client.get(path)
         assert r.status_code == 400 and "提交的数据无法保存" in r.get_data(as_text=True)
     with pytest.raises(sa.exc.IntegrityError):  # a real error stays one (500 in production)
