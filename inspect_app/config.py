@@ -50,7 +50,7 @@ def _instance_secret(instance_path: str) -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         # Owner-only from the start (it signs sessions and, by default, seals
         # the draws' secrets): O_EXCL, mode 0600, never a world-readable moment.

@@ -20,10 +20,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
     if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         path = sqlite_path(url)
         if path is not None:
-            create_private_file(path)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+            # Before SQLite opens (and would create) the file: create it 0600.
+            sa.event.listen(engine, "do_connect", lambda *_args: create_private_file(path))
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)

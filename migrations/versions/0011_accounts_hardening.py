@@ -38,9 +38,7 @@ def _key(username: str) -> str:
 
 
 def upgrade() -> None:
-    op.add_column("user_account", sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
-    op.add_column("user_account", sa.Column("username_key", sqlmodel.sql.sqltypes.AutoString(length=64),
-                                            nullable=True))
+    # Check first, change after: a refused upgrade leaves the table as it was.
     conn = op.get_bind()
     users = sa.table("user_account", sa.column("id", sa.Integer), sa.column("username", sa.String),
                      sa.column("username_key", sa.String), sa.column("inspector", sa.String))
@@ -59,6 +57,9 @@ def upgrade() -> None:
     if shared:
         raise RuntimeError("migration 0011: these inspector records are linked to more than one account: "
                            f"{'; '.join(shared)}. Unlink all but one account of each, then upgrade again.")
+    op.add_column("user_account", sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("user_account", sa.Column("username_key", sqlmodel.sql.sqltypes.AutoString(length=64),
+                                            nullable=True))
     for row in rows:
         conn.execute(users.update().where(users.c.id == row.id).values(username_key=_key(row.username)[:64]))
     with op.batch_alter_table("user_account", schema=None) as batch_op:
