@@ -37,16 +37,21 @@ def _leaves_site(location: str) -> bool:
         or not cleaned.startswith("/")
 
 
-@pytest.mark.parametrize("target", HOSTILE)
-def test_login_never_redirects_off_site(client, auth, target):
+def test_login_never_redirects_off_site(app, auth):
     auth.create("planner", "planner")
-    r = client.post("/login?next=" + quote(target, safe=""),
-                    data={"username": "planner", "password": "correct-horse"})
-    assert r.status_code == 302
-    location = _location(r)
-    assert not _leaves_site(location), location
-    if target != "/%09/evil.example":
-        assert location == "/planner/"
+    for target in HOSTILE:
+        client = app.test_client()
+        r = client.post("/login?next=" + quote(target, safe=""),
+                        data={"username": "planner", "password": "correct-horse"})
+        assert r.status_code == 302
+        location = _location(r)
+        assert not _leaves_site(location), (target, location)
+        if target != "/%09/evil.example":
+            assert location == "/planner/", (target, location)
+    # an internal target is kept
+    r = app.test_client().post("/login?next=" + quote("/planner/plans?page=2", safe=""),
+                               data={"username": "planner", "password": "correct-horse"})
+    assert _location(r) == "/planner/plans?page=2"
 
 
 def test_the_reported_url(client, auth):
@@ -56,21 +61,12 @@ def test_the_reported_url(client, auth):
     assert r.status_code == 302 and _location(r) == "/planner/"
 
 
-def test_login_keeps_an_internal_target(client, auth):
-    auth.create("planner", "planner")
-    r = client.post("/login?next=" + quote("/planner/plans?page=2", safe=""),
-                    data={"username": "planner", "password": "correct-horse"})
-    assert _location(r) == "/planner/plans?page=2"
-
-
-@pytest.mark.parametrize("target", HOSTILE)
-def test_language_switch_never_redirects_off_site(client, target):
-    r = client.post("/lang/en", data={"next": target})
-    assert r.status_code == 302
-    assert not _leaves_site(_location(r)), _location(r)
-
-
-def test_language_switch_keeps_an_internal_target(client):
+def test_language_switch_never_redirects_off_site(client):
+    for target in HOSTILE:
+        r = client.post("/lang/en", data={"next": target})
+        assert r.status_code == 302
+        assert not _leaves_site(_location(r)), (target, _location(r))
+    # an internal target is kept
     assert _location(client.post("/lang/en", data={"next": "/plans?year=2030"})) == "/plans?year=2030"
 
 

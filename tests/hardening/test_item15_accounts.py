@@ -42,13 +42,14 @@ def add_inspector(session, *ids):
 # ------------------------------------------------------------- usernames
 
 
-@pytest.mark.parametrize("lookalike", ["ｐlanner", "planner", "PLANNER", " Planner ", "ＰＬＡＮＮＥＲ", "Planner"])
-def test_lookalike_usernames_are_refused(db_session, lookalike):
+def test_lookalike_usernames_are_refused(db_session):
     accounts.create_account(db_session, "Planner", PASSWORD, "planner")
-    with pytest.raises(AccountError) as e:
-        accounts.create_account(db_session, lookalike, PASSWORD, "planner")
-    assert e.value.field == "username"
-    assert "Planner" in str(e.value)
+    for lookalike in ("ｐlanner", "planner", "PLANNER", " Planner ", "ＰＬＡＮＮＥＲ", "Planner"):
+        with pytest.raises(AccountError) as e:
+            accounts.create_account(db_session, lookalike, PASSWORD, "planner")
+        db_session.rollback()
+        assert e.value.field == "username"
+        assert "Planner" in str(e.value)
     assert len(db_session.exec(select(User)).all()) == 1
 
 
@@ -60,19 +61,21 @@ def test_lookalike_refused_on_the_admin_page_with_a_reason(client, auth):
     assert "与已有用户 Planner 过于相似" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("typed", ["Planner", "planner", "ｐlanner", "PLANNER"])
-def test_login_finds_the_account_by_its_key(app, client, auth, typed):
+def test_login_finds_the_account_by_its_key(app, auth):
     auth.create("Planner", "planner")
-    r = client.post("/login", data={"username": typed, "password": PASSWORD})
-    assert r.status_code == 302 and r.headers["Location"] == "/planner/"
+    for typed in ("ｐlanner", "planner", "PLANNER", "Planner"):
+        r = app.test_client().post("/login", data={"username": typed, "password": PASSWORD})
+        assert r.status_code == 302 and r.headers["Location"] == "/planner/", typed
 
 
-@pytest.mark.parametrize("name", ["рlanner",  # Cyrillic р
-                                  "plan ner", "plan\tner", "a/b", "<b>", "x" * 65, "", "   ", "plan\u202ener"])
-def test_usernames_outside_the_alphabet_are_refused(db_session, name):
-    with pytest.raises(AccountError) as e:
-        accounts.create_account(db_session, name, PASSWORD, "planner")
-    assert e.value.field == "username"
+def test_usernames_outside_the_alphabet_are_refused(db_session):
+    for name in ("рlanner",  # Cyrillic р
+                 "plan ner", "plan\tner", "a/b", "<b>", "x" * 65, "", "   ", "plan\u202ener"):
+        with pytest.raises(AccountError) as e:
+            accounts.create_account(db_session, name, PASSWORD, "planner")
+        db_session.rollback()
+        assert e.value.field == "username", name
+    assert db_session.exec(select(User)).all() == []
 
 
 def test_usable_usernames(db_session):
@@ -93,7 +96,7 @@ def test_the_database_refuses_a_duplicate_key(db_session):
 # ------------------------------------------------------------- passwords
 
 
-@pytest.mark.parametrize("password", [
+WEAK = [
     "short-1",             # too short
     "12345678901",         # 11 characters
     "123456789012",        # common / a sequence
@@ -102,11 +105,16 @@ def test_the_database_refuses_a_duplicate_key(db_session):
     "aaaaaaaaaaaa",        # repetition
     "plannerplanner",      # the username, twice
     "planner-2026",        # the username and a year
-])
-def test_weak_passwords_are_refused(db_session, password):
-    with pytest.raises(AccountError) as e:
-        accounts.create_account(db_session, "planner", password, "planner")
-    assert e.value.field == "password"
+]
+
+
+def test_weak_passwords_are_refused(db_session):
+    for password in WEAK:
+        with pytest.raises(AccountError) as e:
+            accounts.create_account(db_session, "planner", password, "planner")
+        db_session.rollback()
+        assert e.value.field == "password", password
+    assert db_session.exec(select(User)).all() == []
 
 
 def test_policy_applies_to_resets_too(db_session):
