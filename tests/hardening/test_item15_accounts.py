@@ -252,3 +252,15 @@ def test_migration_names_shared_inspector_links(pre_0011_engine):
     with pytest.raises(RuntimeError) as e:
         upgrade(pre_0011_engine)
     assert "E001" in str(e.value) and "'a1'" in str(e.value) and "'a2'" in str(e.value)
+
+
+def test_messages_in_english(client, auth):
+    auth.login("root", role="admin")
+    auth.create("Planner", "planner")
+    client.post("/lang/en", data={"next": "/"})
+    r = client.post("/admin/users", data={"username": "ｐlanner", "password": PASSWORD, "role": "planner"})
+    assert "too similar to the existing user Planner" in r.get_data(as_text=True)
+    r = client.post("/admin/users", data={"username": "p3", "password": "password1234", "role": "planner"})
+    body = r.get_data(as_text=True)
+    assert "common password" in body or "too easy to guess" in body
+    assert "Change password" in client.get("/account/password").get_data(as_text=True)
