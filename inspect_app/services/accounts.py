@@ -45,7 +45,8 @@ cool-down ends on time even if an attacker keeps trying); :func:`authenticate`
 then says when to try again. Because each attempt is visible to every other
 before any password is checked, concurrent attempts cannot all pass the check:
 however many arrive at once, at most ``max_per_user`` passwords are checked
-per window. A failed check leaves its row (a failure); a successful one
+per window (concurrent attempts may refuse each other, since an attempt is
+counted before it is refused and removed; they never let more through). A failed check leaves its row (a failure); a successful one
 clears the username's rows. Rows older than the window are pruned on every
 attempt.
 """
@@ -65,7 +66,7 @@ from sqlmodel import Session, select
 
 from ..models import ROLES, Inspector, LoginFailure, User
 from ..security import check_password, hash_password
-from .text_rules import TextError, check_text
+from .text_rules import TextError, check_text, first_bad_character
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -162,7 +163,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def find_user(session: Session, username: str) -> User | None:
     """The account whose username is ``username`` or a lookalike of it."""
-    return session.exec(select(User).where(User.username_key == username_key(username)[:USERNAME_MAX])).first()
+    return session.exec(select(User).where(User.username_key == _throttle_key(username))).first()
 
 
 def _check_inspector_link(session: Session, inspector: str | None, user_id: int | None) -> str | None:
@@ -349,7 +350,14 @@ def _now() -> datetime:
 
 
 def _throttle_key(username: str) -> str:
-    return username_key(username)[:USERNAME_MAX]
+    """The username key as stored in ``login_failure`` and looked up in
+    ``user_account``: characters no username may hold (NUL, other controls,
+    lone surrogates …) become U+FFFD, so any typed text can be stored and
+    simply matches no account."""
+    key = username_key(username)[:USERNAME_MAX]
+    if first_bad_character(key) is not None:
+        key = "".join("\ufffd" if first_bad_character(c) is not None else c for c in key)
+    return key
 
 
 def _unlock_time(session: Session, where, limit: int, since: datetime, window: timedelta,

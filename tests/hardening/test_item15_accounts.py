@@ -264,3 +264,13 @@ def test_messages_in_english(client, auth):
     body = r.get_data(as_text=True)
     assert "common password" in body or "too easy to guess" in body
     assert "Change password" in client.get("/account/password").get_data(as_text=True)
+
+
+def test_control_characters_in_a_login_are_a_plain_failure(client, auth):
+    """Typed text no username may hold (NUL …) matches no account and is
+    throttled like any other name; never an HTTP 500 (PostgreSQL refuses NUL
+    in text)."""
+    auth.create("planner", "planner")
+    r = client.post("/login", data={"username": "plan\x00ner", "password": "x\x00y"})
+    assert r.status_code == 200 and "用户名或密码错误" in r.get_data(as_text=True)
+    assert client.post("/lang/en", data={"next": "/\x00"}).status_code == 302
