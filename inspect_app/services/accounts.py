@@ -46,8 +46,9 @@ then says when to try again. Because each attempt is visible to every other
 before any password is checked, concurrent attempts cannot all pass the check:
 however many arrive at once, at most ``max_per_user`` passwords are checked
 per window (concurrent attempts may refuse each other, since an attempt is
-counted before it is refused and removed; they never let more through). A failed check leaves its row (a failure); a successful one
-clears the username's rows. Rows older than the window are pruned on every
+counted before it is refused and removed; they never let more through). A
+failed check leaves its row (a failure); a successful one clears the
+username's rows. Rows older than the window are pruned on every
 attempt.
 """
 

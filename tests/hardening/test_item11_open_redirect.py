@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
 
 HOSTILE = [
     "/\t/evil.example/phish",
@@ -21,7 +20,7 @@ HOSTILE = [
     "https://evil.example/",
     "javascript:alert(1)",
     " //evil.example",
-    "/%09/evil.example",  # stays percent-encoded here: harmless, but see below
+    "/%09/evil.example",  # a path on this site (the TAB stays encoded): kept, and harmless
     "evil.example",
     "",
 ]
