@@ -193,14 +193,14 @@ def make_app(url: str, engine):
                       "WTF_CSRF_ENABLED": False})
     from inspect_app.db import get_session
     from inspect_app.models import User
-    from inspect_app.services.users import create_user
+    from inspect_app.services.accounts import create_account as create_user
 
     with app.app_context():
         s = get_session()
         if s.exec(sa.select(User).where(User.username == "bench")).first() is None:
-            create_user(s, "bench", "bench-password", "planner")
+            create_user(s, "bench", "bench-password-1", "planner")
     client = app.test_client()
-    r = client.post("/login", data={"username": "bench", "password": "bench-password"})
+    r = client.post("/login", data={"username": "bench", "password": "bench-password-1"})
     assert r.status_code == 302, r.status_code
     return client
 

@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
 
     config.load(app, test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # owner-only when new: secret key, database
 
     from . import cli, db, i18n, security, validation
 

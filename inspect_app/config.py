@@ -50,7 +50,14 @@ def _instance_secret(instance_path: str) -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        path.write_text(key)
+        # Owner-only from the start (it signs sessions and, by default, seals
+        # the draws' secrets): O_EXCL, mode 0600, never a world-readable moment.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it meanwhile
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
         return key

@@ -8,6 +8,7 @@ so that the CLI, the demo set-up and the tests use the same path.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,10 @@ _validation.install_flush_check(Session)
 def make_engine(url: str, **kwargs) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        path = sqlite_path(url)
+        if path is not None:
+            # Before SQLite opens (and would create) the file: create it 0600.
+            sa.event.listen(engine, "do_connect", lambda *_args: create_private_file(path))
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
@@ -39,10 +44,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other URLs and in-memory)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    name = url[len("sqlite:///"):].split("?", 1)[0]
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def create_private_file(path: Path) -> None:
+    """Creates ``path`` empty with mode 0600 unless it exists, so SQLite
+    opens an owner-only file (it gives its -wal and -shm files the mode of
+    the database file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def init_app(app) -> None:
     url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app.extensions["db_engine"] = app.config.get("DATABASE_ENGINE") or make_engine(url)
     app.teardown_appcontext(_close_session)
 

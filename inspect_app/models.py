@@ -198,9 +198,16 @@ class User(SQLModel, table=True):
     __tablename__ = "user_account"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
+    # services.accounts.username_key(username): NFKC + case-fold, so that
+    # lookalike names (Planner / ｐlanner / planner) cannot coexist.
+    username_key: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=255)
+    # Compared with the session cookie's copy; bumping it ends every earlier
+    # session of the user (see security.py).
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     role: str = Field(max_length=16)  # one of ROLES
-    inspector: str | None = Field(default=None, max_length=32, foreign_key="inspector.id")
+    # One account per inspector record.
+    inspector: str | None = Field(default=None, max_length=32, foreign_key="inspector.id", unique=True)
     department: str | None = Field(default=None, max_length=32, foreign_key="department.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

@@ -127,7 +127,7 @@ class AuthActions:
 
     def create(self, username: str, role: str, password: str = "correct-horse", **kw):
         from inspect_app.db import get_session
-        from inspect_app.services.users import create_user
+        from inspect_app.services.accounts import create_account as create_user
 
         with self.app.app_context():
             create_user(get_session(), username, password, role, **kw)

@@ -209,7 +209,7 @@ def test_admin_manages_users_through_the_pages(app, client, auth):
     r = client.post("/admin/users", data={"username": "insp", "password": "short", "role": "inspector"})
     assert r.status_code == 400
     body = r.get_data(as_text=True)
-    assert "密码至少需要 8 个字符" in body and 'value="insp"' in body  # nothing typed is lost
+    assert "密码至少需要 12 个字符" in body and 'value="insp"' in body  # nothing typed is lost
 
     r = client.post("/admin/users", data={"username": "insp", "password": PASSWORD, "role": "inspector",
                                           "inspector": "E001", "department": "SCJG"})
@@ -232,8 +232,11 @@ def test_admin_manages_users_through_the_pages(app, client, auth):
     assert other.post("/login", data={"username": "insp", "password": PASSWORD}).status_code == 200
     assert other.post("/login", data={"username": "insp", "password": "new-password-1"}).status_code == 302
 
-    # change role to planner: the inspector now sees planner pages
+    # change role to planner: the session under the old role ends; after
+    # logging in again the user sees planner pages
     assert client.post(f"/admin/users/{uid}/role", data={"role": "planner"}).status_code == 302
+    assert other.get("/planner/").status_code == 302
+    assert other.post("/login", data={"username": "insp", "password": "new-password-1"}).status_code == 302
     assert other.get("/planner/").status_code == 200
 
     # deactivate: the session ends at once and logging in fails
@@ -259,4 +262,4 @@ def test_admin_pages_in_english(app, client, auth):
     page = client.get("/admin/users").get_data(as_text=True)
     assert "User accounts" in page and "Create" in page
     r = client.post("/admin/users", data={"username": "x", "password": "short", "role": "planner"})
-    assert "at least 8 characters" in r.get_data(as_text=True)
+    assert "at least 12 characters" in r.get_data(as_text=True)

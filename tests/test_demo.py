@@ -15,7 +15,7 @@ from inspect_app.models import (ACTIVE_STATUSES, CalendarYear, CheckItem, CheckR
                                 District, Entity, Inspector, InspectorLeave, PairConflict, User)
 from inspect_app.services import demo
 from inspect_app.services.calendar import window_calendar
-from inspect_app.services.users import create_user
+from inspect_app.services.accounts import create_account as create_user
 from inspect_app.security import check_password
 
 AS_OF = date(2026, 11, 22)
@@ -192,7 +192,7 @@ def test_refuses_a_database_with_data(db_session):
 
 
 def test_refuses_existing_demo_user_names_and_writes_nothing(db_session):
-    create_user(db_session, "planner", "someone-else", "planner")
+    create_user(db_session, "planner", "someone-else-1", "planner")
     with pytest.raises(demo.DemoError, match="planner"):
         demo.load_demo(db_session, entities=100, seed=1, as_of=AS_OF)
     assert not demo.has_data(db_session)

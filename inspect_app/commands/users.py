@@ -1,4 +1,5 @@
-"""``flask user create``."""
+"""``flask user create``: the same account service (and rules) as the
+admin's user page."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from flask.cli import AppGroup
 
 from ..db import get_session
 from ..models import ROLES
-from ..services.users import UserError, create_user
+from ..services.accounts import AccountError, create_account
+from ..services.messages import _
 
 user_cli = AppGroup("user", help="User accounts.")
 
@@ -20,11 +22,13 @@ user_cli = AppGroup("user", help="User accounts.")
 @click.option("--department", help="Department code the user belongs to.")
 def create_command(username, role, password, inspector, department) -> None:
     """Create a user account."""
+    session = get_session()
     try:
-        create_user(get_session(), username, password, role, inspector, department)
-    except UserError as e:
-        raise click.ClickException(str(e)) from e
-    click.echo(f"created {role} {username}")
+        user = create_account(session, username, password, role, inspector, department)
+    except AccountError as e:
+        session.rollback()
+        raise click.ClickException(f"{e.field}: {_(e.msgid, **e.params)}") from e
+    click.echo(f"created {role} {user.username}")
 
 
 commands = [user_cli]

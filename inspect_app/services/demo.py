@@ -43,7 +43,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from ..models import (CheckItem, CheckRecord, Conflict, Department, District, Entity, Inspector,
                       InspectorLeave, PairConflict, User)
 from . import calendar as calendar_service
-from .users import create_user
+from .accounts import create_account
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 DEFAULT_SEED = 2026
@@ -442,7 +442,7 @@ def load_demo(session: Session, entities: int = DEFAULT_ENTITIES, seed: int = DE
         reset(session)
     elif has_data(session):
         raise DemoError("the database already holds registry data; use --reset to replace it")
-    taken = session.execute(sa.select(User.username).where(User.username.in_(DEMO_USERS))).scalars().all()
+    taken = session.execute(sa.select(User.username).where(User.username_key.in_(DEMO_USERS))).scalars().all()
     if taken:
         raise DemoError(f"user account(s) {', '.join(taken)} exist already; use --reset")
 
@@ -460,10 +460,10 @@ def load_demo(session: Session, entities: int = DEFAULT_ENTITIES, seed: int = DE
     logins = []
     planner_dept = "SCJG"
     for username, role in (("admin", "admin"), ("planner", "planner"), ("inspector", "inspector")):
-        password = passwords.get(username) or f"{username}-{secrets.token_urlsafe(6)}"
-        create_user(session, username, password, role,
-                    inspector=inspector_id if role == "inspector" else None,
-                    department=planner_dept if role != "admin" else None)
+        password = passwords.get(username) or f"{username}-{secrets.token_urlsafe(9)}"
+        create_account(session, username, password, role,
+                       inspector=inspector_id if role == "inspector" else None,
+                       department=planner_dept if role != "admin" else None)
         logins.append((role, username, password))
     counts["users"] = len(logins)
     return DemoResult(counts=counts, logins=logins, seconds=time.perf_counter() - t0)

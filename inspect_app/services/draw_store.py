@@ -5,7 +5,8 @@ directory per draw code: ``instance.json`` (the frozen instance, canonical
 JSON, ``external_entropy`` empty, no secret) and ``outcome.json``. The
 instance the solver ran on is the frozen one with the witnesses' entropy
 (stored in the database) filled in. Each is written atomically
-(temporary file, fsync, rename) and its digest is stored in the database, so
+(temporary file, fsync, rename), owner-only (files 0600, directories
+0700), and its digest is stored in the database, so
 a file that was tampered with is detected on every read.
 
 The 32-byte secret is stored *sealed* in the database: XOR-ed with
@@ -36,7 +37,7 @@ def store_root() -> Path:
     root = current_app.config.get("DRAW_STORE") or os.environ.get("INSPECT_DRAW_STORE") \
         or os.path.join(current_app.instance_path, "draws")
     path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -44,7 +45,7 @@ def draw_dir(code: str) -> Path:
     if not code or "/" in code or code.startswith("."):
         raise StoreError(f"bad draw code {code!r}")
     path = store_root() / code
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -58,7 +59,10 @@ def write_document(code: str, name: str, doc: dict) -> tuple[str, bytes]:
 def write_bytes(code: str, name: str, data: bytes) -> None:
     target = draw_dir(code) / name
     tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
+    # Owner-only (0600): an unrevealed outcome must not be readable by
+    # other local users.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        os.fchmod(f.fileno(), 0o600)  # also if a stale temporary file was left behind
         f.write(data)
         f.flush()
         os.fsync(f.fileno())

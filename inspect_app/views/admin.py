@@ -103,6 +103,12 @@ def reset_password(user_id: int):
     return _apply(user_id, lambda s, u: accounts.reset_password(s, u.id, password), _("密码已重置"))
 
 
+@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@role_required("admin")
+def end_sessions(user_id: int):
+    return _apply(user_id, lambda s, u: accounts.end_sessions(s, u.id), _("该用户的全部会话已结束"))
+
+
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @role_required("admin")
 def change_role(user_id: int):
@@ -120,4 +126,4 @@ def link_inspector(user_id: int):
 @bp.context_processor
 def _role_label():
     names = {"admin": _("管理员"), "planner": _("计划员"), "inspector": _("检查人员")}
-    return {"role_label": lambda role: names.get(role, role)}
+    return {"role_label": lambda role: names.get(role, role), "min_password_length": accounts.MIN_PASSWORD_LENGTH}

@@ -13,7 +13,7 @@ PASSWORD = "browser-password-1"
 @pytest.fixture(scope="module")
 def accounts(live_server):
     from inspect_app.models import Department, District, Inspector
-    from inspect_app.services.users import create_user
+    from inspect_app.services.accounts import create_account as create_user
 
     with live_server.app.app_context():
         session = live_server.session()

@@ -110,7 +110,7 @@ def installed(live_server):
     (``flask user create``) and the working-day calendar (``flask calendar
     seed``)."""
     from inspect_app.services import calendar
-    from inspect_app.services.users import create_user
+    from inspect_app.services.accounts import create_account as create_user
 
     with live_server.app.app_context():
         session = live_server.session()
