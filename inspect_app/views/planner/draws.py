@@ -52,7 +52,7 @@ def draw_start(plan_id: int):
     task_ids = [int(t) for t in request.form.getlist("tasks") if t.isdigit()]
     try:
         draw, job = draw_service.start_draw(session, plan, task_ids, request.form.get("entropy_source", ""),
-                                            actor=_actor())
+                                            actor=_actor(), user=g.user)
     except draw_service.DrawConflict as error:
         session.rollback()
         flash(str(error), "error")
@@ -111,7 +111,7 @@ def draw_entropy(draw_id: int):
     people = [(n, roles[k] if k < len(roles) else "") for k, n in enumerate(names)]
     try:
         job = draw_service.enter_entropy(session, draw, request.form.get("external_entropy", ""), people,
-                                         actor=_actor())
+                                         actor=_actor(), user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
@@ -127,7 +127,7 @@ def draw_retry(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        job = draw_service.retry_job(session, draw, actor=_actor())
+        job = draw_service.retry_job(session, draw, actor=_actor(), user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
@@ -163,7 +163,7 @@ def draw_seal(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        draw_service.seal(session, draw, actor=_actor())
+        draw_service.seal(session, draw, actor=_actor(), user=g.user)
         flash(_("抽取结果已确认封存，结果摘要已公示"), "ok")
     except draw_service.DrawError as error:
         session.rollback()
@@ -177,7 +177,7 @@ def draw_reveal(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        draw_service.reveal(session, draw, actor=_actor())
+        draw_service.reveal(session, draw, actor=_actor(), user=g.user)
         flash(_("抽取的输入、密钥和结果已公开，任何人都可以验证"), "ok")
     except draw_service.DrawError as error:
         session.rollback()
@@ -194,7 +194,8 @@ def draw_redraw(draw_id: int):
     try:
         draw, job = redraws.request_redraw(session, parent, form.get("visit_id", ""), form.get("cause", ""),
                                            form.get("reason", ""), form.get("entropy_source", ""),
-                                           inspector=form.get("inspector") or None, actor=_actor())
+                                           inspector=form.get("inspector") or None, actor=_actor(),
+                                           user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
