@@ -58,8 +58,8 @@ class TaskInput:
 # --- plans ---
 
 def create_plan(session: Session, number: str, name: str, year: int, actor: str | None = None,
-                user=None, department: str | None = None) -> Plan:
-    owner = scope.plan_owner_for_new(user, department)  # the plan's owner department (services/scope.py)
+                user=None) -> Plan:
+    owner = scope.plan_owner_for_new(user)  # the plan's owner department (services/scope.py)
     number, name = (number or "").strip(), (name or "").strip()
     if not number:
         raise PlanError(_("请填写计划编号"), "number")

@@ -94,15 +94,12 @@ def plan_departments(session: Session, plan: Plan) -> set[str]:
     return set(session.exec(select(Task.department).where(Task.plan_id == plan.id)))
 
 
-def plan_owner_for_new(user: User | None, department: str | None = None) -> str | None:
-    """The owner department of a plan ``user`` creates: a planner's own
-    department; an admin (or the system) may name one, or leave it open."""
-    if acts_for_all(user):
-        return department or (user.department if user is not None else None) or None
+def plan_owner_for_new(user: User | None) -> str | None:
+    """The owner department of a plan ``user`` creates: the creator's own
+    department (an admin or the system without one: no owner, so only
+    admins publish and version it)."""
     require_member(user)
-    if department and department != user.department:
-        raise ScopeError(_("您只能为本部门（%(own)s）创建计划", own=user.department))
-    return user.department
+    return user.department if user is not None else None
 
 
 def require_plan(session: Session, user: User | None, plan: Plan) -> None:
@@ -207,3 +204,21 @@ def check_import(session: Session, user: User | None, kind: str, stream, filenam
                 raise ScopeError(_("第 %(n)s 行：抽查事项 %(c)s 属于%(d)s，您只能导入本部门（%(own)s）的抽查事项",
                                    n=number, c=row.get("code") or "", d=_department_name(session, department),
                                    own=user.department))
+
+
+# --- accounts ---
+
+def set_department(session: Session, user_id: int, department: str | None) -> User:
+    """An admin sets (or clears, with an empty value) the department an
+    account acts for. Refusals are :class:`..accounts.AccountError` on the
+    ``department`` field, like the other account changes."""
+    from .accounts import N_, AccountError, get_user
+
+    user = get_user(session, user_id)
+    department = (department or "").strip() or None
+    if department is not None and session.get(Department, department) is None:
+        raise AccountError("department", N_("部门不存在：%(value)s"), value=department)
+    user.department = department
+    session.add(user)
+    session.commit()
+    return user

@@ -46,7 +46,7 @@ def plan_create():
     try:
         plan = plan_service.create_plan(session, request.form.get("number", ""), request.form.get("name", ""),
                                         _int(request.form.get("year"), "year"), actor=_actor(),
-                                        user=g.user, department=request.form.get("department") or None)
+                                        user=g.user)
     except plan_service.PlanError as error:
         session.rollback()
         flash(str(error), "error")
