@@ -132,3 +132,6 @@ def set_department(user_id: int):
 def _role_label():
     names = {"admin": _("管理员"), "planner": _("计划员"), "inspector": _("检查人员")}
     return {"role_label": lambda role: names.get(role, role)}
+
+
+from . import admin_calendar  # noqa: E402,F401  (the calendar page, issue 8 item 22: routes on this blueprint)
