@@ -43,10 +43,6 @@ def _department_name(session: Session | None, department: str | None) -> str:
     return f"{row.name}（{department}）" if row is not None else department
 
 
-def is_system(user: User | None) -> bool:
-    return user is None
-
-
 def acts_for_all(user: User | None) -> bool:
     return user is None or user.role == "admin"
 
@@ -89,11 +85,6 @@ def require_departments(user: User | None, departments: Iterable[str | None], se
 
 # --- plans ---
 
-def plan_departments(session: Session, plan: Plan) -> set[str]:
-    """The lead departments of the plan's tasks."""
-    return set(session.exec(select(Task.department).where(Task.plan_id == plan.id)))
-
-
 def plan_owner_for_new(user: User | None) -> str | None:
     """The owner department of a plan ``user`` creates: the creator's own
     department (an admin or the system without one: no owner, so only
@@ -104,8 +95,8 @@ def plan_owner_for_new(user: User | None) -> str | None:
 
 def require_plan(session: Session, user: User | None, plan: Plan) -> None:
     """Publish or version ``plan``: a planner of its owner department. A plan
-    without an owner (made before owners existed, or by an admin without
-    naming one) only admins may publish or version."""
+    without an owner (made before owners existed, by the system, or by an
+    admin without a department) only admins may publish or version."""
     require_department(user, plan.department, session)
 
 
@@ -115,8 +106,7 @@ def can_act_for_plan(user: User | None, plan: Plan) -> bool:
 
 # --- tasks ---
 
-def require_task(session: Session, user: User | None, task: Task | None, new_department: str | None = None,
-                 plan: Plan | None = None) -> None:
+def require_task(session: Session, user: User | None, task: Task | None, new_department: str | None = None) -> None:
     """Add (``task`` None), change or remove a task: the task's lead
     department, before and after the change (a planner cannot hand a task
     over to another department)."""
