@@ -242,6 +242,9 @@ class Plan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str | None = Field(default=None, max_length=64)
     published_at: datetime | None = None
+    # The owner department (services/scope.py): its planners publish and
+    # version the plan. Set at creation; None = only admins (migration 0012).
+    department: str | None = Field(default=None, max_length=32, foreign_key="department.id", index=True)
 
 
 class Task(SQLModel, table=True):

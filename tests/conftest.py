@@ -132,14 +132,16 @@ class AuthActions:
         with self.app.app_context():
             create_user(get_session(), username, password, role, **kw)
 
-    def login(self, username: str = "planner", password: str = "correct-horse", role: str = "planner"):
+    def login(self, username: str = "planner", password: str = "correct-horse", role: str = "planner", **kw):
         from inspect_app.db import get_session
-        from inspect_app.models import User
+        from inspect_app.models import Department, User
         from sqlmodel import select
 
         with self.app.app_context():
             if get_session().exec(select(User).where(User.username == username)).first() is None:
-                self.create(username, role, password)
+                if role == "planner" and "department" not in kw and get_session().get(Department, "SCJG"):
+                    kw["department"] = "SCJG"  # a planner acts for its department (services/scope.py)
+                self.create(username, role, password, **kw)
         return self.client.post("/login", data={"username": username, "password": password})
 
 

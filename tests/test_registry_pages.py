@@ -348,7 +348,7 @@ def test_editing_a_published_item_creates_a_version(app, client, auth, data):
 
 
 def test_editing_an_unpublished_item_changes_it_in_place(app, client, auth, data):
-    auth.login()
+    auth.login("cgj-planner", department="CGJ")  # CGJ's item: CGJ's planner (services/scope.py)
     form = ITEM_FORM | {"department": "CGJ", "name": "户外广告设施检查"}
     del form["published"]
     assert client.post("/planner/registries/items/CGJ-01/edit", data=form).status_code == 302

@@ -38,8 +38,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import CalendarDay, CalendarYear, utcnow
+from .text_rules import TextError, check_text
 
 HOLIDAY, WORKDAY = "holiday", "workday"
+SOURCE_MAX = 200  # calendar_year.source
+NAME_MAX = 50  # calendar_day.name
 KINDS = (HOLIDAY, WORKDAY)
 
 # chinese_calendar names its holidays in English; the calendar stores Chinese.
@@ -168,8 +171,44 @@ def _replace_year(session: Session, year: int, source: str) -> None:
     session.flush()
 
 
+@dataclass
+class Notice:
+    """A checked notice, not yet written: the exceptions to Monday–Friday it
+    sets (``days``: date -> {"day", "kind", "name"}) and how many holiday
+    dates fell on a weekend (no entry needed)."""
+
+    year: int
+    source: str
+    days: dict[date, dict]
+    weekend_holidays_skipped: int
+
+    def counts(self) -> dict:
+        kinds = [r["kind"] for r in self.days.values()]
+        return {"year": self.year, "holidays": kinds.count(HOLIDAY), "workdays": kinds.count(WORKDAY),
+                "weekend_holidays_skipped": self.weekend_holidays_skipped}
+
+
 def import_notice(session: Session, year: int, stream_or_text: str | bytes | IO, source: str) -> dict:
-    """Import ``year``'s arrangement from the State Council's notice.
+    """Import ``year``'s arrangement from the State Council's notice (checked
+    by :func:`parse_notice`, which documents the format). On success the
+    year's rows are replaced and the year is recorded with ``source`` (e.g.
+    the notice's title). Returns counts."""
+    notice = parse_notice(year, stream_or_text, source)
+    _replace_year(session, year, notice.source)
+    days = notice.days
+    # Rows of the preceding December replace whatever that day held.
+    early = [d for d in days if d.year < year]
+    if early:
+        session.execute(sa.delete(CalendarDay).where(CalendarDay.day.in_(early)))
+    if days:
+        session.execute(sa.insert(CalendarDay), [days[d] for d in sorted(days)])
+    session.commit()
+    return notice.counts()
+
+
+def parse_notice(year: int, stream_or_text: str | bytes | IO, source: str) -> Notice:
+    """Check ``year``'s arrangement from the State Council's notice; write
+    nothing (:func:`import_notice` writes it, the admin page previews it).
 
     The file is a CSV with the header ``date,kind,name`` (or in Chinese
     ``日期,类型,名称``), one row per day:
@@ -187,16 +226,20 @@ def import_notice(session: Session, year: int, stream_or_text: str | bytes | IO,
     notice's New Year arrangement can start there). UTF-8 (with or without
     BOM) and GBK files are accepted.
 
-    Every row is checked before anything is written; on any error
-    :class:`CalendarImportError` lists them all and the database is
-    unchanged. On success the year's rows are replaced and the year is
-    recorded with ``source`` (e.g. the notice's title). Returns counts.
+    Every row is checked; on any error :class:`CalendarImportError` lists
+    them all. Text (``source``, names) goes through
+    :func:`.text_rules.check_text`.
     """
     errors: list[RowError] = []
     if not isinstance(year, int) or not 1949 < year < 2200:
         raise CalendarImportError([RowError(0, "year", str(year), "年份无效 / invalid year")])
     if not source or not source.strip():
         errors.append(RowError(0, "source", "", "须注明来源（通知名称） / the source (notice title) is required"))
+    else:
+        try:
+            source = check_text(source, field="source", max_length=SOURCE_MAX)
+        except TextError as e:
+            errors.append(RowError(0, "source", str(source)[:60], _text_reason(e)))
     text = _decode(stream_or_text)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -234,8 +277,13 @@ def import_notice(session: Session, year: int, stream_or_text: str | bytes | IO,
         except ValueError as e:
             errors.append(RowError(rowno, "date", raw_date, str(e)))
             continue
-        if name is not None and len(name) > 50:
+        if name is not None and len(name) > NAME_MAX:
             errors.append(RowError(rowno, "name", name, "名称不能超过50个字符 / name longer than 50 characters"))
+        elif name is not None:
+            try:
+                name = check_text(name, field="name", max_length=NAME_MAX)
+            except TextError as e:
+                errors.append(RowError(rowno, "name", name, _text_reason(e)))
         for day in span:
             if not first <= day <= last:
                 errors.append(RowError(rowno, "date", raw_date,
@@ -258,18 +306,50 @@ def import_notice(session: Session, year: int, stream_or_text: str | bytes | IO,
         errors.append(RowError(2, "date", "", "文件没有数据行 / the file has no data rows"))
     if errors:
         raise CalendarImportError(errors)
+    return Notice(year=year, source=source.strip(), days=days, weekend_holidays_skipped=skipped_weekend_holidays)
 
-    _replace_year(session, year, source.strip())
-    # Rows of the preceding December replace whatever that day held.
-    early = [d for d in days if d.year < year]
+
+def _text_reason(error: TextError) -> str:
+    """A text rule's refusal, in both languages like the other reasons."""
+    from .text_rules import message
+
+    return message(error)
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """How one date changes when a notice is imported: ``before``/``after``
+    are (kind, name) or None (a plain Monday–Friday day)."""
+
+    day: date
+    before: tuple[str, str | None] | None
+    after: tuple[str, str | None] | None
+
+    @property
+    def weekday(self) -> int:
+        return self.day.weekday()
+
+
+def notice_changes(session: Session, notice: Notice) -> list[DayChange]:
+    """The dates whose arrangement differs from what is stored, ascending:
+    new holidays and make-up working days, and for a year already known the
+    exceptions that change or disappear (they become plain days again)."""
+    year = notice.year
+    stored = {d.day: (d.kind, d.name) for d in session.exec(
+        select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))}
+    early = [d for d in notice.days if d.year < year]
     if early:
-        session.execute(sa.delete(CalendarDay).where(CalendarDay.day.in_(early)))
-    if days:
-        session.execute(sa.insert(CalendarDay), [days[d] for d in sorted(days)])
-    session.commit()
-    kinds = [r["kind"] for r in days.values()]
-    return {"year": year, "holidays": kinds.count(HOLIDAY), "workdays": kinds.count(WORKDAY),
-            "weekend_holidays_skipped": skipped_weekend_holidays}
+        stored.update((d.day, (d.kind, d.name)) for d in session.exec(select(CalendarDay).where(
+            CalendarDay.day.in_(early))))
+    after = {d: (r["kind"], r["name"]) for d, r in notice.days.items()}
+    return [DayChange(d, stored.get(d), after.get(d)) for d in sorted(set(stored) | set(after))
+            if stored.get(d) != after.get(d)]
+
+
+def decode_notice(data: bytes) -> str:
+    """A notice file's bytes as text (UTF-8 with or without BOM, or GBK);
+    :class:`CalendarImportError` otherwise."""
+    return _decode(data)
 
 
 def _decode(stream_or_text: str | bytes | IO) -> str:

@@ -32,7 +32,7 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Plan, Task, utcnow
-from . import calendar
+from . import calendar, scope
 from .instance_builder import BuildError, task_document
 from .plans import task_key
 from .messages import _
@@ -135,9 +135,10 @@ def is_revealed(draw: Draw, today: date | None = None) -> bool:
 # --- the ceremony ---
 
 def start_draw(session: Session, plan: Plan, task_ids: list[int], entropy_source: str,
-               actor: str | None = None) -> tuple[Draw, DrawJob]:
+               actor: str | None = None, user=None) -> tuple[Draw, DrawJob]:
     """Create a draw over ``task_ids`` of a published plan and queue its
     freeze job. The caller commits nothing; this function commits."""
+    scope.require_draw_tasks(session, user, [session.get(Task, int(t)) for t in task_ids])
     if plan.status != "published":
         raise DrawError(_("只能对已公布的现行计划抽取（当前状态：%(s)s）", s=plan.status))
     entropy_source = (entropy_source or "").strip()
@@ -210,9 +211,10 @@ def _conflict(session: Session, key: str | None, keys: dict | None = None) -> Dr
 
 
 def enter_entropy(session: Session, draw: Draw, entropy: str, witness_list: list[tuple[str, str]],
-                  actor: str | None = None) -> DrawJob:
+                  actor: str | None = None, user=None) -> DrawJob:
     """Record the external entropy and the witnesses; queue the draw job.
     Only the first of two simultaneous entries wins (conditional update)."""
+    scope.require_draw(session, user, draw)
     entropy = (entropy or "").strip()
     if not entropy:
         raise DrawError(_("请输入外部随机数（见证人或公证员现场产生的数字）"))
@@ -240,9 +242,10 @@ def enter_entropy(session: Session, draw: Draw, entropy: str, witness_list: list
     return job
 
 
-def seal(session: Session, draw: Draw, actor: str | None = None) -> Draw:
+def seal(session: Session, draw: Draw, actor: str | None = None, user=None) -> Draw:
     """Confirm a drawn outcome. A redraw's visits supersede the visit it
     replaces (both rows are kept)."""
+    scope.require_draw(session, user, draw)
     now = utcnow()
     result = session.execute(sa.update(Draw).where(Draw.id == draw.id, Draw.state == "drawn")
                              .values(state="sealed", sealed_at=now, sealed_by=actor))
@@ -267,7 +270,8 @@ def seal(session: Session, draw: Draw, actor: str | None = None) -> Draw:
     return draw
 
 
-def reveal(session: Session, draw: Draw, actor: str | None = None) -> Draw:
+def reveal(session: Session, draw: Draw, actor: str | None = None, user=None) -> Draw:
+    scope.require_draw(session, user, draw)
     if draw.state != "sealed":
         raise DrawError(_("只有已封存的抽取才能公开"))
     if draw.revealed_at is not None:
@@ -279,9 +283,11 @@ def reveal(session: Session, draw: Draw, actor: str | None = None) -> Draw:
     return draw
 
 
-def retry_job(session: Session, draw: Draw, actor: str | None = None, now: datetime | None = None) -> DrawJob:
+def retry_job(session: Session, draw: Draw, actor: str | None = None, now: datetime | None = None,
+              user=None) -> DrawJob:
     """Queue the draw's interrupted or failed job again. The new run starts
     from the stored documents and gives the same result."""
+    scope.require_draw(session, user, draw)
     job = latest_job(session, draw)
     if job is None:
         raise DrawError(_("该抽取没有后台任务"))

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from sqlmodel import Session, select
 
 from ..models import RISK_CLASSES, CheckItem, Department, Plan, Task, utcnow
-from . import plan_preview
+from . import plan_preview, scope
 from .messages import _
 
 FILTER_KEYS = ("tags_any", "districts", "industries", "types", "risks", "lists_any")
@@ -57,7 +57,9 @@ class TaskInput:
 
 # --- plans ---
 
-def create_plan(session: Session, number: str, name: str, year: int, actor: str | None = None) -> Plan:
+def create_plan(session: Session, number: str, name: str, year: int, actor: str | None = None,
+                user=None) -> Plan:
+    owner = scope.plan_owner_for_new(user)  # the plan's owner department (services/scope.py)
     number, name = (number or "").strip(), (name or "").strip()
     if not number:
         raise PlanError(_("请填写计划编号"), "number")
@@ -67,7 +69,7 @@ def create_plan(session: Session, number: str, name: str, year: int, actor: str 
         raise PlanError(_("年度 %(year)s 无效", year=year), "year")
     if session.exec(select(Plan).where(Plan.number == number)).first() is not None:
         raise PlanError(_("计划编号 %(number)s 已存在", number=number), "number")
-    plan = Plan(number=number, name=name, year=int(year), created_by=actor)
+    plan = Plan(number=number, name=name, year=int(year), created_by=actor, department=owner)
     session.add(plan)
     session.commit()
     return plan
@@ -97,9 +99,10 @@ def _require_draft(plan: Plan) -> None:
         raise PlanError(_("计划已公布，不能再修改；请创建新版本"), "plan")
 
 
-def publish_plan(session: Session, plan: Plan) -> Plan:
+def publish_plan(session: Session, plan: Plan, user=None) -> Plan:
     """Publish a draft: it becomes public and frozen; the version it replaces
     (if any) is marked superseded."""
+    scope.require_plan(session, user, plan)
     _require_draft(plan)
     if not plan_tasks(session, plan.id):
         raise PlanError(_("计划还没有任务，不能公布"), "plan")
@@ -114,8 +117,9 @@ def publish_plan(session: Session, plan: Plan) -> Plan:
     return plan
 
 
-def new_version(session: Session, plan: Plan, note: str, actor: str | None = None) -> Plan:
+def new_version(session: Session, plan: Plan, note: str, actor: str | None = None, user=None) -> Plan:
     """A new draft version of a published plan, with copies of its tasks."""
+    scope.require_plan(session, user, plan)
     if plan.status != "published":
         raise PlanError(_("只有已公布的现行计划才能创建新版本"), "plan")
     note = (note or "").strip()
@@ -126,7 +130,7 @@ def new_version(session: Session, plan: Plan, note: str, actor: str | None = Non
         raise PlanError(_("该计划已有未公布的新版本（第 %(v)s 版）", v=pending.version), "plan")
     latest = max(p.version for p in plan_versions(session, plan))
     copy = Plan(number=plan.number, version=latest + 1, name=plan.name, year=plan.year,
-                previous_id=plan.id, change_note=note, created_by=actor)
+                previous_id=plan.id, change_note=note, created_by=actor, department=plan.department)
     session.add(copy)
     session.flush()
     for task in plan_tasks(session, plan.id):
@@ -234,7 +238,8 @@ def _next_code(session: Session, plan_id: int) -> str:
     return f"T{n}"
 
 
-def add_task(session: Session, plan: Plan, data: TaskInput) -> Task:
+def add_task(session: Session, plan: Plan, data: TaskInput, user=None) -> Task:
+    scope.require_task(session, user, None, data.department)
     _require_draft(plan)
     task = Task(plan_id=plan.id, **validate_task(session, plan, data))
     plan_preview.recount(session, task)
@@ -243,7 +248,8 @@ def add_task(session: Session, plan: Plan, data: TaskInput) -> Task:
     return task
 
 
-def update_task(session: Session, task: Task, data: TaskInput) -> Task:
+def update_task(session: Session, task: Task, data: TaskInput, user=None) -> Task:
+    scope.require_task(session, user, task, data.department)
     plan = session.get(Plan, task.plan_id)
     _require_draft(plan)
     for key, value in validate_task(session, plan, data, task_id=task.id).items():
@@ -254,7 +260,8 @@ def update_task(session: Session, task: Task, data: TaskInput) -> Task:
     return task
 
 
-def remove_task(session: Session, task: Task) -> None:
+def remove_task(session: Session, task: Task, user=None) -> None:
+    scope.require_task(session, user, task)
     plan = session.get(Plan, task.plan_id)
     _require_draft(plan)
     session.delete(task)

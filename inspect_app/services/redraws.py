@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawJob, DrawVisit
-from . import calendar
+from . import calendar, scope
 from .draws import DrawError, event
 from .messages import _
 
@@ -38,7 +38,8 @@ def open_redraw(session: Session, visit: DrawVisit) -> Draw | None:
 
 def request_redraw(session: Session, parent: Draw, visit_id: str, cause: str, reason: str,
                    entropy_source: str, inspector: str | None = None, actor: str | None = None,
-                   today: date | None = None) -> tuple[Draw, DrawJob]:
+                   today: date | None = None, user=None) -> tuple[Draw, DrawJob]:
+    scope.require_draw(session, user, parent)
     today = today or date.today()
     if parent.state != "sealed":
         raise DrawError(_("只能对已封存的抽取结果申请重抽"))

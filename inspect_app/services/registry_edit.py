@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models import CheckItem, Entity, Inspector, utcnow
+from . import scope
 from .registry_io.fields import column_converter
 from .registry_io.messages import tr
 from .registry_io.specs import REFERENCE_TARGETS, REGISTRIES
@@ -98,7 +99,8 @@ def _apply(record, values: dict[str, Any]) -> bool:
     return changed
 
 
-def edit_entity(session: Session, uscc: str, texts: dict[str, str]) -> EditResult:
+def edit_entity(session: Session, uscc: str, texts: dict[str, str], user=None) -> EditResult:
+    scope.require_member(user)
     entity = session.exec(sa.select(Entity).where(Entity.uscc == uscc)).scalars().one()
     values, errors = validate_fields(session, "entities", texts)
     if errors:
@@ -109,7 +111,8 @@ def edit_entity(session: Session, uscc: str, texts: dict[str, str]) -> EditResul
     return EditResult(record=entity)
 
 
-def edit_inspector(session: Session, inspector_id: str, texts: dict[str, str]) -> EditResult:
+def edit_inspector(session: Session, inspector_id: str, texts: dict[str, str], user=None) -> EditResult:
+    scope.require_member(user)
     inspector = session.get(Inspector, inspector_id)
     if inspector is None:
         raise LookupError(inspector_id)
@@ -127,15 +130,19 @@ def current_item(session: Session, code: str) -> CheckItem | None:
                         ).scalars().first()
 
 
-def edit_item(session: Session, code: str, texts: dict[str, str]) -> EditResult:
+def edit_item(session: Session, code: str, texts: dict[str, str], user=None) -> EditResult:
     """Edit the current version of item ``code``; a published item gets a new
-    version instead (only if something actually changed)."""
+    version instead (only if something actually changed). Only its
+    department's planners (and admins) may, and not hand it to another
+    department (:mod:`.scope`)."""
     item = current_item(session, code)
     if item is None:
         raise LookupError(code)
+    scope.require_department(user, item.department, session)
     values, errors = validate_fields(session, "items", texts)
     if errors:
         return EditResult(errors=errors, record=item)
+    scope.require_department(user, values.get("department", item.department), session)
     changed = {k: v for k, v in values.items() if getattr(item, k) != v}
     if not changed:
         return EditResult(record=item)

@@ -123,7 +123,21 @@ def link_inspector(user_id: int):
     return _apply(user_id, lambda s, u: accounts.link_inspector(s, u.id, inspector), _("检查人员关联已更新"))
 
 
+# --- the department an account acts for (issue 8, item 16; services/scope.py) ---
+
+@bp.route("/users/<int:user_id>/department", methods=["POST"])
+@role_required("admin")
+def set_department(user_id: int):
+    from ..services import scope
+
+    department = request.form.get("department", "")
+    return _apply(user_id, lambda s, u: scope.set_department(s, u.id, department), _("所属部门已更新"))
+
+
 @bp.context_processor
 def _role_label():
     names = {"admin": _("管理员"), "planner": _("计划员"), "inspector": _("检查人员")}
     return {"role_label": lambda role: names.get(role, role), "min_password_length": accounts.MIN_PASSWORD_LENGTH}
+
+
+from . import admin_calendar  # noqa: E402,F401  (the calendar page, issue 8 item 22: routes on this blueprint)

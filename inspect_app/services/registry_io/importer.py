@@ -15,6 +15,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from ...models import utcnow
+from .. import scope
 from ..batch import gc_paused
 from .bulk import indexes_dropped
 from .fields import same_list, same_ratio
@@ -33,12 +34,15 @@ STORED_FETCH = 50_000  # rows fetched at a time when reading the stored registry
 
 
 def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bool = False,
-                encoding: str | None = None) -> ImportReport:
+                encoding: str | None = None, user=None) -> ImportReport:
     """Import one registry file (format from the suffix: .csv or .xlsx).
 
     Raises ``ValueError`` for an unknown kind or sync mode on a registry
     without it; every problem with the file itself ends up in the report.
+    ``user`` (None: the system/CLI) must be allowed to import it
+    (:func:`..scope.check_import`, raises ``ScopeError``).
     """
+    scope.check_import(session, user, kind, stream, filename, encoding)
     spec = REGISTRIES.get(kind)
     if spec is None:
         raise ValueError(f"unknown registry {kind!r}; one of {', '.join(REGISTRIES)}")

@@ -53,7 +53,7 @@ def draw_start(plan_id: int):
     task_ids = id_list(request.form.getlist("tasks"), "tasks")  # not ids: ParameterError, a 400 page
     try:
         draw, job = draw_service.start_draw(session, plan, task_ids, request.form.get("entropy_source", ""),
-                                            actor=_actor())
+                                            actor=_actor(), user=g.user)
     except draw_service.DrawConflict as error:
         session.rollback()
         flash(str(error), "error")
@@ -112,7 +112,7 @@ def draw_entropy(draw_id: int):
     people = [(n, roles[k] if k < len(roles) else "") for k, n in enumerate(names)]
     try:
         job = draw_service.enter_entropy(session, draw, request.form.get("external_entropy", ""), people,
-                                         actor=_actor())
+                                         actor=_actor(), user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
@@ -128,7 +128,7 @@ def draw_retry(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        job = draw_service.retry_job(session, draw, actor=_actor())
+        job = draw_service.retry_job(session, draw, actor=_actor(), user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
@@ -158,7 +158,7 @@ def draw_seal(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        draw_service.seal(session, draw, actor=_actor())
+        draw_service.seal(session, draw, actor=_actor(), user=g.user)
         flash(_("抽取结果已确认封存，结果摘要已公示"), "ok")
     except draw_service.DrawError as error:
         session.rollback()
@@ -172,7 +172,7 @@ def draw_reveal(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        draw_service.reveal(session, draw, actor=_actor())
+        draw_service.reveal(session, draw, actor=_actor(), user=g.user)
         flash(_("抽取的输入、密钥和结果已公开，任何人都可以验证"), "ok")
     except draw_service.DrawError as error:
         session.rollback()
@@ -189,7 +189,8 @@ def draw_redraw(draw_id: int):
     try:
         draw, job = redraws.request_redraw(session, parent, form.get("visit_id", ""), form.get("cause", ""),
                                            form.get("reason", ""), form.get("entropy_source", ""),
-                                           inspector=form.get("inspector") or None, actor=_actor())
+                                           inspector=form.get("inspector") or None, actor=_actor(),
+                                           user=g.user)
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")

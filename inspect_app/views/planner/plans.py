@@ -16,6 +16,7 @@ from ...models import RISK_CLASSES, Department, Task
 from ...security import role_required
 from ...services import draws as draw_service
 from ...services import plans as plan_service
+from ...services import scope
 from ...services.plan_preview import preview_plan
 from ...services.text_rules import TextError
 from ...services.text_rules import message as text_message
@@ -47,7 +48,8 @@ def plan_create():
     session = get_session()
     try:
         plan = plan_service.create_plan(session, request.form.get("number", ""), request.form.get("name", ""),
-                                        _int(request.form.get("year"), "year"), actor=_actor())
+                                        _int(request.form.get("year"), "year"), actor=_actor(),
+                                        user=g.user)
     except (plan_service.PlanError, TextError) as error:
         session.rollback()
         flash(_error_text(error), "error")
@@ -118,7 +120,7 @@ def plan_preview(plan_id: int):
 def plan_publish(plan_id: int):
     session = get_session()
     try:
-        plan_service.publish_plan(session, _plan_or_404(plan_id))
+        plan_service.publish_plan(session, _plan_or_404(plan_id), user=g.user)
         flash(_("计划已公布，并已冻结；之后的修改将形成新版本"), "ok")
     except plan_service.PlanError as error:
         session.rollback()
@@ -132,7 +134,7 @@ def plan_new_version(plan_id: int):
     session = get_session()
     try:
         copy = plan_service.new_version(session, _plan_or_404(plan_id), request.form.get("change_note", ""),
-                                        actor=_actor())
+                                        actor=_actor(), user=g.user)
     except plan_service.PlanError as error:
         session.rollback()
         flash(str(error), "error")
@@ -183,13 +185,14 @@ def task_new(plan_id: int):
     plan = _plan_or_404(plan_id)
     if request.method == "POST":
         try:
-            plan_service.add_task(session, plan, task_input(request.form))
+            plan_service.add_task(session, plan, task_input(request.form), user=g.user)
         except (plan_service.PlanError, TextError) as error:
             session.rollback()
             flash(_error_text(error), "error")
             return _task_form(plan, None, request.form, 400)
         flash(_("任务已添加"), "ok")
         return redirect(url_for("planner.plan", plan_id=plan.id))
+    scope.require_member(g.user)
     return _task_form(plan, None)
 
 
@@ -201,13 +204,14 @@ def task_edit(task_id: int):
     plan = _plan_or_404(task.plan_id)
     if request.method == "POST":
         try:
-            plan_service.update_task(session, task, task_input(request.form))
+            plan_service.update_task(session, task, task_input(request.form), user=g.user)
         except (plan_service.PlanError, TextError) as error:
             session.rollback()
             flash(_error_text(error), "error")
             return _task_form(plan, task, request.form, 400)
         flash(_("任务已保存"), "ok")
         return redirect(url_for("planner.plan", plan_id=plan.id))
+    scope.require_task(session, g.user, task)
     return _task_form(plan, task)
 
 
@@ -218,7 +222,7 @@ def task_delete(task_id: int):
     task = session.get(Task, task_id) or abort(404)
     plan_id = task.plan_id
     try:
-        plan_service.remove_task(session, task)
+        plan_service.remove_task(session, task, user=g.user)
         flash(_("任务已删除"), "ok")
     except plan_service.PlanError as error:
         session.rollback()

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...db import get_session
 from ...models import ENTITY_STATUSES, RISK_CLASSES
 from ...security import role_required
 from ...services import registry_views as rv
+from ...services import scope
 from ...services.search import ANY_LIST, search_entities
 from ...validation import ParameterError, arg_int
 from . import bp
@@ -289,8 +290,9 @@ def entity_edit(uscc: str):
     if detail is None:
         abort(404)
     e = detail.entity
+    scope.require_member(g.user)
     return _edit_page("entities", e, registry_edit.form_texts("entities", e),
-                      lambda texts: registry_edit.edit_entity(get_session(), e.uscc, texts),
+                      lambda texts: registry_edit.edit_entity(get_session(), e.uscc, texts, user=g.user),
                       url_for("planner.entity", uscc=e.uscc), f"{e.name} ({e.uscc})")
 
 
@@ -303,8 +305,9 @@ def inspector_edit(inspector_id: str):
     i = get_session().get(Inspector, inspector_id)
     if i is None:
         abort(404)
+    scope.require_member(g.user)
     return _edit_page("inspectors", i, registry_edit.form_texts("inspectors", i),
-                      lambda texts: registry_edit.edit_inspector(get_session(), i.id, texts),
+                      lambda texts: registry_edit.edit_inspector(get_session(), i.id, texts, user=g.user),
                       url_for("planner.inspector", inspector_id=i.id), f"{i.name} ({i.id})")
 
 
@@ -316,8 +319,9 @@ def item_edit(code: str):
     item = registry_edit.current_item(get_session(), code)
     if item is None:
         abort(404)
+    scope.require_department(g.user, item.department, get_session())
     return _edit_page("items", item, registry_edit.form_texts("items", item),
-                      lambda texts: registry_edit.edit_item(get_session(), code, texts),
+                      lambda texts: registry_edit.edit_item(get_session(), code, texts, user=g.user),
                       url_for("planner.item", code=code), f"{item.name} ({item.code} v{item.version})",
                       published=item.published)
 
@@ -346,7 +350,7 @@ def registry_upload(kind: str):
         upload = form.file.data
         session = get_session()
         report = import_file(session, kind, upload.stream, upload.filename or "upload",
-                             sync=bool(form.sync.data and spec.sync))
+                             sync=bool(form.sync.data and spec.sync), user=g.user)
         status = 200 if report.ok else 422
     elif request.method == "POST":
         status = 400
