@@ -502,7 +502,7 @@ def describe(entry: DrawEvent) -> str:
 
 
 ACTION_LABELS = {
-    "created": "发起", "committed": "冻结并承诺", "entropy": "输入随机数", "drawn": "抽取",
+    "created": "发起", "committed": "冻结并承诺", "entropy": "输入随机数", "drawn": "完成抽取",
     "sealed": "封存", "revealed": "公开", "redraw_requested": "申请重抽", "cancelled": "作废",
     "retry": "重新运行", "failed": "失败",
 }

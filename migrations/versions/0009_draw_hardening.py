@@ -24,6 +24,7 @@ SQLite keeps the table and its triggers.
 from typing import Sequence, Union
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0009"
@@ -55,7 +56,7 @@ def _draw_trigger(columns: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     op.add_column("draw", sa.Column("reveal_reason", sa.String(length=500), nullable=True))
-    op.add_column("draw", sa.Column("cancelled_at", sa.DateTime(), nullable=True))
+    op.add_column("draw", sa.Column("cancelled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.add_column("draw", sa.Column("cancelled_by", sa.String(length=64), nullable=True))
     op.add_column("draw", sa.Column("cancel_reason", sa.String(length=500), nullable=True))
     _draw_trigger(NEW_WRITE_ONCE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import flask_babel
 import pytest
 
 from draw_fixtures import WINDOW, YEAR, published_plan, run_ceremony, seed_registries
@@ -39,8 +40,10 @@ def test_trail_in_words(app, client, auth, db_session):
                   "公开输入、密钥和结果，原因：检查已全部完成"):
         assert words in text, words
     assert "planner" in text and "系统" in text  # who: the planner, or the system for the background steps
-    en = trail(client.get(f"/planner/draws/{draw.id}", headers={"Accept-Language": "en"}).get_data(as_text=True))
-    assert "\\u" not in en
+    flask_babel.refresh()  # the test's app context (db_session) would keep the first request's locale
+    en = trail(client.get(f"/planner/draws/{draw.id}?lang=en").get_data(as_text=True))
+    assert "\\u" not in en and "Revealed the input, secret and outcome, reason: 检查已全部完成" in en
+    assert "Entered the external entropy 314159 before the witnesses 王公证、李见证" in en
 
 
 def test_every_action_has_words(app, db_session):
