@@ -14,6 +14,7 @@ Conventions
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -252,10 +253,14 @@ class Task(SQLModel, table=True):
     pinned versions); ratios are exact decimals kept as text."""
 
     __tablename__ = "task"
-    __table_args__ = (sa.UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (sa.UniqueConstraint("plan_id", "code"),
+                      sa.Index("ux_task_plan_lineage", "plan_id", "lineage", unique=True))  # migration 0009
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     code: str = Field(max_length=32)  # "T1": the task id in draw instances
+    # The task's identity across plan versions (copied by plans.new_version,
+    # used in draw_task.task_key): a renamed task is still the same batch.
+    lineage: str | None = Field(default_factory=lambda: uuid4().hex, max_length=32)
     name: str = Field(max_length=200)
     department: str = Field(max_length=32, foreign_key="department.id")  # lead
     participating: list[str] = Field(default_factory=list, sa_column=_json_list())
@@ -317,11 +322,17 @@ class Draw(SQLModel, table=True):
     sealed_by: str | None = Field(default=None, max_length=64)
     revealed_at: datetime | None = None
     revealed_by: str | None = Field(default=None, max_length=64)
+    reveal_reason: str | None = Field(default=None, max_length=500)  # migration 0009
+    # A formal cancellation (public, write-once): the draw keeps its state,
+    # its visits stop being current, its tasks may be drawn again.
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = Field(default=None, max_length=64)
+    cancel_reason: str | None = Field(default=None, max_length=500)
 
 
 class DrawTask(SQLModel, table=True):
     """The tasks an (original) draw covers. ``task_key`` (plan number + task
-    code, plus ``#n`` for the n-th attempt after failed draws) is unique: a
+    lineage, plus ``#n`` for the n-th attempt after failed or cancelled draws) is unique: a
     task is drawn once, whatever plan version, and two planners pressing
     "draw" at the same moment cannot both win."""
 

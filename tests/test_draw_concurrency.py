@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from draw_fixtures import published_plan, seed_registries
 from inspect_app.jobs.runner import run_job
 from inspect_app.models import Draw, DrawJob, DrawTask
-from inspect_app.services import draws
+from inspect_app.services import draws, plans
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_collision_on_unique_key_postgresql(app, ready, backend):
         pytest.skip("row-level blocking on a unique index is PostgreSQL behaviour")
     s, plan, tasks = ready
     engine = s.get_bind()
-    key = f"{plan.number}/{tasks[0].code}"
+    key = plans.task_key(plan, tasks[0])
     other = engine.connect()
     tx = other.begin()
     draw_id = other.execute(sa.text(

@@ -6,9 +6,12 @@ when.
 * once the entropy is entered: its value and the witnesses' names;
 * once drawn: the input digest the draw ran on and the result digest (the
   outcome itself stays confidential), marked as awaiting review until sealed;
-* once revealed (by the planner after the checks, or automatically when the
-  window has closed): the instance with its secret, the secret, and the
-  outcome, so that anyone can run ``python -m solver verify``.
+* once revealed (automatically when the window has closed, or recorded by the
+  planner with a reason after that; a redraw only with its root draw): the
+  instance with its secret, the secret, and the outcome, so that anyone can
+  run ``python -m solver verify``;
+* a formal cancellation (when, reason) as soon as it is made; a cancelled
+  draw's documents follow the same reveal rules.
 
 Published plans (and their superseded versions) are listed here too.
 """
@@ -54,7 +57,7 @@ def public_draw(session: Session, code: str, today: date | None = None) -> Regis
 
 def _entry(session: Session, draw: Draw, plan: Plan, today: date | None) -> RegisterEntry:
     people = list(session.exec(select(DrawWitness).where(DrawWitness.draw_id == draw.id).order_by(DrawWitness.sort)))
-    return RegisterEntry(draw, plan, people, draw.state == "sealed", is_revealed(draw, today))
+    return RegisterEntry(draw, plan, people, draw.state == "sealed", is_revealed(draw, today, session))
 
 
 def document(entry: RegisterEntry, name: str) -> bytes | None:

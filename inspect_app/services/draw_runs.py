@@ -70,20 +70,30 @@ def _redraw_instance(session: Session, draw: Draw, progress: Progress) -> dict:
                                         keep_filter=params["cause"] == "entity")
         docs.append(doc)
         items.extend(task_items)
+    # Exclusions carried along the chain (recorded when the redraw was
+    # requested; older redraws name only their own ill inspector).
+    unavailable = set(params.get("unavailable") or ([params["inspector"]] if params.get("inspector") else []))
+    # Only the chain's sealed draws: revealed together with the root, so the
+    # redraw's documents encode nothing of other draws still confidential.
+    chain = _chain(session, root)
+    own = {d.id for d in chain}
     if params["cause"] == "inspector":
-        adjust = Redraw(only_usccs={old.uscc}, unavailable_inspectors={params["inspector"]},
-                        ignore_visit=old.id)
+        adjust = Redraw(only_usccs={old.uscc}, unavailable_inspectors=unavailable, ignore_visit=old.id,
+                        visit_draws=own)
     else:
-        drawn = {v for d in _chain(session, root) for v in _sampled(d)}
-        adjust = Redraw(exclude_usccs=drawn | {old.uscc}, ignore_visit=old.id)
+        drawn = {v for d in chain for v in _sampled(d)}
+        adjust = Redraw(exclude_usccs=drawn | {old.uscc}, unavailable_inspectors=unavailable,
+                        ignore_visit=old.id, visit_draws=own)
     return build_instance(session, draw.code, docs, items, draw.window_start, draw.window_end,
                           redraw=adjust, progress=progress)
 
 
 def _chain(session: Session, root: Draw) -> list[Draw]:
+    """The root and its sealed redraws (a drawn but unsealed redraw's outcome
+    is never published, so nothing of it may enter another instance)."""
     from .draws import history
 
-    return [d for d in history(session, root) if d.outcome_path]
+    return [d for d in history(session, root) if d.outcome_path and d.state == "sealed"]
 
 
 def _sampled(draw: Draw) -> set[str]:
@@ -183,7 +193,8 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
         e = entities[v["uscc"]]
         rows.append({"draw_id": draw.id, "visit_id": v["id"], "uscc": v["uscc"], "entity_name": e["name"][:200],
                      "district": e["district"], "tasks": v["tasks"], "departments": v["departments"],
-                     "team": v["team"], "day": date.fromisoformat(v["date"]), "current": True,
+                     "team": v["team"], "day": date.fromisoformat(v["date"]),
+                     "current": draw.cancelled_at is None,
                      "replaces_id": replaces})
     if rows:  # one executemany (ENGINEERING-NOTES: ORM add_all is ~10x slower)
         session.execute(sa.insert(DrawVisit), rows)

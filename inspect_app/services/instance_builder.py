@@ -21,7 +21,11 @@ The instance holds everything the outcome depends on (DRAW-PROTOCOL.md):
 
 Redraws (one visit of an earlier draw) use the same builder with a
 :class:`Redraw` adjustment: a restricted entity set, excluded entities, and
-inspectors' remaining capacity after the visits already scheduled.
+inspectors' remaining capacity after the visits already scheduled. A redraw
+counts only the visits of its own chain (``visit_draws``: the root and its
+sealed redraws), whose outcomes are public when the redraw is (it is revealed
+only with its root), so its instance encodes nothing of other, unrelated
+draws that may still be confidential.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class Redraw:
     unavailable_inspectors: set[str] = field(default_factory=set)  # off for the whole window
     count_scheduled: bool = True  # reduce capacity by visits already scheduled
     ignore_visit: int | None = None  # the DrawVisit being replaced: not counted
+    visit_draws: set[int] | None = None  # only these draws' visits count (the redraw's chain)
 
 
 def task_document(session: Session, task: Task, count: int | None = None,
@@ -157,7 +162,8 @@ def _district_prefixes(task_docs: list[dict]) -> list[str] | None:
     return sorted(set(prefixes))
 
 
-def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit: int | None = None):
+def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit: int | None = None,
+             visit_draws: set[int] | None = None):
     """(checks this year, last check per department) per USCC.
 
     Two sources: the check records before the window (imported history and
@@ -169,7 +175,8 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
     year, and for each of its departments (with that department's members of
     its team) as a check on its date; a visit with a check record of the same
     entity, department and date is not counted again. ``ignore_visit`` is the
-    visit a redraw replaces."""
+    visit a redraw replaces; ``visit_draws`` (a redraw) restricts the visits
+    to those of the given draws."""
     year_start = date(start.year, 1, 1)
     counts: dict[str, int] = defaultdict(int)
     last: dict[str, dict[str, tuple[date, set[str]]]] = defaultdict(dict)
@@ -200,6 +207,8 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
         visits = visits.where(v.uscc.in_(usccs))
     if ignore_visit is not None:
         visits = visits.where(v.id != ignore_visit)
+    if visit_draws is not None:
+        visits = visits.where(v.draw_id.in_(sorted(visit_draws)))
     department_of: dict[str, str] | None = None
     for _visit, uscc, departments, team, day in session.execute(visits.order_by(v.id)):
         if department_of is None:
@@ -232,7 +241,8 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     query = query.order_by(t.id)  # registry order: a sequential scan, deterministic
     progress.stage("history")
-    counts, last = _history(session, start, only, redraw.ignore_visit if redraw else None)
+    counts, last = _history(session, start, only, redraw.ignore_visit if redraw else None,
+                            redraw.visit_draws if redraw else None)
     progress.stage("entities", total)
     exclude = redraw.exclude_usccs if redraw else set()
     strings = json_lists(sorted)
@@ -262,12 +272,16 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
 
 
 def scheduled_load(session: Session, inspector_ids: set[str], start: date, end: date,
-                   ignore_visit: int | None = None) -> dict[str, dict[date, int]]:
+                   ignore_visit: int | None = None,
+                   visit_draws: set[int] | None = None) -> dict[str, dict[date, int]]:
     """Visits per inspector per day already scheduled by sealed draws (current
-    visits only) in the window."""
+    visits only) in the window; only ``visit_draws``' visits when given."""
     load: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    rows = session.exec(select(DrawVisit).join(Draw, Draw.id == DrawVisit.draw_id).where(
-        Draw.state == "sealed", DrawVisit.current, DrawVisit.day >= start, DrawVisit.day <= end))
+    query = select(DrawVisit).join(Draw, Draw.id == DrawVisit.draw_id).where(
+        Draw.state == "sealed", DrawVisit.current, DrawVisit.day >= start, DrawVisit.day <= end)
+    if visit_draws is not None:
+        query = query.where(DrawVisit.draw_id.in_(sorted(visit_draws)))
+    rows = session.exec(query)
     for visit in rows:
         if visit.id == ignore_visit:
             continue
@@ -287,7 +301,8 @@ def _inspectors(session: Session, dept_ids: list[str], start: date, end: date, p
                                                               InspectorLeave.start <= end,
                                                               InspectorLeave.end >= start)):
             leave[row.inspector].update(_days(max(row.start, start), min(row.end, end)))
-    used = scheduled_load(session, ids, start, end, redraw.ignore_visit) if redraw and redraw.count_scheduled else {}
+    used = (scheduled_load(session, ids, start, end, redraw.ignore_visit, redraw.visit_draws)
+            if redraw and redraw.count_scheduled else {})
     daily = policy["daily_visits_per_inspector"]
     result = []
     for i in rows:

@@ -4,7 +4,9 @@ A plan is drafted, then published: publishing puts it on the public site and
 freezes it. A later change is a new *version* of the plan (same number,
 ``version + 1``, ``previous_id`` pointing at the old row, which is marked
 ``superseded`` but kept and stays public). Tasks are copied into the new
-version; draws already made keep pointing at the tasks they drew.
+version with their ``lineage`` (the task's identity: renaming a task's code
+in a new version does not make it a new batch); draws already made keep
+pointing at the tasks they drew.
 
 Every refusal is a :class:`PlanError` naming the field and the reason.
 """
@@ -134,7 +136,7 @@ def new_version(session: Session, plan: Plan, note: str, actor: str | None = Non
     session.add(copy)
     session.flush()
     for task in plan_tasks(session, plan.id):
-        data = task.model_dump(exclude={"id", "plan_id", "created_at"})
+        data = task.model_dump(exclude={"id", "plan_id", "created_at"})  # keeps ``lineage``
         session.add(Task(plan_id=copy.id, **data))
     session.commit()
     return copy
@@ -279,5 +281,6 @@ def publishable_items(session: Session) -> list[CheckItem]:
 
 
 def task_key(plan: Plan, task: Task) -> str:
-    """Stable across plan versions: a task is drawn once."""
-    return f"{plan.number}/{task.code}"
+    """Stable across plan versions and renames (the task's lineage, copied by
+    :func:`new_version`): a task is drawn once."""
+    return f"{plan.number}/{task.lineage or task.code}"

@@ -1,6 +1,6 @@
 """Planner pages of the draw ceremony: start a draw over a batch, the draw's
 page (digests, commitment, entropy form, progress, trail, history), the
-progress JSON the page polls, review, seal, reveal, retry and redraw.
+progress JSON the page polls, review, seal, reveal, cancel, retry and redraw.
 
 Background work is started with :func:`inspect_app.jobs.launcher.launch`;
 the views never run the solver."""
@@ -76,14 +76,16 @@ def draw(draw_id: int):
     draw = _draw_or_404(draw_id)
     job = draw_service.latest_job(session, draw)
     choices = None
-    if draw.state == "sealed" and (draw.stats or {}).get("visits", 0) <= REDRAW_SELECT_LIMIT:
+    if draw.state == "sealed" and draw.cancelled_at is None and (draw.stats or {}).get("visits", 0) <= REDRAW_SELECT_LIMIT:
         choices = [v for v in draw_service.visits(session, draw) if v.current]
     return render_template("planner/draws/draw.html", draw=draw, job=job, redraw_choices=choices,
                            stale=job is not None and draw_service.job_is_stale(job),
                            plan=session.get(Plan, draw.plan_id), events=draw_service.events(session, draw),
                            witnesses=draw_service.witnesses(session, draw),
                            history=draw_service.history(session, draw),
-                           revealed=draw_service.is_revealed(draw))
+                           revealed=draw_service.is_revealed(draw, session=session),
+                           window_closed=draw_service.window_closed(draw),
+                           describe=draw_service.describe, action_label=draw_service.action_label)
 
 
 @bp.route("/draws/<int:draw_id>/progress.json")
@@ -172,8 +174,25 @@ def draw_reveal(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        draw_service.reveal(session, draw, actor=_actor(), user=g.user)
+        draw_service.reveal(session, draw, request.form.get("reason", ""),
+                            confirmed=request.form.get("confirm") == "yes", actor=_actor(), user=g.user)
         flash(_("抽取的输入、密钥和结果已公开，任何人都可以验证"), "ok")
+    except draw_service.DrawError as error:
+        session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("planner.draw", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/cancel", methods=["POST"])
+@role_required("planner")
+def draw_cancel(draw_id: int):
+    session = get_session()
+    draw = _draw_or_404(draw_id)
+    try:
+        if request.form.get("confirm") != "yes":
+            raise draw_service.DrawError(_("请勾选确认：作废将公示，且不能撤回"))
+        draw_service.cancel(session, draw, request.form.get("reason", ""), actor=_actor(), user=g.user)
+        flash(_("抽取 %(c)s 已作废，作废原因已公示；其任务可以重新抽取", c=draw.code), "ok")
     except draw_service.DrawError as error:
         session.rollback()
         flash(str(error), "error")
