@@ -147,7 +147,10 @@ def test_bad_rows_are_listed_and_nothing_is_written(client, db_session, admin):
 def test_bad_form_fields(client, db_session, admin, year, source, field):
     r = preview(client, year=year, source=source)
     assert r.status_code == 400
-    assert f'data-field="{field}"' in r.get_data(as_text=True)
+    if "\x07" in source:  # refused by the request-value check (inspect_app/validation.py) before the page
+        assert f"参数 {field} 含有不允许的字符" in r.get_data(as_text=True)
+    else:
+        assert f'data-field="{field}"' in r.get_data(as_text=True)
     assert db_session.exec(select(CalendarYear)).all() == []
 
 
