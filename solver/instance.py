@@ -35,7 +35,7 @@ from solver.canonical import (CHUNK, _dumps, _u_bytes, derive_seed, finish_diges
                               input_and_frozen_digest, iter_canonical)
 from solver.canonical import input_digest as compute_input_digest
 from solver.errors import InputError
-from solver.jsontext import (MAX_DEPTH, DuplicateKey, check_depth, loads_strict,
+from solver.jsontext import (MAX_DEPTH, check_depth, loads_strict,
                              nested_deeper_than, unique_pairs)
 from solver.model import (RISK_CLASSES, Department, Entity, Inspector, Instance, Item, LastCheck,
                           Policy, Task, TaskFilter)
@@ -304,6 +304,7 @@ class _StreamingReader:
         self.digesting = digest
         self.hasher = sha256() if digest else _NoHash()
         self.digest = self.frozen = b""
+        self.colons = 0  # in the canonical text of the entities decoded
         self.entities: list[Entity] | None = None
 
     def _space(self, at: int) -> int:
@@ -375,11 +376,14 @@ class _StreamingReader:
     def _stream_entities(self, at: int) -> int:
         """Decode the entity array in one scanner call (so that the decoder
         shares the key strings of all entities), handing each entity object
-        to :meth:`_flush` in slices through an ``object_pairs_hook`` (which
-        also refuses a duplicate key) that leaves a
+        to :meth:`_flush` in slices through an ``object_hook`` that leaves a
         placeholder behind. Objects nested in an entity (its last checks) carry
         no ``uscc`` and pass through; if the guess ever goes wrong, a
-        placeholder lands where JSON is expected and the reader fails."""
+        placeholder lands where JSON is expected and the reader fails.
+
+        Where the digest is computed, duplicate keys are excluded as in
+        :func:`_no_duplicate`: the array's text has as many colons as the
+        canonical text of what it decoded to (and no ``\\u003`` escape)."""
         self.progress.stage("read, digest and parse entities")
         self._hash_head()
         self.entities = []
@@ -387,10 +391,7 @@ class _StreamingReader:
         batch: list = []
         placeholder = _Placeholder()
 
-        def hook(pairs: list) -> object:
-            obj = dict(pairs)
-            if len(obj) != len(pairs):
-                raise DuplicateKey  # the plain path names it
+        def hook(obj: dict) -> object:
             if "uscc" not in obj:
                 return obj
             batch.append(obj)
@@ -399,12 +400,17 @@ class _StreamingReader:
                 batch.clear()
             return placeholder
 
-        scan = json.JSONDecoder(object_pairs_hook=hook, parse_constant=_reject_constant).scan_once
+        scan = json.JSONDecoder(object_hook=hook, parse_constant=_reject_constant).scan_once
+        begin = at
         array, at = scan(self.text, at)
         self._flush(batch, state)
         if type(array) is not list or len(array) != state.count or \
                 array.count(placeholder) != len(array):
             raise _Slow
+        text = self.text
+        if self.digesting and ((text.find("\\", begin, at) >= 0 and text.find("\\u003", begin, at) >= 0)
+                               or text.count(":", begin, at) != self.colons):
+            raise _Slow  # a duplicate key, perhaps: the plain path decides
         self.hasher.update(b"]")
         return at
 
@@ -412,8 +418,9 @@ class _StreamingReader:
         if not batch:
             return
         if self.digesting:
-            self.hasher.update((("," if state.count else "") + _dumps(batch)[1:-1])
-                               .encode("utf-8"))
+            text = _dumps(batch)
+            self.colons += text.count(":")
+            self.hasher.update((("," if state.count else "") + text[1:-1]).encode("utf-8"))
         if self.parse:
             self.entities.extend(state.parse(batch))
         else:
@@ -472,7 +479,10 @@ class _BytesReader:
     float (a digit followed by ``.`` or ``e``, which also catches strings such
     as ``"2.5"``) is decoded again and serialised by the standard library, the
     reference path. Any other irregularity raises and :func:`load_instance`
-    falls back to the standard-library readers.
+    falls back to the standard-library readers; so does a duplicate key
+    (:func:`_no_duplicate`, else a checking parse of the slice) and nesting
+    deeper than :data:`~solver.jsontext.MAX_DEPTH`, both checked where the
+    digest is computed (in the digest child when there is one).
     """
 
     def __init__(self, data: bytes, progress: Progress, parse: bool = True,

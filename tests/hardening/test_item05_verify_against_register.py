@@ -232,11 +232,13 @@ def test_every_instance_reader_refuses_duplicates(genuine, tmp_path, monkeypatch
     assert loaded.input_digest.hex() == sha(canonical(frozen))
     start = text.index(json.dumps(doc["entities"][5]["uscc"]))
     at = text.rindex("{", 0, start) + 1
-    bad = tmp_path / "bad-entity.json"
-    bad.write_text(text[:at] + '"status":"active",' + text[at:], encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        si.load_instance(bad, workers=workers)
-    assert str(caught.value) == f'{bad}: $.entities[5]: duplicate key "status"'
+    for label, extra, key in (("entity", '"status":"active",', "status"),
+                              ("escaped colon", '"risk":"A","\\u003a":1,', "risk")):
+        bad = tmp_path / f"bad-{label}.json"
+        bad.write_text(text[:at] + extra + text[at:], encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            si.load_instance(bad, workers=workers)
+        assert str(caught.value) == f'{bad}: $.entities[5]: duplicate key "{key}"'
     checked = json.loads(json.dumps(doc))
     checked["entities"][5]["last_checks"] = [{"department": "SCJG", "date": "2026-01-05", "inspectors": ["E001"]}]
     text = _instance_texts(checked)["lines"].replace('"date":"2026-01-05"', '"date":"2026-01-05","date":"2026-01-06"')
@@ -376,7 +378,8 @@ def test_register_file_publishes_each_stage_and_nothing_more(app, client, auth, 
     assert doc["committed_at"].endswith("Z") and doc["sealed_at"] is None and doc["revealed"] is False
     assert secret not in responses[0].get_data(as_text=True)
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
-    assert f'href="{url}"' in page
+    assert f'href="{url}"' in page and "公示数值文件" in page
+    assert "Register file" in client.get(f"/draws/{draw.code}?lang=en").get_data(as_text=True)
 
     job = draws.enter_entropy(s, draw, "271828", [("王公证", "公证员")], actor="planner")
     run_job(app, job.id)
