@@ -349,6 +349,13 @@ def _fetch_as_everyone(app, client, auth, url: str) -> list:
     return responses
 
 
+def _english_catalogue() -> dict:
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "inspect_app/translations/en/LC_MESSAGES/messages.po").open("rb") as f:
+        return {m.id: m.string for m in read_po(f) if m.id}
+
+
 def test_register_file_publishes_each_stage_and_nothing_more(app, client, auth, ready):
     from inspect_app.jobs.runner import run_job
     from inspect_app.models import Draw
@@ -379,7 +386,9 @@ def test_register_file_publishes_each_stage_and_nothing_more(app, client, auth, 
     assert secret not in responses[0].get_data(as_text=True)
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
     assert f'href="{url}"' in page and "公示数值文件" in page
-    assert "Register file" in client.get(f"/draws/{draw.code}?lang=en").get_data(as_text=True)
+    catalogue = _english_catalogue()
+    for msgid in ("公示数值文件", "验证时用 --register 核对本页公示的摘要和承诺值"):
+        assert msgid in page and catalogue[msgid]
 
     job = draws.enter_entropy(s, draw, "271828", [("王公证", "公证员")], actor="planner")
     run_job(app, job.id)
