@@ -443,3 +443,26 @@ def test_revealed_documents_verify_against_the_served_register(app, client, read
     assert run("verify", forged, tmp_path / "forged-outcome.json").returncode == 0
     result = run("verify", forged, tmp_path / "forged-outcome.json", "--register", files["register.json"])
     assert result.returncode == 1 and result.stdout.startswith("NOT verified: frozen_digest: the register published")
+
+
+def test_a_redraws_register_file_names_its_parent(app, client, ready):
+    from draw_fixtures import WINDOW, run_ceremony
+    from inspect_app.jobs.runner import run_job
+    from inspect_app.models import Draw
+    from inspect_app.services import draw_runs, draws, redraws
+
+    s, plan, tasks = ready
+    draw = run_ceremony(s, plan, tasks, app)
+    draws.seal(s, draw)
+    visit = draws.visits(s, draw)[0]
+    redraw, job = redraws.request_redraw(s, draw, visit.visit_id, "inspector", "病假住院", "骰子",
+                                         inspector=visit.team[0], actor="planner", today=WINDOW[0])
+    run_job(app, job.id)
+    s.expire_all()
+    redraw = s.get(Draw, redraw.id)
+    text = client.get(f"/draws/{redraw.code}/register.json").get_data(as_text=True)
+    doc = json.loads(text)
+    assert doc["code"] == redraw.code and doc["parent_code"] == draw.code
+    assert doc["redraw_visit"] == visit.visit_id and doc["redraw_reason"] == "病假住院"
+    assert doc["frozen_digest"] == redraw.frozen_digest and doc["commitment"] == redraw.commitment
+    assert draw_runs.secret_of(redraw).hex() not in text and visit.uscc not in text
