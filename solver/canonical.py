@@ -79,6 +79,65 @@ def input_digest(doc: dict) -> bytes:
     return digest_chunks(iter_canonical({k: v for k, v in doc.items() if k != "secret"}))
 
 
+FROZEN_KEY = "external_entropy"  # the member that is "" in the frozen instance
+_FROZEN_MEMBER = b'"external_entropy":""'
+
+
+def finish_digests(hasher, members: dict, keys: Sequence[str], first: bool) -> tuple[bytes, bytes]:
+    """Hash the members ``keys`` of ``members`` (sorted, each after everything
+    ``hasher`` holds; ``first``: no member came before) and the closing ``}``.
+
+    Returns ``(digest, frozen digest)``: the second is the digest of the same
+    document with ``external_entropy`` set to ``""`` (added if it is absent),
+    the digest the register publishes at the commitment. The two share every
+    byte before that member, so the hasher is copied there, not run twice.
+
+    >>> doc = {"a": 1, "external_entropy": "42", "z": [2]}
+    >>> finish_digests(sha256(b"{"), doc, sorted(doc), True) == (
+    ...     input_digest(doc), input_digest(dict(doc, external_entropy="")))
+    True
+    """
+    frozen, frozen_first = None, first
+    for key in keys:
+        if frozen is None and key >= FROZEN_KEY:
+            frozen, frozen_first = hasher.copy(), first
+            if key != FROZEN_KEY:
+                frozen.update((b"" if frozen_first else b",") + _FROZEN_MEMBER)
+                frozen_first = False
+        head = (("" if first else ",") + _dumps(key) + ":").encode("utf-8")
+        if key == FROZEN_KEY:
+            hasher.update(head)
+            for piece in iter_canonical(members[key]):
+                hasher.update(piece.encode("utf-8"))
+            frozen.update((b"" if frozen_first else b",") + _FROZEN_MEMBER)
+        else:
+            if frozen is not None and frozen_first != first:
+                frozen.update((("" if frozen_first else ",") + _dumps(key) + ":").encode("utf-8"))
+                hasher.update(head)
+            else:
+                hasher.update(head)
+                if frozen is not None:
+                    frozen.update(head)
+            for piece in iter_canonical(members[key]):
+                data = piece.encode("utf-8")
+                hasher.update(data)
+                if frozen is not None:
+                    frozen.update(data)
+        first = frozen_first = False
+    if frozen is None:  # every member sorts before external_entropy
+        frozen = hasher.copy()
+        frozen.update((b"" if first else b",") + _FROZEN_MEMBER)
+    hasher.update(b"}")
+    frozen.update(b"}")
+    return hasher.digest(), frozen.digest()
+
+
+def input_and_frozen_digest(doc: dict) -> tuple[bytes, bytes]:
+    """:func:`input_digest` and the frozen digest (``external_entropy`` "")
+    of an instance document, in one pass (:func:`finish_digests`)."""
+    return finish_digests(sha256(b"{"), doc, sorted(k for k in doc if k != "secret"), True)
+
+
 def result_digest(outcome: dict) -> bytes:
     """SHA-256 of the canonical JSON of an outcome document."""
     return sha256(canonical_json(outcome)).digest()

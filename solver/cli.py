@@ -1,8 +1,11 @@
 """Command line: ``python -m solver draw|verify|digest``.
 
 Exit status: 0 success (verified), 1 not verified (the first discrepancy is
-printed), 2 bad input (the message names the file, the JSON path and the
-reason).
+printed, e.g. a value the register published that the documents contradict),
+2 bad input or usage (the message names the file, the JSON path and the
+reason: unreadable or malformed JSON, a duplicate key, nesting deeper than
+:data:`solver.jsontext.MAX_DEPTH` levels, an invalid instance or register
+file, a malformed digest option).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 from solver import messages
-from solver.canonical import canonical_json, commitment
+from solver import published as register
+from solver.canonical import canonical_json, commitment, result_digest
 from solver.draw import draw
 from solver.errors import InputError, VerificationFailed
 from solver.instance import load_document, load_instance
@@ -78,16 +82,53 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _published(args: argparse.Namespace) -> list[register.Published]:
+    """The register's values given: the register file's, then the options'."""
+    values = register.read_register(args.register) if args.register else []
+    for name, option in register.OPTIONS.items():
+        given = getattr(args, name)
+        if given is not None:
+            values.append(register.Published(name, register.hex_option(option, given), option))
+    return values
+
+
+def _computed(instance, outcome: dict) -> dict[str, tuple[str, str]]:
+    """What the documents give for each published value."""
+    values = {"code": (instance.draw_id, "the instance's draw_id"),
+              "external_entropy": (instance.external_entropy, "the instance"),
+              "input_digest": (instance.input_digest.hex(), "the instance"),
+              "result_digest": (result_digest(outcome).hex(), "the outcome")}
+    if instance.frozen_digest is not None:
+        values["frozen_digest"] = (instance.frozen_digest.hex(), "the instance")
+    if instance.secret is not None:  # without it the re-verification names the problem
+        values["commitment"] = (commitment(instance.secret).hex(), "the instance's secret")
+    return values
+
+
 def _verify(args: argparse.Namespace) -> int:
     progress = _progress(args)
+    published = _published(args)  # bad options or register file: exit 2 before the long work
     instance = load_instance(args.instance, progress, args.workers)
     outcome = load_document(args.outcome)
+    difference = register.first_difference(published, _computed(instance, outcome))
+    if difference:
+        print(messages.not_verified(difference))
+        return 1
     try:
         verify_outcome(instance, outcome, progress, workers=args.workers)
     except VerificationFailed as failure:
         print(messages.not_verified(str(failure)))
         return 1
     print(messages.verified(instance.draw_id, len(outcome["visits"]), len(outcome["unfilled"])))
+    names = [name for name in register.COMPARED if any(p.name == name for p in published)]
+    if names:
+        print(messages.compared_with_register(names))
+    if args.register:
+        missing = [name for name in register.DIGESTS if name not in names]
+        if missing:
+            print(messages.not_in_register(missing), file=sys.stderr)
+    if not any(name in register.DIGESTS for name in names):
+        print(messages.not_compared_with_register(), file=sys.stderr)
     return 0
 
 
@@ -112,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
     verify_parser = commands.add_parser("verify", help="check an outcome against its instance")
     verify_parser.add_argument("instance")
     verify_parser.add_argument("outcome")
+    verify_parser.add_argument("--register", metavar="REGISTER.json",
+                               help="the draw's register file (inspect-register/1, from the public "
+                                    "register): its published values must match the documents")
+    for name, option in register.OPTIONS.items():
+        verify_parser.add_argument(option, dest=name, metavar="HEX",
+                                   help=f"the {name} the register published (must match)")
     digest_parser = commands.add_parser("digest", help="print the input digest and commitment")
     digest_parser.add_argument("instance")
     for sub in (draw_parser, verify_parser, digest_parser):

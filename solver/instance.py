@@ -31,9 +31,12 @@ from pathlib import Path
 
 from solver import messages
 from solver.calendar import working_days_between
-from solver.canonical import CHUNK, _dumps, _u_bytes, derive_seed, iter_canonical
+from solver.canonical import (CHUNK, _dumps, _u_bytes, derive_seed, finish_digests,
+                              input_and_frozen_digest, iter_canonical)
 from solver.canonical import input_digest as compute_input_digest
 from solver.errors import InputError
+from solver.jsontext import (MAX_DEPTH, check_depth, loads_strict,
+                             nested_deeper_than, unique_pairs)
 from solver.model import (RISK_CLASSES, Department, Entity, Inspector, Instance, Item, LastCheck,
                           Policy, Task, TaskFilter)
 from solver.progress import NullProgress, Progress
@@ -60,16 +63,25 @@ def _reject_constant(constant: str) -> object:
     raise ValueError(constant)
 
 
+# decodes one JSON value at an index; raises DuplicateKey (a ValueError) on a duplicate key
+_STRICT_SCAN = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=unique_pairs).scan_once
+
+
 def load_document(path: str | Path, name: str | None = None) -> dict:
     """Read a JSON document that must be an object.
 
-    ``NaN`` and ``Infinity`` are refused (they are not JSON), and a syntax error
-    is reported with its line and column.
+    ``NaN`` and ``Infinity`` are refused (they are not JSON), and so are an
+    object with a duplicate key (the message names its JSON path) and nesting
+    deeper than :data:`~solver.jsontext.MAX_DEPTH` levels; a syntax error is
+    reported with its line and column.
     """
     name = name or str(path)
-    text = _read_text(path, name)
+    data = _read_bytes(path, name)
+    check_depth(data, name)
+    text = _decode(data, name)
+    del data
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = loads_strict(text, name)
     except json.JSONDecodeError as error:
         raise InputError(messages.json_syntax(name, error.lineno, error.colno, error.msg)) from None
     except ValueError as error:
@@ -87,7 +99,10 @@ def _read_bytes(path: str | Path, name: str) -> bytes:
 
 
 def _read_text(path: str | Path, name: str) -> str:
-    data = _read_bytes(path, name)
+    return _decode(_read_bytes(path, name), name)
+
+
+def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,9 +118,22 @@ def document_digest(doc: dict, name: str = "instance") -> bytes:
         raise InputError(messages.lone_surrogate(name)) from None
 
 
+def document_digests(doc: dict, name: str = "instance") -> tuple[bytes, bytes]:
+    """(input digest, frozen digest) of an instance document."""
+    try:
+        return input_and_frozen_digest(doc)
+    except UnicodeEncodeError:
+        raise InputError(messages.lone_surrogate(name)) from None
+
+
 def load_instance(path: str | Path, progress: Progress | None = None,
                   workers: int = 1) -> Instance:
-    """Read, digest and parse an instance file.
+    """Read, digest and parse an instance file (its input digest and its
+    frozen digest, see :func:`~solver.canonical.finish_digests`).
+
+    Every path refuses a duplicate object key and nesting deeper than
+    :data:`~solver.jsontext.MAX_DEPTH` levels (:mod:`solver.jsontext`): the
+    fast ones by falling back, the plain one by naming the problem.
 
     With ``workers`` > 1 (POSIX only), a forked process computes the input
     digest from the same text while this one parses it.
@@ -120,8 +148,8 @@ def load_instance(path: str | Path, progress: Progress | None = None,
     """
     progress = progress or NullProgress()
     progress.stage("read")
+    data = _read_bytes(path, str(path))
     if orjson is not None:
-        data = _read_bytes(path, str(path))
         child = _bytes_digest_in_child(data) if workers > 1 and hasattr(os, "fork") else None
         try:
             return _BytesReader(data, progress, digest=child is None).instance(child)
@@ -131,9 +159,10 @@ def load_instance(path: str | Path, progress: Progress | None = None,
         finally:
             if child is not None:  # the reader gave up: so does the child
                 child.stop()
-        del data
         progress.stage("read")
-    text = _read_text(path, str(path))
+    check_depth(data, str(path))  # before any recursive parser meets the text
+    text = _decode(data, str(path))
+    del data
     child = _digest_in_child(text) if workers > 1 and hasattr(os, "fork") else None
     try:
         if child is None:
@@ -149,9 +178,9 @@ def load_instance(path: str | Path, progress: Progress | None = None,
     progress.stage("read")
     doc = load_document(path)
     progress.stage("digest")
-    digest = document_digest(doc, str(path))
+    digest, frozen = document_digests(doc, str(path))
     progress.stage("parse")
-    instance = parse_instance(doc, digest=digest, consume=True)
+    instance = parse_instance(doc, digest=digest, consume=True, frozen=frozen)
     progress.done()
     return instance
 
@@ -162,23 +191,26 @@ class _DigestChild:
     def __init__(self, pid: int, source: int) -> None:
         self.pid, self.source, self.finished = pid, source, False
         self.u_hint: tuple[bytes, bytes] | None = None
+        self.frozen: bytes | None = None
 
     def digest(self) -> bytes:
-        """The child's digest; raises :class:`_Slow` if it did not give one.
+        """The child's digest; raises :class:`_Slow` if it did not give one
+        (it also fails on a duplicate key or too deep a nesting).
 
-        A child that also computed the coordinated u-values (see
-        :func:`_bytes_digest_in_child`) leaves them in ``u_hint`` as (seed,
-        8 bytes per entity in file order)."""
+        The frozen digest follows in ``frozen``. A child that also computed
+        the coordinated u-values (see :func:`_bytes_digest_in_child`) leaves
+        them in ``u_hint`` as (seed, 8 bytes per entity in file order)."""
         self.finished = True
         with os.fdopen(self.source, "rb") as source:
             answer = source.read()
         _, status = os.waitpid(self.pid, 0)
-        if status != 0 or len(answer) < 32:
+        if status != 0 or len(answer) < 64:
             raise _Slow
-        if len(answer) >= 64:
-            self.u_hint = (answer[32:64], answer[64:])
-        elif len(answer) != 32:
+        if len(answer) >= 96:
+            self.u_hint = (answer[64:96], answer[96:])
+        elif len(answer) != 64:
             raise _Slow
+        self.frozen = answer[32:64]
         return answer[:32]
 
     def stop(self) -> None:
@@ -200,9 +232,9 @@ def _bytes_digest_in_child(data: bytes) -> _DigestChild:
             os.close(read_end)
             reader = _BytesReader(data, NullProgress(), parse=False, collect_usccs=True)
             reader.read()
-            digest = reader.hasher.digest()
+            digest = reader.digest
             with os.fdopen(write_end, "wb") as out:
-                out.write(digest + _coordinated_u_hint(reader, digest))
+                out.write(digest + reader.frozen + _coordinated_u_hint(reader, digest))
             status = 0
         finally:
             os._exit(status)
@@ -233,7 +265,7 @@ def _digest_in_child(text: str) -> _DigestChild:
             os.close(read_end)
             reader = _StreamingReader(text, NullProgress(), parse=False)
             reader.read()
-            os.write(write_end, reader.hasher.digest())
+            os.write(write_end, reader.digest + reader.frozen)
             status = 0
         finally:
             os._exit(status)
@@ -266,11 +298,13 @@ class _StreamingReader:
                  digest: bool = True) -> None:
         self.text = text
         self.progress = progress
-        self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
+        self.scan = _STRICT_SCAN
         self.members: dict[str, object] = {}
         self.parse = parse
         self.digesting = digest
         self.hasher = sha256() if digest else _NoHash()
+        self.digest = self.frozen = b""
+        self.colons = 0  # in the canonical text of the entities decoded
         self.entities: list[Entity] | None = None
 
     def _space(self, at: int) -> int:
@@ -285,11 +319,12 @@ class _StreamingReader:
         """The instance; its digest comes from ``child`` if there is one."""
         self.read()
         self.progress.stage("parse")
-        digest = child.digest() if child is not None else self.hasher.digest()
+        digest = child.digest() if child is not None else self.digest
         doc = dict(self.members)
         doc[_STREAM_KEY] = []
         instance = parse_instance(doc, digest=digest, progress=self.progress,
-                                  entities=tuple(self.entities))
+                                  entities=tuple(self.entities),
+                                  frozen=child.frozen if child is not None else self.frozen)
         self.progress.done()
         return instance
 
@@ -324,11 +359,7 @@ class _StreamingReader:
         if not self.digesting:
             return
         rest = sorted(k for k in self.members if k > _STREAM_KEY and k != "secret")
-        for key in rest:
-            self.hasher.update(("," + _dumps(key) + ":").encode("utf-8"))
-            for piece in iter_canonical(self.members[key]):
-                self.hasher.update(piece.encode("utf-8"))
-        self.hasher.update(b"}")
+        self.digest, self.frozen = finish_digests(self.hasher, self.members, rest, first=False)
 
     def _hash_head(self) -> None:
         if not self.digesting:
@@ -348,7 +379,11 @@ class _StreamingReader:
         to :meth:`_flush` in slices through an ``object_hook`` that leaves a
         placeholder behind. Objects nested in an entity (its last checks) carry
         no ``uscc`` and pass through; if the guess ever goes wrong, a
-        placeholder lands where JSON is expected and the reader fails."""
+        placeholder lands where JSON is expected and the reader fails.
+
+        Where the digest is computed, duplicate keys are excluded as in
+        :func:`_no_duplicate`: the array's text has as many colons as the
+        canonical text of what it decoded to (and no ``\\u003`` escape)."""
         self.progress.stage("read, digest and parse entities")
         self._hash_head()
         self.entities = []
@@ -366,11 +401,16 @@ class _StreamingReader:
             return placeholder
 
         scan = json.JSONDecoder(object_hook=hook, parse_constant=_reject_constant).scan_once
+        begin = at
         array, at = scan(self.text, at)
         self._flush(batch, state)
         if type(array) is not list or len(array) != state.count or \
                 array.count(placeholder) != len(array):
             raise _Slow
+        text = self.text
+        if self.digesting and ((text.find("\\", begin, at) >= 0 and text.find("\\u003", begin, at) >= 0)
+                               or text.count(":", begin, at) != self.colons):
+            raise _Slow  # a duplicate key, perhaps: the plain path decides
         self.hasher.update(b"]")
         return at
 
@@ -378,8 +418,9 @@ class _StreamingReader:
         if not batch:
             return
         if self.digesting:
-            self.hasher.update((("," if state.count else "") + _dumps(batch)[1:-1])
-                               .encode("utf-8"))
+            text = _dumps(batch)
+            self.colons += text.count(":")
+            self.hasher.update((("," if state.count else "") + text[1:-1]).encode("utf-8"))
         if self.parse:
             self.entities.extend(state.parse(batch))
         else:
@@ -391,6 +432,23 @@ _BYTE_SPACE = re.compile(rb"[ \t\n\r]*").match
 _FLOATISH = re.compile(rb"[0-9](?:\.|e[-+])").search  # a float in orjson's output (or "2.5")
 _BYTES_CHUNK = 1 << 19  # bytes of entity text decoded per orjson call, roughly
 _HEAD_TRIES = 4  # '"entities"' occurrences tried as the top-level key
+
+
+def _no_duplicate(framed: bytes, text: bytes) -> bool:
+    """Whether the JSON text ``framed`` (which decodes) has no duplicate key,
+    given ``text``: orjson's serialisation of what it decodes to.
+
+    A colon outside strings separates a member, so the colons of ``framed``
+    are its members plus the colons inside its strings, and those of ``text``
+    the members that survived decoding plus the colons of the strings that
+    survived. A duplicate drops a member (and its strings) from ``text``; only
+    a ``\\u003a`` escape in ``framed`` could make up for that, so equal
+    counts without a ``\\u003`` prove that no key is duplicated."""
+    if framed == text:
+        return True
+    if b"\\" in framed and b"\\u003" in framed:
+        return False
+    return framed.count(b":") == text.count(b":")
 
 
 def _orjson_agrees() -> bool:
@@ -421,7 +479,10 @@ class _BytesReader:
     float (a digit followed by ``.`` or ``e``, which also catches strings such
     as ``"2.5"``) is decoded again and serialised by the standard library, the
     reference path. Any other irregularity raises and :func:`load_instance`
-    falls back to the standard-library readers.
+    falls back to the standard-library readers; so does a duplicate key
+    (:func:`_no_duplicate`, else a checking parse of the slice) and nesting
+    deeper than :data:`~solver.jsontext.MAX_DEPTH`, both checked where the
+    digest is computed (in the digest child when there is one).
     """
 
     def __init__(self, data: bytes, progress: Progress, parse: bool = True,
@@ -431,29 +492,33 @@ class _BytesReader:
         self.usccs: list | None = [] if collect_usccs else None
         self.data = data
         self.progress = progress
-        self.scan = json.JSONDecoder(parse_constant=_reject_constant).scan_once
+        self.scan = _STRICT_SCAN
         self.members: dict[str, object] = {}
         self.parse, self.digesting = parse, digest
         self.hasher = sha256() if digest else _NoHash()
+        self.digest = self.frozen = b""
         self.state = _RowsState()
 
     def instance(self, child: _DigestChild | None = None) -> Instance:
         """The instance; its digest comes from ``child`` if there is one."""
         self.read()
         self.progress.stage("parse")
-        digest = child.digest() if child is not None else self.hasher.digest()
+        digest = child.digest() if child is not None else self.digest
         doc = dict(self.members)
         doc[_STREAM_KEY] = []
         rows = self.state.entity_rows()
         if child is not None and child.u_hint is not None and len(child.u_hint[1]) == 8 * len(rows):
             rows.u_hint = child.u_hint
-        instance = parse_instance(doc, digest=digest, progress=self.progress, entities=rows)
+        instance = parse_instance(doc, digest=digest, progress=self.progress, entities=rows,
+                                  frozen=child.frozen if child is not None else self.frozen)
         self.progress.done()
         return instance
 
     def read(self) -> None:
         data = self.data
         at = self._head()
+        if nested_deeper_than(data[:at] + b"}"):  # the members before the entities
+            raise _Slow
         at = _BYTE_SPACE(data, at + len(b'"entities"')).end()
         if data[at:at + 1] != b":":
             raise _Slow
@@ -467,11 +532,7 @@ class _BytesReader:
         if not self.digesting:
             return
         rest = sorted(k for k in self.members if k > _STREAM_KEY and k != "secret")
-        for key in rest:
-            self.hasher.update(("," + _dumps(key) + ":").encode("utf-8"))
-            for piece in iter_canonical(self.members[key]):
-                self.hasher.update(piece.encode("utf-8"))
-        self.hasher.update(b"}")
+        self.digest, self.frozen = finish_digests(self.hasher, self.members, rest, first=False)
 
     def _walk(self, text: str, at: int) -> tuple[int, bool]:
         """Read ``key: value`` members of the top-level object from ``at``
@@ -527,6 +588,8 @@ class _BytesReader:
 
     def _tail(self, at: int) -> None:
         """Decode the members after the entity array (``at``: after its ``]``)."""
+        if nested_deeper_than(b"{" + self.data[at:]):
+            raise _Slow
         text = self.data[at:].decode("utf-8")
         at = _SPACE(text, 0).end()
         if text[at:at + 1] == ",":
@@ -581,9 +644,17 @@ class _BytesReader:
             if self.digesting:
                 text = dumps(decoded, option=sort_keys)
                 if (b"." in text or b"e+" in text or b"e-" in text) and _FLOATISH(text):
-                    # the reference decoder and serialiser for this slice
-                    decoded = json.loads(framed.decode("utf-8"), parse_constant=_reject_constant)
+                    # the reference decoder and serialiser for this slice (which
+                    # refuses a duplicate key)
+                    decoded = json.loads(framed.decode("utf-8"), parse_constant=_reject_constant,
+                                         object_pairs_hook=unique_pairs)
                     text = _dumps(decoded).encode("utf-8")
+                elif not _no_duplicate(framed, text):
+                    json.loads(framed.decode("utf-8"), parse_constant=_reject_constant,
+                               object_pairs_hook=unique_pairs)
+                # the slice is the entity array (level 2 of the instance)
+                if nested_deeper_than(text, MAX_DEPTH - 1):
+                    raise _Slow  # the plain path names it
                 self.hasher.update((b"," if done else b"") + text[1:-1])
             # Without the digest, orjson's floats (for integers beyond 64 bits too) are
             # parsed as they are: every entity field the solver reads must be a string
@@ -1244,16 +1315,19 @@ def _secret(raw: object) -> bytes | None:
 
 
 def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | None = None,
-                   consume: bool = False, entities: tuple[Entity, ...] | None = None) -> Instance:
+                   consume: bool = False, entities: tuple[Entity, ...] | None = None,
+                   frozen: bytes | None = None) -> Instance:
     """Validate an instance document and build the typed model.
 
     ``digest`` is the document's input digest if the caller already computed
     it (see :func:`document_digest`); otherwise it is computed here (before
-    anything else). With ``consume``, the document's entity list is emptied
+    anything else), together with the frozen digest. ``frozen`` is the frozen
+    digest if the caller has it (``Instance.frozen_digest`` is None if neither
+    gives it). With ``consume``, the document's entity list is emptied
     while it is parsed, to save memory; the caller must not use it afterwards.
     """
     if digest is None and isinstance(doc, dict):
-        digest = document_digest(doc)
+        digest, frozen = document_digests(doc)
     progress = progress or NullProgress()
     if not isinstance(doc, dict):
         raise InputError(messages.not_an_object("instance"))
@@ -1299,5 +1373,6 @@ def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | 
         pair_conflicts=_pair_conflicts(doc.get("pair_conflicts", [])),
         tasks=tasks,
         input_digest=digest,
+        frozen_digest=frozen,
     )
     return instance

@@ -66,6 +66,14 @@ def not_an_object(name: str) -> str:
     return f"{name}: the document must be a JSON object"
 
 
+def duplicate_key(name: str, path: str, key: str) -> str:
+    return f"{name}: {path}: duplicate key {json.dumps(key, ensure_ascii=False)}"
+
+
+def too_deep(name: str, limit: int) -> str:
+    return f"{name}: the document is nested deeper than {limit} levels"
+
+
 # --- instance validation ---
 
 def unknown_format(path: str, found: object, expected: str) -> str:
@@ -209,6 +217,41 @@ def verified(draw_id: str, visits: int, unfilled: int) -> str:
 
 def not_verified(discrepancy: str) -> str:
     return f"NOT verified: {discrepancy}"
+
+
+# --- comparing with the register (solver/published.py) ---
+
+REGISTER = "the register"
+
+
+def in_file(name: str, message: str) -> str:
+    return f"{name}: {message}"
+
+
+def bad_hex_option(option: str, value: str) -> str:
+    return f"{option}: expected 64 hex digits, found {value!r}"
+
+
+def published_differs(name: str, source: str, published: str, document: str, found: str) -> str:
+    """``frozen_digest: the register published 3fa… but the instance gives 91c…``"""
+    if source == REGISTER:
+        return f"{name}: the register published {published} but {document} gives {found}"
+    return f"{name}: {source} gives {published} but {document} gives {found}"
+
+
+def compared_with_register(names: Iterable[str]) -> str:
+    return f"matches the published values: {', '.join(names)}"
+
+
+def not_compared_with_register() -> str:
+    return ("warning: not compared with the published register (give --register REGISTER.json "
+            "or --frozen-digest/--commitment/--input-digest/--result-digest): this proves only "
+            "that the outcome is the one this instance produces, not that they are the "
+            "documents the register published before the draw")
+
+
+def not_in_register(names: Iterable[str]) -> str:
+    return f"warning: the register gives no {', '.join(names)} (not published yet); not compared"
 
 
 # --- unfilled visits (stages of the core) ---

@@ -126,6 +126,7 @@ class Instance:
     pair_conflicts: frozenset[frozenset[str]]  # {inspector a, inspector b}
     tasks: tuple[Task, ...]
     input_digest: bytes  # SHA-256 of the canonical JSON without "secret"
+    frozen_digest: bytes | None = None  # the same with external_entropy "" (published at commitment)
 
 
 @dataclass(frozen=True, slots=True)

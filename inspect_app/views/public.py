@@ -18,7 +18,7 @@ from flask import Response, abort  # noqa: E402
 
 from ..db import get_session  # noqa: E402
 from ..models import Plan  # noqa: E402
-from ..services import draw_register  # noqa: E402
+from ..services import draw_register, register_file  # noqa: E402
 
 
 @bp.route("/plans/")
@@ -46,6 +46,17 @@ def draw(code: str):
     if entry is None:
         abort(404)
     return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS)
+
+
+@bp.route("/draws/<code>/register.json")
+def draw_register_file(code: str):
+    """The values the register published (inspect-register/1), for
+    ``python -m solver verify --register``; from the commitment on."""
+    data = register_file.register_bytes(get_session(), code)
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{code}-register.json"'})
 
 
 @bp.route("/draws/<code>/<name>")
