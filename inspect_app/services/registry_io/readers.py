@@ -144,16 +144,41 @@ def check_xlsx_sizes(stream: BinaryIO) -> None:
         raise FileProblem(0, "XLSX 文件解压后过大（%(size)s MB），超出上限", size=f"{total / 2**20:,.0f}")
 
 
-def _xlsx_rows(stream: BinaryIO) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
+def _open_first_sheet(stream: BinaryIO):
+    """(workbook, its first worksheet) in openpyxl's read-only mode, without
+    the size probe openpyxl runs on every sheet at load time: for a sheet
+    that declares no dimension it parses the whole sheet (a million tiny
+    rows: most of a minute) before the first row is read."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            pass  # the dimension is not used (reset_dimensions below)
+
+    class FirstSheetReader(ExcelReader):
+        def read_worksheets(self):
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    self.wb._sheets.append(Sheet(self.wb, sheet.name, rel.target, self.shared_strings))
+                    return
+
+    reader = FirstSheetReader(stream, read_only=True, data_only=True)
+    reader.read()
+    if not reader.wb._sheets:
+        raise FileProblem(0, "无法读取 XLSX 文件：%(detail)s", detail="no worksheet")
+    return reader.wb, reader.wb._sheets[0]
+
+
+def _xlsx_rows(stream: BinaryIO) -> Iterator[tuple[int, list[Any]]]:
     check_xlsx_sizes(stream)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
+        workbook, sheet = _open_first_sheet(stream)
+    except FileProblem:
+        raise
     except Exception as e:  # openpyxl raises zipfile, KeyError, InvalidFileException …
         raise FileProblem(0, "无法读取 XLSX 文件：%(detail)s", detail=str(e) or type(e).__name__) from None
     try:
-        sheet = workbook.worksheets[0]
         # The declared dimension (<dimension ref="A1:XFD20000">) would make
         # openpyxl pad every row to its width; only real cells count.
         sheet.reset_dimensions()
