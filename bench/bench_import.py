@@ -244,7 +244,11 @@ def write_tiny_rows_xlsx(path: Path, rows: int) -> None:
 def write_dimension_xlsx(path: Path, dimension: str) -> None:
     def xml(text):
         text = re.sub(r"<dimension ref=\"[^\"]*\"\s*/>", "", text)
-        yield text.replace("<sheetData", f'<dimension ref="{dimension}"/><sheetData', 1)
+        last = int(re.search(r"(\d+)$", dimension).group(1))
+        text = text.replace("<sheetData", f'<dimension ref="{dimension}"/><sheetData', 1)
+        # a blank cell on the last declared row: the rows before it are "missing"
+        yield text.replace("</sheetData>", f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t></t></is></c>'
+                                           f'</row></sheetData>', 1)
     codes = usccs(2)
     _patched_xlsx(path, [HEADER] + [r for r in entity_rows(codes)], xml)
 
@@ -306,7 +310,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, Path]]:
     files = [("CSV, header + 1,000,000 lines of `a`", tmp / "junk-2mb.csv", lambda p: write_junk_csv(p, 1_000_000)),
              ("CSV, header + 10,000,000 lines of `a`", tmp / "junk-20mb.csv", lambda p: write_junk_csv(p, 10_000_000)),
              ("XLSX, header + 1,000,000 tiny rows", tmp / "tiny-rows.xlsx", lambda p: write_tiny_rows_xlsx(p, 1_000_000)),
-             ("XLSX declaring A1:XFD20000 (2 rows)", tmp / "dimension.xlsx",
+             ("XLSX declaring A1:XFD20000 (2 rows, a blank cell on row 20000)", tmp / "dimension.xlsx",
               lambda p: write_dimension_xlsx(p, "A1:XFD20000"))]
     for _, path, make in files:
         make(path)

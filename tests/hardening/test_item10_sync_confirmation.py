@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from inspect_app.models import Entity, ImportJob
+from inspect_app.models import Entity
 from inspect_app.services.registry_io import import_file
 from inspect_app.services.uscc import with_check_character
 
@@ -92,6 +92,7 @@ def test_applying_job_checks_the_registry_again(setup, client, auth, db_session)
     """The view's check and the write are not one transaction: the applying
     job compares the fingerprint again under its lock."""
     from inspect_app.jobs.imports import run_import_job
+    from inspect_app.models import ImportJob
 
     auth.login()
     job_id, _ = sync_upload(client, HEADER + f"{code(1)},福州在册1有限公司,350100\n")

@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from inspect_app.models import Entity, ImportHeaderMapping
+from inspect_app.models import Entity
 from inspect_app.services.registry_io import import_file
 from inspect_app.services.uscc import with_check_character
 
@@ -75,6 +75,7 @@ def test_unknown_header_is_mapped_on_the_page_and_remembered(setup, client, auth
     assert entity_names(setup) == {"福州丙有限公司"}
 
     from inspect_app.db import get_session
+    from inspect_app.models import ImportHeaderMapping
 
     with setup.app_context():
         stored = {(m.header, m.column) for m in get_session().execute(sa.select(ImportHeaderMapping)).scalars()}
