@@ -259,3 +259,21 @@ def test_text_cells_go_through_the_text_rules(setup, db_session):
     assert not report.ok and report.inserted == 0
     assert [(e.row, e.column) for e in report.errors] == [(2, "名称"), (3, "名称")]
     assert "U+0000" in report.errors[0].reason and "U+202E" in report.errors[1].reason
+
+
+def test_streamed_csv_reads_like_the_whole_text(monkeypatch):
+    """Blocks end anywhere (inside a quoted field, between \\r and \\n): the
+    rows are those of csv over the whole text."""
+    import csv
+
+    from inspect_app.services.registry_io import readers
+
+    text = 'h1,h2\r\n"a\r\nb",c\u2028d\r\ne,f\rg,h\n\x1c,x\n"q""uote",\n'
+    expected = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
+    for size in (1, 2, 3, 7, 64):
+        monkeypatch.setattr(readers, "READ_CHUNK", size)
+        assert list(readers.read_rows(io.BytesIO(text.encode()), "x.csv")) == expected, size
+    bad = "a,b\n".encode() * 500 + b"\xff" + b"x\n"
+    with pytest.raises(readers.FileProblem) as caught:
+        list(readers.read_rows(io.BytesIO(bad), "x.csv", "utf-8"))
+    assert (caught.value.row, caught.value.params["offset"]) == (501, 2000)

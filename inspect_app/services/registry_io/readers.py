@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from pathlib import PurePath
 from typing import Any, BinaryIO, Iterator
@@ -86,21 +87,50 @@ def detect_encoding(stream: BinaryIO) -> str:
         stream.seek(start)
 
 
-def _lines(text: io.TextIOBase, encoding: str, counter: list[int]) -> Iterator[str]:
-    """Physical lines of the text, each at most MAX_LINE_CHARS long."""
+def _decode_error(stream: BinaryIO, encoding: str) -> FileProblem:
+    """The problem for a byte sequence that is not ``encoding``: found again
+    from the start (only on this path), to name its exact byte and line."""
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    position, lines = 0, 0
+    while block := stream.read(READ_CHUNK):
+        pending = len(decoder.getstate()[0])  # bytes of an unfinished character
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as e:
+            offset = max(0, position - pending + e.start)
+            lines += block.count(b"\n", 0, max(0, offset - position))
+            break
+        position += len(block)
+        lines += block.count(b"\n")
+    else:
+        offset = position
+    return FileProblem(lines + 1, "文件不是有效的 %(encoding)s 编码文本（第 %(offset)d 字节）",
+                       encoding=encoding.replace("-sig", ""), offset=offset)
+
+
+def _line_blocks(text: io.TextIOBase, stream: BinaryIO, encoding: str) -> Iterator[list[str]]:
+    """The physical lines of the text (line ends kept: \\n, \\r\\n or \\r), a
+    block of READ_CHUNK characters at a time; a line longer than
+    MAX_LINE_CHARS is a problem. The splitting runs in C (StringIO)."""
+    tail, done = "", 0
     while True:
         try:
-            line = text.readline(MAX_LINE_CHARS + 1)
-        except UnicodeDecodeError as e:
-            raise FileProblem(counter[0] + 1, "文件不是有效的 %(encoding)s 编码文本（第 %(offset)d 字节）",
-                              encoding=encoding, offset=e.start) from None
-        if not line:
+            block = text.read(READ_CHUNK)
+        except UnicodeDecodeError:
+            raise _decode_error(stream, encoding) from None
+        if not block:
+            if tail:
+                yield [tail]
             return
-        if len(line) > MAX_LINE_CHARS:
-            raise FileProblem(counter[0] + 1, "第 %(line)s 行超过 %(max)s 个字符的上限", line=counter[0] + 1,
+        lines = io.StringIO(tail + block, newline="").readlines()
+        tail = lines.pop()  # perhaps incomplete (or a \r whose \n comes next)
+        if len(tail) > MAX_LINE_CHARS or (lines and max(map(len, lines)) > MAX_LINE_CHARS):
+            at = next((i for i, line in enumerate(lines) if len(line) > MAX_LINE_CHARS), len(lines))
+            raise FileProblem(done + at + 1, "第 %(line)s 行超过 %(max)s 个字符的上限", line=done + at + 1,
                               max=f"{MAX_LINE_CHARS:,}")
-        counter[0] += 1
-        yield line
+        done += len(lines)
+        yield lines
 
 
 def _csv_rows(stream: BinaryIO, encoding: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -114,8 +144,7 @@ def _csv_rows(stream: BinaryIO, encoding: str | None) -> Iterator[tuple[int, lis
         if codecs.lookup(encoding).name == "utf-8":
             encoding = "utf-8-sig"  # a BOM is not part of the header
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    counter = [0]  # physical lines read
-    reader = csv.reader(_lines(text, encoding, counter))
+    reader = csv.reader(itertools.chain.from_iterable(_line_blocks(text, stream, encoding)))
     try:
         for number, cells in enumerate(reader, start=1):
             if number == 1 and cells and cells[0].startswith("\ufeff"):
