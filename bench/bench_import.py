@@ -7,12 +7,19 @@ file and a fresh PostgreSQL schema:
 * first import of N rows (validation included),
 * re-import of the same file (nothing changes),
 * re-import with every row changed (N updates), in sync mode,
-* an XLSX file of a smaller size.
+* an XLSX file of a smaller size,
+* the first import of N rows through the background-job path (upload saved,
+  ``import_job`` claimed and run by the worker code, progress written),
+  in a child process of its own (time and peak RSS),
+* hostile files (issue 8, item 6), each in a child process on SQLite (time
+  and peak RSS): CSVs of a valid header and 1,000,000 / 10,000,000 lines of
+  ``a`` (2 MB / 20 MB), an XLSX of a million tiny rows, and a 2 KB XLSX
+  declaring ``<dimension ref="A1:XFD20000">``.
 
 Usage::
 
     .venv/bin/python bench/bench_import.py [--rows 1000000] [--xlsx-rows 100000]
-        [--backends sqlite,postgresql] [--write-docs]
+        [--backends sqlite,postgresql] [--no-hostile] [--write-docs]
 
 ``--write-docs`` replaces the import-bench section of docs/performance.md.
 PostgreSQL: ``BENCH_DATABASE_URL`` (default the local ``test`` database).
@@ -25,8 +32,13 @@ import csv
 import io
 import os
 import platform
+import json
 import random
+import re
+import resource
+import subprocess
 import sys
+import zipfile
 import tempfile
 import time
 import uuid
@@ -185,13 +197,146 @@ def run(backend: str, files: dict[str, Path], n: int, xlsx_rows: int, tmp: Path)
     return results
 
 
+def write_junk_csv(path: Path, lines: int) -> None:
+    """A valid header, then ``lines`` lines of ``a``."""
+    with path.open("wb") as f:
+        f.write((",".join(HEADER) + "\n").encode())
+        block = b"a\n" * 100_000
+        for _ in range(lines // 100_000):
+            f.write(block)
+        f.write(b"a\n" * (lines % 100_000))
+
+
+def _patched_xlsx(path: Path, header_rows: list[list], sheet_xml) -> None:
+    """A workbook written by openpyxl whose sheet XML is replaced by
+    ``sheet_xml(original text)`` (a generator of text pieces)."""
+    from openpyxl import Workbook
+
+    tmp = path.with_suffix(".base.xlsx")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("entities")
+    for row in header_rows:
+        sheet.append(row)
+    workbook.save(tmp)
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                with dst.open(info.filename, "w") as out:
+                    for piece in sheet_xml(data.decode()):
+                        out.write(piece.encode())
+            else:
+                dst.writestr(info, data)
+    tmp.unlink()
+
+
+def write_tiny_rows_xlsx(path: Path, rows: int) -> None:
+    def xml(text):
+        head, tail = text.split("</sheetData>")
+        yield head
+        for n in range(2, rows + 2, 10_000):
+            yield "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>a</t></is></c></row>'
+                          for r in range(n, min(n + 10_000, rows + 2)))
+        yield "</sheetData>" + tail
+    _patched_xlsx(path, [HEADER], xml)
+
+
+def write_dimension_xlsx(path: Path, dimension: str) -> None:
+    def xml(text):
+        text = re.sub(r"<dimension ref=\"[^\"]*\"\s*/>", "", text)
+        last = int(re.search(r"(\d+)$", dimension).group(1))
+        text = text.replace("<sheetData", f'<dimension ref="{dimension}"/><sheetData', 1)
+        # a blank cell on the last declared row: the rows before it are "missing"
+        yield text.replace("</sheetData>", f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t></t></is></c>'
+                                           f'</row></sheetData>', 1)
+    codes = usccs(2)
+    _patched_xlsx(path, [HEADER] + [r for r in entity_rows(codes)], xml)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: on Linux a child's
+    ru_maxrss starts from its parent's peak at the fork."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child_main(mode: str, backend: str, path: str) -> None:
+    """One measurement in this process: ``hostile`` imports the file directly,
+    ``job`` through the background-job path. Prints a JSON line."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-child-"))
+    with fresh_database(backend, tmp) as engine:
+        seed_districts(engine)
+        file = Path(path)
+        if mode == "hostile":
+            with Session(engine) as session, file.open("rb") as stream:
+                t0 = time.perf_counter()
+                report = import_file(session, "entities", stream, file.name)
+                seconds = time.perf_counter() - t0
+            summary = report.summary()
+            result = {"ok": report.ok, "errors": report.error_count, "stopped": report.stopped,
+                      "rows": report.total_rows}
+        else:
+            from inspect_app import create_app
+            from inspect_app.jobs.imports import run_import_job
+            from inspect_app.models import ImportJob
+            from inspect_app.services import import_jobs
+
+            url = str(engine.url.render_as_string(hide_password=False))
+            app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, "DATABASE_ENGINE": engine,
+                              "IMPORT_STORE": str(tmp / "uploads"), "IMPORT_RUNNER": "worker"})
+            with app.app_context():
+                from inspect_app.db import get_session
+
+                t0 = time.perf_counter()
+                with file.open("rb") as stream:
+                    job = import_jobs.create_job(get_session(), "entities", stream, file.name, sync=False,
+                                                 actor="bench")
+                assert run_import_job(app, job.id)
+                seconds = time.perf_counter() - t0
+                with Session(engine) as session:
+                    done = session.get(ImportJob, job.id)
+                    report = import_jobs.report_of(done)
+            if done.state != "done" or not report.ok:
+                raise SystemExit(f"job {done.state}: {report.errors[:5] if report else done.error}")
+            summary = report.summary()
+            result = {"ok": True, "rows": report.total_rows, "inserted": report.inserted}
+    print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb(), "summary": summary, **result}), flush=True)
+
+
+def run_child(mode: str, backend: str, path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, backend, str(path)], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def hostile_files(tmp: Path) -> list[tuple[str, Path]]:
+    files = [("CSV, header + 1,000,000 lines of `a`", tmp / "junk-2mb.csv", lambda p: write_junk_csv(p, 1_000_000)),
+             ("CSV, header + 10,000,000 lines of `a`", tmp / "junk-20mb.csv", lambda p: write_junk_csv(p, 10_000_000)),
+             ("XLSX, header + 1,000,000 tiny rows", tmp / "tiny-rows.xlsx", lambda p: write_tiny_rows_xlsx(p, 1_000_000)),
+             ("XLSX declaring A1:XFD20000 (2 rows, a blank cell on row 20000)", tmp / "dimension.xlsx",
+              lambda p: write_dimension_xlsx(p, "A1:XFD20000"))]
+    for _, path, make in files:
+        make(path)
+    return [(label, path) for label, path, _ in files]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-hostile", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "BACKEND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child_main(*args.child)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmpdir:
         tmp = Path(tmpdir)
@@ -205,13 +350,26 @@ def main() -> None:
         size = files["csv"].stat().st_size / 2**20
         print(f"generated files in {time.perf_counter() - t0:.1f} s ({size:.0f} MiB CSV)", flush=True)
         table = {}
+        jobs = {}
         for backend in args.backends.split(","):
             table[backend] = run(backend, files, args.rows, args.xlsx_rows, tmp)
+            before = load()
+            r = run_child("job", backend, files["csv"])
+            jobs[backend] = (r, before)
+            print(f"{backend:10} {'first import, CSV, background job':38} {r['rows']:>10,} rows "
+                  f"{r['seconds']:7.1f} s wall, peak RSS {r['rss_mb']:,.0f} MB (load {before:.1f})", flush=True)
+        hostile = []
+        if not args.no_hostile:
+            for label, path in hostile_files(tmp):
+                r = run_child("hostile", "sqlite", path)
+                hostile.append((label, path.stat().st_size, r))
+                print(f"hostile    {label:38} {path.stat().st_size / 2**20:8.2f} MiB {r['seconds']:7.2f} s, "
+                      f"peak RSS {r['rss_mb']:,.0f} MB; {r['summary']}", flush=True)
     if args.write_docs:
-        write_docs(table, args.rows, size)
+        write_docs(table, args.rows, size, jobs, hostile)
 
 
-def write_docs(table: dict, n: int, size: float) -> None:
+def write_docs(table: dict, n: int, size: float, jobs: dict, hostile: list) -> None:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         START,
@@ -243,10 +401,44 @@ def write_docs(table: dict, n: int, size: float) -> None:
                      f"at load {before:.1f} ({cpu:.1f} s of it the benchmark process's own CPU"
                      + ("; the rest is the PostgreSQL server: COPY and rebuilding the table's indexes)."
                         if backend == "postgresql" else ")."))
+    if jobs:
+        lines += [
+            "",
+            "### Through the background job (issue 8, item 6)",
+            "",
+            "The same first import as the web page runs it: the upload copied into a 0600 file, an `import_job` "
+            "row claimed and run by the worker code (`inspect_app/jobs/imports.py`) with progress written every "
+            "0.5 s and the cancel flag read, in a child process of its own (wall time from saving the upload to "
+            "the job's final state; peak RSS of that process).",
+            "",
+            "| backend | rows | wall s | peak RSS MB | load | verdict (≤ 60 s) |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for backend, (r, before) in jobs.items():
+            verdict = "met" if r["seconds"] <= 60 and r["rows"] >= 1_000_000 else "not met"
+            lines.append(f"| {backend} | {r['rows']:,} | {r['seconds']:.1f} | {r['rss_mb']:,.0f} | {before:.1f} "
+                         f"| {verdict} |")
+    if hostile:
+        lines += [
+            "",
+            "### Hostile files (issue 8, item 6)",
+            "",
+            "Each imported in a child process of its own on SQLite (peak RSS of that process, Python and the "
+            "app included, about 100 MB before any reading). Reading stops once the report holds 1,000 problems, "
+            "the sheet's declared dimension is ignored, and rows, columns and line lengths are bounded.",
+            "",
+            "| file | size | wall s | peak RSS MB | report |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for label, nbytes, r in hostile:
+            shown = f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes / 1024:.1f} KiB"
+            lines.append(f"| {label} | {shown} | {r['seconds']:.2f} | {r['rss_mb']:,.0f} | "
+                         f"{r['errors']:,} problems, {r['rows']:,} rows read"
+                         f"{', stopped at the cap' if r['stopped'] else ''} |")
     lines += [
         "",
         "Reproduce: `.venv/bin/python bench/bench_import.py --write-docs` "
-        "(`--rows`, `--xlsx-rows`, `--backends` to vary).",
+        "(`--rows`, `--xlsx-rows`, `--backends`, `--no-hostile` to vary).",
         END,
     ]
     section = "\n".join(lines)

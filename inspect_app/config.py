@@ -21,7 +21,9 @@ def load(app, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=None,  # decided below unless configured
-        MAX_CONTENT_LENGTH=512 * 1024 * 1024,  # registry uploads
+        MAX_CONTENT_LENGTH=1024 * 1024,  # every request but the registry uploads
+        REGISTRY_UPLOAD_MAX_BYTES=200 * 1024 * 1024,  # a registry file (views/planner/imports.py)
+        IMPORT_MAX_ERRORS=None,  # problems an import report keeps before it stops reading (None: 1000)
         PAGE_SIZE=50,
         REGISTRY_COUNTS_TTL=30.0,  # seconds a dashboard's registry counts may lag
     )

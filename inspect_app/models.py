@@ -436,3 +436,61 @@ class LoginFailure(SQLModel, table=True):
     username: str = Field(max_length=64, index=True)
     ip: str | None = Field(default=None, max_length=45, index=True)
     at: datetime = Field(index=True)
+
+
+IMPORT_JOB_STATES = ("pending", "running", "mapping", "done", "confirmed", "failed", "cancelled")
+
+
+class ImportJob(SQLModel, table=True):
+    """A registry import run in the background (see ``inspect_app/jobs``): the
+    upload is kept as a file (``path``, mode 0600) until the job no longer
+    needs it; a worker claims a pending job with a conditional update, beats a
+    heartbeat and writes progress (rows and bytes read) while it runs.
+
+    ``dry_run``: a sync import's preview (counts only); ``confirms_id``: the
+    preview an applying job confirms, ``fingerprint`` the registry state it
+    must still find. ``state='mapping'``: the header has columns the planner
+    must map first (``mapping``: normalised header -> column key or "").
+    ``report`` is :meth:`ImportReport.to_dict`."""
+
+    __tablename__ = "import_job"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # registry kind
+    filename: str = Field(max_length=255)  # as uploaded
+    path: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))  # the stored upload
+    size: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, default=0))
+    sync: bool = False
+    dry_run: bool = False
+    confirms_id: int | None = Field(default=None, foreign_key="import_job.id")
+    fingerprint: str | None = Field(default=None, max_length=200)
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    locale: str = Field(default="zh_CN", max_length=16)
+    actor: str | None = Field(default=None, max_length=64)
+    state: str = Field(default="pending", max_length=16, index=True)  # one of IMPORT_JOB_STATES
+    attempt: int = 1
+    cancel_requested: bool = False
+    stage: str | None = Field(default=None, max_length=32)
+    rows_read: int = 0
+    bytes_read: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, default=0))
+    report: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    worker: str | None = Field(default=None, max_length=120)  # host:pid
+    heartbeat: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class ImportHeaderMapping(SQLModel, table=True):
+    """A planner's choice for a header an import did not know: which column
+    (``column`` = a column key, or "" to ignore it) the header of registry
+    ``kind`` means. Applied to later uploads of the same registry."""
+
+    __tablename__ = "import_header_mapping"
+    __table_args__ = (sa.UniqueConstraint("kind", "header"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    header: str = Field(max_length=200)  # normalised (specs.normalize_header)
+    column: str = Field(default="", max_length=32)
+    actor: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -9,6 +9,9 @@
 * ``"inline"``: run it in this process before returning (tests and the
   command line, where waiting is what one wants).
 
+Registry import jobs (:func:`launch_import`) go the same ways, chosen by
+``IMPORT_RUNNER`` (unset: as ``DRAW_RUNNER``).
+
 If the subprocess cannot be started the job stays pending for a worker.
 """
 
@@ -40,8 +43,8 @@ def worker_environment(app) -> dict[str, str]:
     return env
 
 
-def worker_command(job_id: int) -> list[str]:
-    return [sys.executable, "-m", "inspect_app.jobs", "--job", str(job_id)]
+def worker_command(job_id: int, option: str = "--job") -> list[str]:
+    return [sys.executable, "-m", "inspect_app.jobs", option, str(job_id)]
 
 
 def launch(job_id: int) -> subprocess.Popen | None:
@@ -52,13 +55,32 @@ def launch(job_id: int) -> subprocess.Popen | None:
         return None
     if mode == "worker":
         return None
+    return _spawn(app, worker_command(job_id), f"job-{job_id}.log", f"draw job {job_id}")
+
+
+def launch_import(job_id: int) -> subprocess.Popen | None:
+    """The same for a registry import job; ``IMPORT_RUNNER`` (default: as
+    ``DRAW_RUNNER``) chooses how."""
+    from . import imports
+
+    app = current_app._get_current_object()
+    mode = app.config.get("IMPORT_RUNNER") or app.config.get("DRAW_RUNNER", "subprocess")
+    if mode == "inline":
+        imports.run_import_job(app, job_id)
+        return None
+    if mode == "worker":
+        return None
+    return _spawn(app, worker_command(job_id, "--import-job"), f"import-job-{job_id}.log", f"import job {job_id}")
+
+
+def _spawn(app, command: list[str], log_name: str, what: str) -> subprocess.Popen | None:
     logs = store_root() / "logs"
     logs.mkdir(exist_ok=True)
     try:
-        with open(logs / f"job-{job_id}.log", "ab") as out:
-            return subprocess.Popen(worker_command(job_id), env=worker_environment(app), cwd=REPO_ROOT,
+        with open(logs / log_name, "ab") as out:
+            return subprocess.Popen(command, env=worker_environment(app), cwd=REPO_ROOT,
                                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
     except OSError as error:
-        log.error("draw job %s: worker not started (%s); it stays pending for `flask draws work`", job_id, error)
+        log.error("%s: worker not started (%s); it stays pending for `flask draws work`", what, error)
         return None

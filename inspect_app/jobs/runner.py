@@ -1,4 +1,5 @@
-"""Claim and run one draw job (see the package docstring)."""
+"""Claim and run one draw job (see the package docstring). ``claim`` and
+``Heartbeat`` serve the registry import jobs too (:mod:`.imports`)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(engine: sa.Engine, job_id: int) -> bool:
-    """``pending`` → ``running``; True for the one caller that wins."""
+def claim(engine: sa.Engine, job_id: int, model=DrawJob) -> bool:
+    """``pending`` → ``running``; True for the one caller that wins.
+    ``model``: the job table (``DrawJob`` or ``ImportJob``)."""
     now = utcnow()
     with engine.begin() as conn:
-        result = conn.execute(sa.update(DrawJob).where(DrawJob.id == job_id, DrawJob.state == "pending")
+        result = conn.execute(sa.update(model).where(model.id == job_id, model.state == "pending")
                               .values(state="running", worker=worker_name(), started_at=now, heartbeat=now))
         return result.rowcount == 1
 
@@ -86,16 +88,17 @@ class DatabaseProgress:
 class Heartbeat(threading.Thread):
     """Updates the job's heartbeat every ``interval`` seconds until stopped."""
 
-    def __init__(self, engine: sa.Engine, job_id: int, interval: float) -> None:
-        super().__init__(daemon=True, name=f"draw-job-{job_id}-heartbeat")
-        self.engine, self.job_id, self.interval = engine, job_id, interval
+    def __init__(self, engine: sa.Engine, job_id: int, interval: float, model=DrawJob) -> None:
+        super().__init__(daemon=True, name=f"{model.__tablename__}-{job_id}-heartbeat")
+        self.engine, self.job_id, self.interval, self.model = engine, job_id, interval, model
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        model = self.model
         while not self.stopped.wait(self.interval):
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(sa.update(DrawJob).where(DrawJob.id == self.job_id, DrawJob.state == "running")
+                    conn.execute(sa.update(model).where(model.id == self.job_id, model.state == "running")
                                  .values(heartbeat=utcnow()))
             except sa.exc.OperationalError as error:
                 log.warning("draw job %s: heartbeat not written: %s", self.job_id, error)
@@ -153,8 +156,11 @@ def _fail(session: Session, job_id: int, draw_id: int, message: str, fail_draw: 
 
 
 def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event | None = None) -> int:
-    """The worker loop: re-queue stale jobs, run pending ones; return the
-    number of jobs run. With ``once``, stop when nothing is pending."""
+    """The worker loop: re-queue stale jobs, run pending ones (draw jobs,
+    then registry import jobs); return the number of jobs run. With
+    ``once``, stop when nothing is pending."""
+    from . import imports
+
     count = 0
     stop = stop or threading.Event()
     while not stop.is_set():
@@ -162,10 +168,16 @@ def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event |
             engine = get_engine()
             for job_id in stale_jobs(engine):
                 _requeue(job_id)
+            imports.requeue_stale(engine)
             todo = pending_jobs(engine)
+            import_todo = imports.pending_jobs(engine)
         for job_id in todo:
             if run_job(app, job_id):
                 count += 1
+        for job_id in import_todo:
+            if imports.run_import_job(app, job_id):
+                count += 1
+        todo = todo + import_todo
         if once and not todo:
             break
         if not todo:

@@ -156,7 +156,7 @@ ITEM_KINDS = ("items",)
 
 
 def check_import(session: Session, user: User | None, kind: str, stream, filename: str,
-                 encoding: str | None = None) -> None:
+                 encoding: str | None = None, mapping: dict[str, str] | None = None) -> None:
     """Import a registry file: a planner with a department; for check items
     every row's department, and the stored department of every code the
     file changes, must be the planner's. The file is read once here (check
@@ -174,7 +174,7 @@ def check_import(session: Session, user: User | None, kind: str, stream, filenam
     spec = REGISTRIES[kind]
     start = stream.tell()
     try:
-        parsed = parse_file(spec, read_rows(stream, filename, encoding), ImportReport(kind, filename))
+        parsed = parse_file(spec, read_rows(stream, filename, encoding), ImportReport(kind, filename), chosen=mapping)
     except FileProblem:
         parsed = None
     finally:

@@ -5,6 +5,13 @@ The upsert compares each row with what is stored (loaded in one pass), so
 the report can say exactly what was inserted, updated or left unchanged, and
 unchanged rows are not written at all. Check items are versioned: a changed
 published item becomes a new version (see :mod:`.items`).
+
+``dry_run`` computes the counts (and a sample of names per kind of change)
+and writes nothing: a sync import is previewed so, and then applied with
+``expected_fingerprint`` — the registry's :func:`registry_fingerprint` when
+the preview ran; if it changed meanwhile, the import is refused. A
+``progress`` object (see :class:`Progress`) hears how far reading got and may
+cancel the import by raising from ``check``; nothing is changed then.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from .fields import same_list, same_ratio
 from .items import write_items
 from .messages import tr
 from .readers import FileProblem, read_rows
-from .report import ImportReport
+from .report import SAMPLE_SIZE, ImportReport
 from .specs import REGISTRIES, RegistrySpec
 from .validate import LOOKUP_CHUNK, ParsedFile, check_references, parse_file
 from .writers import insert_rows, sqlite_cache, update_rows
@@ -33,59 +40,107 @@ FULL_SCAN_ROWS = 50_000
 STORED_FETCH = 50_000  # rows fetched at a time when reading the stored registry
 
 
+class Progress:
+    """What an import tells its caller; this one listens to nothing."""
+
+    def stage(self, name: str) -> None:
+        """A new stage: reading, references, writing."""
+
+    def rows(self, number: int) -> None:
+        """Rows read so far; may raise to cancel."""
+
+    def check(self) -> None:
+        """Raise to cancel (called between stages and before the commit)."""
+
+
 def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bool = False,
-                encoding: str | None = None, user=None) -> ImportReport:
+                encoding: str | None = None, mapping: dict[str, str] | None = None, dry_run: bool = False,
+                expected_fingerprint: str | None = None, max_errors: int | None = None,
+                progress: Progress | None = None, user=None) -> ImportReport:
     """Import one registry file (format from the suffix: .csv or .xlsx).
 
-    Raises ``ValueError`` for an unknown kind or sync mode on a registry
-    without it; every problem with the file itself ends up in the report.
+    ``mapping``: normalised header -> column key ("" to ignore) for headers
+    the spec does not know. Raises ``ValueError`` for an unknown kind or sync
+    mode on a registry without it; every problem with the file itself ends up
+    in the report. Whatever ``progress`` raises propagates, after a rollback.
     ``user`` (None: the system/CLI) must be allowed to import it
     (:func:`..scope.check_import`, raises ``ScopeError``).
     """
-    scope.check_import(session, user, kind, stream, filename, encoding)
+    scope.check_import(session, user, kind, stream, filename, encoding, mapping)
     spec = REGISTRIES.get(kind)
     if spec is None:
         raise ValueError(f"unknown registry {kind!r}; one of {', '.join(REGISTRIES)}")
     if sync and not spec.sync:
         raise ValueError(f"sync mode is only for {', '.join(k for k, s in REGISTRIES.items() if s.sync)}")
+    report = ImportReport(kind, filename, sync=sync, dry_run=dry_run)
+    if max_errors is not None:
+        report.max_errors = max_errors
     with gc_paused():
-        return _import(session, spec, stream, filename, sync, encoding)
+        try:
+            return _import(session, spec, stream, filename, report, encoding, mapping, expected_fingerprint,
+                           progress or Progress())
+        except BaseException:
+            session.rollback()
+            raise
 
 
-def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, sync: bool,
-            encoding: str | None) -> ImportReport:
-    kind = spec.kind
-    report = ImportReport(kind, filename, sync=sync)
+def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, report: ImportReport,
+            encoding: str | None, mapping, expected_fingerprint: str | None, progress: Progress) -> ImportReport:
+    progress.stage("reading")
     try:
-        parsed = parse_file(spec, read_rows(stream, filename, encoding), report)
+        parsed = parse_file(spec, read_rows(stream, filename, encoding), report, mapping, progress.rows)
     except FileProblem as e:
         report.add_error(e.row, "", "", tr(e.msgid, **e.params))
+        report.sort_errors()
         return report
-    if parsed is not None:
+    if parsed is not None and not report.stopped:
+        progress.stage("references")
         check_references(session, spec, parsed, report)
     if not report.ok:
         report.sort_errors()
         session.rollback()
         return report
-    try:
-        conn = session.connection()
-        if conn.dialect.name == "postgresql":
-            # One import of a registry at a time: the comparison with the
-            # stored rows must still hold when the writes land. Readers go on.
-            conn.exec_driver_sql(f'LOCK TABLE "{spec.table.name}" IN SHARE ROW EXCLUSIVE MODE')
-        if spec.versioned:
-            write_items(conn, spec, parsed, report)
-        else:
-            upsert(conn, spec, parsed, report, sync=sync)
-        session.commit()
-    except BaseException:
+    progress.check()
+    progress.stage("writing")
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # One import of a registry at a time: the comparison with the
+        # stored rows must still hold when the writes land. Readers go on.
+        conn.exec_driver_sql(f'LOCK TABLE "{spec.table.name}" IN SHARE ROW EXCLUSIVE MODE')
+    fingerprint = registry_fingerprint(conn, spec)
+    if expected_fingerprint is not None and fingerprint != expected_fingerprint:
+        report.add_error(0, "", "", tr("预览之后名录已被修改，未导入任何数据；请重新上传并确认"))
         session.rollback()
-        raise
+        return report
+    report.fingerprint = fingerprint
+    if spec.versioned:
+        write_items(conn, spec, parsed, report)
+    else:
+        upsert(conn, spec, parsed, report, sync=report.sync, dry_run=report.dry_run)
+    if report.dry_run:
+        session.rollback()
+        return report
+    progress.check()
+    session.commit()
     return report
 
 
+def registry_fingerprint(conn: sa.Connection, spec: RegistrySpec) -> str:
+    """A summary of a registry's state that any import or edit changes: the
+    row count, the active count and the latest timestamp (or greatest key)."""
+    table = spec.table
+    parts = [sa.func.count()]
+    if "active" in table.c:
+        parts.append(sa.func.count().filter(table.c.active.is_(True)))
+    if spec.touch:
+        parts.append(sa.func.max(table.c[spec.touch]))
+    parts += [sa.func.max(table.c[k]) for k in spec.key]
+    row = conn.execute(sa.select(*parts).select_from(table)).one()
+    return "|".join("" if v is None else str(v) for v in row)
+
+
 def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: ImportReport, *,
-           sync: bool = False) -> None:
+           sync: bool = False, dry_run: bool = False) -> None:
     table = spec.table
     columns = parsed.columns
     names = [c.key for c in columns]
@@ -118,6 +173,14 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
         deactivate = [key if isinstance(key, tuple) else (key,) for key, old in stored.items()
                       if key not in seen and old[active_pos]]
 
+    report.inserted = len(inserts)
+    report.updated = len(updates)
+    report.unchanged = len(parsed.rows) - len(inserts) - len(updates)
+    report.deactivated = len(deactivate)
+    if dry_run:
+        _samples(spec, names, key_of, inserts, updates, deactivate, stored, report)
+        return
+
     if len(inserts) > 1:
         # Key order: the unique index on the key then fills sequentially
         # instead of at random pages (a large difference at a million rows).
@@ -129,10 +192,21 @@ def upsert(conn: sa.Connection, spec: RegistrySpec, parsed: ParsedFile, report: 
             update_rows(conn, table, set_names, list(spec.key), rows, stamp)
         update_rows(conn, table, [], list(spec.key), deactivate, {"active": False} | stamp)
 
-    report.inserted = len(inserts)
-    report.updated = len(updates)
-    report.unchanged = len(parsed.rows) - len(inserts) - len(updates)
-    report.deactivated = len(deactivate)
+
+def _samples(spec, names, key_of, inserts, updates, deactivate, stored, report: ImportReport) -> None:
+    """A few names (with their keys) for each kind of change, for the preview."""
+    name_pos = names.index("name") if "name" in names else None
+
+    def shown(key, row) -> str:
+        key_text = key if isinstance(key, str) else " / ".join(map(str, key))
+        return f"{row[name_pos]}（{key_text}）" if name_pos is not None and row is not None else key_text
+
+    report.samples = {
+        "inserted": [shown(key_of(r), r) for r in inserts[:SAMPLE_SIZE]],
+        "updated": [shown(key_of(r), r) for r, _ in updates[:SAMPLE_SIZE]],
+        "deactivated": [shown(k[0] if len(k) == 1 else k, stored.get(k[0] if len(k) == 1 else k))
+                        for k in deactivate[:SAMPLE_SIZE]],
+    }
 
 
 def _update_groups(conn, names, key_pos, updates):

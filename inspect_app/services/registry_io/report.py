@@ -6,7 +6,8 @@ import heapq
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-MAX_ERRORS = 1000  # problems kept in a report; the rest are only counted
+MAX_ERRORS = 1000  # problems kept in a report; reading stops once this many are found
+SAMPLE_SIZE = 10  # names shown per kind of change in a dry run
 
 
 class RowError(NamedTuple):
@@ -47,7 +48,14 @@ class ImportReport:
     deactivated: int = 0
     versioned: int = 0
     errors: list[RowError] = field(default_factory=list)
-    errors_omitted: int = 0  # problems beyond MAX_ERRORS, counted only
+    errors_omitted: int = 0  # problems beyond max_errors, counted only
+    max_errors: int = MAX_ERRORS
+    stopped: bool = False  # reading stopped at max_errors problems; the rest of the file was not checked
+    dry_run: bool = False  # counts of what the import would do; nothing was written
+    unknown_headers: list[str] = field(default_factory=list)  # header cells matching no column
+    headers: list[str] = field(default_factory=list)  # the header row as written
+    samples: dict[str, list[str]] = field(default_factory=dict)  # inserted/updated/deactivated -> names
+    fingerprint: str | None = None  # the registry's state the counts were computed against
     _latest: list = field(default_factory=list, repr=False, compare=False)  # heap: (-row, position)
 
     @property
@@ -55,14 +63,19 @@ class ImportReport:
         return not self.errors
 
     @property
+    def full(self) -> bool:
+        """As many problems as a report keeps: reading may stop."""
+        return len(self.errors) >= self.max_errors
+
+    @property
     def error_count(self) -> int:
         return len(self.errors) + self.errors_omitted
 
     def add_error(self, row: int, column: str, value, reason: str) -> None:
-        """Record a problem. Beyond MAX_ERRORS the ones on the earliest rows
+        """Record a problem. Beyond ``max_errors`` the ones on the earliest rows
         are kept (validation runs column by column, not row by row)."""
         error = RowError(row, column, "" if value is None else str(value), reason)
-        if len(self.errors) < MAX_ERRORS:
+        if len(self.errors) < self.max_errors:
             heapq.heappush(self._latest, (-row, len(self.errors)))
             self.errors.append(error)
             return
@@ -79,15 +92,34 @@ class ImportReport:
         self._latest = [(-e.row, i) for i, e in enumerate(self.errors)]
         heapq.heapify(self._latest)
 
+    FIELDS = ("kind", "filename", "sync", "total_rows", "inserted", "updated", "unchanged", "deactivated",
+              "versioned", "errors_omitted", "max_errors", "stopped", "dry_run", "unknown_headers", "headers",
+              "samples", "fingerprint")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready form, for the import job's stored report."""
+        data = {name: getattr(self, name) for name in self.FIELDS}
+        data["errors"] = [list(e) for e in self.errors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        report = cls(**{name: data[name] for name in cls.FIELDS if name in data})
+        report.errors = [RowError(*e) for e in data.get("errors", ())]
+        return report
+
     def summary(self) -> str:
         """One line in English, for logs and the CLI."""
         if not self.ok:
+            stopped = f"; stopped after {len(self.errors)} problems, the file may have more" if self.stopped else ""
             return (f"{self.kind}: {self.error_count} problem(s) in {self.total_rows} row(s) of "
-                    f"{self.filename}; nothing was changed")
+                    f"{self.filename}{stopped}; nothing was changed")
         text = (f"{self.kind}: {self.total_rows} row(s) read from {self.filename}: {self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged")
         if self.versioned:
             text += f" ({self.versioned} as new versions)"
         if self.sync:
             text += f", {self.deactivated} marked inactive"
+        if self.dry_run:
+            text += " (dry run: nothing was written)"
         return text

@@ -3,12 +3,17 @@
 Each registry names its table, its key (what an import upserts on), and its
 columns: the stored field (also the English header), the Chinese header,
 the value kind, whether it is required, enumerations, defaults and
-references to other registries. Headers are matched in Chinese or English
-(case-insensitive), plus a few common Chinese aliases.
+references to other registries. Headers are matched in Chinese or English,
+plus the spellings of the national and provincial registry exports
+(``aliases``), after :func:`normalize_header` (case, width, spaces and a
+leading "*" required-marker do not matter). A header still unknown can be
+mapped by the planner; mappings are remembered (``ImportHeaderMapping``).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +31,21 @@ REFERENCE_TARGETS = {
 }
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_header(text: str) -> str:
+    """The form headers are compared in: NFKC (full-width brackets and
+    letters become ASCII), no white space, no leading "*", lower case.
+
+    >>> normalize_header(" *法定代表人（负责人） ")
+    '法定代表人(负责人)'
+    >>> normalize_header("ＵＳＣＣ")
+    'uscc'
+    """
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).lstrip("*").lower()
+
+
 @dataclass(frozen=True)
 class Column:
     key: str  # stored field; also the English header
@@ -37,6 +57,7 @@ class Column:
     ref: str | None = None  # a REFERENCE_TARGETS name; the value (each item of a list) must exist
     aliases: tuple[str, ...] = ()
     always: bool = False  # applied (with its default) even when the file lacks the column
+    multiline: bool = False  # line breaks and tabs allowed in the text
 
     @property
     def en(self) -> str:
@@ -61,7 +82,12 @@ class RegistrySpec:
     def __post_init__(self):
         for col in self.columns:
             for name in (col.zh, col.en, *col.aliases):
-                self.headers[name.strip().lower()] = col
+                other = self.headers.setdefault(normalize_header(name), col)
+                if other is not col:
+                    raise ValueError(f"{self.kind}: header {name!r} names both {other.key} and {col.key}")
+
+    def header_column(self, text: str) -> Column | None:
+        return self.headers.get(normalize_header(text))
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -90,16 +116,26 @@ REGISTRIES: dict[str, RegistrySpec] = _registries(
         )),
     RegistrySpec(
         "entities", "检查对象名录库", "entity registry", Entity.__table__, ("uscc",), (
-            Column("uscc", "统一社会信用代码", kind="uscc", required=True),
-            Column("name", "名称", required=True, aliases=("企业名称", "主体名称")),
-            Column("type", "类型", aliases=("主体类型", "企业类型")),
-            Column("legal_rep", "法定代表人", aliases=("法定代表人（负责人）", "负责人", "经营者")),
-            Column("address", "住所", aliases=("地址", "住所（经营场所）", "经营场所")),
-            Column("district", "行政区划", required=True, ref="district", aliases=("区划代码",)),
-            Column("industry", "行业", aliases=("行业类别",)),
-            Column("status", "登记状态", kind="choice", choices=ENTITY_STATUSES, default="存续"),
+            Column("uscc", "统一社会信用代码", kind="uscc", required=True,
+                   aliases=("社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号")),
+            Column("name", "名称", required=True,
+                   aliases=("企业名称", "主体名称", "市场主体名称", "企业(机构)名称", "单位名称", "字号名称")),
+            Column("type", "类型", aliases=("主体类型", "企业类型", "市场主体类型", "企业(主体)类型", "类型名称",
+                                          "企业类型名称")),
+            Column("legal_rep", "法定代表人", aliases=(
+                "法定代表人（负责人）", "负责人", "经营者", "法定代表人(负责人、经营者)", "法定代表人/负责人",
+                "法定代表人/负责人/经营者", "法定代表人姓名", "法人代表", "法定代表人(负责人)姓名")),
+            Column("address", "住所", aliases=("地址", "住所（经营场所）", "经营场所", "住所/经营场所", "注册地址",
+                                             "经营地址", "住所地址", "企业住所", "通讯地址")),
+            Column("district", "行政区划", required=True, ref="district", aliases=(
+                "区划代码", "行政区划代码", "所属行政区划", "所属行政区划代码", "住所所在行政区划代码",
+                "住所所在行政区划", "属地行政区划代码", "管辖区划代码", "所在区划代码")),
+            Column("industry", "行业", aliases=("行业类别", "国民经济行业", "国民经济行业分类", "行业门类",
+                                              "所属行业", "行业分类", "国民经济行业门类")),
+            Column("status", "登记状态", kind="choice", choices=ENTITY_STATUSES, default="存续",
+                   aliases=("经营状态", "企业状态", "主体状态", "登记状态名称")),
             Column("risk", "信用风险分类", kind="choice", choices=RISK_CLASSES, default="B",
-                   aliases=("风险分类", "风险等级")),
+                   aliases=("风险分类", "风险等级", "信用风险分类结果", "信用风险等级", "风险类别", "信用等级")),
             Column("lists", "名录", kind="list", default="[]"),
             Column("tags", "标签", kind="list", default="[]"),
             Column("active", "在册", kind="bool", default=True, always=True),
@@ -109,8 +145,9 @@ REGISTRIES: dict[str, RegistrySpec] = _registries(
             Column("id", "工号", required=True, aliases=("人员编号", "编号")),
             Column("name", "姓名", required=True, aliases=("名称",)),
             Column("department", "部门", required=True, ref="department", aliases=("部门代码", "所属部门")),
-            Column("district", "行政区划", required=True, ref="district", aliases=("区划代码",)),
-            Column("certificate_no", "执法证号", aliases=("执法证件号",)),
+            Column("district", "行政区划", required=True, ref="district", aliases=(
+                "区划代码", "行政区划代码", "所属行政区划", "所属行政区划代码")),
+            Column("certificate_no", "执法证号", aliases=("执法证件号", "执法证件号码", "执法证编号")),
             Column("certificate_expires", "执法证有效期至", kind="date", aliases=("执法证有效期",)),
             Column("qualifications", "执法资质", kind="list", default="[]", aliases=("资质",)),
             Column("specialities", "业务专长", kind="list", default="[]", aliases=("专长",)),
@@ -143,8 +180,8 @@ REGISTRIES: dict[str, RegistrySpec] = _registries(
             Column("code", "事项编码", required=True, aliases=("编码",)),
             Column("department", "部门", required=True, ref="department", aliases=("部门代码", "实施部门")),
             Column("name", "事项名称", required=True, aliases=("名称", "抽查事项")),
-            Column("legal_basis", "检查依据", default="", aliases=("依据",)),
-            Column("content", "检查内容", default=""),
+            Column("legal_basis", "检查依据", default="", aliases=("依据",), multiline=True),
+            Column("content", "检查内容", default="", multiline=True),
             Column("method", "检查方式"),
             Column("qualification", "所需资质", aliases=("执法资质",)),
             Column("ratio_a", "A类抽查比例", kind="ratio", default="0.01"),

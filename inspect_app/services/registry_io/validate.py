@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from .fields import cell_text, column_converter
 from .messages import tr
 from .report import ImportReport
-from .specs import REFERENCE_TARGETS, Column, RegistrySpec
+from .specs import REFERENCE_TARGETS, Column, RegistrySpec, normalize_header
 
 LOOKUP_CHUNK = 2000  # values per IN (…) query when checking references
 CHUNK = 50_000  # rows converted together, column by column
+FIRST_CHUNK = 1000  # … except the first block, so that a file of junk stops early
 
 
 @dataclass
@@ -33,22 +34,33 @@ class ParsedFile:
     numbers: list[int] = field(default_factory=list)  # row number of each row
 
 
-def map_header(spec: RegistrySpec, cells: list[Any], report: ImportReport) -> list[tuple[int, Column]] | None:
-    """(cell index, column) for each header cell; None after reporting problems."""
+def map_header(spec: RegistrySpec, cells: list[Any], report: ImportReport,
+               chosen: dict[str, str] | None = None) -> list[tuple[int, Column]] | None:
+    """(cell index, column) for each header cell; None after reporting
+    problems. ``chosen`` maps normalised headers the spec does not know to a
+    column key, or to "" (the column is ignored): the planner's mapping."""
     mapping: list[tuple[int, Column]] = []
     seen: dict[str, str] = {}
+    chosen = chosen or {}
     texts = [cell_text(c) for c in cells]
     while texts and not texts[-1]:
         texts.pop()
+    report.headers = texts
     problems = False
     for index, text in enumerate(texts):
-        col = spec.headers.get(text.lower())
+        col = spec.header_column(text) if text else None
+        if col is None and text and normalize_header(text) in chosen:
+            key = chosen[normalize_header(text)]
+            if not key:
+                continue  # ignored
+            col = next((c for c in spec.columns if c.key == key), None)
         if not text:
             report.add_error(1, f"#{index + 1}", "", tr("空的列名"))
             problems = True
         elif col is None:
             known = "、".join(c.zh for c in spec.columns)
             report.add_error(1, text, text, tr("未知的列名；可用的列：%(known)s", known=known))
+            report.unknown_headers.append(text)
             problems = True
         elif col.key in seen:
             report.add_error(1, text, text, tr("与列“%(other)s”重复", other=seen[col.key]))
@@ -63,20 +75,25 @@ def map_header(spec: RegistrySpec, cells: list[Any], report: ImportReport) -> li
     return None if problems else mapping
 
 
-def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report: ImportReport) -> ParsedFile | None:
+def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report: ImportReport,
+               chosen: dict[str, str] | None = None, progress=None) -> ParsedFile | None:
     """Convert and check every row. Returns None when the header is unusable;
     problems in rows are in the report (the rows are still returned, with
-    None for bad cells, so that references can be checked too)."""
+    None for bad cells, so that references can be checked too). Once the
+    report holds as many problems as it keeps, reading stops
+    (``report.stopped``). ``progress(rows)`` is called every block of rows
+    (it may raise to cancel)."""
     header = next(rows, None)
     if header is None:
         report.add_error(1, "", "", tr("文件为空，缺少表头行"))
         return None
-    mapping = map_header(spec, header[1], report)
+    mapping = map_header(spec, header[1], report, chosen)
     if mapping is None:
         return None
     present = {col.key for _, col in mapping}
     plan = [(index, col, column_converter(col.kind, required=col.required, default=col.default,
-                                          max_length=spec.max_length(col), choices=col.choices))
+                                          max_length=spec.max_length(col), choices=col.choices,
+                                          multiline=col.multiline))
             for index, col in mapping]
     # Columns applied with their default although the file lacks them.
     extra = [col for col in spec.columns if col.always and col.key not in present]
@@ -87,7 +104,16 @@ def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report
 
     chunk: list[list[Any]] = []
     numbers: list[int] = []
+    size = FIRST_CHUNK
+    read = 0
     for number, cells in rows:
+        read += 1
+        if read % FIRST_CHUNK == 0:
+            if progress is not None:
+                progress(number)
+            if report.full:
+                report.stopped = True
+                break
         first = cells[0] if cells else None
         if not (type(first) is str and first.strip()) and all(cell_text(c) == "" for c in cells):
             continue  # blank line (spreadsheets often end with some)
@@ -100,11 +126,20 @@ def parse_file(spec: RegistrySpec, rows: Iterator[tuple[int, list[Any]]], report
             cells = cells[:width]
         chunk.append(cells)
         numbers.append(number)
-        if len(chunk) == CHUNK:
+        if len(chunk) == size:
             _convert_chunk(parsed, plan, constants, chunk, numbers, report)
-            chunk, numbers = [], []
-    if chunk:
-        _convert_chunk(parsed, plan, constants, chunk, numbers, report)
+            chunk, numbers, size = [], [], CHUNK
+            if report.full:
+                report.stopped = True
+                break
+    else:
+        if chunk:
+            _convert_chunk(parsed, plan, constants, chunk, numbers, report)
+    if report.stopped:
+        # A file of junk ends fast; the report says that the rest was not read.
+        return parsed
+    if progress is not None:
+        progress(number if parsed.numbers else 1)
 
     keys = [parsed.columns.index(spec.column(k)) for k in spec.key]
     if spec.ordered_pair:

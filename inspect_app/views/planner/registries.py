@@ -328,34 +328,12 @@ def item_edit(code: str):
 
 # --- upload and export -------------------------------------------------------
 
-def _spec(kind: str):
+def spec_or_404(kind: str):
     from ...services.registry_io.specs import REGISTRIES
 
     if kind not in KINDS or kind not in REGISTRIES:
         abort(404)
     return REGISTRIES[kind]
-
-
-@bp.route("/registries/upload/<kind>", methods=["GET", "POST"])
-@role_required("planner")
-def registry_upload(kind: str):
-    from ...services.registry_io import import_file
-    from .registry_forms import UploadForm
-
-    spec = _spec(kind)
-    form = UploadForm()
-    report = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        session = get_session()
-        report = import_file(session, kind, upload.stream, upload.filename or "upload",
-                             sync=bool(form.sync.data and spec.sync), user=g.user)
-        status = 200 if report.ok else 422
-    elif request.method == "POST":
-        status = 400
-    return render_template("planner/registries/upload.html", form=form, spec=spec, kind=kind,
-                           report=report), status
 
 
 @bp.route("/registries/export/<kind>.<fmt>")
@@ -367,7 +345,7 @@ def registry_export(kind: str, fmt: str):
 
     from ...services.registry_io import export_filename, export_registry
 
-    _spec(kind)
+    spec_or_404(kind)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     out = tempfile.TemporaryFile()
@@ -376,3 +354,6 @@ def registry_export(kind: str, fmt: str):
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(out, mimetype=mimetype, as_attachment=True,
                      download_name=export_filename(kind, fmt))
+
+
+from . import imports  # noqa: E402,F401  (registry uploads: background import jobs)
