@@ -412,14 +412,17 @@ def test_register_file_publishes_each_stage_and_nothing_more(app, client, auth, 
         assert confidential not in text
 
 
-def test_revealed_documents_verify_against_the_served_register(app, client, ready, tmp_path):
+def test_revealed_documents_verify_against_the_served_register(app, client, ready, tmp_path, monkeypatch):
+    from datetime import timedelta
+
     from draw_fixtures import run_ceremony
     from inspect_app.services import draws
 
     s, plan, tasks = ready
     draw = run_ceremony(s, plan, tasks, app)
     draws.seal(s, draw)
-    draws.reveal(s, draw, actor="planner")
+    monkeypatch.setattr(draws, "_today", lambda: draw.window_end + timedelta(days=1))  # the window has closed
+    draws.reveal(s, draw, "检查已完成", confirmed=True, actor="planner")
     files = {}
     for name in ("instance.json", "outcome.json", "register.json"):
         r = client.get(f"/draws/{draw.code}/{name}")

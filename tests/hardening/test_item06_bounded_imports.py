@@ -81,7 +81,7 @@ def run(app, job_id: int):
 
 
 def test_csv_of_junk_lines_stops_at_the_error_cap(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     content = HEADER.encode() + b"a\n" * 300_000  # 600 KB of junk lines
     job_id = job_id_of(upload(client, content, "junk.csv"))
     started = time.perf_counter()
@@ -155,7 +155,7 @@ def test_progress_is_reported_and_polled(setup, client, auth, monkeypatch):
     from inspect_app.jobs import imports
     from inspect_app.models import ImportJob
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id = job_id_of(upload(client, entities_csv(4000), "many.csv"))
     page = client.get(f"/planner/registries/upload/entities/jobs/{job_id}").get_data(as_text=True)
     assert 'id="import-progress"' in page and "import_job.js" in page and "<script>" not in page
@@ -188,7 +188,7 @@ def test_progress_is_reported_and_polled(setup, client, auth, monkeypatch):
 def test_cancel_while_running_changes_nothing(setup, client, auth, monkeypatch, moment):
     from inspect_app.jobs import imports
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id = job_id_of(upload(client, entities_csv(3000), "cancel.csv"))
     path = job_row(setup, job_id).path
     original_rows, original_stage = imports.JobProgress.rows, imports.JobProgress.stage
@@ -220,7 +220,7 @@ def test_cancel_while_running_changes_nothing(setup, client, auth, monkeypatch, 
 def test_cancel_of_a_pending_job(setup, client, auth):
     from inspect_app.jobs.imports import run_import_job
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id = job_id_of(upload(client, entities_csv(5), "pending.csv"))
     assert client.post(f"/planner/registries/upload/entities/jobs/{job_id}/cancel").status_code == 303
     assert job_row(setup, job_id).state == "cancelled"
@@ -232,7 +232,7 @@ def test_upload_is_stored_readable_by_the_owner_only(setup, client, auth):
     import os
     import stat
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id = job_id_of(upload(client, entities_csv(3), "mode.csv"))
     path = job_row(setup, job_id).path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -240,7 +240,7 @@ def test_upload_is_stored_readable_by_the_owner_only(setup, client, auth):
 
 
 def test_size_limits_answer_a_413_page(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     setup.config["REGISTRY_UPLOAD_MAX_BYTES"] = 50_000
     r = upload(client, entities_csv(2000), "big.csv")
     assert r.status_code == 413

@@ -141,8 +141,11 @@ def test_a_300000_character_task_name_is_refused(planner, db_session):
             "window_start": WINDOW[0].isoformat(), "window_end": WINDOW[1].isoformat(), "mode": "count",
             "count": "5", "inspectors_per_visit": "2"}
     r = planner.post(f"/planner/plans/{plan.id}/tasks/new", data=form)
+    assert r.status_code == 413  # 2.7 MB of form: over the 1 MB bound of every form but the registry upload
+    form["name"] = "任" * 30_000  # within the request bound, over the column's
+    r = planner.post(f"/planner/plans/{plan.id}/tasks/new", data=form)
     assert r.status_code == 400
-    assert "task.name 过长：300000 个字符，最多 200 个" in r.get_data(as_text=True)
+    assert "task.name 过长：30000 个字符，最多 200 个" in r.get_data(as_text=True)
     assert count(db_session, Task) == 0
 
 
@@ -156,8 +159,11 @@ def ready(db_session):
 def test_a_400000_character_entropy_source_is_refused(planner, db_session, ready):
     plan, tasks = ready
     r = planner.post(f"/planner/plans/{plan.id}/draws",
-                     data={"tasks": str(tasks[0].id), "entropy_source": "源" * 400_000}, follow_redirects=True)
-    assert "外部随机数来源 过长：400000 个字符，最多 300 个" in r.get_data(as_text=True)  # the draw service's check
+                     data={"tasks": str(tasks[0].id), "entropy_source": "源" * 400_000})
+    assert r.status_code == 413  # 3.6 MB of form: over the 1 MB bound of every form but the registry upload
+    r = planner.post(f"/planner/plans/{plan.id}/draws",
+                     data={"tasks": str(tasks[0].id), "entropy_source": "源" * 4_000}, follow_redirects=True)
+    assert "外部随机数来源 过长：4000 个字符，最多 300 个" in r.get_data(as_text=True)  # the draw service's check
     assert count(db_session, Draw) == 0
 
 

@@ -55,7 +55,7 @@ def confirm_url(job_id: int) -> str:
 
 
 def test_sync_upload_is_previewed_and_applied_only_when_confirmed(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id, page = sync_upload(client, HEADER + f"{code(1)},福州在册1有限公司（更名）,350100\n{code(99)},新主体,350100\n")
     assert 'id="import-preview"' in page and 'id="import-confirm"' in page
     assert "新增 1 条，更新 1 条，标记为失效 6 条" in page
@@ -76,7 +76,7 @@ def test_sync_upload_is_previewed_and_applied_only_when_confirmed(setup, client,
 def test_confirmation_refused_if_the_registry_changed(setup, client, auth):
     from inspect_app.db import get_session
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id, page = sync_upload(client, HEADER + f"{code(1)},福州在册1有限公司,350100\n")
     assert "标记为失效 6 条" in page
     with setup.app_context():  # someone imports meanwhile
@@ -94,7 +94,7 @@ def test_applying_job_checks_the_registry_again(setup, client, auth, db_session)
     from inspect_app.jobs.imports import run_import_job
     from inspect_app.models import ImportJob
 
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id, _ = sync_upload(client, HEADER + f"{code(1)},福州在册1有限公司,350100\n")
     setup.config["IMPORT_RUNNER"] = "worker"
     r = client.post(confirm_url(job_id))
@@ -111,7 +111,7 @@ def test_applying_job_checks_the_registry_again(setup, client, auth, db_session)
 
 
 def test_a_plain_import_needs_no_confirmation_and_cannot_be_confirmed(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     data = {"file": (io.BytesIO((HEADER + f"{code(1)},福州在册1有限公司,350100\n").encode()), "one.csv")}
     r = client.post("/planner/registries/upload/entities", data=data, content_type="multipart/form-data")
     job_id = int(re.search(r"/jobs/(\d+)", r.headers["Location"]).group(1))
@@ -121,7 +121,7 @@ def test_a_plain_import_needs_no_confirmation_and_cannot_be_confirmed(setup, cli
 
 
 def test_confirmation_needs_the_csrf_token(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id, _ = sync_upload(client, HEADER + f"{code(1)},福州在册1有限公司,350100\n")
     setup.config["WTF_CSRF_ENABLED"] = True
     r = client.post(confirm_url(job_id))

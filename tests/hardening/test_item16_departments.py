@@ -117,16 +117,29 @@ def test_items_are_edited_by_their_department_only(client, db_session, world):
 
 
 def upload_items(client, rows: list[str]):
+    """Upload and follow to the import job's page (the job runs inline)."""
+    client.application.config["IMPORT_RUNNER"] = "inline"
     content = ("事项编码,部门,事项名称\n" + "\n".join(rows) + "\n").encode("utf-8")
     return client.post("/planner/registries/upload/items", data={"file": (io.BytesIO(content), "items.csv")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+def import_refused(r, *words: str) -> None:
+    """The import job ended without changing anything, naming the reason
+    (the department rule is applied by the job, which reads the file)."""
+    assert r.status_code == 200, r.status_code
+    body = r.get_data(as_text=True)
+    block = re.search(r'id="import-crashed">(.*?)</div>', body, re.S)
+    assert block, body[:800]
+    for word in words:
+        assert word in block.group(1), block.group(1)
 
 
 def test_item_import_stays_in_the_department(client, db_session, world):
     login(client, "cgj")
     # a row of another department, or a row taking over another department's code
-    refused(upload_items(client, ["CGJ-02,CGJ,新事项", "SCJG-03,SCJG,别人的事项"]), "3", "SCJG-03", "SCJG")
-    refused(upload_items(client, ["SCJG-01,CGJ,抢来的事项"]), "2", "SCJG-01", "SCJG")
+    import_refused(upload_items(client, ["CGJ-02,CGJ,新事项", "SCJG-03,SCJG,别人的事项"]), "3", "SCJG-03")
+    import_refused(upload_items(client, ["SCJG-01,CGJ,抢来的事项"]), "2", "SCJG-01")
     assert item_versions(db_session, "CGJ-02") == [] and item_versions(db_session, "SCJG-03") == []
     assert [i.department for i in item_versions(db_session, "SCJG-01")] == ["SCJG"]
     r = upload_items(client, ["CGJ-02,CGJ,新事项"])

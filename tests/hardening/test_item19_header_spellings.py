@@ -61,7 +61,7 @@ def entity_names(app) -> set[str]:
 
 
 def test_unknown_header_is_mapped_on_the_page_and_remembered(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     content = ("统一社会信用代码,登记机关名称,所在地区划,备注\n"
                f"{code(1)},福州丙有限公司,350100,无\n")
     job_id, page = upload(client, content)
@@ -89,7 +89,7 @@ def test_unknown_header_is_mapped_on_the_page_and_remembered(setup, client, auth
 
 
 def test_mapping_to_an_unknown_column_is_refused(setup, client, auth):
-    auth.login()
+    auth.login("planner", role="admin")  # acts for every department
     job_id, page = upload(client, f"统一社会信用代码,公司,行政区划\n{code(3)},福州戊有限公司,350100\n")
     assert 'id="import-mapping"' in page
     r = client.post(f"/planner/registries/upload/entities/jobs/{job_id}/mapping", data={"map-0": "password"},
