@@ -328,6 +328,10 @@ class Draw(SQLModel, table=True):
     cancelled_at: datetime | None = None
     cancelled_by: str | None = Field(default=None, max_length=64)
     cancel_reason: str | None = Field(default=None, max_length=500)
+    # The latest window end among the other draws whose sealed visits the
+    # frozen instance counts as history (frequency cap, rotation): the draw
+    # is not revealed before they are done (set at freeze, write-once).
+    history_until: date | None = None
 
 
 class DrawTask(SQLModel, table=True):

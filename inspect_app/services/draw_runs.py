@@ -35,7 +35,7 @@ class RunError(ValueError):
     """The draw cannot proceed with these inputs (the draw is marked failed)."""
 
 
-def _original_instance(session: Session, draw: Draw, progress: Progress) -> dict:
+def _original_instance(session: Session, draw: Draw, progress: Progress, sources: set[int]) -> dict:
     rows = session.exec(select(Task).join(DrawTask, DrawTask.task_id == Task.id)
                         .where(DrawTask.draw_id == draw.id).order_by(Task.id)).all()
     docs, items = [], []
@@ -44,7 +44,7 @@ def _original_instance(session: Session, draw: Draw, progress: Progress) -> dict
         docs.append(doc)
         items.extend(task_items)
     return build_instance(session, draw.code, docs, items, draw.window_start, draw.window_end,
-                          progress=progress)
+                          progress=progress, sources=sources)
 
 
 def redraw_params(session: Session, draw: Draw) -> dict:
@@ -54,7 +54,7 @@ def redraw_params(session: Session, draw: Draw) -> dict:
     return created.detail
 
 
-def _redraw_instance(session: Session, draw: Draw, progress: Progress) -> dict:
+def _redraw_instance(session: Session, draw: Draw, progress: Progress, sources: set[int]) -> dict:
     params = redraw_params(session, draw)
     parent = session.get(Draw, draw.parent_id)
     old = session.exec(select(DrawVisit).where(DrawVisit.draw_id == parent.id,
@@ -85,7 +85,22 @@ def _redraw_instance(session: Session, draw: Draw, progress: Progress) -> dict:
         adjust = Redraw(exclude_usccs=drawn | {old.uscc}, unavailable_inspectors=unavailable,
                         ignore_visit=old.id, visit_draws=own)
     return build_instance(session, draw.code, docs, items, draw.window_start, draw.window_end,
-                          redraw=adjust, progress=progress)
+                          redraw=adjust, progress=progress, sources=sources)
+
+
+def _history_until(session: Session, draw: Draw, sources: set[int]) -> date | None:
+    """The latest window end among the draws outside ``draw``'s own chain
+    whose sealed visits its instance shows as history: until then those
+    draws' lists are confidential, so ``draw`` is not revealed before
+    either (:func:`.draws.is_revealed`). A redraw's chain is revealed with
+    its root anyway."""
+    from .draws import history
+
+    own = {d.id for d in history(session, draw)}
+    others = sorted(sources - own)
+    if not others:
+        return None
+    return session.execute(sa.select(sa.func.max(Draw.window_end)).where(Draw.id.in_(others))).scalar_one()
 
 
 def _chain(session: Session, root: Draw) -> list[Draw]:
@@ -106,7 +121,9 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     if draw.state != "freezing":
         raise RunError(f"draw {draw.code} is {draw.state}, not freezing")
     build = _redraw_instance if draw.parent_id is not None else _original_instance
-    doc = build(session, draw, progress)
+    sources: set[int] = set()
+    doc = build(session, draw, progress, sources)
+    history_until = _history_until(session, draw, sources)
     progress.stage("write")
     path, data = draw_store.write_document(draw.code, "instance.json", doc)
     # Without a secret key the input digest is the SHA-256 of the canonical
@@ -119,6 +136,7 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     draw.commitment = solver_adapter.commitment_hex(secret)
     draw.secret_sealed = draw_store.seal_secret(draw.code, secret)
     draw.instance_path = path
+    draw.history_until = history_until
     draw.state, draw.committed_at = "committed", utcnow()
     stats = {"instance_entities": len(doc["entities"]), "instance_inspectors": len(doc["inspectors"])}
     draw.stats = stats

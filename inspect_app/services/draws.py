@@ -181,13 +181,26 @@ def window_closed(draw: Draw, today: date | None = None) -> bool:
     return draw.window_end < (today or _today())
 
 
+def reveal_after(draw: Draw) -> date:
+    """The last day the draw stays confidential: its window's end, or later
+    when its instance shows visits of other draws whose windows end later
+    (``history_until``, set at freeze)."""
+    if draw.history_until is not None and draw.history_until > draw.window_end:
+        return draw.history_until
+    return draw.window_end
+
+
+def revealable(draw: Draw, today: date | None = None) -> bool:
+    return reveal_after(draw) < (today or _today())
+
+
 def is_revealed(draw: Draw, today: date | None = None, session: Session | None = None) -> bool:
     """Sealed, and revealed by the planner (possible only once the window has
     closed) or its window closed (automatic). A redraw is revealed only
     with its root draw (checked when ``session`` is given; a redraw's window
     ends with its root's, so the window rule alone already agrees). A
     cancelled draw follows the same rules."""
-    if draw.state != "sealed" or not (draw.revealed_at is not None or window_closed(draw, today)):
+    if draw.state != "sealed" or not (draw.revealed_at is not None or revealable(draw, today)):
         return False
     if draw.parent_id is not None and session is not None:
         return is_revealed(root_of(session, draw), today, session)
@@ -366,6 +379,9 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
     if not window_closed(draw, today):
         raise DrawError(_("检查时段 %(a)s–%(b)s 结束前不能公开：抽取名单须在检查完成前保密",
                           a=draw.window_start, b=draw.window_end))
+    if not revealable(draw, today):
+        raise DrawError(_("本次抽取的输入含有其他抽取（检查时段至 %(d)s）的检查安排，%(d)s 之后才能公开",
+                          d=reveal_after(draw)))
     reason = checked_text(reason, "reveal_reason", _("公开原因"), REASON_MAX, required=_("请填写公开原因"))
     if not confirmed:
         raise DrawError(_("请勾选确认：公开后输入、密钥和结果将向社会公开，不能撤回"))

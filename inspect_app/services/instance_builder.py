@@ -105,9 +105,12 @@ def _days(start: date, end: date):
 
 def build_instance(session: Session, draw_code: str, task_docs: list[dict], items: list[CheckItem],
                    start: date, end: date, redraw: Redraw | None = None,
-                   progress: Progress | None = None) -> dict:
+                   progress: Progress | None = None, sources: set[int] | None = None) -> dict:
     """The instance document, without ``secret`` and with an empty
-    ``external_entropy`` (filled in when the witnesses enter it)."""
+    ``external_entropy`` (filled in when the witnesses enter it). ``sources``,
+    when given, receives the ids of the draws whose sealed visits the
+    entities' history counts: the instance shows them (see
+    :attr:`Draw.history_until`)."""
     progress = progress or NullProgress()
     policy = draw_policy()
     cal = calendar.window_calendar(session, start, end)  # raises CalendarUnknown
@@ -124,7 +127,7 @@ def build_instance(session: Session, draw_code: str, task_docs: list[dict], item
         if item.qualification:
             doc["qualification"] = item.qualification
         item_docs[item.code] = doc
-    entities = _entities(session, task_docs, start, redraw, progress)
+    entities = _entities(session, task_docs, start, redraw, progress, sources if sources is not None else set())
     inspectors = _inspectors(session, dept_ids, start, end, policy, redraw)
     ids = {i["id"] for i in inspectors}
     usccs = {e["uscc"] for e in entities}
@@ -176,10 +179,12 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
     its team) as a check on its date; a visit with a check record of the same
     entity, department and date is not counted again. ``ignore_visit`` is the
     visit a redraw replaces; ``visit_draws`` (a redraw) restricts the visits
-    to those of the given draws."""
+    to those of the given draws. The third value maps each USCC to the draws
+    whose visits its history counts."""
     year_start = date(start.year, 1, 1)
     counts: dict[str, int] = defaultdict(int)
     last: dict[str, dict[str, tuple[date, set[str]]]] = defaultdict(dict)
+    sources: dict[str, set[int]] = defaultdict(set)
 
     def note(uscc: str, dept: str, day: date, inspectors) -> None:
         seen = last[uscc].get(dept)
@@ -200,7 +205,7 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
         note(uscc, dept, day, inspectors)
 
     v = DrawVisit.__table__.c
-    visits = (sa.select(v.id, v.uscc, v.departments, v.team, v.day)
+    visits = (sa.select(v.id, v.uscc, v.departments, v.team, v.day, v.draw_id)
               .join(Draw.__table__, Draw.__table__.c.id == v.draw_id)
               .where(Draw.__table__.c.state == "sealed", v.current.is_(True)))
     if usccs is not None:
@@ -210,21 +215,22 @@ def _history(session: Session, start: date, usccs: set[str] | None, ignore_visit
     if visit_draws is not None:
         visits = visits.where(v.draw_id.in_(sorted(visit_draws)))
     department_of: dict[str, str] | None = None
-    for _visit, uscc, departments, team, day in session.execute(visits.order_by(v.id)):
+    for _visit, uscc, departments, team, day, draw_id in session.execute(visits.order_by(v.id)):
         if department_of is None:
             department_of = dict(session.execute(sa.select(Inspector.id, Inspector.department)).all())
         departments = [d for d in (departments or []) if (uscc, d, day) not in recorded]
         if not departments:
             continue
+        sources[uscc].add(draw_id)
         if day.year == start.year:
             counts[uscc] += 1
         for dept in departments:
             note(uscc, dept, day, [i for i in team or [] if department_of.get(i) == dept])
-    return counts, last
+    return counts, last, sources
 
 
 def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redraw | None,
-              progress: Progress) -> list[dict]:
+              progress: Progress, sources: set[int]) -> list[dict]:
     """One dict per entity, in registry (id) order. Tags and lists are read as JSON
     text and decoded once per distinct value (registries hold few distinct
     combinations), which keeps a city-sized registry fast."""
@@ -241,8 +247,8 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     query = query.order_by(t.id)  # registry order: a sequential scan, deterministic
     progress.stage("history")
-    counts, last = _history(session, start, only, redraw.ignore_visit if redraw else None,
-                            redraw.visit_draws if redraw else None)
+    counts, last, fed_by = _history(session, start, only, redraw.ignore_visit if redraw else None,
+                                    redraw.visit_draws if redraw else None)
     progress.stage("entities", total)
     exclude = redraw.exclude_usccs if redraw else set()
     strings = json_lists(sorted)
@@ -263,6 +269,7 @@ def _entities(session: Session, task_docs: list[dict], start: date, redraw: Redr
             doc["type"] = kind
         checks = last.get(code)
         if checks:
+            sources.update(fed_by.get(code, ()))
             doc["last_checks"] = [{"department": d, "date": day.isoformat(), "inspectors": sorted(ins)}
                                   for d, (day, ins) in sorted(checks.items())]
         result.append(doc)

@@ -19,6 +19,7 @@ from flask import Response, abort  # noqa: E402
 from ..db import get_session  # noqa: E402
 from ..models import Plan  # noqa: E402
 from ..services import draw_register, register_file  # noqa: E402
+from ..services.draws import reveal_after  # noqa: E402
 
 
 @bp.route("/plans/")
@@ -45,7 +46,8 @@ def draw(code: str):
     entry = draw_register.public_draw(get_session(), code)
     if entry is None:
         abort(404)
-    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS)
+    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS,
+                           reveal_after=reveal_after)
 
 
 @bp.route("/draws/<code>/register.json")

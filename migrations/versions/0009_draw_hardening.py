@@ -15,6 +15,10 @@ Create Date: 2026-12-01
   code, so renaming a task does not make a drawn batch drawable again.
   Existing tasks get their code as lineage, so the keys already stored in
   ``draw_task`` (``number/code``) stay those of their tasks. Unique per plan.
+* ``draw.history_until``: the latest window end among the other draws
+  whose sealed visits the frozen instance counts as the entities' history;
+  the draw is not revealed before then (its instance would show their
+  visits).
 
 The new draw columns are write-once like the others (migration 0004): the
 ``draw_write_once`` trigger is recreated with them on both SQLite and
@@ -35,7 +39,7 @@ depends_on: Union[str, Sequence[str], None] = None
 OLD_WRITE_ONCE = ("frozen_digest", "commitment", "secret_sealed", "instance_path", "external_entropy",
                   "input_digest", "result_digest", "outcome_path", "sealed_at", "revealed_at")
 NEW_WRITE_ONCE = OLD_WRITE_ONCE + ("revealed_by", "reveal_reason", "cancelled_at", "cancelled_by",
-                                   "cancel_reason")
+                                   "cancel_reason", "history_until")
 MESSAGE = "draws are append-only"
 
 
@@ -59,6 +63,7 @@ def upgrade() -> None:
     op.add_column("draw", sa.Column("cancelled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.add_column("draw", sa.Column("cancelled_by", sa.String(length=64), nullable=True))
     op.add_column("draw", sa.Column("cancel_reason", sa.String(length=500), nullable=True))
+    op.add_column("draw", sa.Column("history_until", sa.Date(), nullable=True))
     _draw_trigger(NEW_WRITE_ONCE)
     op.add_column("task", sa.Column("lineage", sa.String(length=32), nullable=True))
     op.execute("UPDATE task SET lineage = code")
@@ -69,5 +74,5 @@ def downgrade() -> None:
     op.drop_index("ux_task_plan_lineage", table_name="task")
     op.drop_column("task", "lineage")
     _draw_trigger(OLD_WRITE_ONCE)
-    for column in ("cancel_reason", "cancelled_by", "cancelled_at", "reveal_reason"):
+    for column in ("history_until", "cancel_reason", "cancelled_by", "cancelled_at", "reveal_reason"):
         op.drop_column("draw", column)

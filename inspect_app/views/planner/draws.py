@@ -84,7 +84,7 @@ def draw(draw_id: int):
                            witnesses=draw_service.witnesses(session, draw),
                            history=draw_service.history(session, draw),
                            revealed=draw_service.is_revealed(draw, session=session),
-                           window_closed=draw_service.window_closed(draw),
+                           window_closed=draw_service.revealable(draw), reveal_after=draw_service.reveal_after(draw),
                            describe=draw_service.describe, action_label=draw_service.action_label)
 
 
