@@ -402,7 +402,8 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
     return draw
 
 
-def cancel(session: Session, draw: Draw, reason: str, actor: str | None = None, user=None) -> Draw:
+def cancel(session: Session, draw: Draw, reason: str, confirmed: bool = False, actor: str | None = None,
+           user=None) -> Draw:
     """Formally cancel an original draw and every redraw in its chain: the
     cancellation (who, when, why) is public on the register; the chain's
     visits stop being current; the tasks may be drawn again (a new draw);
@@ -415,6 +416,8 @@ def cancel(session: Session, draw: Draw, reason: str, actor: str | None = None, 
     if draw.state not in CANCELLABLE:
         raise DrawError(_("抽取 %(c)s 当前状态为“%(s)s”，不能作废", c=draw.code, s=draw.state))
     reason = checked_text(reason, "cancel_reason", _("作废原因"), REASON_MAX, required=_("请填写作废原因（将公示）"))
+    if not confirmed:
+        raise DrawError(_("请勾选确认：作废将公示，且不能撤回"))
     now = utcnow()
     result = session.execute(sa.update(Draw).where(Draw.id == draw.id, Draw.cancelled_at.is_(None),
                                                    Draw.state.in_(CANCELLABLE))

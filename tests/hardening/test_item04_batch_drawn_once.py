@@ -58,7 +58,7 @@ def test_renamed_task_in_a_new_version_is_not_drawn_again(app, drawn):
 def test_cancellation_releases_the_batch_publicly(app, client, auth, drawn):
     s, _plan, _task, v2, renamed, draw = drawn
     with pytest.raises(draws.DrawError, match="原因"):
-        draws.cancel(s, draw, " ", actor="planner")
+        draws.cancel(s, draw, " ", confirmed=True, actor="planner")
     auth.login()
     client.post(f"/planner/draws/{draw.id}/cancel", data={"reason": "计划调整，任务范围变更"})  # not confirmed
     s.expire_all()
@@ -79,7 +79,7 @@ def test_cancellation_releases_the_batch_publicly(app, client, auth, drawn):
     visit = draws.visits(s, draw)[0]
     assert visit.entity_name not in client.get(f"/draws/{draw.code}").get_data(as_text=True)
     with pytest.raises(draws.DrawError):
-        draws.cancel(s, draw, "再次", actor="planner")
+        draws.cancel(s, draw, "再次", confirmed=True, actor="planner")
     # the batch can now be drawn again, once
     again, job = draws.start_draw(s, v2, [renamed.id], "骰子", actor="planner")
     assert again.id != draw.id
@@ -103,7 +103,7 @@ def test_cancelled_draw_cannot_continue(app, db_session):
     draw, job = draws.start_draw(s, plan, [t.id for t in tasks], "骰子", actor="planner")
     run_job(app, job.id)
     s.refresh(draw)
-    draws.cancel(s, draw, "见证人未到场", actor="planner")
+    draws.cancel(s, draw, "见证人未到场", confirmed=True, actor="planner")
     with pytest.raises(draws.DrawError, match="作废"):
         draws.enter_entropy(s, draw, "1", [("甲", "")])
     assert s.get(Draw, draw.id).state == "committed"

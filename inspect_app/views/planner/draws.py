@@ -189,9 +189,8 @@ def draw_cancel(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
     try:
-        if request.form.get("confirm") != "yes":
-            raise draw_service.DrawError(_("请勾选确认：作废将公示，且不能撤回"))
-        draw_service.cancel(session, draw, request.form.get("reason", ""), actor=_actor(), user=g.user)
+        draw_service.cancel(session, draw, request.form.get("reason", ""),
+                            confirmed=request.form.get("confirm") == "yes", actor=_actor(), user=g.user)
         flash(_("抽取 %(c)s 已作废，作废原因已公示；其任务可以重新抽取", c=draw.code), "ok")
     except draw_service.DrawError as error:
         session.rollback()
