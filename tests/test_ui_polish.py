@@ -3,14 +3,19 @@
 * A new task's lead department defaults to the planner's own department, so
   the first "save" of a new planner is not refused as another department's
   task (the select used to fall back to the first department, CGJ).
+* A draw's background job shows its state in words of the page's language
+  (the page and its progress JSON used to show the raw ``pending`` /
+  ``running``, also on the Chinese page).
 """
 
 from __future__ import annotations
 
 import re
 
-from draw_fixtures import YEAR, seed_registries
-from inspect_app.services import plans
+from flask_babel import refresh
+
+from draw_fixtures import YEAR, published_plan, seed_registries
+from inspect_app.services import draws, plans
 
 
 def _selected_department(page: str) -> str | None:
@@ -31,3 +36,19 @@ def test_new_task_form_defaults_to_own_department(app, client, db_session, auth)
     client.post("/login", data={"username": "cgj", "password": "correct-horse"})
     page = client.get(f"/planner/plans/{plan.id}/tasks/new").get_data(as_text=True)
     assert _selected_department(page) == "CGJ"
+
+
+def test_draw_job_state_in_words(app, client, db_session, auth):
+    seed_registries(db_session)
+    plan, tasks = published_plan(db_session, joint=False)
+    draw, _job = draws.start_draw(db_session, plan, [t.id for t in tasks], "公证员现场掷骰", actor="planner")
+    auth.login()
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert '<span id="job-state">排队中</span>' in page
+    assert client.get(f"/planner/draws/{draw.id}/progress.json").get_json()["job"]["state_text"] == "排队中"
+    r = client.post("/lang/en", data={"next": "/"})
+    assert r.status_code == 302
+    refresh()  # db_session's app context is shared with the requests: drop Babel's cached locale
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert '<span id="job-state">queued</span>' in page
+    assert client.get(f"/planner/draws/{draw.id}/progress.json").get_json()["job"]["state_text"] == "queued"

@@ -88,6 +88,18 @@ def draw(draw_id: int):
                            describe=draw_service.describe, action_label=draw_service.action_label)
 
 
+def _job_state_names():
+    from flask_babel import lazy_gettext as _l
+
+    return {"pending": _l("排队中"), "running": _l("进行中"), "done": _l("已完成"), "failed": _l("失败"),
+            "interrupted": _l("已中断")}
+
+
+@bp.context_processor
+def _job_state_context():
+    return {"job_state_names": _job_state_names()}
+
+
 @bp.route("/draws/<int:draw_id>/progress.json")
 @role_required("planner")
 def draw_progress(draw_id: int):
@@ -99,7 +111,8 @@ def draw_progress(draw_id: int):
         data["job"] = {"id": job.id, "kind": job.kind, "state": job.state, "attempt": job.attempt,
                        "stage": job.stage, "done": job.done, "total": job.total,
                        "heartbeat": job.heartbeat.isoformat() if job.heartbeat else None,
-                       "stale": draw_service.job_is_stale(job), "error": job.error}
+                       "stale": draw_service.job_is_stale(job), "error": job.error,
+                       "state_text": str(_job_state_names().get(job.state, job.state))}
     data["busy"] = draw.state in ("freezing", "queued") and job is not None and job.state in ("pending", "running") \
         and not data["job"]["stale"]
     return jsonify(data)
