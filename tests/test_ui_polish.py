@@ -6,6 +6,8 @@
 * A draw's background job shows its state in words of the page's language
   (the page and its progress JSON used to show the raw ``pending`` /
   ``running``, also on the Chinese page).
+* The review page's visits-per-day calendar speaks the page's language (it
+  kept 月, 一/三/五 and 少/多 on the English page; the schedule page's did not).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 
 from flask_babel import refresh
 
-from draw_fixtures import YEAR, published_plan, seed_registries
+from draw_fixtures import YEAR, published_plan, run_ceremony, seed_registries
 from inspect_app.services import draws, plans
 
 
@@ -52,3 +54,19 @@ def test_draw_job_state_in_words(app, client, db_session, auth):
     page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
     assert '<span id="job-state">queued</span>' in page
     assert client.get(f"/planner/draws/{draw.id}/progress.json").get_json()["job"]["state_text"] == "queued"
+
+
+def test_review_calendar_in_english(app, client, db_session, auth):
+    app.config.update(DRAW_RUNNER="inline")
+    seed_registries(db_session)
+    plan, tasks = published_plan(db_session, joint=False)
+    draw = run_ceremony(db_session, plan, tasks, app)
+    auth.login()
+    client.post("/lang/en", data={"next": "/"})
+    refresh()
+    page = client.get(f"/planner/draws/{draw.id}/review").get_data(as_text=True)
+    calendar = re.search(r'<svg[^>]*class="chart calendar-heatmap".*?</svg>', page, re.S)
+    assert calendar, page[:500]
+    words = re.findall(r"<text[^>]*>([^<]*)</text>", calendar.group(0))
+    assert "2030-03" in words and "Mon" in words and "fewer" in words, words
+    assert not [w for w in words if re.search(r"[\u4e00-\u9fff]", w)], words
