@@ -7,7 +7,8 @@
   (the page and its progress JSON used to show the raw ``pending`` /
   ``running``, also on the Chinese page).
 * The review page's visits-per-day calendar speaks the page's language (it
-  kept 月, 一/三/五 and 少/多 on the English page; the schedule page's did not).
+  kept 月, 一/三/五 and 少/多 on the English page; the schedule page's did not),
+  and its exclusions are named in words (were the codes ``recent_check`` …).
 """
 
 from __future__ import annotations
@@ -70,3 +71,6 @@ def test_review_calendar_in_english(app, client, db_session, auth):
     words = re.findall(r"<text[^>]*>([^<]*)</text>", calendar.group(0))
     assert "2030-03" in words and "Mon" in words and "fewer" in words, words
     assert not [w for w in words if re.search(r"[\u4e00-\u9fff]", w)], words
+    excluded = re.search(r'<td id="excluded">([^<]*)</td>', page)
+    assert excluded and "checked recently" in excluded.group(1), page[:300]
+    assert "recent_check" not in excluded.group(1) and "frequency_cap" not in excluded.group(1)
