@@ -9,6 +9,8 @@
 * The review page's visits-per-day calendar speaks the page's language (it
   kept 月, 一/三/五 and 少/多 on the English page; the schedule page's did not),
   and its exclusions are named in words (were the codes ``recent_check`` …).
+* A draw's heading reads "Draw D…" in English (was the nav's plural
+  "Draws"), and the public page's register line has no Chinese punctuation.
 """
 
 from __future__ import annotations
@@ -74,3 +76,19 @@ def test_review_calendar_in_english(app, client, db_session, auth):
     excluded = re.search(r'<td id="excluded">([^<]*)</td>', page)
     assert excluded and "checked recently" in excluded.group(1), page[:300]
     assert "recent_check" not in excluded.group(1) and "frequency_cap" not in excluded.group(1)
+
+
+def test_draw_heading_and_register_line_in_english(app, client, db_session, auth):
+    app.config.update(DRAW_RUNNER="inline")
+    seed_registries(db_session)
+    plan, tasks = published_plan(db_session, joint=False)
+    draw = run_ceremony(db_session, plan, tasks, app)
+    auth.login()
+    client.post("/lang/en", data={"next": "/"})
+    refresh()
+    public = client.get(f"/draws/{draw.code}").get_data(as_text=True)
+    assert f"<h1>Draw {draw.code}</h1>" in public
+    line = re.search(r'<p id="register-file">(.*?)</p>', public, re.S).group(1)
+    assert "Register file: <a" in line and not re.search(r"[：（）]", line), line
+    planner = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert f"<h1>Draw {draw.code} · " in planner and f"<title>Draw {draw.code}</title>" in planner
