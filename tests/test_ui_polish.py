@@ -11,6 +11,8 @@
   and its exclusions are named in words (were the codes ``recent_check`` …).
 * A draw's heading reads "Draw D…" in English (was the nav's plural
   "Draws"), and the public page's register line has no Chinese punctuation.
+* Every page names its icon (browsers asked for /favicon.ico, a 404 in the
+  console of every first visit).
 """
 
 from __future__ import annotations
@@ -92,3 +94,11 @@ def test_draw_heading_and_register_line_in_english(app, client, db_session, auth
     assert "Register file: <a" in line and not re.search(r"[：（）]", line), line
     planner = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
     assert f"<h1>Draw {draw.code} · " in planner and f"<title>Draw {draw.code}</title>" in planner
+
+
+def test_pages_name_an_icon_that_exists(client):
+    page = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
+    assert icon, page[:400]
+    r = client.get(icon.group(1))
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
