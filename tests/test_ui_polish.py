@@ -11,6 +11,8 @@
   and its exclusions are named in words (were the codes ``recent_check`` …).
 * A draw's heading reads "Draw D…" in English (was the nav's plural
   "Draws"), and the public page's register line has no Chinese punctuation.
+* The workload histogram's y-axis label stays inside the chart ("Inspectors"
+  was cut to "ectors": it was right-aligned to the axis at x = 32).
 * Every page names its icon (browsers asked for /favicon.ico, a 404 in the
   console of every first visit).
 """
@@ -22,7 +24,7 @@ import re
 from flask_babel import refresh
 
 from draw_fixtures import YEAR, published_plan, run_ceremony, seed_registries
-from inspect_app.services import draws, plans
+from inspect_app.services import charts, draws, plans
 
 
 def _selected_department(page: str) -> str | None:
@@ -102,3 +104,15 @@ def test_pages_name_an_icon_that_exists(client):
     assert icon, page[:400]
     r = client.get(icon.group(1))
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+
+
+def test_histogram_y_label_inside_the_chart():
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(str(charts.load_histogram([1, 2, 2, 5], title="Workload", x_label="Visits",
+                                                  y_label="Inspectors")))
+    label = [t for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text == "Inspectors"]
+    assert len(label) == 1
+    x, anchor = float(label[0].get("x")), label[0].get("text-anchor", "start")
+    left_edge = x - charts.text_width("Inspectors", 11) if anchor == "end" else x
+    assert left_edge >= 0, (x, anchor)

@@ -228,7 +228,8 @@ def load_histogram(loads: Iterable[float], *, title: str, x_label: str = "", y_l
         body.append(f'<text x="{_num(left + plot_w / 2)}" y="{height - 2}" text-anchor="middle" fill="{MUTED}" '
                     f'font-size="11">{escape(x_label)}</text>')
     if y_label:
-        body.append(f'<text x="{left - 4}" y="{top - 12}" text-anchor="end" fill="{MUTED}" '
+        # from the left edge: anchored at the axis, a longer label ("Inspectors") was cut off
+        body.append(f'<text class="y-label" x="0" y="{top - 12}" fill="{MUTED}" '
                     f'font-size="11">{escape(y_label)}</text>')
     return _svg(width, height, title, body, "load-histogram")
 
