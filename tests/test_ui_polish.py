@@ -13,6 +13,8 @@
   "Draws"), and the public page's register line has no Chinese punctuation.
 * The workload histogram's y-axis label stays inside the chart ("Inspectors"
   was cut to "ectors": it was right-aligned to the axis at x = 32).
+* 403 and 404 are pages of the site (layout, language, a way home), not
+  werkzeug's bare English "Forbidden" / "Not Found".
 * Every page names its icon (browsers asked for /favicon.ico, a 404 in the
   console of every first visit).
 """
@@ -116,3 +118,16 @@ def test_histogram_y_label_inside_the_chart():
     x, anchor = float(label[0].get("x")), label[0].get("text-anchor", "start")
     left_edge = x - charts.text_width("Inspectors", 11) if anchor == "end" else x
     assert left_edge >= 0, (x, anchor)
+
+
+def test_forbidden_and_not_found_pages_in_the_site_layout(app, client, auth):
+    auth.login()  # a planner: the admin pages are not theirs
+    r = client.get("/admin/users")
+    assert r.status_code == 403
+    body = r.get_data(as_text=True)
+    assert "<h1>无权访问</h1>" in body and 'id="lang-switch"' in body and 'href="/"' in body
+    r = client.get("/draws/NO-SUCH-DRAW")
+    assert r.status_code == 404 and "<h1>页面不存在</h1>" in r.get_data(as_text=True)
+    client.post("/lang/en", data={"next": "/"})
+    refresh()
+    assert "<h1>Access denied</h1>" in client.get("/admin/users").get_data(as_text=True)
