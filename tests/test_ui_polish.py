@@ -15,6 +15,8 @@
   was cut to "ectors": it was right-aligned to the axis at x = 32).
 * 403 and 404 are pages of the site (layout, language, a way home), not
   werkzeug's bare English "Forbidden" / "Not Found".
+* A year without a holiday arrangement is named in the page's language with
+  where to import it (the page showed "2027年… / the 2027 holiday …" in both).
 * Every page names its icon (browsers asked for /favicon.ico, a 404 in the
   console of every first visit).
 """
@@ -131,3 +133,15 @@ def test_forbidden_and_not_found_pages_in_the_site_layout(app, client, auth):
     client.post("/lang/en", data={"next": "/"})
     refresh()
     assert "<h1>Access denied</h1>" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_missing_holiday_year_in_the_pages_language(app):
+    from inspect_app.services.calendar import CalendarUnknown
+
+    with app.test_request_context("/"):
+        zh = str(CalendarUnknown([2099]))
+    assert zh == "2099年的节假日安排尚未导入，请管理员在“节假日安排”页面导入"
+    with app.test_request_context("/?lang=en"):
+        en = str(CalendarUnknown([2099]))
+    assert en.startswith("the 2099 holiday arrangement has not been imported") and "年" not in en
+    assert "/ the 2099" in str(CalendarUnknown([2099]))  # the CLI keeps both languages
