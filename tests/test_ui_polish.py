@@ -5,7 +5,7 @@
   task (the select used to fall back to the first department, CGJ).
 * A draw's background job shows its state in words of the page's language
   (the page and its progress JSON used to show the raw ``pending`` /
-  ``running``, also on the Chinese page).
+  ``running`` and stage ``schedule visits``, also on the Chinese page).
 * The review page's visits-per-day calendar speaks the page's language (it
   kept 月, 一/三/五 and 少/多 on the English page; the schedule page's did not),
   and its exclusions are named in words (were the codes ``recent_check`` …).
@@ -65,6 +65,29 @@ def test_draw_job_state_in_words(app, client, db_session, auth):
     page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
     assert '<span id="job-state">queued</span>' in page
     assert client.get(f"/planner/draws/{draw.id}/progress.json").get_json()["job"]["state_text"] == "queued"
+    _job.stage = "schedule visits"
+    db_session.add(_job)
+    db_session.commit()
+    assert '<span id="job-stage">scheduling the visits</span>' in client.get(f"/planner/draws/{draw.id}").get_data(
+        as_text=True)
+    assert client.get(f"/planner/draws/{draw.id}/progress.json").get_json()["job"]["stage_text"] == \
+        "scheduling the visits"
+
+
+def test_every_draw_stage_has_words():
+    """Each stage name the draw's code reports (solver/, services/) is named
+    on the draw page; the registry importer's own stages are not shown there."""
+    from pathlib import Path
+
+    from inspect_app.views.planner.draws import _job_stage_names
+
+    root = Path(__file__).resolve().parents[1]
+    stages = set()
+    for path in [*(root / "solver").rglob("*.py"), *(root / "inspect_app" / "services").rglob("*.py")]:
+        if path.name == "importer.py":
+            continue
+        stages.update(re.findall(r'\.stage\("([^"]+)"', path.read_text(encoding="utf-8")))
+    assert stages and not stages - set(_job_stage_names()), stages - set(_job_stage_names())
 
 
 def test_review_calendar_in_english(app, client, db_session, auth):
