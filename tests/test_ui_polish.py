@@ -168,3 +168,21 @@ def test_missing_holiday_year_in_the_pages_language(app):
         en = str(CalendarUnknown([2099]))
     assert en.startswith("the 2099 holiday arrangement has not been imported") and "年" not in en
     assert "/ the 2099" in str(CalendarUnknown([2099]))  # the CLI keeps both languages
+
+
+def test_draw_job_kind_reads_drawing(app, client, db_session, auth):
+    """The queued draw job is "Drawing", not the nav's plural "Draws"."""
+    from inspect_app.jobs.runner import run_job
+
+    seed_registries(db_session)
+    plan, tasks = published_plan(db_session, joint=False)
+    draw, job = draws.start_draw(db_session, plan, [t.id for t in tasks], "公证员现场掷骰", actor="planner")
+    assert run_job(app, job.id)
+    db_session.expire_all()
+    draws.enter_entropy(db_session, db_session.get(type(draw), draw.id), "314159", [("王公证", "公证员")],
+                        actor="planner")
+    auth.login()
+    client.post("/lang/en", data={"next": "/"})
+    refresh()
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert '<span id="job-kind">Drawing</span>' in page, page[page.find('id="progress"'):][:400]
