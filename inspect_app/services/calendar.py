@@ -35,9 +35,11 @@ from datetime import date, timedelta
 from typing import IO, Iterable
 
 import sqlalchemy as sa
+from flask import has_request_context
 from sqlmodel import Session, select
 
 from ..models import CalendarDay, CalendarYear, utcnow
+from .messages import _
 from .text_rules import TextError, check_text
 
 HOLIDAY, WORKDAY = "holiday", "workday"
@@ -78,7 +80,10 @@ class CalendarUnknown(LookupError):
         self.years = sorted(set(years))
         zh = "、".join(str(y) for y in self.years)
         en = ", ".join(str(y) for y in self.years)
-        super().__init__(f"{zh}年的节假日安排尚未导入 / the {en} holiday arrangement has not been imported")
+        if has_request_context():  # a page: one language, and where to fix it
+            super().__init__(_("%(y)s年的节假日安排尚未导入，请管理员在“节假日安排”页面导入", y=zh))
+        else:  # the CLI, logs and background jobs keep both languages
+            super().__init__(f"{zh}年的节假日安排尚未导入 / the {en} holiday arrangement has not been imported")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,16 @@ PALETTE = ("#b4261f", "#1a5fb4", "#26a269", "#c64600", "#613583", "#5b6b7b")
 WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
 
 
+def calendar_texts() -> dict:
+    """The words of :func:`calendar_heatmap` in the request's language
+    (month label, weekday rows, legend), for every page that draws one."""
+    from .messages import _
+
+    return {"month_format": _("{m}月"),
+            "weekday_labels": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
+            "legend_less": _("少"), "legend_more": _("多")}
+
+
 def text_width(text: str, size: float) -> float:
     """Approximate rendered width of ``text`` in pixels: wide (CJK) characters
     take a full em, others about 0.6 em."""
@@ -218,7 +228,8 @@ def load_histogram(loads: Iterable[float], *, title: str, x_label: str = "", y_l
         body.append(f'<text x="{_num(left + plot_w / 2)}" y="{height - 2}" text-anchor="middle" fill="{MUTED}" '
                     f'font-size="11">{escape(x_label)}</text>')
     if y_label:
-        body.append(f'<text x="{left - 4}" y="{top - 12}" text-anchor="end" fill="{MUTED}" '
+        # from the left edge: anchored at the axis, a longer label ("Inspectors") was cut off
+        body.append(f'<text class="y-label" x="0" y="{top - 12}" fill="{MUTED}" '
                     f'font-size="11">{escape(y_label)}</text>')
     return _svg(width, height, title, body, "load-histogram")
 

@@ -11,8 +11,8 @@
     fetch(box.dataset.url, {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (d) {
       if (!d.busy) { window.location.reload(); return; }
       var j = d.job;
-      document.getElementById('job-state').textContent = j.state;
-      document.getElementById('job-stage').textContent = j.stage || '';
+      document.getElementById('job-state').textContent = j.state_text || j.state;
+      document.getElementById('job-stage').textContent = j.stage_text || j.stage || '';
       document.getElementById('job-count').textContent = j.total ? (j.done + '/' + j.total) : '';
       var bar = document.getElementById('job-bar');
       if (j.total) { bar.max = j.total; bar.value = j.done; } else { bar.removeAttribute('value'); }

@@ -13,3 +13,25 @@ def register_blueprints(app) -> None:
     for name in BLUEPRINTS:
         module = importlib.import_module(f"inspect_app.views.{name}")
         app.register_blueprint(module.bp)
+    app.register_error_handler(403, _forbidden)
+    app.register_error_handler(404, _not_found)
+
+
+def _status_page(status: int, heading: str, message: str):
+    """403 and 404 in the site's layout and language (werkzeug's bare English
+    page had no way back)."""
+    from flask import render_template
+
+    return render_template("errors/status.html", heading=heading, message=message), status
+
+
+def _forbidden(_error):
+    from flask_babel import gettext as _
+
+    return _status_page(403, _("无权访问"), _("您的账号没有访问此页面的权限。"))
+
+
+def _not_found(_error):
+    from flask_babel import gettext as _
+
+    return _status_page(404, _("页面不存在"), _("没有找到这个页面，链接可能已失效。"))

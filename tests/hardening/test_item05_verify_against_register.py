@@ -387,7 +387,7 @@ def test_register_file_publishes_each_stage_and_nothing_more(app, client, auth, 
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
     assert f'href="{url}"' in page and "公示数值文件" in page
     catalogue = _english_catalogue()
-    for msgid in ("公示数值文件", "验证时用 --register 核对本页公示的摘要和承诺值"):
+    for msgid in ("公示数值文件：", "（验证时用 --register 核对本页公示的摘要和承诺值）"):
         assert msgid in page and catalogue[msgid]
 
     job = draws.enter_entropy(s, draw, "271828", [("王公证", "公证员")], actor="planner")

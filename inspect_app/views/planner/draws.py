@@ -88,6 +88,38 @@ def draw(draw_id: int):
                            describe=draw_service.describe, action_label=draw_service.action_label)
 
 
+def _job_state_names():
+    from flask_babel import lazy_gettext as _l
+
+    return {"pending": _l("排队中"), "running": _l("进行中"), "done": _l("已完成"), "failed": _l("失败"),
+            "interrupted": _l("已中断")}
+
+
+def _job_stage_names():
+    """The stages the draw job reports (solver and services ``progress.stage``)."""
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        "read": _l("读取数据"), "parse": _l("解析数据"), "write": _l("写入结果"), "save": _l("保存结果"),
+        "read, digest and parse entities": _l("读取检查对象、计算摘要并解析"), "digest": _l("计算摘要"),
+        "conflicts": _l("读取回避关系"), "history": _l("读取检查历史"), "entities": _l("汇总检查对象"),
+        "sampling: registry columns": _l("抽样：名录字段"), "sampling: populations": _l("抽样：总体"),
+        "sampling: u-values": _l("抽样：随机值"), "sampling: strata": _l("抽样：分层"), "visits": _l("汇总检查"),
+        "teams: requests": _l("组队：需求"), "form teams": _l("组成检查组"),
+        "resolve pair conflicts": _l("处理检查人员回避"), "schedule visits": _l("安排检查日期"),
+        "accept visits": _l("确认检查安排"), "verify: visits": _l("核验：检查"), "verify: rules": _l("核验：规则"),
+    }
+
+
+def _stage_text(stage: str | None) -> str:
+    return str(_job_stage_names().get(stage, stage)) if stage else ""
+
+
+@bp.context_processor
+def _job_state_context():
+    return {"job_state_names": _job_state_names(), "job_stage_text": _stage_text}
+
+
 @bp.route("/draws/<int:draw_id>/progress.json")
 @role_required("planner")
 def draw_progress(draw_id: int):
@@ -99,7 +131,9 @@ def draw_progress(draw_id: int):
         data["job"] = {"id": job.id, "kind": job.kind, "state": job.state, "attempt": job.attempt,
                        "stage": job.stage, "done": job.done, "total": job.total,
                        "heartbeat": job.heartbeat.isoformat() if job.heartbeat else None,
-                       "stale": draw_service.job_is_stale(job), "error": job.error}
+                       "stale": draw_service.job_is_stale(job), "error": job.error,
+                       "state_text": str(_job_state_names().get(job.state, job.state)),
+                       "stage_text": _stage_text(job.stage)}
     data["busy"] = draw.state in ("freezing", "queued") and job is not None and job.state in ("pending", "running") \
         and not data["job"]["stale"]
     return jsonify(data)

@@ -74,8 +74,7 @@ def schedule(draw_id: int):
             empty_text=none),
         "calendar": charts.calendar_heatmap(
             summary.per_day, title=_("每日检查户次"), start=draw.window_start, end=draw.window_end,
-            month_format=_("{m}月"), weekday_labels=_weekday_labels(), legend_less=_("少"), legend_more=_("多"),
-            off_days=svc.off_days(get_session(), draw), empty_text=none),
+            **charts.calendar_texts(), off_days=svc.off_days(get_session(), draw), empty_text=none),
         "districts": charts.bar_chart(
             [(names.district(c), n) for c, n in summary.per_district.items()],
             title=_("各区划检查户次"), other_label=_("其他"), empty_text=none),
