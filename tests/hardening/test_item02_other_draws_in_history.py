@@ -19,12 +19,6 @@ LONG = (date(YEAR, 3, 1), date(YEAR, 6, 28))  # a batch carried out over four mo
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def two_draws(app, db_session):
     """Draw A (the long batch) sealed first; then draw B (March), whose
     population holds A's sample."""

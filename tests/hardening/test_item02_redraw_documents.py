@@ -17,12 +17,6 @@ from inspect_app.models import Draw, Inspector
 from inspect_app.services import draw_register, draw_runs, draws, redraws
 
 
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
 def ceremony(app, s, start):
     draw, job = start
     assert run_job(app, job.id)

@@ -16,12 +16,6 @@ from inspect_app.services import draw_runs, draws, redraws
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def sealed(app, db_session):
     s = db_session
     seed_registries(s)

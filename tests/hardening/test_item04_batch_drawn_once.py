@@ -16,12 +16,6 @@ from inspect_app.models import Draw, DrawVisit, Task
 from inspect_app.services import draw_register, draws, plans
 
 
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
 def rename(s, plan, code, new_code):
     task = s.exec(select(Task).where(Task.plan_id == plan.id, Task.code == code)).one()
     data = plans.TaskInput(name=task.name, department=task.department, items=list(task.items),

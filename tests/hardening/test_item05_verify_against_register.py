@@ -322,12 +322,6 @@ def test_solver_doctests():
 # --- the public register's file ---
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def ready(db_session):
     from draw_fixtures import published_plan, seed_registries
 

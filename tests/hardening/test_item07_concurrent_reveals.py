@@ -19,12 +19,6 @@ CLOSED = date(YEAR, 3, 30)
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def sealed(app, db_session):
     seed_registries(db_session)
     plan, tasks = published_plan(db_session)

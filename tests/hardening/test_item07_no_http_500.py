@@ -22,12 +22,6 @@ from draw_fixtures import WINDOW, item_id, published_plan, run_ceremony, seed_re
 HUGE_IDS = (9223372036854775808, 2147483648)
 
 
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
 def int_rule_urls(app, value: int) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every rule with an int argument, that
     argument set to ``value``."""

@@ -28,12 +28,6 @@ from inspect_app.services.text_rules import TextError
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def planner(client, auth):
     # an admin acts for every department (services/scope.py): these tests are about text, not departments
     assert auth.login("planner", role="admin").status_code == 302

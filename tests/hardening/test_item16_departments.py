@@ -24,12 +24,6 @@ PASSWORD = "correct-horse"
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
 def world(app, db_session, auth):
     """Registries (SCJG, CGJ), accounts, a published plan (T1 SCJG, T2 joint:
     SCJG leads, CGJ takes part) and a draft plan with one task of each."""

@@ -6,16 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import flask_babel
-import pytest
 
 from draw_fixtures import WINDOW, YEAR, published_plan, run_ceremony, seed_registries
 from inspect_app.services import draws, redraws
-
-
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
 
 
 def trail(page: str) -> str:
