@@ -4,27 +4,17 @@ admin's user management (service and pages)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
 
 from inspect_app import create_app
-from inspect_app.models import Department, District, Inspector, LoginFailure, User
+from inspect_app.models import LoginFailure, User
 from inspect_app.services import accounts
 from inspect_app.services.accounts import AccountError, ThrottlePolicy
 
-PASSWORD = "correct-horse"
-
-
-def add_inspectors(session, *ids):
-    if session.get(Department, "SCJG") is None:
-        session.add(Department(id="SCJG", name="市场监督管理局"))
-        session.add(District(code="350181", name="福清市", level=3))
-    for i in ids:
-        session.add(Inspector(id=i, name=f"检查员{i}", department="SCJG", district="350181",
-                              certificate_expires=date(2030, 1, 1)))
-    session.commit()
+from account_fixtures import PASSWORD, add_inspectors
 
 
 # ---------------------------------------------------------------- throttling

@@ -16,27 +16,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from inspect_app.models import Department, District, Inspector, User
+from inspect_app.models import User
 from inspect_app.services import accounts
 from inspect_app.services.accounts import AccountError
 
-PASSWORD = "correct-horse"
-
-
-def add_inspector(session, *ids):
-    if session.get(Department, "SCJG") is None:
-        session.add(Department(id="SCJG", name="市场监督管理局"))
-        session.add(District(code="350181", name="福清市", level=3))
-    for i in ids:
-        session.add(Inspector(id=i, name=f"检查员{i}", department="SCJG", district="350181",
-                              certificate_expires=date(2030, 1, 1)))
-    session.commit()
+from account_fixtures import PASSWORD, add_inspectors
 
 
 # ------------------------------------------------------------- usernames
@@ -140,7 +130,7 @@ def test_fixture_and_demo_passwords_pass_the_policy():
 
 
 def test_cli_uses_the_account_service(app, runner, db_session):
-    add_inspector(db_session, "E001")
+    add_inspectors(db_session, "E001")
     ok = runner.invoke(args=["user", "create", "insp1", "--role", "inspector", "--password", PASSWORD,
                              "--inspector", "E001"])
     assert ok.exit_code == 0, ok.output
@@ -162,7 +152,7 @@ def test_cli_uses_the_account_service(app, runner, db_session):
 
 
 def test_the_database_refuses_two_accounts_for_one_inspector(db_session):
-    add_inspector(db_session, "E001")
+    add_inspectors(db_session, "E001")
     accounts.create_account(db_session, "insp1", PASSWORD, "inspector", inspector="E001")
     db_session.add(User(username="insp2", username_key="insp2", password_hash="x", role="inspector",
                         inspector="E001"))
