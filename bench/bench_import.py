@@ -294,8 +294,10 @@ def child_main(mode: str, backend: str, path: str) -> None:
 
                 t0 = time.perf_counter()
                 with file.open("rb") as stream:
+                    # actor None: the system, as the command line (the job applies an uploader's
+                    # department rule only to an account)
                     job = import_jobs.create_job(get_session(), "entities", stream, file.name, sync=False,
-                                                 actor="bench")
+                                                 actor=None)
                 assert run_import_job(app, job.id)
                 seconds = time.perf_counter() - t0
                 with Session(engine) as session:
