@@ -7,6 +7,7 @@ tests do not depend on today's date or on the calendar package's coverage.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from sqlmodel import Session
@@ -96,3 +97,28 @@ def run_ceremony(session: Session, plan, tasks, app, entropy: str = "314159"):
     draw = session.get(type(draw), draw.id)
     assert draw.state == "drawn", draw.error
     return draw
+
+
+def in_threads(app, engine, n, action, prepare=None):
+    """Run ``action(session, k)`` in ``n`` threads released together, each on
+    its own connection; return the results or exceptions. With ``prepare``,
+    each thread first reads ``prepare(session)`` (before the others are
+    released) and the action is ``action(session, prepared, k)``."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def work(k):
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            prepared = prepare(session) if prepare is not None else None
+            barrier.wait()
+            try:
+                results[k] = action(session, k) if prepare is None else action(session, prepared, k)
+            except Exception as error:  # noqa: BLE001  (collected for the assertions)
+                results[k] = error
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from draw_fixtures import published_plan, seed_registries
+from draw_fixtures import in_threads, published_plan, seed_registries
 from inspect_app.jobs.runner import run_job
 from inspect_app.models import Draw, DrawJob, DrawTask
 from inspect_app.services import draws, plans
@@ -30,27 +30,6 @@ def ready(db_session):
     plan, tasks = published_plan(db_session)
     return db_session, plan, tasks
 
-
-def in_threads(app, engine, n, action):
-    """Run ``action(session, k)`` in ``n`` threads released together, each on
-    its own connection; return the results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def work(k):
-        with app.app_context(), Session(engine, expire_on_commit=False) as session:
-            barrier.wait()
-            try:
-                results[k] = action(session, k)
-            except Exception as error:  # noqa: BLE001  (collected for the assertions)
-                results[k] = error
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_two_planners_one_draw(app, ready):

@@ -9,20 +9,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from draw_fixtures import WINDOW, YEAR, published_plan, run_ceremony, seed_registries
+from draw_fixtures import WINDOW, YEAR, published_plan, seed_registries
 from inspect_app.models import Draw
 from inspect_app.services import draw_register, draws, redraws
 
 CLOSED = date(YEAR, 3, 30)
 
-
-@pytest.fixture
-def sealed(app, db_session):
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw)
-    return db_session, plan, tasks, draw
 
 
 def test_reveal_refused_before_the_window_closes_through_the_page(app, client, auth, sealed):

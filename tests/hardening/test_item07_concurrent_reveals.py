@@ -8,54 +8,24 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from draw_fixtures import YEAR, published_plan, run_ceremony, seed_registries
+from draw_fixtures import YEAR, in_threads
 from inspect_app.models import Draw, DrawEvent
 from inspect_app.services import draws
 
 CLOSED = date(YEAR, 3, 30)
 
 
-@pytest.fixture
-def sealed(app, db_session):
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw)
-    return db_session, draw
-
-
-def in_threads(app, engine, n, action):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def work(k):
-        with app.app_context(), Session(engine, expire_on_commit=False) as session:
-            draw = session.get(Draw, action.draw_id)  # each thread has read the unrevealed draw
-            barrier.wait()
-            try:
-                results[k] = action(session, draw, k)
-            except Exception as error:  # noqa: BLE001  (collected for the assertions)
-                results[k] = error
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
 
 def test_eight_concurrent_reveals_one_wins(app, sealed):
-    s, draw = sealed
+    s, _plan, _tasks, draw = sealed
 
     def reveal(session, d, k):
         return draws.reveal(session, d, f"检查完成 {k}", confirmed=True, actor=f"planner{k}", today=CLOSED).id
 
-    reveal.draw_id = draw.id
-    results = in_threads(app, s.get_bind(), 8, reveal)
+    # each thread has read the unrevealed draw before they race
+    results = in_threads(app, s.get_bind(), 8, reveal, prepare=lambda session: session.get(Draw, draw.id))
     won = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, draws.DrawError)]
     assert len(won) == 1 and len(refused) == 7, results
@@ -68,7 +38,7 @@ def test_eight_concurrent_reveals_one_wins(app, sealed):
 
 
 def test_second_reveal_through_the_page_is_a_flash_not_500(app, client, auth, sealed, monkeypatch):
-    s, draw = sealed
+    s, _plan, _tasks, draw = sealed
     monkeypatch.setattr(draws, "_today", lambda: CLOSED)
     auth.login()
     for _ in range(2):
@@ -81,7 +51,7 @@ def test_second_reveal_through_the_page_is_a_flash_not_500(app, client, auth, se
 
 
 def test_eight_concurrent_reveals_through_the_page_never_500(app, auth, sealed, monkeypatch):
-    s, draw = sealed
+    s, _plan, _tasks, draw = sealed
     monkeypatch.setattr(draws, "_today", lambda: CLOSED, raising=False)
     clients = []
     for k in range(8):
