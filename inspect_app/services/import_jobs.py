@@ -29,6 +29,7 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import ImportHeaderMapping, ImportJob, utcnow
+from . import scope
 from .messages import _
 from .registry_io.readers import FileProblem, file_format
 from .registry_io.report import ImportReport
@@ -76,8 +77,12 @@ def remembered_mapping(session: Session, kind: str) -> dict[str, str]:
 
 
 def create_job(session: Session, kind: str, stream: BinaryIO, filename: str, *, sync: bool, actor: str | None,
-               locale: str = "zh_CN") -> ImportJob:
-    """Save the upload and queue its job (a dry run for a sync import)."""
+               locale: str = "zh_CN", user=None) -> ImportJob:
+    """Save the upload and queue its job (a dry run for a sync import).
+    ``user`` (None: the system) must belong to a department
+    (:func:`.scope.require_member`, raises ``ScopeError``); the job applies
+    the rest of the department rule to the file's rows."""
+    scope.require_member(user)
     spec = REGISTRIES[kind]
     try:
         suffix = "." + file_format(filename)
