@@ -25,7 +25,7 @@ from ..services import draws
 from ..services.messages import _
 from ..services.registry_io.importer import Progress, import_file
 from ..services.scope import ScopeError
-from .runner import Heartbeat, claim
+from .runner import Heartbeat, claim, write_progress
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,8 @@ class JobProgress(Progress):
             position = self.stream.tell()
         except (OSError, ValueError):
             position = 0
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(sa.update(ImportJob).where(ImportJob.id == self.job_id, ImportJob.state == "running")
-                             .values(stage=self.name, rows_read=self.count, bytes_read=position,
-                                     heartbeat=utcnow()))
-        except sa.exc.OperationalError as error:  # progress is best effort
-            log.warning("import job %s: progress not written: %s", self.job_id, error)
+        write_progress(self.engine, ImportJob, self.job_id, stage=self.name, rows_read=self.count,
+                       bytes_read=position)
         self.check()
 
 

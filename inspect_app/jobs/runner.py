@@ -77,12 +77,19 @@ class DatabaseProgress:
         if not force and now - self._last < self.interval:
             return
         self._last = now
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(sa.update(DrawJob).where(DrawJob.id == self.job_id, DrawJob.state == "running")
-                             .values(stage=self.name, done=self.count, total=self.total, heartbeat=utcnow()))
-        except sa.exc.OperationalError as error:  # progress is best effort
-            log.warning("draw job %s: progress not written: %s", self.job_id, error)
+        write_progress(self.engine, DrawJob, self.job_id, stage=self.name, done=self.count, total=self.total)
+
+
+def write_progress(engine: sa.Engine, model, job_id: int, **values) -> None:
+    """Write ``values`` and a heartbeat to a running job's row (a draw or an
+    import job), in a transaction of its own; best effort: a locked
+    database only delays the next report."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(model).where(model.id == job_id, model.state == "running")
+                         .values(heartbeat=utcnow(), **values))
+    except sa.exc.OperationalError as error:
+        log.warning("%s %s: progress not written: %s", model.__tablename__, job_id, error)
 
 
 class Heartbeat(threading.Thread):
