@@ -26,6 +26,9 @@ def load(app, test_config: dict | None) -> None:
         IMPORT_MAX_ERRORS=None,  # problems an import report keeps before it stops reading (None: 1000)
         PAGE_SIZE=50,
         REGISTRY_COUNTS_TTL=30.0,  # seconds a dashboard's registry counts may lag
+        # Working days before its date that a visit shows to its team and its
+        # check code works (0: from sealing); see services/visit_access.py.
+        VISIT_VISIBLE_DAYS=3,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

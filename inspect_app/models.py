@@ -498,3 +498,9 @@ class ImportHeaderMapping(SQLModel, table=True):
     column: str = Field(default="", max_length=32)
     actor: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# What happens after sealing (results, review, check codes) lives in its own
+# module; importing it here registers its tables with the same metadata.
+from .visit_models import (CheckCodeAttempt, CreditMark, ItemResult, Rectification, ResultEvent,  # noqa: E402,F401
+                           VisitCode, VisitFeedback, VisitResult)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 # module name -> attribute holding the blueprint
-BLUEPRINTS = ("auth", "public", "planner", "admin")
+BLUEPRINTS = ("auth", "public", "planner", "admin", "inspector")
 
 
 def register_blueprints(app) -> None:

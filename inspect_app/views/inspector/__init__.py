@@ -1,0 +1,10 @@
+"""Inspector pages (phone first): the inspector's own visits and their
+results. Every view requires the inspector role and shows only visits the
+user's inspector record is on the team of (``services/visit_access.py``);
+anyone else's visit is a 404, so that ids do not confirm existence."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("inspector", __name__, url_prefix="/inspector")
