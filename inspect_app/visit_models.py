@@ -158,3 +158,14 @@ class CheckCodeAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ip: str | None = Field(default=None, max_length=45, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class VisitMember(SQLModel, table=True):
+    """One member of a visit's team (migration 0017): ``draw_visit.team``
+    as rows keyed by the inspector first, so that an inspector's visits are
+    an index lookup. Written with the visits (``draw_runs.store_outcome``),
+    never changed."""
+
+    __tablename__ = "visit_member"
+    inspector: str = Field(max_length=32, primary_key=True)
+    visit_pk: int = Field(foreign_key="draw_visit.id", primary_key=True, index=True)

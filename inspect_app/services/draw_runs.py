@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from solver.progress import NullProgress, Progress
 
 from ..models import Draw, DrawJob, DrawTask, DrawVisit, Task, utcnow
+from ..visit_models import VisitMember
 from . import draw_review, draw_store, solver_adapter
 from .solver_adapter import canonical_json
 from .draws import event
@@ -216,6 +217,11 @@ def store_outcome(session: Session, draw: Draw, instance: dict, outcome: dict, i
                      "replaces_id": replaces})
     if rows:  # one executemany (ENGINEERING-NOTES: ORM add_all is ~10x slower)
         session.execute(sa.insert(DrawVisit), rows)
+        # the teams as rows too (visit_member, migration 0017): the inspector's visit list
+        pks = dict(session.execute(select(DrawVisit.visit_id, DrawVisit.id).where(DrawVisit.draw_id == draw.id)).all())
+        members = [{"inspector": m, "visit_pk": pks[r["visit_id"]]} for r in rows for m in dict.fromkeys(r["team"])]
+        if members:
+            session.execute(sa.insert(VisitMember), members)
     unfilled = [dict(u, name=entities[u["uscc"]]["name"] if u["uscc"] in entities else "")
                 for u in outcome["unfilled"]]
     session.add(draw_review.summarize(draw.id, ((r["team"], r["departments"], r["day"], r["district"])

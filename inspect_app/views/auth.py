@@ -19,6 +19,8 @@ bp = Blueprint("auth", __name__)
 def _home_for(user: User) -> str:
     if user.role in ("planner", "admin"):
         return url_for("planner.index")
+    if user.role == "inspector":
+        return url_for("inspector.index")
     return url_for("public.index")
 
 

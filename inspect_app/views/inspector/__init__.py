@@ -8,3 +8,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("inspector", __name__, url_prefix="/inspector")
+
+from . import visits  # noqa: E402,F401  (my visits: the list and a visit's page)
