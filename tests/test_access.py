@@ -9,6 +9,10 @@ sends every method the rule allows:
 * an inspector → 403;
 * a planner → 403 on admin routes (and never a redirect to login on planner
   routes, i.e. the planner is recognised).
+
+Every rule of the ``inspector`` blueprint likewise: anonymous → login; a
+planner and an admin → 403 (a visit is confidential to its team: admins may
+do what planners may, not what inspectors may).
 """
 
 from __future__ import annotations
@@ -33,13 +37,13 @@ def dummy_value(converter):
     return "x"
 
 
-def guarded_requests(app):
+def guarded_requests(app, blueprints=GUARDED_BLUEPRINTS):
     """(endpoint, method, url) for every method of every guarded rule."""
     out = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             blueprint = rule.endpoint.split(".", 1)[0] if "." in rule.endpoint else None
-            if blueprint not in GUARDED_BLUEPRINTS:
+            if blueprint not in blueprints:
                 continue
             values = {name: dummy_value(conv) for name, conv in rule._converters.items()}
             url = app.url_for(rule.endpoint, **values)
@@ -128,4 +132,22 @@ def test_planners_are_recognised_on_planner_routes(app, client, auth):
             continue
         if r.status_code == 403 or "/login" in r.headers.get("Location", ""):
             failures.append(f"{method} {url} ({endpoint}) → {r.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_inspector_routes_refuse_anonymous_planners_and_admins(app, client, auth):
+    requests = guarded_requests(app, ("inspector",))
+    assert {"inspector.index", "inspector.visit"} <= {endpoint for endpoint, _, _ in requests}
+    failures = []
+    for endpoint, method, url in requests:
+        r = send(client, method, url)
+        if r.status_code not in (302, 303) or not r.headers.get("Location", "").split("?")[0].endswith("/login"):
+            failures.append(f"anonymous {method} {url} ({endpoint}) → {r.status_code}")
+    for username, role in (("planner", "planner"), ("boss", "admin")):
+        assert auth.login(username, role=role).status_code == 302
+        for endpoint, method, url in requests:
+            r = send(client, method, url)
+            if r.status_code != 403:
+                failures.append(f"{role} {method} {url} ({endpoint}) → {r.status_code}")
+        client.post("/logout")
     assert not failures, "\n".join(failures)

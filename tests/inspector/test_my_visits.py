@@ -283,3 +283,19 @@ def test_visit_detail_view_model(app, sealed):
     assert items and all(i.department == "SCJG" for t in d.tasks for i in t.items)
     with pytest.raises(visit_access.VisitNotFound):
         my_visits.visit_detail(s, user, next(v for v in draw_visits(s, draw) if single.team[0] not in v.team).id)
+
+
+def test_inspector_pages_in_english(app, client, sealed):
+    s, _plan, _tasks, draw = sealed
+    app.config["VISIT_VISIBLE_DAYS"] = 0
+    joint = next(v for v in draw_visits(s, draw) if len(v.departments) > 1)
+    inspector_account(s, joint.team[0], "mine")
+    login(client, "mine")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    page = client.get("/inspector/").get_data(as_text=True)
+    assert "My visits" in page and "Upcoming" in page and "Earlier visits" in page and "即将进行" not in page
+    page = client.get(f"/inspector/visits/{joint.id}").get_data(as_text=True)
+    for text in ("Legal basis", "Who checks what (joint visit)", "Lead", "Tasks and check items"):
+        assert text in page, text
+    assert "依据" not in page and "组长" not in page
