@@ -134,9 +134,14 @@ def _rows(session: Session, me: str, pairs: list[tuple[DrawVisit, Draw]]) -> lis
         lead = next((m for m in v.team or [] if member_dept.get(m) == lead_dept), (v.team or [None])[0])
         out.append(VisitRow(pk=v.id, visit_id=v.visit_id, day=v.day, entity_name=v.entity_name, uscc=v.uscc,
                             district=districts.get(v.district, v.district), tasks=[t.name for t in vt],
-                            departments=[departments.get(x, x) for x in v.departments or []],
+                            departments=[departments.get(x, x) for x in _lead_first(v.departments, lead_dept)],
                             joint=len(v.departments or []) > 1, draw_code=d.code or "", lead=lead == me))
     return out
+
+
+def _lead_first(codes, lead: str | None) -> list[str]:
+    codes = list(codes or [])
+    return ([lead] if lead in codes else []) + [c for c in codes if c != lead]
 
 
 # --- one visit ----------------------------------------------------------------
@@ -271,4 +276,5 @@ def visit_detail(session: Session, user: User | None, visit_pk: int, today: date
                                           members=[m for m in team if m.department == dept]))
     return VisitDetail(visit=visit, draw=draw, plan=plan, day=visit.day, entity=entity_view, tasks=task_views,
                        team=team, lead=next((m for m in team if m.lead), None), joint=joint, shares=shares,
-                       departments=[departments.get(x, x) for x in visit.departments or []])
+                       departments=[departments.get(x, x) for x in _lead_first(visit.departments,
+                                                                               tasks[0].department if tasks else None)])

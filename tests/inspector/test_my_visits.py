@@ -265,6 +265,7 @@ def test_visit_page_shows_entity_items_team_and_joint_mapping(app, client, seale
     # the record-results area is guarded: no link while the endpoint does not exist
     has_results = "inspector.results" in app.view_functions
     assert ('id="record-results"' in page) == has_results
+    assert ('id="results-unavailable"' in page) != has_results
 
 
 def test_visit_detail_view_model(app, sealed):
@@ -299,3 +300,24 @@ def test_inspector_pages_in_english(app, client, sealed):
     for text in ("Legal basis", "Who checks what (joint visit)", "Lead", "Tasks and check items"):
         assert text in page, text
     assert "依据" not in page and "组长" not in page
+
+
+def test_results_link_and_check_code_area_appear_once_their_parts_exist(app, client, sealed):
+    """The visit page links "record results" only if ``inspector.results``
+    exists, and includes the check code partial with ``visit`` and ``draw``."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    s, _plan, _tasks, draw = sealed
+    app.config["VISIT_VISIBLE_DAYS"] = 0
+    visit = draw_visits(s, draw)[0]
+    inspector_account(s, visit.team[0], "mine")
+    if "inspector.results" not in app.view_functions:  # (before the app's first request)
+        app.add_url_rule("/inspector/visits/<int:visit_pk>/results", endpoint="inspector.results",
+                         view_func=lambda visit_pk: "results")
+    fake = '<p id="fake-code">{{ visit.id }}|{{ draw.code }}</p>'
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"inspector/_check_code.html": fake}), app.jinja_env.loader])
+    login(client, "mine")
+    page = client.get(f"/inspector/visits/{visit.id}").get_data(as_text=True)
+    assert f'href="/inspector/visits/{visit.id}/results"' in page
+    code = page.split('id="check-code"', 1)[1].split("</section>", 1)[0]
+    assert f'<p id="fake-code">{visit.id}|{draw.code}</p>' in code
