@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import CheckItem, Department, District, Draw, DrawVisit, Entity, Inspector, Plan, Task, User
@@ -69,9 +70,14 @@ class MyVisits:
         return sum(g.count for g in self.upcoming) + sum(g.count for g in self.earlier)
 
 
+# the columns the list shows (not whole rows: a draw row carries its stats)
+_LIST_COLUMNS = (DrawVisit.id, DrawVisit.visit_id, DrawVisit.day, DrawVisit.uscc, DrawVisit.entity_name,
+                 DrawVisit.district, DrawVisit.tasks, DrawVisit.departments, DrawVisit.team, Draw.code, Draw.plan_id)
+
+
 def _live_visits_of(me: str):
-    """The live visits ``me`` is on the team of, with their draws."""
-    return (select(DrawVisit, Draw)
+    """The live visits ``me`` is on the team of, with their draws' code and plan."""
+    return (sa.select(*_LIST_COLUMNS)
             .join(VisitMember, VisitMember.visit_pk == DrawVisit.id)
             .join(Draw, Draw.id == DrawVisit.draw_id)
             .where(VisitMember.inspector == me, DrawVisit.current.is_(True),
@@ -100,42 +106,45 @@ def my_visits(session: Session, user: User | None, today: date | None = None) ->
     inspector = session.get(Inspector, me) if me else None
     if inspector is None:
         return MyVisits(inspector=None, today=today, visible_days=n)
-    ahead = session.exec(_live_visits_of(me).where(DrawVisit.day >= today)
-                         .order_by(DrawVisit.day, DrawVisit.visit_id).limit(UPCOMING_LIMIT)).all()
-    past = session.exec(_live_visits_of(me).where(DrawVisit.day < today)
-                        .order_by(DrawVisit.day.desc(), DrawVisit.visit_id).limit(EARLIER_LIMIT + 1)).all()
+    ahead = session.execute(_live_visits_of(me).where(DrawVisit.day >= today)
+                            .order_by(DrawVisit.day, DrawVisit.visit_id).limit(UPCOMING_LIMIT)).all()
+    past = session.execute(_live_visits_of(me).where(DrawVisit.day < today)
+                           .order_by(DrawVisit.day.desc(), DrawVisit.visit_id).limit(EARLIER_LIMIT + 1)).all()
     truncated = len(past) > EARLIER_LIMIT
     past = past[:EARLIER_LIMIT]
     if ahead:  # an upcoming visit shows from its visible_from day (a past one always does)
-        first = visit_access.visible_from_map(session, [v.day for v, _d in ahead], n)
-        ahead = [(v, d) for v, d in ahead if first[v.day] is None or today >= first[v.day]]
+        first = visit_access.visible_from_map(session, [v.day for v in ahead], n)
+        ahead = [v for v in ahead if first[v.day] is None or today >= first[v.day]]
     rows = _rows(session, me, ahead + past)
     return MyVisits(inspector=inspector, today=today, visible_days=n,
                     upcoming=_groups(rows[:len(ahead)], today), earlier=_groups(rows[len(ahead):], today),
                     earlier_truncated=truncated)
 
 
-def _rows(session: Session, me: str, pairs: list[tuple[DrawVisit, Draw]]) -> list[VisitRow]:
-    """List rows with names: one read each of tasks, districts, departments
-    and team members for all of them."""
-    if not pairs:
+def _rows(session: Session, me: str, visits: list) -> list[VisitRow]:
+    """List rows with names (``visits``: rows of :data:`_LIST_COLUMNS`): one
+    read each of tasks, districts, departments and team members for all."""
+    if not visits:
         return []
-    plan_ids = {d.plan_id for _v, d in pairs}
-    tasks = {(t.plan_id, t.code): t for t in session.exec(select(Task).where(Task.plan_id.in_(plan_ids)))}
-    district_codes = {v.district for v, _d in pairs}
-    districts = dict(session.exec(select(District.code, District.name).where(District.code.in_(district_codes))).all())
-    departments = dict(session.exec(select(Department.id, Department.name)).all())
-    members = {m for v, _d in pairs for m in v.team or []}
-    member_dept = dict(session.exec(select(Inspector.id, Inspector.department).where(Inspector.id.in_(members))).all())
+    plan_ids = {v.plan_id for v in visits}
+    tasks = {(p, c): (name, dept) for p, c, name, dept in session.execute(
+        sa.select(Task.plan_id, Task.code, Task.name, Task.department).where(Task.plan_id.in_(plan_ids)))}
+    district_codes = {v.district for v in visits}
+    districts = dict(session.execute(sa.select(District.code, District.name)
+                                     .where(District.code.in_(district_codes))).all())
+    departments = dict(session.execute(sa.select(Department.id, Department.name)).all())
+    members = {m for v in visits for m in v.team or []}
+    member_dept = dict(session.execute(sa.select(Inspector.id, Inspector.department)
+                                       .where(Inspector.id.in_(members))).all())
     out = []
-    for v, d in pairs:
-        vt = [tasks[(d.plan_id, c)] for c in v.tasks or [] if (d.plan_id, c) in tasks]
-        lead_dept = vt[0].department if vt else (v.departments or [None])[0]
+    for v in visits:
+        vt = [tasks[(v.plan_id, c)] for c in v.tasks or [] if (v.plan_id, c) in tasks]
+        lead_dept = vt[0][1] if vt else (v.departments or [None])[0]
         lead = next((m for m in v.team or [] if member_dept.get(m) == lead_dept), (v.team or [None])[0])
         out.append(VisitRow(pk=v.id, visit_id=v.visit_id, day=v.day, entity_name=v.entity_name, uscc=v.uscc,
-                            district=districts.get(v.district, v.district), tasks=[t.name for t in vt],
+                            district=districts.get(v.district, v.district), tasks=[name for name, _d in vt],
                             departments=[departments.get(x, x) for x in _lead_first(v.departments, lead_dept)],
-                            joint=len(v.departments or []) > 1, draw_code=d.code or "", lead=lead == me))
+                            joint=len(v.departments or []) > 1, draw_code=v.code or "", lead=lead == me))
     return out
 
 
