@@ -24,7 +24,7 @@ from ..visit_models import VisitMember
 from . import visit_access
 
 UPCOMING_LIMIT = 500  # rows read ahead (an inspector has a few dozen per draw window)
-EARLIER_LIMIT = 200  # past visits shown, the latest first
+EARLIER_LIMIT = 60  # past visits shown, the latest first (a phone page, not an archive)
 
 
 # --- the list ---------------------------------------------------------------

@@ -321,3 +321,21 @@ def test_results_link_and_check_code_area_appear_once_their_parts_exist(app, cli
     assert f'href="/inspector/visits/{visit.id}/results"' in page
     code = page.split('id="check-code"', 1)[1].split("</section>", 1)[0]
     assert f'<p id="fake-code">{visit.id}|{draw.code}</p>' in code
+
+
+def test_earlier_visits_are_bounded_the_latest_first(app, client, sealed, today, monkeypatch):
+    s, _plan, _tasks, draw = sealed
+    me = busiest(s, draw)
+    mine = visits_of(s, draw, me)
+    assert len(mine) > 2
+    today(date(2030, 4, 1))  # after the window: every visit is earlier
+    monkeypatch.setattr(my_visits, "EARLIER_LIMIT", 2)
+    inspector_account(s, me, "mine")
+    user = s.exec(select(User).where(User.username == "mine")).one()
+    result = my_visits.my_visits(s, user)
+    latest = sorted(mine, key=lambda v: (-v.day.toordinal(), v.visit_id))[:2]
+    assert result.upcoming == [] and result.earlier_truncated
+    assert listed_pks(result) == [v.id for v in latest]
+    login(client, "mine")
+    page = client.get("/inspector/").get_data(as_text=True)
+    assert "只显示最近的 2 项以往检查。" in page
