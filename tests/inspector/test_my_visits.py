@@ -339,3 +339,25 @@ def test_earlier_visits_are_bounded_the_latest_first(app, client, sealed, today,
     login(client, "mine")
     page = client.get("/inspector/").get_data(as_text=True)
     assert "只显示最近的 2 项以往检查。" in page
+
+
+def test_unknown_calendar_is_a_message_not_an_error(app, client, sealed):
+    """Visibility counts working days: without the year's holiday
+    arrangement the list says so, the visit page too (for a team member
+    only: anyone else still gets the 404)."""
+    from inspect_app.models import CalendarYear
+
+    s, _plan, _tasks, draw = sealed
+    me = busiest(s, draw)
+    mine = visits_of(s, draw, me)
+    other = next(v for v in draw_visits(s, draw) if me not in v.team)
+    s.delete(s.get(CalendarYear, 2030))
+    s.commit()
+    inspector_account(s, me, "mine")
+    login(client, "mine")
+    r = client.get("/inspector/")
+    assert r.status_code == 200 and 'id="visits-error"' in r.get_data(as_text=True)
+    assert "2030" in r.get_data(as_text=True) and r.headers["Cache-Control"] == "no-store"
+    r = client.get(f"/inspector/visits/{mine[0].id}")
+    assert r.status_code == 409 and "2030" in r.get_data(as_text=True)
+    assert client.get(f"/inspector/visits/{other.id}").status_code == 404
