@@ -74,5 +74,13 @@ def test_inspector_on_a_phone(inspector, browser, shot):
         assert page.locator("#team .member.is-lead").count() == 1
         assert no_sideways_scroll(page)
         shot(page, "inspector-02-visit-360")
+        with page.expect_navigation():
+            page.click("#lang-switch")
+        assert "Legal basis" in page.inner_text("main") and no_sideways_scroll(page)
+        shot(page, "inspector-03-visit-360-en")
+        page.click("#back-to-list")
+        page.wait_for_url("**/inspector/")
+        assert "Upcoming" in page.inner_text("main") and no_sideways_scroll(page)
+        shot(page, "inspector-04-my-visits-360-en")
     finally:
         context.close()
