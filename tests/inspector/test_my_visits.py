@@ -209,12 +209,13 @@ def test_anonymous_goes_to_login(client, sealed):
         assert r.status_code == 302 and r.headers["Location"].split("?")[0].endswith("/login")
 
 
-@pytest.mark.parametrize("role", ["planner", "admin"])
-def test_planner_and_admin_are_refused(app, client, auth, sealed, role):
+@pytest.mark.parametrize("role, department", [("planner", "SCJG"), ("planner", "CGJ"), ("admin", None)])
+def test_planner_and_admin_are_refused(app, client, auth, sealed, role, department):
+    """Planners of the visit's department or another one, and admins: 403."""
     s, _plan, _tasks, draw = sealed
     app.config["VISIT_VISIBLE_DAYS"] = 0
-    visit = draw_visits(s, draw)[0]
-    auth.login(role, role=role, **({"department": "SCJG"} if role == "planner" else {}))
+    visit = next(v for v in draw_visits(s, draw) if len(v.departments) == 2)  # both departments' planners
+    assert auth.login(role, role=role, department=department).status_code == 302
     assert client.get("/inspector/").status_code == 403
     r = client.get(f"/inspector/visits/{visit.id}")
     assert r.status_code == 403 and visit.entity_name not in r.get_data(as_text=True)
