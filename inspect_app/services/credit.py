@@ -69,7 +69,7 @@ def mark_credit(session: Session, user: User | None, visit_pk: int, reason_code:
     department = review.require_reviewer(session, user, draw, visit)
     if reason_code not in CREDIT_REASONS:
         raise CreditError(_("请选择标记原因"))
-    reason = review.check_reason(reason, _("标记说明"))
+    reason = review.check_reason(reason, _("标记说明"), error=CreditError)
     if reason_code not in eligible_reasons(session, visit.id, today):
         if reason_code == "refused":
             raise CreditError(_("只有审核通过的检查结果中有“不配合检查情节严重”的事项，才能以此原因标记"))

@@ -120,21 +120,18 @@ def record_followup(session: Session, user: User | None, rectification_id: int, 
         raise RectificationError(_("请选择整改结果：已整改或未整改"))
     if rect.state == "rectified":
         raise RectificationError(_("该整改已记录为已整改，不能再修改"))
-    try:
-        note = check_reason(note, _("整改说明"))
-    except ValueError as error:
-        raise RectificationError(str(error)) from None
+    note = check_reason(note, _("整改说明"), error=RectificationError)
     today = today or visit_access._today()
     done = _check_date(session, visit, done_on, today) if state == "rectified" else None
-    now, actor = utcnow(), actor_of(user)
+    now, actor, previous = utcnow(), actor_of(user), rect.state
     changed = session.execute(sa.update(Rectification)
-                              .where(Rectification.id == rect.id, Rectification.state == rect.state)
+                              .where(Rectification.id == rect.id, Rectification.state == previous)
                               .values(state=state, done_on=done, note=note, recorded_at=now, recorded_by=actor))
     if changed.rowcount != 1:
         session.rollback()
         raise RectificationError(_("该整改刚刚已被他人更新，请刷新页面"))
     event(session, visit.id, None, "rectification", actor, item_id=rect.item_id, state=state,
-          done_on=done.isoformat() if done else None, note=note, previous=rect.state)
+          done_on=done.isoformat() if done else None, note=note, previous=previous)
     session.commit()
     session.refresh(rect)
     return rect

@@ -183,14 +183,17 @@ def approve(session: Session, user: User | None, visit_pk: int, today: date | No
     return result
 
 
-def check_reason(reason, field_label: str, required: bool = True) -> str:
+def check_reason(reason, field_label: str, required: bool = True, error=None) -> str:
+    """A required free text of at most 500 characters (a reason, a note);
+    refusals are ``error`` (default :class:`ReviewError`) naming the field."""
+    error = error or ReviewError
     try:
         text = check_text(reason if reason is not None else "", field="reason", max_length=REASON_MAX,
                           multiline=True)
-    except TextError as error:
-        raise ReviewError(text_message(error, field_label)) from None
+    except TextError as problem:
+        raise error(text_message(problem, field_label)) from None
     if required and not text:
-        raise ReviewError(_("请填写%(f)s", f=field_label))
+        raise error(_("请填写%(f)s", f=field_label))
     return text
 
 
