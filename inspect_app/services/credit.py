@@ -93,9 +93,10 @@ def mark_credit(session: Session, user: User | None, visit_pk: int, reason_code:
 
 
 def _department_of(user: User | None, department: str | None) -> str | None:
+    """A planner's own department ("" without one: nothing); an admin's or
+    the system's choice (None: all)."""
     if user is not None and user.role == "planner":
-        scope.require_member(user)
-        return user.department
+        return user.department or ""
     return department or None
 
 

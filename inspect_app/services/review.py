@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -184,12 +185,13 @@ def approve(session: Session, user: User | None, visit_pk: int, today: date | No
 
 
 def check_reason(reason, field_label: str, required: bool = True, error=None) -> str:
-    """A required free text of at most 500 characters (a reason, a note);
+    """A required one-line text of at most 500 characters (a reason, a note);
     refusals are ``error`` (default :class:`ReviewError`) naming the field."""
     error = error or ReviewError
+    if isinstance(reason, str):  # stored on one line (a String column): line breaks become spaces
+        reason = re.sub(r"\r\n|\r|\n", " ", reason)
     try:
-        text = check_text(reason if reason is not None else "", field="reason", max_length=REASON_MAX,
-                          multiline=True)
+        text = check_text(reason if reason is not None else "", field="reason", max_length=REASON_MAX)
     except TextError as problem:
         raise error(text_message(problem, field_label)) from None
     if required and not text:

@@ -99,8 +99,13 @@ def people(sealed):
     an admin, an inspector on the first visit's team and one not on it."""
     s, draw = sealed
     assert s.get(Department, "CGJ") is not None
-    first = live_visits(s, draw)[0]
-    on_team = first.team[0]
+    from collections import Counter
+
+    visits = live_visits(s, draw)  # by day
+    per_member = Counter(m for v in visits for m in v.team)
+    # an inspector with more than one visit, the first of them before TODAY
+    on_team = next(m for v in visits if v.day < TODAY for m in v.team if per_member[m] > 1)
+    first = next(v for v in visits if on_team in v.team)
     from inspect_app.models import Inspector
 
     off = next(i.id for i in s.exec(select(Inspector).order_by(Inspector.id)) if i.id not in first.team)

@@ -8,3 +8,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("inspector", __name__, url_prefix="/inspector")
+
+from . import rectification  # noqa: E402,F401  (the team's rectification follow-ups)
