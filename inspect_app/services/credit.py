@@ -126,7 +126,9 @@ EXPORT_HEADER = ("统一社会信用代码", "名称", "部门", "原因类别",
 
 def credit_export(session: Session, user: User | None = None, department: str | None = None) -> bytes:
     """The marks as an XLSX list for the credit platform; marks exported
-    for the first time get ``exported_at``."""
+    for the first time get ``exported_at``. A planner without a department
+    is refused (:class:`~.scope.ScopeError`)."""
+    scope.require_member(user)
     rows = credit_marks(session, user, department)
     names = dict(session.exec(select(Department.id, Department.name)).all())
     book = Workbook(write_only=True)
