@@ -212,3 +212,33 @@ def test_planners_are_refused_on_the_inspector_page(app, world, username):
     client = client_for(app, username)
     assert client.get("/inspector/rectifications").status_code == 403
     assert client.post("/inspector/rectifications", data={"rectification": "1"}).status_code == 403
+
+
+def test_pages_in_english(app, world):
+    """The results pages render in English: no Chinese outside the data
+    (entity, item, department and inspector names, reasons)."""
+    import re
+
+    client = client_for(app, "scjg")
+    client.post("/lang/en", data={"next": "/"})
+    w = world
+    han = re.compile(r"[\u4e00-\u9fff]+")
+    data_words = set()
+    s = w["s"]
+    from inspect_app.models import CheckItem, Department, Inspector
+
+    for v in live_visits(s, w["draw"]):
+        data_words |= set(han.findall(v.entity_name))
+    for model, attr in ((CheckItem, "name"), (Department, "name"), (Inspector, "name")):
+        for row in s.exec(select(model)):
+            data_words |= set(han.findall(getattr(row, attr)))
+    data_words |= {"备注", "中文"}  # the rows' remark text; the language switch
+    for url in (f"/planner/draws/{w['draw'].id}/results", f"/planner/results/{w['first'].id}",
+                f"/planner/results/{w['own'].id}", "/planner/rectifications", "/planner/credit"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        body = page.get_data(as_text=True)
+        body = body[body.index("<main>"):]
+        leftover = set(han.findall(body)) - data_words
+        assert not leftover, (url, leftover)
+    assert "Approve" in client.get(f"/planner/results/{w['first'].id}").get_data(as_text=True)
