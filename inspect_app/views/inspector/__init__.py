@@ -10,3 +10,4 @@ from flask import Blueprint
 bp = Blueprint("inspector", __name__, url_prefix="/inspector")
 
 from . import visits  # noqa: E402,F401  (my visits: the list and a visit's page)
+from . import rectification  # noqa: E402,F401  (the team's rectification follow-ups)
