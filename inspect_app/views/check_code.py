@@ -7,7 +7,7 @@ nothing of any other visit, entity or draw. Rules in
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..db import get_session
@@ -29,7 +29,7 @@ def _private(response, status: int | None = None):
 
 
 def _render(template: str, status: int, **context):
-    return _private(render_template(template, **context), status)
+    return _private(make_response(render_template(template, **context)), status)
 
 
 def _limited():
