@@ -16,7 +16,6 @@ from inspect_app.models import Department, Inspector
 from inspect_app.services import check_code_limits, check_codes, draws, visit_access
 from inspect_app.visit_models import VisitFeedback
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def page_text(response) -> str:
