@@ -277,9 +277,12 @@ def describe(session: Session, draw: Draw, visit: DrawVisit) -> CheckView:
     tasks = visit_access.visit_tasks(session, draw, visit)
     item_ids = {i for t in tasks for i in (t.items or [])}
     items = {i.id: i for i in session.exec(select(CheckItem).where(CheckItem.id.in_(item_ids)))} if item_ids else {}
-    dept_ids = list(dict.fromkeys([*(visit.departments or []), *(t.department for t in tasks)]))
+    # the lead department (of the first task) first, then the others of the visit
+    dept_ids = list(dict.fromkeys([*(t.department for t in tasks[:1]), *(visit.departments or []),
+                                   *(t.department for t in tasks)]))
     team = list(visit.team or [])
     people = {p.id: p for p in session.exec(select(Inspector).where(Inspector.id.in_(team)))} if team else {}
+    shown = set(visit.departments or dept_ids[:1])
     dept_ids += [p.department for p in people.values() if p.department not in dept_ids]
     depts = {d.id: d for d in session.exec(select(Department).where(Department.id.in_(dept_ids)))}
 
@@ -290,7 +293,7 @@ def describe(session: Session, draw: Draw, visit: DrawVisit) -> CheckView:
         status="valid", visit_pk=visit.id, day=visit.day, entity_name=visit.entity_name, uscc=visit.uscc,
         plan_number=plan.number if plan else "", plan_name=plan.name if plan else "",
         departments=[{"id": d, "name": dept_name(d), "name_en": depts[d].name_en if d in depts else None,
-                      "phone": office_phone(d)} for d in (visit.departments or dept_ids[:1])],
+                      "phone": office_phone(d)} for d in dept_ids if d in shown],
         tasks=[{"code": t.code, "name": t.name, "department": dept_name(t.department),
                 "items": [{"name": items[i].name, "legal_basis": items[i].legal_basis, "method": items[i].method,
                            "department": dept_name(items[i].department)}
