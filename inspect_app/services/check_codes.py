@@ -41,6 +41,7 @@ departments, tasks, check items, date, inspectors and the office's phone.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
@@ -64,6 +65,7 @@ PARAM_MAX = 64  # the longest code parameter looked at (with dashes, spaces)
 KEY_FILE = "check_code_key"
 DEFAULT_OFFICE_PHONE = "0591-12345"  # a demo number; set OFFICE_PHONE / OFFICE_PHONES
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})  # Crockford: read lookalikes as digits
+_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
 STATUSES = ("unknown", "valid", "completed", "void")
 
 
@@ -98,13 +100,9 @@ def check_code_key() -> bytes:
 def derive_code(visit_pk: int, draw_code: str | None, key: bytes | None = None) -> str:
     """The visit's code: HMAC of its primary key and its draw's code."""
     key = check_code_key() if key is None else key
-    mac = hmac.new(key, f"inspect-check-code/1|{visit_pk}|{draw_code or ''}".encode(), hashlib.sha256).digest()
-    number = int.from_bytes(mac, "big") >> (len(mac) * 8 - CODE_LENGTH * 5)
-    chars = []
-    for _ in range(CODE_LENGTH):
-        number, digit = divmod(number, 32)
-        chars.append(ALPHABET[digit])
-    return "".join(reversed(chars))
+    mac = hmac.digest(key, f"inspect-check-code/1|{visit_pk}|{draw_code or ''}".encode(), "sha256")
+    # the MAC's first 140 bits, five at a time (base32 of its first 20 bytes, in Crockford's alphabet)
+    return base64.b32encode(mac[:20]).decode("ascii")[:CODE_LENGTH].translate(_TO_CROCKFORD)
 
 
 def code_hash(code: str) -> str:
