@@ -10,6 +10,10 @@ Rows older than the window are pruned whenever a failure is recorded.
 
 Codes carry 140 bits, so the limit is not what makes them unguessable; it
 keeps guessing from loading the server and from probing what the page says.
+For the same reason the check and the record are not one atomic step:
+simultaneous requests from one address may each pass the check before the
+others' failures are recorded, which lets through a few more guesses of a
+140-bit space, never a code.
 """
 
 from __future__ import annotations
