@@ -104,11 +104,6 @@ def feedback_list(session: Session, user: User | None, page: int = 1,
     return mine[(page - 1) * page_size: page * page_size], len(mine)
 
 
-def unseen_count(session: Session, user: User | None) -> int:
-    entries, _total = feedback_list(session, user, 1, LIST_MAX)
-    return sum(1 for e in entries if e.feedback.seen_at is None)
-
-
 def mark_seen(session: Session, user: User | None, feedback_id: int) -> VisitFeedback:
     """Mark one feedback row as seen by ``user``. Feedback outside the
     user's departments is a :class:`LookupError` (the same as none)."""
