@@ -273,3 +273,26 @@ def test_qr_svg_is_plain_svg_without_inline_style():
     svg = check_codes.qr_svg("https://example.org/c/" + "A" * 28).decode()
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and "<path" in svg
     assert "style" not in svg and "<script" not in svg
+
+
+def test_issue_codes_is_one_bulk_insert(sealed):
+    s, _plan, _tasks, draw = sealed
+    total = len(visits_of(s, draw))
+    s.execute(sa.delete(VisitCode))
+    s.commit()
+    inserts = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        if statement.lstrip().upper().startswith("INSERT INTO VISIT_CODE"):
+            inserts.append(statement)
+
+    engine = s.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert check_codes.issue_codes(s, draw) == total
+        s.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(inserts) == 1 and total > 10
+    assert s.execute(sa.select(sa.func.count()).select_from(VisitCode)).scalar_one() == total
+    assert check_codes.issue_codes(s, draw) == 0  # nothing twice
