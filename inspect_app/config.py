@@ -29,6 +29,17 @@ def load(app, test_config: dict | None) -> None:
         # Working days before its date that a visit shows to its team and its
         # check code works (0: from sealing); see services/visit_access.py.
         VISIT_VISIBLE_DAYS=3,
+        # Check codes (扫码入企, services/check_codes.py): the HMAC key (None:
+        # generated once into instance/check_code_key), the public base URL
+        # printed into the QR images (None: the request's host), the office
+        # phone shown to the entity (per department id in OFFICE_PHONES), and
+        # the failed lookups an address may make per window before HTTP 429.
+        CHECK_CODE_KEY=os.environ.get("CHECK_CODE_KEY") or None,
+        CHECK_CODE_BASE_URL=os.environ.get("CHECK_CODE_BASE_URL") or None,
+        OFFICE_PHONE=os.environ.get("OFFICE_PHONE") or "0591-12345",
+        OFFICE_PHONES={},
+        CHECK_CODE_MAX_FAILURES=10,
+        CHECK_CODE_WINDOW_SECONDS=600,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

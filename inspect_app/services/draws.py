@@ -358,6 +358,9 @@ def seal(session: Session, draw: Draw, actor: str | None = None, today: date | N
         old.superseded_by_id = new[0].id if new else None
         session.add(old)
     event(session, draw, "sealed", actor, result_digest=draw.result_digest)
+    from . import check_codes  # the visits' check codes (扫码入企), sealed with the draw
+
+    check_codes.issue_codes(session, draw)
     session.commit()
     session.refresh(draw)
     return draw

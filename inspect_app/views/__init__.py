@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 # module name -> attribute holding the blueprint
-BLUEPRINTS = ("auth", "public", "planner", "admin", "inspector")
+BLUEPRINTS = ("auth", "public", "planner", "admin", "inspector", "check_code")
 
 
 def register_blueprints(app) -> None:

@@ -11,3 +11,4 @@ bp = Blueprint("inspector", __name__, url_prefix="/inspector")
 
 from . import visits  # noqa: E402,F401  (my visits: the list and a visit's page)
 from . import rectification  # noqa: E402,F401  (the team's rectification follow-ups)
+from . import check_code_image  # noqa: E402,F401  (the check code's QR image and template global)
