@@ -43,6 +43,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from ..models import (CheckItem, CheckRecord, Conflict, Department, District, Entity, Inspector,
                       InspectorLeave, PairConflict, User)
 from . import calendar as calendar_service
+from . import demo_year
 from .accounts import create_account
 
 DATA_DIR = Path(__file__).parent / "demo_data"
@@ -452,20 +453,36 @@ def load_demo(session: Session, entities: int = DEFAULT_ENTITIES, seed: int = DE
         session.rollback()
         raise
 
-    inspector_id = session.execute(sa.select(Inspector.id).order_by(Inspector.id).limit(1)).scalar_one()
     years = calendar_service.seed_from_package(session)
     counts["calendar_years"] = len(years)
 
     passwords = dict(passwords or {})
-    logins = []
+    logins, accounts = [], {}
     planner_dept = "SCJG"
-    for username, role in (("admin", "admin"), ("planner", "planner"), ("inspector", "inspector")):
+
+    def account(username: str, role: str, inspector: str | None = None, department: str | None = None) -> User:
         password = passwords.get(username) or f"{username}-{secrets.token_urlsafe(9)}"
-        create_account(session, username, password, role,
-                       inspector=inspector_id if role == "inspector" else None,
-                       department=planner_dept if role != "admin" else None)
+        accounts[username] = create_account(session, username, password, role, inspector=inspector,
+                                            department=department)
         logins.append((role, username, password))
+        return accounts[username]
+
+    account("admin", "admin")
+    planner = account("planner", "planner", department=planner_dept)
+    # The year in progress (services/demo_year.py): a published plan and a
+    # sealed draw; the demo inspector is one on its teams.
+    try:
+        year = demo_year.load_year(session, seed, as_of, planner, say)
+    except demo_year.DemoYearError as error:
+        raise DemoError(str(error)) from error
+    if year is not None:
+        counts.update(draw_visits=year.visits, draw_visits_past=year.past, draw_visits_upcoming=year.upcoming)
+    inspector_id = demo_year.demo_inspector(session, year, as_of, planner_dept) or session.execute(
+        sa.select(Inspector.id).order_by(Inspector.id).limit(1)).scalar_one()
+    account("inspector", "inspector", inspector=inspector_id, department=session.get(Inspector, inspector_id).department)
     counts["users"] = len(logins)
+    results = demo_year.record_demo_results(session, year, as_of, seed, accounts["inspector"], planner, say)
+    counts.update({f"results_{k}": v for k, v in results.items()})
     return DemoResult(counts=counts, logins=logins, seconds=time.perf_counter() - t0)
 
 
