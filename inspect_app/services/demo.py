@@ -422,7 +422,17 @@ def reset(session: Session) -> None:
     session.commit()
     engine = session.get_bind()
     session.close()
-    command.downgrade(alembic_config(engine), "base")
+    down = engine
+    if engine.dialect.name == "sqlite":
+        # Downgrading recreates tables (batch mode) that rows of a sealed
+        # draw still reference: on a connection without foreign-key checks
+        # (SQLite's default; the app's engine turns them on).
+        down = sa.create_engine(engine.url, connect_args={"timeout": 30})
+    try:
+        command.downgrade(alembic_config(down), "base")
+    finally:
+        if down is not engine:
+            down.dispose()
     command.upgrade(alembic_config(engine), "head")
 
 
