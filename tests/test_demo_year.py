@@ -268,3 +268,10 @@ def test_results_skipped_without_the_services(db_session, monkeypatch):
     counts = _load(db_session).counts
     assert not any(k.startswith("results_") for k in counts)
     assert db_session.exec(select(VisitResult)).first() is None
+
+
+def test_cli_reports_the_draw(app, runner, tmp_path):
+    app.config["DEMO_LOGINS_FILE"] = str(tmp_path / "logins.txt")
+    r = runner.invoke(args=["demo", "load", "--entities", str(ENTITIES), "--seed", "5", "--as-of", "2026-11-18"])
+    assert r.exit_code == 0, r.output
+    assert "a published plan and a sealed draw of" in r.output and "before" in r.output

@@ -15,8 +15,8 @@ timestamps are the moment the demo was loaded.
 
 Deterministic for a seed and ``as_of``: the tasks' sample sizes follow from
 the registry (ratios, so the draw scales with ``DEMO_ENTITIES``: a few
-hundred visits at 20,000 entities, about 13,000 at 500,000 — as many as
-1,250 inspectors can staff), the external entropy comes from the seed, and so
+hundred visits at 20,000 entities, about 15,000 at 500,000 — nearly as many
+as 1,250 inspectors can staff), the external entropy comes from the seed, and so
 does the draw's secret (passed to :func:`draw_runs.freeze`; a real draw's
 secret is random). A demo draw is reproducible, not confidential.
 
@@ -189,9 +189,14 @@ def _freeze(session: Session, draw: Draw, job: DrawJob, secret: bytes) -> None:
     draw, job = session.get(Draw, draw.id), session.get(DrawJob, job.id)
     session.refresh(draw)
     session.refresh(job)
+    from ..jobs.runner import INPUT_ERRORS
+
     try:
         draw_runs.freeze(session, draw, job, secret=secret)
         session.commit()
+    except INPUT_ERRORS as error:
+        session.rollback()
+        raise DemoYearError(f"draw {draw.code}: {error}") from error
     except Exception:
         session.rollback()
         raise
