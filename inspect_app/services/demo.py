@@ -3,7 +3,8 @@
 :func:`load_demo` fills an empty database with departments, districts, the
 check-item list, market entities, inspectors (with leave, expired
 certificates, declared conflicts and pair conflicts), past check records,
-the working-day calendar and three demo accounts.
+the working-day calendar, three demo accounts and a year in progress (a
+published plan and a sealed draw around ``as_of``: services/demo_year.py).
 
 * **Deterministic**: everything derives from ``seed`` and the reference date
   ``as_of`` through a local ``random.Random`` and a local Faker instance
@@ -299,7 +300,7 @@ class _Generator:
                 own = {quals[j % len(quals)]} | {q for q in quals if rnd.random() < 0.3}
                 if dept == "SCJG":
                     own.add("market")
-                if seq == 1:  # the demo inspector account: a food inspector
+                if seq == 1:  # the demo inspector account's fallback (no demo year): a food inspector
                     own.add("food")
                 issued = as_of.year - rnd.randrange(0, 5)
                 if seq == 1 or rnd.random() >= 0.06:
