@@ -21,6 +21,13 @@ from inspect_app.security import check_password
 AS_OF = date(2026, 11, 22)
 
 
+@pytest.fixture
+def app(app, tmp_path):
+    """The demo's draw documents (services/demo_year.py) in the test's own folder."""
+    app.config.update(DRAW_STORE=str(tmp_path / "store"))
+    return app
+
+
 def test_doctests():
     assert doctest.testmod(demo).failed == 0
 

@@ -53,6 +53,9 @@ def load_command(entities: int, seed: int, as_of, reset: bool, if_empty: bool) -
                f"{c['inspector_leaves']} leave periods), {c['conflicts']} declared conflicts, "
                f"{c['pair_conflicts']} pair conflicts")
     click.echo(f"  {c['check_records']:,} past check records; calendar {c['calendar_years']} years")
+    if "draw_visits" in c:
+        click.echo(f"  a published plan and a sealed draw of {c['draw_visits']:,} visits "
+                   f"({c['draw_visits_past']:,} before, {c['draw_visits_upcoming']:,} after the reference date)")
     path = _logins_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"{role:<10} {username:<10} {password}\n" for role, username, password in result.logins)

@@ -3,7 +3,8 @@
 :func:`load_demo` fills an empty database with departments, districts, the
 check-item list, market entities, inspectors (with leave, expired
 certificates, declared conflicts and pair conflicts), past check records,
-the working-day calendar and three demo accounts.
+the working-day calendar, three demo accounts and a year in progress (a
+published plan and a sealed draw around ``as_of``: services/demo_year.py).
 
 * **Deterministic**: everything derives from ``seed`` and the reference date
   ``as_of`` through a local ``random.Random`` and a local Faker instance
@@ -43,6 +44,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from ..models import (CheckItem, CheckRecord, Conflict, Department, District, Entity, Inspector,
                       InspectorLeave, PairConflict, User)
 from . import calendar as calendar_service
+from . import demo_year
 from .accounts import create_account
 
 DATA_DIR = Path(__file__).parent / "demo_data"
@@ -298,7 +300,7 @@ class _Generator:
                 own = {quals[j % len(quals)]} | {q for q in quals if rnd.random() < 0.3}
                 if dept == "SCJG":
                     own.add("market")
-                if seq == 1:  # the demo inspector account: a food inspector
+                if seq == 1:  # the demo inspector account's fallback (no demo year): a food inspector
                     own.add("food")
                 issued = as_of.year - rnd.randrange(0, 5)
                 if seq == 1 or rnd.random() >= 0.06:
@@ -421,7 +423,17 @@ def reset(session: Session) -> None:
     session.commit()
     engine = session.get_bind()
     session.close()
-    command.downgrade(alembic_config(engine), "base")
+    down = engine
+    if engine.dialect.name == "sqlite":
+        # Downgrading recreates tables (batch mode) that rows of a sealed
+        # draw still reference: on a connection without foreign-key checks
+        # (SQLite's default; the app's engine turns them on).
+        down = sa.create_engine(engine.url, connect_args={"timeout": 30})
+    try:
+        command.downgrade(alembic_config(down), "base")
+    finally:
+        if down is not engine:
+            down.dispose()
     command.upgrade(alembic_config(engine), "head")
 
 
@@ -452,20 +464,36 @@ def load_demo(session: Session, entities: int = DEFAULT_ENTITIES, seed: int = DE
         session.rollback()
         raise
 
-    inspector_id = session.execute(sa.select(Inspector.id).order_by(Inspector.id).limit(1)).scalar_one()
     years = calendar_service.seed_from_package(session)
     counts["calendar_years"] = len(years)
 
     passwords = dict(passwords or {})
-    logins = []
+    logins, accounts = [], {}
     planner_dept = "SCJG"
-    for username, role in (("admin", "admin"), ("planner", "planner"), ("inspector", "inspector")):
+
+    def account(username: str, role: str, inspector: str | None = None, department: str | None = None) -> User:
         password = passwords.get(username) or f"{username}-{secrets.token_urlsafe(9)}"
-        create_account(session, username, password, role,
-                       inspector=inspector_id if role == "inspector" else None,
-                       department=planner_dept if role != "admin" else None)
+        accounts[username] = create_account(session, username, password, role, inspector=inspector,
+                                            department=department)
         logins.append((role, username, password))
+        return accounts[username]
+
+    account("admin", "admin")
+    planner = account("planner", "planner", department=planner_dept)
+    # The year in progress (services/demo_year.py): a published plan and a
+    # sealed draw; the demo inspector is one on its teams.
+    try:
+        year = demo_year.load_year(session, seed, as_of, planner, say)
+    except demo_year.DemoYearError as error:
+        raise DemoError(str(error)) from error
+    if year is not None:
+        counts.update(draw_visits=year.visits, draw_visits_past=year.past, draw_visits_upcoming=year.upcoming)
+    inspector_id = demo_year.demo_inspector(session, year, as_of, planner_dept) or session.execute(
+        sa.select(Inspector.id).order_by(Inspector.id).limit(1)).scalar_one()
+    account("inspector", "inspector", inspector=inspector_id, department=session.get(Inspector, inspector_id).department)
     counts["users"] = len(logins)
+    results = demo_year.record_demo_results(session, year, as_of, seed, accounts["inspector"], planner, say)
+    counts.update({f"results_{k}": v for k, v in results.items()})
     return DemoResult(counts=counts, logins=logins, seconds=time.perf_counter() - t0)
 
 

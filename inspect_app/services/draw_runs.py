@@ -117,8 +117,14 @@ def _sampled(draw: Draw) -> set[str]:
     return {u for sample in outcome["samples"].values() for u in sample}
 
 
-def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = None) -> None:
+def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None = None,
+           secret: bytes | None = None) -> None:
+    """``secret``: the 32-byte secret to commit to; None (every real draw):
+    fresh random bytes. Only the demo loader passes one (derived from its
+    seed, so that a demo is reproducible; services/demo_year.py)."""
     progress = progress or NullProgress()
+    if secret is not None and len(secret) != 32:
+        raise RunError("the secret must be 32 bytes")
     if draw.state != "freezing":
         raise RunError(f"draw {draw.code} is {draw.state}, not freezing")
     build = _redraw_instance if draw.parent_id is not None else _original_instance
@@ -131,7 +137,8 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     # bytes just written (DRAW-PROTOCOL.md), so no second serialisation.
     frozen = hashlib.sha256(data).hexdigest()
     del data
-    secret = secrets.token_bytes(32)
+    if secret is None:
+        secret = secrets.token_bytes(32)
     _end_reads(session)
     draw.frozen_digest = frozen
     draw.commitment = solver_adapter.commitment_hex(secret)
