@@ -53,7 +53,7 @@ def _page(visit_pk: int, status: int = 200, errors=None, posted: dict | None = N
         values = {"code": row.code, "remark": row.remark or "",
                   "rectify_by": row.rectify_by.isoformat() if row.rectify_by else ""}
         values.update(posted_items.get(str(row.item_id), {}))
-        rows.append({"row": row, "item": items.get(row.item_id), "values": values})
+        rows.append({"row": row, "item": items.get(row.item_id), "v": values})
     completed_on = result.completed_on.isoformat() if result.completed_on else ""
     if posted and "completed_on" in posted:
         completed_on = posted["completed_on"]
