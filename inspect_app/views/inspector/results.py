@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from ...db import get_session
 from ...security import role_required
 from ...services import result_codes, visit_access
+from ...services.accounts import N_
 from ...services import results as service
 from ...services.result_checks import ITEMS_MAX
 from . import bp
 
-STATE_LABELS = {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "approved": "已审核通过"}
+STATE_LABELS = {"draft": N_("草稿"), "submitted": N_("已提交"), "returned": N_("已退回"), "approved": N_("已审核通过")}
 
 
 def _form_data() -> tuple[dict, str | None]:
