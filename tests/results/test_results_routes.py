@@ -174,3 +174,23 @@ def test_the_form_shows_the_stored_values(team, client):
     assert re.search(r'value="01"\s+selected', select_b)
     assert ">年报虚假</textarea>" in page and 'value="2030-04-15"' in page
     assert f'name="completed_on" value="{team.visit.day.isoformat()}"' in page
+
+
+def test_before_the_visibility_date_the_team_gets_404_too(team, client, monkeypatch):
+    from inspect_app.services import draws
+
+    login(client, team.member)
+    url = f"/inspector/visits/{team.visit.id}/results"
+    assert client.get(url).status_code == 200
+    monkeypatch.setattr(draws, "_today", lambda: team.visit.day - timedelta(days=30))
+    assert client.get(url).status_code == 404
+    assert client.post(url + "/draft", json={"seq": 9, "items": {}}).status_code == 404
+
+
+def test_the_form_in_english(team, client):
+    login(client, team.member)
+    client.post("/lang/en", data={"next": "/"})
+    page = client.get(f"/inspector/visits/{team.visit.id}/results").text
+    assert "No problem found" in page and "Violated other provisions" in page
+    assert 'data-text-offline="Not saved: connection lost, retrying automatically"' in page
+    assert "未发现问题" not in page and "保存草稿" not in page
