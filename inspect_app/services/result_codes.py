@@ -84,8 +84,11 @@ def rule(code: str | None) -> CodeRule:
 
 
 def is_problem(code: str | None) -> bool:
-    """>>> is_problem("0301"), is_problem("01")
-    (True, False)"""
+    """A problem was found (counted as such in reports).
+
+    >>> is_problem("0301"), is_problem("01")
+    (True, False)
+    """
     return rule(code).problem
 
 
@@ -102,8 +105,11 @@ def cannot_check(code: str | None) -> bool:
 
 
 def whole_visit(code: str | None) -> bool:
-    """>>> whole_visit("07"), whole_visit("06")
-    (True, False)"""
+    """The code concerns the entity, so it holds for every item.
+
+    >>> whole_visit("07"), whole_visit("06")
+    (True, False)
+    """
     return rule(code).whole_visit
 
 
