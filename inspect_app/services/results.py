@@ -23,8 +23,8 @@ them (the review service, ``services/review.py``, owns the review steps)::
 * ``user=None`` is the system (demo, CLI): no team, visibility or lead check,
   but the visit must still be live.
 
-The trail (``ResultEvent``): ``opened``, ``saved`` (at most one per result
-per minute, with the seq range), ``submitted``, ``revised``.
+The trail (``ResultEvent``): ``opened``, ``saved`` (the first save of a
+result in a minute), ``submitted``, ``revised``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from .messages import _
 from .result_checks import (REMARK_MAX, FieldError, ResultError, ResultInvalid, check_complete, check_item,
                             parse_changes, parse_seq)
 
-__all__ = ["EDITABLE", "FieldError", "NotLead", "ResultError", "ResultInvalid", "ResultLocked", "SaveOutcome",
-           "current_result", "history", "is_lead", "open_result", "revise", "save_draft", "submit",
+__all__ = ["EDITABLE", "REVISABLE", "FieldError", "NotLead", "ResultError", "ResultInvalid", "ResultLocked", "SaveOutcome",
+           "current_result", "history", "is_lead", "items_of", "open_result", "revise", "save_draft", "submit",
            "visit_items"]
 
 EDITABLE = ("draft", "returned")
@@ -237,22 +237,19 @@ def _dedupe(errors: list[FieldError]) -> list[FieldError]:
 
 def _saved_event(session: Session, result: VisitResult, actor: str | None, previous: int, seq: int,
                  items: int) -> None:
-    """One ``saved`` event per result and minute: a later save within the
-    minute widens the event's seq range instead of adding a row."""
-    last = session.exec(select(ResultEvent).where(ResultEvent.result_id == result.id)
+    """A ``saved`` event for the first save of a result in a minute (the
+    trail is append-only: later saves within the minute add nothing; the
+    ``submitted`` event names the final seq)."""
+    last = session.exec(select(ResultEvent).where(ResultEvent.result_id == result.id,
+                                                  ResultEvent.action == "saved")
                         .order_by(ResultEvent.id.desc())).first()
     now = utcnow()
     at = last.at if last is not None else None
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=now.tzinfo)
-    if last is not None and last.action == "saved" and at is not None and now - at < SAVED_EVENT_EVERY:
-        detail = dict(last.detail or {})
-        detail["to_seq"] = seq
-        detail["saves"] = int(detail.get("saves", 1)) + 1
-        last.detail = detail
-        session.add(last)
+    if at is not None and now - at < SAVED_EVENT_EVERY:
         return
-    _event(session, result, actor, "saved", from_seq=previous, to_seq=seq, saves=1, items=items)
+    _event(session, result, actor, "saved", from_seq=previous, seq=seq, items=items)
 
 
 def submit(session: Session, user: User | None, visit_pk: int, today: date | None = None) -> VisitResult:
@@ -281,7 +278,7 @@ def submit(session: Session, user: User | None, visit_pk: int, today: date | Non
     if won != 1:
         session.rollback()
         raise ResultLocked(_("检查结果已被提交或更正，请刷新页面"))
-    _event(session, result, actor, "submitted", revision=result.revision, previous=previous,
+    _event(session, result, actor, "submitted", revision=result.revision, previous=previous, seq=result.saved_seq,
            problems=sum(1 for i in items if result_codes.is_problem(i.code)))
     session.commit()
     session.refresh(result)

@@ -300,5 +300,38 @@ def test_the_trail_has_every_step_but_not_every_keystroke(team):
     events = s.exec(select(ResultEvent).where(ResultEvent.visit_pk == team.visit.id).order_by(ResultEvent.id)).all()
     assert [e.action for e in events] == ["opened", "saved", "submitted", "revised"]
     saved = events[1]
-    assert (saved.detail["from_seq"], saved.detail["to_seq"], saved.detail["saves"]) == (0, 5, 5)
+    assert (saved.detail["from_seq"], saved.detail["seq"]) == (0, 1) and events[2].detail["seq"] == 5
     assert saved.actor == team.member.username and events[2].actor == team.lead.username
+
+
+def test_concurrent_openings_make_one_revision(team, app):
+    engine = app.config["DATABASE_ENGINE"]
+    user_ids = [team.member.id, team.lead.id] * 2
+    visit_pk = team.visit.id
+
+    def action(session, k):
+        return results.open_result(session, session.get(User, user_ids[k]), visit_pk).id
+
+    ids = in_threads(app, engine, 4, action)
+    assert not [i for i in ids if isinstance(i, Exception)], ids
+    assert len(set(ids)) == 1
+    team.session.expire_all()
+    rows = team.session.exec(select(VisitResult).where(VisitResult.visit_pk == visit_pk)).all()
+    assert len(rows) == 1 and len(results.items_of(team.session, rows[0])) == len(team.items)
+
+
+def test_concurrent_corrections_make_one_new_revision(team, app):
+    s = team.session
+    results.save_draft(s, team.member, team.visit.id, problem_free(team), 1)
+    results.submit(s, team.lead, team.visit.id)
+    engine = app.config["DATABASE_ENGINE"]
+    lead_id, visit_pk = team.lead.id, team.visit.id
+
+    def action(session, k):
+        return results.revise(session, session.get(User, lead_id), visit_pk, f"更正{k}").revision
+
+    outcomes = in_threads(app, engine, 3, action)
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [2]
+    assert all(isinstance(o, results.ResultLocked) for o in outcomes if not isinstance(o, int)), outcomes
+    s.expire_all()
+    assert [(h.revision, h.current) for h in results.history(s, visit_pk)] == [(1, False), (2, True)]
