@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import result_codes
+from . import result_codes, text_rules
 from .messages import _
 
 REMARK_MAX = 500
@@ -88,6 +88,21 @@ def parse_seq(value) -> int:
     return seq
 
 
+def check_remark(value, label: str) -> tuple[str | None, str | None]:
+    """(the text as stored or None when empty, the refusal or None): at
+    most REMARK_MAX characters, several lines allowed, no control
+    characters (services/text_rules)."""
+    if value is None:
+        return None, None
+    if isinstance(value, str) and len(value.strip()) > REMARK_MAX:
+        return None, _("%(f)s最多 %(n)s 个字", f=label, n=REMARK_MAX)
+    try:
+        text = text_rules.check_text(value, field=label, max_length=REMARK_MAX, multiline=True)
+    except text_rules.TextError as error:
+        return None, text_rules.message(error)
+    return text or None, None
+
+
 def check_completed_on(day: date | None, window_start: date, today: date, item=None) -> str | None:
     if day is None:
         return None
@@ -151,15 +166,11 @@ def parse_changes(data, item_ids: set[int], codes: result_codes.CodeSet, window_
             else:
                 fields["code"] = code
         if "remark" in raw:
-            remark = raw["remark"] if isinstance(raw["remark"], str) or raw["remark"] is None else None
-            if remark is None and raw["remark"] is not None:
-                errors.append(FieldError(item, "remark", _("数据格式不正确")))
+            remark, problem = check_remark(raw["remark"], _("备注"))
+            if problem:
+                errors.append(FieldError(item, "remark", problem))
             else:
-                remark = (remark or "").strip()
-                if len(remark) > REMARK_MAX:
-                    errors.append(FieldError(item, "remark", _("备注最多 %(n)s 个字", n=REMARK_MAX)))
-                else:
-                    fields["remark"] = remark or None
+                fields["remark"] = remark
         if "rectify_by" in raw:
             ok, day = parse_date(raw["rectify_by"], item, "rectify_by", errors)
             if ok:

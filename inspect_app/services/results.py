@@ -39,7 +39,7 @@ from ..models import CheckItem, Draw, DrawVisit, User, utcnow
 from ..visit_models import ItemResult, ResultEvent, VisitResult
 from . import result_codes, visit_access
 from .messages import _
-from .result_checks import (REMARK_MAX, FieldError, ResultError, ResultInvalid, check_complete, check_item,
+from .result_checks import (FieldError, ResultError, ResultInvalid, check_complete, check_item, check_remark,
                             parse_changes, parse_seq)
 
 __all__ = ["EDITABLE", "REVISABLE", "FieldError", "NotLead", "ResultError", "ResultInvalid", "ResultLocked", "SaveOutcome",
@@ -290,11 +290,9 @@ def revise(session: Session, user: User | None, visit_pk: int, reason: str, toda
     revision n + 1, with the items copied and ``reason``; the earlier row
     is kept unchanged except ``current`` = False. The lead revises."""
     today = today or _today()
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise ResultInvalid([FieldError(None, "reason", _("请填写更正原因"))])
-    if len(reason) > REMARK_MAX:
-        raise ResultInvalid([FieldError(None, "reason", _("更正原因最多 %(n)s 个字", n=REMARK_MAX))])
+    reason, problem = check_remark(reason if isinstance(reason, str) else "", _("更正原因"))
+    if problem or not reason:
+        raise ResultInvalid([FieldError(None, "reason", problem or _("请填写更正原因"))])
     visit, draw = _visit(session, user, visit_pk, today)
     if not is_lead(session, user, draw, visit):
         raise NotLead(_("只有检查组组长可以更正检查结果"))

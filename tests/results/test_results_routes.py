@@ -88,6 +88,11 @@ def test_json_autosave_is_idempotent_and_names_errors(team, client):
     assert r.json["saved"] == 1 and r.json["state"] == "draft"
     assert [(e["item"], e["field"]) for e in r.json["errors"]] == [(b, "rectify_by")]
     assert client.post(url, data="not json", content_type="application/json").status_code == 400
+    r = client.post(url, json={"seq": 3, "items": {str(a): {"remark": "铃\u0007声"}}})
+    assert r.status_code == 400 and [(e["item"], e["field"]) for e in r.json["errors"]] == [(a, "remark")]
+    assert "U+0007" in r.json["errors"][0]["message"]
+    r = client.post(url, json={"seq": 3, "items": {str(a): {"remark": "第一行\n第二行"}}})
+    assert r.status_code == 200 and r.json["saved"] == 3
 
 
 def test_csrf_header_is_required_for_the_autosave(team, app, client):
