@@ -23,7 +23,20 @@
   var seq = Math.max(stored.seq || 0, savedSeq);
   var pending = stored.pending || null;
   if (pending && stored.formSeq && savedSeq >= stored.formSeq) { pending = null; }  // the plain post saved it
-  var timer = null, inFlight = false, again = false, retryDelay = 1000;
+  var timer = null, inFlight = false, again = false, retryDelay = 1000, loginNeeded = false;
+
+  function refreshToken() {  // a fresh CSRF token from the page itself (tokens expire)
+    return fetch(window.location.href, {credentials: "same-origin"}).then(function (r) {
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var input = doc.querySelector("#results-form input[name=csrf_token]");
+      if (input && input.value) {
+        csrf = input.value;
+        form.querySelector("input[name=csrf_token]").value = csrf;
+      }
+    }).catch(function () { /* offline: the retry comes back here */ });
+  }
 
   function load() {
     try { return JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { return {}; }
@@ -127,6 +140,12 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
       body: JSON.stringify(body)
     }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.redirected || type.indexOf("application/json") < 0) {
+        // not our JSON: the login page (session ended) or the CSRF token expired
+        if (response.redirected) { loginNeeded = true; }
+        return refreshToken().then(function () { throw new Error("not saved"); });
+      }
       return response.json().then(function (json) { return {status: response.status, body: json}; });
     }).then(function (res) {
       inFlight = false;
@@ -154,7 +173,8 @@
       }
     }).catch(function () {
       inFlight = false;
-      show(d.textOffline, "offline");
+      show(loginNeeded ? d.textLogin : d.textOffline, "offline");
+      loginNeeded = false;
       retryDelay = Math.min(retryDelay * 2, 30000);
       schedule(retryDelay);
     });

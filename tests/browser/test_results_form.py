@@ -93,9 +93,20 @@ def test_autosave_survives_a_lost_connection_and_the_lead_submits(live_server, v
     expect(status).to_have_text(re.compile("^已保存 "), timeout=40_000)
     assert stored(live_server, visit_pk)[1][a].remark == "无证经营，已当场责令改正"
 
+    refused = []
+
+    def expired_token_once(route):  # what flask-wtf answers when the CSRF token expired
+        if not refused:
+            refused.append(route.request.headers.get("x-csrftoken"))
+            route.fulfill(status=400, content_type="text/html; charset=utf-8", body="<p>The CSRF token has expired.</p>")
+        else:
+            route.continue_()
+
+    page.route("**/results/draft", expired_token_once)
     page.fill("input[name=completed_on]", day.isoformat())
     page.fill(f"input[name=rectify_by-{a}]", (day + timedelta(days=30)).isoformat())
     expect(status).to_have_text(re.compile("^已保存 \\d\\d:\\d\\d$"))
+    assert refused and refused[0]  # the refused save carried the header; the retry went through
     shot(page, "results-03-complete")
     page.click("#submit-results")
     page.wait_for_selector("#locked-note")
