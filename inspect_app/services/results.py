@@ -43,6 +43,7 @@ from .result_checks import (FieldError, ResultError, ResultInvalid, check_comple
                             parse_changes, parse_seq)
 
 __all__ = ["EDITABLE", "REVISABLE", "FieldError", "NotLead", "ResultError", "ResultInvalid", "ResultLocked", "SaveOutcome",
+           "StalePage",
            "current_result", "history", "is_lead", "items_of", "open_result", "revise", "save_draft", "submit",
            "visit_items"]
 
@@ -252,15 +253,30 @@ def _saved_event(session: Session, result: VisitResult, actor: str | None, previ
     _event(session, result, actor, "saved", from_seq=previous, seq=seq, items=items)
 
 
-def submit(session: Session, user: User | None, visit_pk: int, today: date | None = None) -> VisitResult:
+class StalePage(ResultLocked):
+    """The values came with an old ``seq``: someone saved since the page
+    was loaded; submitting them would submit other values than shown."""
+
+    def __init__(self) -> None:
+        super().__init__(_("没有保存：页面已过期（其他组员刚保存过），请核对下面的内容后再保存或提交"))
+
+
+def submit(session: Session, user: User | None, visit_pk: int, today: date | None = None, data=None,
+           seq=None) -> VisitResult:
     """The lead submits the current result (draft or returned → submitted)
-    after the full check; the visit is then locked for the team."""
+    after the full check; the visit is then locked for the team. With
+    ``data`` and ``seq`` (the plain form), they are saved first, and an old
+    ``seq`` is refused (:class:`StalePage`)."""
     today = today or _today()
     visit, draw = _visit(session, user, visit_pk, today)
     if not is_lead(session, user, draw, visit):
         raise NotLead(_("只有检查组组长可以提交检查结果"))
     result = _open(session, user, visit, draw, today)
     _editable(result)
+    if seq is not None and data is not None:
+        if not save_draft(session, user, visit_pk, data, seq, today).changed:
+            raise StalePage()
+        result = _open(session, user, visit, draw, today)
     codes = result_codes.code_set(session, result.code_version)
     items = items_of(session, result)
     errors = check_complete(result.completed_on, items, draw.window_start, today, codes)

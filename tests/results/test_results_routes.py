@@ -199,3 +199,31 @@ def test_the_form_in_english(team, client):
     assert "No problem found" in page and "Violated other provisions" in page
     assert 'data-text-offline="Not saved: connection lost, retrying automatically"' in page
     assert "未发现问题" not in page and "保存草稿" not in page
+
+
+def test_a_stale_plain_form_is_neither_saved_nor_submitted(team, client):
+    a = team.items[0]
+    url = f"/inspector/visits/{team.visit.id}/results"
+    login(client, team.member)
+    client.post(url + "/draft", json={"seq": 4, "completed_on": team.visit.day.isoformat(), "items": {}})
+    login(client, team.lead)
+    stale = {"seq": "2", "completed_on": team.visit.day.isoformat(), f"code-{a}": "04"}
+    r = client.post(url + "/draft", data=stale)
+    assert r.status_code == 409 and "页面已过期" in r.text
+    assert re.search(r'value="04"\s+selected', r.text)  # the posted values are shown again
+    r = client.post(url + "/submit", data=stale)
+    assert r.status_code == 409 and current(team).state == "draft"
+    r = client.post(url + "/submit", data=dict(stale, seq="5"))
+    assert r.status_code == 303 and current(team).state == "submitted"
+    assert {i.code for i in results.items_of(team.session, current(team)) if i.item_id == a} == {"04"}
+
+
+def test_invalid_plain_form_keeps_the_input(team, client):
+    a = team.items[0]
+    login(client, team.member)
+    r = client.post(f"/inspector/visits/{team.visit.id}/results/draft",
+                    data={"seq": "1", f"code-{a}": "0301", f"remark-{a}": "未公示年报",
+                          "completed_on": (team.visit.day + timedelta(days=1)).isoformat()})
+    assert r.status_code == 400 and "完成日期不能晚于今天" in r.text
+    assert ">未公示年报</textarea>" in r.text and re.search(r'value="0301"\s+selected', r.text)
+    assert current(team).saved_seq == 0

@@ -112,6 +112,9 @@ def results_draft(visit_pk: int):
         return _page(visit_pk, error.status)
     if as_json:
         return _json_answer(200, outcome.saved, outcome.state)
+    if not outcome.changed:  # a stale page: someone saved since it was loaded
+        flash(str(service.StalePage()), "error")
+        return _page(visit_pk, 409, None, data)
     flash(_("已保存"), "ok")
     return redirect(url_for("inspector.results", visit_pk=visit_pk), 303)
 
@@ -124,11 +127,9 @@ def results_submit(visit_pk: int):
     session = get_session()
     data, seq = _form_data()
     try:
-        if seq and (data["items"] or "completed_on" in data):
-            result = service.open_result(session, g.user, visit_pk)
-            if result.state in service.EDITABLE:
-                service.save_draft(session, g.user, visit_pk, data, seq)
-        service.submit(session, g.user, visit_pk)
+        with_values = bool(seq) and (bool(data["items"]) or "completed_on" in data)
+        service.submit(session, g.user, visit_pk, data=data if with_values else None,
+                       seq=seq if with_values else None)
     except visit_access.VisitNotFound:
         abort(404)
     except service.ResultError as error:
