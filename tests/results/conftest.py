@@ -61,9 +61,6 @@ def team(sealed, monkeypatch) -> Team:
     monkeypatch.setattr(draws, "_today", lambda: visit.day)
     lead_id = visit_access.lead_inspector(session, draw, visit)
     member_id = next(m for m in visit.team if m != lead_id)
-    busy = set()
-    for v in visits:
-        busy |= set(v.team or [])
     outsider_id = next(i for i in session.exec(select(Inspector.id).order_by(Inspector.id)) if i not in visit.team)
     lead, member, outsider = (inspector_account(session, i) for i in (lead_id, member_id, outsider_id))
     items = [i.id for i in results.visit_items(session, draw, visit)]
