@@ -344,7 +344,7 @@ def render(results: list[dict]) -> str:
             "Measured inspectors (visits in the draw / visible today / on their list page): "
             + "; ".join(f"{res['users'][i]} ({i}) {res['counts'][i]} / {res['visible_counts'][i]} / "
                         f"{res.get('listed', {}).get(i, '?')}" for i in res["inspectors"]) + ".", "",
-            "| case | note | median ms | p95 ms | cold median ms | cold p95 ms | n | status | ≤ 150 ms |",
+            "| case | note | median ms | p95 ms | cold median ms | cold p95 ms | n | status (warm + cold) | ≤ 150 ms |",
             "|---|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for c in res["cases"]:
