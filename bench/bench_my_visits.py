@@ -12,9 +12,12 @@ the Flask test client (routing, login check, service, template), it times
 window and the default visibility (3 working days).
 
     .venv/bin/python bench/bench_my_visits.py
-    .venv/bin/python bench/bench_my_visits.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    createdb -h 127.0.0.1 -U postgres bench_my_visits   # once
+    .venv/bin/python bench/bench_my_visits.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_my_visits
 
-On PostgreSQL it works in a schema of its own, dropped at the end, and runs
+On PostgreSQL it works in a schema of its own, dropped at the end (the
+search path is ``<schema>,public``, so the database's ``public`` schema must
+not hold the app's tables: a database of its own, not the test suite's), and runs
 ANALYZE after loading (as autovacuum does soon after a draw's bulk insert:
 without statistics the planner may read a draw's visits by day instead of
 the inspector's few by ``visit_member``).
