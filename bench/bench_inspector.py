@@ -358,7 +358,8 @@ def render(results: list[dict]) -> str:
             + f". Demo loaded {res['loaded']} in {res['load_s']:.0f} s; today = {res['as_of']}; draw "
             f"{z['draw']}, window {z['window']}; {z['visible']:,} visits visible to their teams, "
             f"{z['results']:,} with results.", "",
-            "Measured inspectors (visits in the draw / visible today / on their list page / listed with "
+            "Measured inspectors — the demo inspector and the busiest of the draw (no inspector has more "
+            f"visits than {max(res['counts'].values())}) — (visits in the draw / visible today / on their list page / listed with "
             "`VISIT_VISIBLE_DAYS=0`): "
             + "; ".join(f"{res['users'][i]} ({i}) {res['counts'][i]} / {res['visible_counts'][i]} / "
                         f"{res.get('listed', {}).get(i, '?')} / {res.get('listed_all', {}).get(i, '?')}"
