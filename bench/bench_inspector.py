@@ -344,10 +344,12 @@ def render(results: list[dict]) -> str:
              "last). `GET /inspector/ (VISIT_VISIBLE_DAYS=0)` is the same list with every visit of the draw "
              "visible (visibility from sealing), the longest list an inspector can have.", "",
              "Where the time goes (SQLAlchemy event listener on the 500,000-entity PostgreSQL database, one "
-             "request each): the list page makes 10 queries, the visit page 15, the check-code page 12; every "
-             "one an indexed lookup of a few rows. PostgreSQL's figures are 2–3× SQLite's because each query "
-             "is a round-trip to the server, which on this machine (2 cores shared with other jobs, load "
-             "average around 10) costs 1–5 ms; no query plan stood out, and no service was changed.", ""]
+             "request each): the list page makes 10 queries, the visit page 15, the check-code page 12, together 20–90 ms "
+             "of SQL in that single request; the slowest statements were lookups in small tables (user account, "
+             "task, department: 5–70 ms once each, i.e. waiting for a CPU, not a query plan). PostgreSQL's figures "
+             "are 2–3× SQLite's because each query is a round-trip to the server, which on this machine (2 cores "
+             "shared with other jobs, load average around 9) costs 1–5 ms. Every case is within target, so no "
+             "service was changed.", ""]
     for res in results:
         z = res["sizes"]
         lines += [
