@@ -15,7 +15,8 @@ check, services, template — the whole request):
   with the most visits in the draw (accounts created with
   ``accounts.create_account``);
 * ``GET /inspector/visits/<pk>`` for several visits of each (taken from
-  their list page, as a user would);
+  their list page, as a user would), and the QR image that page shows
+  (``…/check-code.svg``);
 * ``GET /inspector/visits/<pk>/results`` (the results form) and the autosave
   ``POST …/results/draft`` (JSON ``{seq, completed_on, items}``, increasing
   ``seq``, a remark that changes on every save) on visits that are editable:
@@ -296,6 +297,12 @@ def measure(app, subj: dict, repeat: int, app_all=None) -> list[dict]:
         for pk in pks[:2] + pks[len(pks) // 2:len(pks) // 2 + 1] + pks[-1:]:
             visit_reqs.append(lambda c=c, pk=pk: c.get(f"/inspector/visits/{pk}"))
     run("GET /inspector/visits/<pk>", visit_reqs, {200}, note=f"{len(visit_reqs)} visits")
+    qr_reqs = []  # the QR image the visit page shows (<img>): the browser's second request
+    for insp, c in clients.items():
+        page = c.get("/inspector/")
+        pks = list(dict.fromkeys(re.findall(r'/inspector/visits/(\d+)"', page.get_data(as_text=True))))
+        qr_reqs += [lambda c=c, pk=pk: c.get(f"/inspector/visits/{pk}/check-code.svg") for pk in pks[:4]]
+    run("GET /inspector/visits/<pk>/check-code.svg", qr_reqs, {200}, note=f"{len(qr_reqs)} visits (QR image)")
     # results form and autosave on editable visits
     form_reqs, save_reqs = [], []
     seq = {}
