@@ -12,17 +12,31 @@ the Flask test client (routing, login check, service, template), it times
 window and the default visibility (3 working days).
 
     .venv/bin/python bench/bench_my_visits.py
-    .venv/bin/python bench/bench_my_visits.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    createdb -h 127.0.0.1 -U postgres bench_my_visits   # once
+    .venv/bin/python bench/bench_my_visits.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_my_visits
 
-On PostgreSQL it works in a schema of its own, dropped at the end, and runs
+On PostgreSQL it works in a schema of its own, dropped at the end (the
+search path is ``<schema>,public``, so the database's ``public`` schema must
+not hold the app's tables: a database of its own, not the test suite's), and runs
 ANALYZE after loading (as autovacuum does soon after a draw's bulk insert:
 without statistics the planner may read a draw's visits by day instead of
 the inspector's few by ``visit_member``).
+
+This is the "data we did not write through the app" companion of
+``bench/bench_inspector.py`` (which measures the same pages, the results
+form, the autosave and the check-code page on the city-sized demo): the
+draws here are written directly, with another generator's shapes (three
+departments of 400 inspectors, several sealed draws). The figures are saved
+to ``bench/out/my-visits-result-<dialect>.json``; bench_inspector.py's docs
+section includes them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import random
 import statistics
 import sys
@@ -212,10 +226,19 @@ def main(argv: list[str] | None = None) -> int:
         with Session(engine) as s:
             total = s.exec(select(sa.func.count()).select_from(DrawVisit)).one()
         print(f"{total} visits in the database; visits shown per inspector: {shown}")
+        saved = {"backend": "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite",
+                 "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+                 "entities": args.entities, "draws": args.draws, "visits_per_draw": args.visits,
+                 "visits": total, "shown": shown, "repeat": args.repeat, "cases": []}
         for name, times in (("GET /inspector/", list_times), ("GET /inspector/visits/<pk>", page_times)):
             med, p95 = stats(times)
+            saved["cases"].append({"case": name, "median": med, "p95": p95, "n": len(times)})
             print(f"{engine.dialect.name:10s} {name:28s} n={len(times):3d} median {med:6.1f} ms  p95 {p95:6.1f} ms  "
                   f"{'ok' if p95 <= TARGET_MS else 'OVER'} (target {TARGET_MS} ms)")
+        out = ROOT / "bench" / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"my-visits-result-{engine.dialect.name}.json").write_text(json.dumps(saved, indent=1))
     finally:
         engine.dispose()
         if schema is not None:
