@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "year-password-1"
 PHONE = {"width": 360, "height": 740}
 REMARK = "未在经营场所公示营业执照"
@@ -111,6 +113,8 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
     assert others, "the joint visit has more than one item"
     deadline = day + timedelta(days=30)
 
+    for old in ARTIFACTS.glob("year-*.png"):  # this run's screenshots only
+        old.unlink()
     numbers = iter(range(1, 100))
 
     def snap(page, name):
@@ -136,6 +140,8 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
         expect(insp.locator("#entity-name")).to_have_text(year["entity"])
         expect(insp.locator("#entity-uscc")).to_have_text(year["uscc"])
         assert insp.locator("#team .member.is-lead").count() == 1
+        expect(insp.locator("#result-summary")).to_have_count(0)  # nothing recorded yet
+        expect(insp.locator("#record-results")).to_have_text("记录检查结果")
         expect(insp.locator("#check-code")).to_have_count(1)  # one card, one heading
         expect(insp.locator("#check-code h2")).to_have_count(1)
         check_url = insp.locator("#check-code-url").get_attribute("href")
@@ -240,6 +246,10 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
         # 3. The inspector sees the reason, corrects the remark, resubmits.
         insp.click("#back-to-visit")
         insp.wait_for_url(f"**/inspector/visits/{visit_pk}")
+        expect(insp.locator("#result-summary")).to_contain_text("已退回")
+        expect(insp.locator("#visit-return-reason")).to_have_text(f"退回原因：{RETURN_REASON}")
+        assert_fits_phone(insp)
+        snap(insp, "inspector-visit-returned")
         insp.click("#record-results")
         insp.wait_for_url(f"**/inspector/visits/{visit_pk}/results")
         expect(insp.locator("#return-reason")).to_have_text(f"退回原因：{RETURN_REASON}")
@@ -277,6 +287,12 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
         assert cells[5].strip() == publication.isoformat(), cells
         snap(plan, "planner-overview-approved")
         assert stored(server, visit_pk)[0].state == "approved"
+        insp.click("#back-to-visit")
+        insp.wait_for_url(f"**/inspector/visits/{visit_pk}")
+        expect(insp.locator("#result-summary")).to_contain_text("已审核通过")
+        expect(insp.locator("#visit-return-reason")).to_have_count(0)
+        expect(insp.locator("#record-results")).to_have_text("查看检查结果")  # nothing left to record
+        snap(insp, "inspector-visit-approved")
 
         # 5. After approval the code says the check was completed; the planner
         # sees the entity's confirmation.

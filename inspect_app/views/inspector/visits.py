@@ -32,6 +32,10 @@ def _weekday_labels() -> list[str]:
     return [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
 
+def _result_states() -> dict[str, str]:
+    return {"draft": _("草稿"), "submitted": _("已提交"), "returned": _("已退回"), "approved": _("已审核通过")}
+
+
 @bp.route("/")
 @role_required("inspector")
 def index():
@@ -46,13 +50,20 @@ def index():
 @bp.route("/visits/<int:visit_pk>")
 @role_required("inspector")
 def visit(visit_pk: int):
+    session = get_session()
     try:
-        detail = svc.visit_detail(get_session(), g.user, visit_pk)
+        detail = svc.visit_detail(session, g.user, visit_pk)
     except visit_access.VisitNotFound:
         abort(404)
     except CalendarUnknown as e:
         return render_template("errors/status.html", heading=_("无法显示这项检查"), message=str(e)), 409
+    has_results = "inspector.results" in current_app.view_functions
+    result = None
+    if has_results:  # the state of the team's results (a returned one shows its reason here)
+        from ...services import results
+
+        result = results.current_result(session, detail.visit.id)
     return render_template("inspector/visit.html", detail=detail, visit=detail.visit, draw=detail.draw,
-                           weekdays=_weekday_labels(),
-                           has_results="inspector.results" in current_app.view_functions,
+                           weekdays=_weekday_labels(), has_results=has_results, result=result,
+                           result_states=_result_states(),
                            has_check_code=_has_template(CHECK_CODE_PARTIAL))
