@@ -176,7 +176,8 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
             insp.select_option(f"select[name=code-{item}]", "01")
             assert insp.locator(f"#item-{item} .deadline").is_hidden()
         assert insp.locator(f"#item-{problem} legend").inner_text() == problem_name
-        assert insp.locator(f"#item-{problem} .item-meta").inner_text().endswith("· 市场监督管理局")
+        for meta in insp.locator(".result-item .item-meta").all_inner_texts():  # names, not ids
+            assert meta.endswith(("· 市场监督管理局", "· 城市管理局")), meta
         insp.select_option(f"select[name=code-{problem}]", "02")
         expect(insp.locator(f"#item-{problem} .deadline")).to_be_visible()
         insp.fill(f"input[name=rectify_by-{problem}]", deadline.isoformat())
