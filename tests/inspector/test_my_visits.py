@@ -263,10 +263,7 @@ def test_visit_page_shows_entity_items_team_and_joint_mapping(app, client, seale
     assert "企业公示信息" in scjg and "门前三包" not in scjg
     cgj_members = [team[m].name for m in joint.team if team[m].department == "CGJ"]
     assert cgj_members and all(name in cgj for name in cgj_members)
-    # the record-results area is guarded: no link while the endpoint does not exist
-    has_results = "inspector.results" in app.view_functions
-    assert ('id="record-results"' in page) == has_results
-    assert ('id="results-unavailable"' in page) != has_results
+    assert f'href="/inspector/visits/{joint.id}/results"' in page
 
 
 def test_visit_detail_view_model(app, sealed):
@@ -303,24 +300,24 @@ def test_inspector_pages_in_english(app, client, sealed):
     assert "依据" not in page and "组长" not in page
 
 
-def test_results_link_and_check_code_area_appear_once_their_parts_exist(app, client, sealed):
-    """The visit page links "record results" only if ``inspector.results``
-    exists, and includes the check code partial with ``visit`` and ``draw``."""
-    from jinja2 import ChoiceLoader, DictLoader
+def test_visit_page_links_results_and_shows_its_check_code(app, client, sealed):
+    """The visit page links "record results" and shows this visit's check
+    code (QR image and public URL), no other visit's."""
+    from inspect_app.services import check_codes
 
     s, _plan, _tasks, draw = sealed
     app.config["VISIT_VISIBLE_DAYS"] = 0
-    visit = draw_visits(s, draw)[0]
+    visits = draw_visits(s, draw)
+    visit = visits[0]
     inspector_account(s, visit.team[0], "mine")
-    if "inspector.results" not in app.view_functions:  # (before the app's first request)
-        app.add_url_rule("/inspector/visits/<int:visit_pk>/results", endpoint="inspector.results",
-                         view_func=lambda visit_pk: "results")
-    fake = '<p id="fake-code">{{ visit.id }}|{{ draw.code }}</p>'
-    app.jinja_env.loader = ChoiceLoader([DictLoader({"inspector/_check_code.html": fake}), app.jinja_env.loader])
     login(client, "mine")
     page = client.get(f"/inspector/visits/{visit.id}").get_data(as_text=True)
     assert f'href="/inspector/visits/{visit.id}/results"' in page
-    assert f'<p id="fake-code">{visit.id}|{draw.code}</p>' in page  # the partial is its own card
+    code = page.split('id="check-code"', 1)[1].split("</section>", 1)[0]
+    assert f"/inspector/visits/{visit.id}/check-code.svg" in code
+    assert check_codes.code_for(s, visit, draw) in code.replace(" ", "")
+    other = check_codes.code_for(s, visits[1], draw)
+    assert other not in page.replace(" ", "")
 
 
 def test_earlier_visits_are_bounded_the_latest_first(app, client, sealed, today, monkeypatch):

@@ -5,27 +5,16 @@ visit, one not live or not yet visible and an unknown id are the same 404."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template
+from flask import abort, g, render_template
 from flask_babel import gettext as _
-from jinja2 import TemplateNotFound
 
 from ...db import get_session
 from ...security import role_required
 from ...services import my_visits as svc
+from ...services import results
 from ...services import visit_access
 from ...services.calendar import CalendarUnknown
 from . import bp
-
-
-CHECK_CODE_PARTIAL = "inspector/_check_code.html"  # the check code's QR and URL (another module's partial)
-
-
-def _has_template(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
 
 
 def _weekday_labels() -> list[str]:
@@ -57,13 +46,6 @@ def visit(visit_pk: int):
         abort(404)
     except CalendarUnknown as e:
         return render_template("errors/status.html", heading=_("无法显示这项检查"), message=str(e)), 409
-    has_results = "inspector.results" in current_app.view_functions
-    result = None
-    if has_results:  # the state of the team's results (a returned one shows its reason here)
-        from ...services import results
-
-        result = results.current_result(session, detail.visit.id)
+    result = results.current_result(session, detail.visit.id)  # a returned one shows its reason here
     return render_template("inspector/visit.html", detail=detail, visit=detail.visit, draw=detail.draw,
-                           weekdays=_weekday_labels(), has_results=has_results, result=result,
-                           result_states=_result_states(),
-                           has_check_code=_has_template(CHECK_CODE_PARTIAL))
+                           weekdays=_weekday_labels(), result=result, result_states=_result_states())
