@@ -68,8 +68,6 @@ def make_result(session, draw, visit, state: str = "submitted", codes: dict | No
     session.flush()
     completed_on = completed_on or visit.day
     submitted = state != "draft" or revision > 1
-    # Items are added while the row is a draft (migration 0014 refuses items
-    # of a submitted or approved result), then the row takes its state.
     result = VisitResult(visit_pk=visit.id, revision=revision, current=True, state="draft", code_version=1,
                          completed_on=completed_on if submitted else None,
                          submitted_at=datetime(2030, 3, 1, 10, tzinfo=timezone.utc) if submitted else None,
@@ -81,7 +79,7 @@ def make_result(session, draw, visit, state: str = "submitted", codes: dict | No
                                code=codes.get(item.code, "01"), remark="备注" if item.code in codes else None,
                                rectify_by=rectify_by.get(item.code)))
     session.flush()
-    result.state = state
+    result.state = state  # after its items: a submitted result's items are append-only (migration 0014)
     session.add(result)
     session.commit()
     return result

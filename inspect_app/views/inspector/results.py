@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlmodel import select
 
 from ...db import get_session
+from ...i18n import select_locale
+from ...models import Department
 from ...security import role_required
 from ...services import result_codes, visit_access
 from ...services.accounts import N_
@@ -39,6 +42,12 @@ def _errors_by_field(errors) -> dict[str, str]:
     return {f"{e.item if e.item is not None else ''}:{e.field}": e.message for e in errors or []}
 
 
+def _department_names(session) -> dict[str, str]:
+    """Department id → its name in the page's language (an item shows who checks it)."""
+    english = select_locale() == "en"
+    return {d.id: (d.name_en if english and d.name_en else d.name) for d in session.exec(select(Department))}
+
+
 def _page(visit_pk: int, status: int = 200, errors=None, posted: dict | None = None):
     session = get_session()
     try:
@@ -64,6 +73,7 @@ def _page(visit_pk: int, status: int = 200, errors=None, posted: dict | None = N
         error_list=errors or [], is_lead=service.is_lead(session, g.user, draw, visit),
         editable=result.state in service.EDITABLE, revisable=result.state in service.REVISABLE,
         history=service.history(session, visit.id), state_labels=STATE_LABELS,
+        departments=_department_names(session),
         today=service._today().isoformat()), status
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from ...db import get_session
 from ...security import role_required
 from ...services import my_visits as svc
+from ...services import results
 from ...services import visit_access
 from ...services.calendar import CalendarUnknown
 from . import bp
@@ -18,6 +19,10 @@ from . import bp
 
 def _weekday_labels() -> list[str]:
     return [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+
+
+def _result_states() -> dict[str, str]:
+    return {"draft": _("草稿"), "submitted": _("已提交"), "returned": _("已退回"), "approved": _("已审核通过")}
 
 
 @bp.route("/")
@@ -34,11 +39,13 @@ def index():
 @bp.route("/visits/<int:visit_pk>")
 @role_required("inspector")
 def visit(visit_pk: int):
+    session = get_session()
     try:
-        detail = svc.visit_detail(get_session(), g.user, visit_pk)
+        detail = svc.visit_detail(session, g.user, visit_pk)
     except visit_access.VisitNotFound:
         abort(404)
     except CalendarUnknown as e:
         return render_template("errors/status.html", heading=_("无法显示这项检查"), message=str(e)), 409
+    result = results.current_result(session, detail.visit.id)  # a returned one shows its reason here
     return render_template("inspector/visit.html", detail=detail, visit=detail.visit, draw=detail.draw,
-                           weekdays=_weekday_labels())
+                           weekdays=_weekday_labels(), result=result, result_states=_result_states())

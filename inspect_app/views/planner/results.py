@@ -58,7 +58,7 @@ def _visit_or_404(visit_pk: int):
 
 
 def action_names() -> dict[str, str]:
-    return {"saved": _("草稿已保存"), "submitted": _("提交"), "returned": _("退回修改"), "approved": _("审核通过"),
+    return {"opened": _("开始填写"), "saved": _("草稿已保存"), "submitted": _("提交"), "returned": _("退回修改"), "approved": _("审核通过"),
             "revised": _("更正（新版本）"), "rectification": _("整改跟进"), "credit_marked": _("信用标记"),
             "feedback": _("检查对象反馈")}
 
