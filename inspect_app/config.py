@@ -62,14 +62,19 @@ def load(app, test_config: dict | None) -> None:
 def _instance_secret(instance_path: str) -> str:
     """A per-installation secret key kept in instance/secret_key, so sessions
     survive restarts without anyone having to configure one."""
-    path = Path(instance_path) / "secret_key"
+    return instance_key_file(instance_path, "secret_key")
+
+
+def instance_key_file(instance_path: str, name: str) -> str:
+    """A random key kept in ``instance/<name>``: read it, or create it once.
+    Owner-only from the start (keys sign sessions, seal the draws' secrets,
+    derive check codes): O_EXCL, mode 0600, never a world-readable moment."""
+    path = Path(instance_path) / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        # Owner-only from the start (it signs sessions and, by default, seals
-        # the draws' secrets): O_EXCL, mode 0600, never a world-readable moment.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it meanwhile

@@ -99,6 +99,24 @@ def run_ceremony(session: Session, plan, tasks, app, entropy: str = "314159"):
     return draw
 
 
+def inline_jobs(app, tmp_path, **config):
+    """The app with the draw documents in the test's own folder and draw
+    jobs run inline (in the request), so that a test can walk a whole
+    ceremony; ``config``: further settings."""
+    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline", **config)
+    return app
+
+
+def sealed_draw(session: Session, app, today: date | None = None):
+    """A sealed draw of the two-task plan (:func:`published_plan`), sealed
+    on ``today`` (default: the services' clock): (session, plan, tasks, draw)."""
+    seed_registries(session)
+    plan, tasks = published_plan(session)
+    draw = run_ceremony(session, plan, tasks, app)
+    draws.seal(session, draw, today=today)
+    return session, plan, tasks, draw
+
+
 def in_threads(app, engine, n, action, prepare=None):
     """Run ``action(session, k)`` in ``n`` threads released together, each on
     its own connection; return the results or exceptions. With ``prepare``,

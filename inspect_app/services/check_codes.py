@@ -45,11 +45,8 @@ import base64
 import hashlib
 import hmac
 import io
-import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -72,21 +69,10 @@ STATUSES = ("unknown", "valid", "completed", "void")
 # --- the key and the code -------------------------------------------------
 
 def _instance_key(instance_path: str) -> str:
-    """The default key: generated once into ``instance/check_code_key``,
-    owner-only from the start (O_EXCL, mode 0600)."""
-    path = Path(instance_path) / KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it meanwhile
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(key)
-        return key
+    """The default key: generated once into ``instance/check_code_key``."""
+    from ..config import instance_key_file
+
+    return instance_key_file(instance_path, KEY_FILE)
 
 
 def check_code_key() -> bytes:

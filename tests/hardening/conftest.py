@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from draw_fixtures import published_plan, run_ceremony, seed_registries
-from inspect_app.services import draws
+from draw_fixtures import inline_jobs, sealed_draw
 
 
 @pytest.fixture
 def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
+    return inline_jobs(app, tmp_path)
 
 
 @pytest.fixture
 def sealed(app, db_session):
     """A sealed draw of the two-task plan: (session, plan, tasks, draw)."""
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw)
-    return db_session, plan, tasks, draw
+    return sealed_draw(db_session, app)

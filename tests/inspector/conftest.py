@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from draw_fixtures import published_plan, run_ceremony, seed_registries
+from draw_fixtures import inline_jobs, sealed_draw
 from inspect_app.models import DrawVisit
 from inspect_app.services import draws
 from inspect_app.services.accounts import create_account
@@ -20,8 +20,7 @@ TODAY = date(2030, 3, 1)  # the first day of the test draw's window (a Friday)
 
 @pytest.fixture
 def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
+    return inline_jobs(app, tmp_path)
 
 
 @pytest.fixture
@@ -38,11 +37,7 @@ def today(monkeypatch):
 @pytest.fixture
 def sealed(app, db_session, today):
     """A sealed draw of the two-task plan: (session, plan, tasks, draw)."""
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw, today=date(2030, 2, 1))
-    return db_session, plan, tasks, draw
+    return sealed_draw(db_session, app, today=date(2030, 2, 1))
 
 
 def draw_visits(session, draw) -> list[DrawVisit]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from draw_fixtures import published_plan, run_ceremony, seed_registries
+from draw_fixtures import inline_jobs, sealed_draw
 from inspect_app.models import Draw, DrawVisit, Inspector, User
 from inspect_app.services import accounts, draws, visit_access
 
@@ -19,18 +19,13 @@ PASSWORD = "correct-horse"
 
 @pytest.fixture
 def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
+    return inline_jobs(app, tmp_path)
 
 
 @pytest.fixture
 def sealed(app, db_session):
     """A sealed draw of the two-task plan: (session, plan, tasks, draw)."""
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw)
-    return db_session, plan, tasks, draw
+    return sealed_draw(db_session, app)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlmodel import select
 
-from draw_fixtures import published_plan, run_ceremony, seed_registries
+from draw_fixtures import inline_jobs, sealed_draw
 from inspect_app.models import CheckItem, Department, DrawVisit, Task, User
 from inspect_app.services import draws
 from inspect_app.visit_models import ItemResult, VisitResult
@@ -23,18 +23,14 @@ TODAY = date(2030, 3, 10)
 
 @pytest.fixture
 def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
+    return inline_jobs(app, tmp_path)
 
 
 @pytest.fixture
 def sealed(app, db_session, monkeypatch):
     """A sealed draw of the two-task plan (both tasks led by SCJG, the
     joint one with CGJ): (session, draw)."""
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    draw = run_ceremony(db_session, plan, tasks, app)
-    draws.seal(db_session, draw)
+    _, _plan, _tasks, draw = sealed_draw(db_session, app)
     monkeypatch.setattr(draws, "_today", lambda: TODAY)
     return db_session, draw
 
