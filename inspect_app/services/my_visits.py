@@ -19,9 +19,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import CheckItem, Department, District, Draw, DrawVisit, Entity, Inspector, Plan, Task, User
+from ..models import CheckItem, District, Draw, DrawVisit, Entity, Inspector, Plan, Task, User
 from ..visit_models import VisitMember
 from . import visit_access
+from .messages import department_names
 
 UPCOMING_LIMIT = 500  # rows read ahead (an inspector has a few dozen per draw window)
 EARLIER_LIMIT = 60  # past visits shown, the latest first (a phone page, not an archive)
@@ -132,7 +133,7 @@ def _rows(session: Session, me: str, visits: list) -> list[VisitRow]:
     district_codes = {v.district for v in visits}
     districts = dict(session.execute(sa.select(District.code, District.name)
                                      .where(District.code.in_(district_codes))).all())
-    departments = dict(session.execute(sa.select(Department.id, Department.name)).all())
+    departments = department_names(session)
     members = {m for v in visits for m in v.team or []}
     member_dept = dict(session.execute(sa.select(Inspector.id, Inspector.department)
                                        .where(Inspector.id.in_(members))).all())
@@ -237,7 +238,7 @@ def visit_detail(session: Session, user: User | None, visit_pk: int, today: date
     visit, draw = visit_access.team_visit(session, user, visit_pk, today)
     me = visit_access.inspector_of(user)
     plan = session.get(Plan, draw.plan_id)
-    departments = dict(session.exec(select(Department.id, Department.name)).all())
+    departments = department_names(session)
     entity = session.exec(select(Entity).where(Entity.uscc == visit.uscc)).first()
     district_code = entity.district if entity is not None else visit.district
     district = session.get(District, district_code)

@@ -285,8 +285,13 @@ def test_visit_detail_view_model(app, sealed):
 
 
 def test_inspector_pages_in_english(app, client, sealed):
+    from inspect_app.models import Department
+
     s, _plan, _tasks, draw = sealed
     app.config["VISIT_VISIBLE_DAYS"] = 0
+    for code, name in (("SCJG", "Administration for Market Regulation"), ("CGJ", "Urban Management Bureau")):
+        s.get(Department, code).name_en = name
+    s.commit()
     joint = next(v for v in draw_visits(s, draw) if len(v.departments) > 1)
     inspector_account(s, joint.team[0], "mine")
     login(client, "mine")
@@ -298,6 +303,9 @@ def test_inspector_pages_in_english(app, client, sealed):
     for text in ("Legal basis", "Who checks what (joint visit)", "Lead", "Tasks and check items"):
         assert text in page, text
     assert "依据" not in page and "组长" not in page
+    # department names in the page's language (the registered English name)
+    assert "Administration for Market Regulation" in page and "Urban Management Bureau" in page
+    assert "市场监督管理局" not in page and "城市管理局" not in page
 
 
 def test_visit_page_links_results_and_shows_its_check_code(app, client, sealed):

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from ...db import get_session
-from ...i18n import select_locale
-from ...models import Department
 from ...security import role_required
 from ...services import result_codes, visit_access
 from ...services.accounts import N_
 from ...services import results as service
+from ...services.messages import department_names
 from ...services.result_checks import ITEMS_MAX
 from . import bp
 
@@ -44,8 +42,7 @@ def _errors_by_field(errors) -> dict[str, str]:
 
 def _department_names(session) -> dict[str, str]:
     """Department id → its name in the page's language (an item shows who checks it)."""
-    english = select_locale() == "en"
-    return {d.id: (d.name_en if english and d.name_en else d.name) for d in session.exec(select(Department))}
+    return department_names(session)
 
 
 def _page(visit_pk: int, status: int = 200, errors=None, posted: dict | None = None):

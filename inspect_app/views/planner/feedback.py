@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from ...db import get_session
-from ...i18n import select_locale
-from ...models import Department
 from ...security import role_required
 from ...services import check_feedback
+from ...services.messages import department_names
 from . import bp
 
 
@@ -24,8 +22,7 @@ def feedback():
     size = current_app.config["PAGE_SIZE"]
     session = get_session()
     entries, total = check_feedback.feedback_list(session, g.user, page, size)
-    english = select_locale() == "en"
-    names = {d.id: (d.name_en if english and d.name_en else d.name) for d in session.exec(select(Department))}
+    names = department_names(session)
     return render_template("planner/feedback.html", entries=entries, total=total, page=page,
                            pages=max(1, (total + size - 1) // size), department_names=names)
 
