@@ -29,8 +29,6 @@ operations over the registry rather than a Python loop.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from operator import attrgetter
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -38,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 
 from solver.canonical import u_values
-from solver.model import RISK_CLASSES, Entity, Instance, Task
+from solver.model import RISK_CLASSES, Instance, Task
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
@@ -116,37 +114,7 @@ class EntityTable:
                  "lists", "listsets", "industry", "industries", "type", "types", "check_entity",
                  "check_department", "check_departments", "check_day")
 
-    def __init__(self, entities: Sequence[Entity]) -> None:
-        n = len(entities)
-        column = lambda name: list(map(attrgetter(name), entities))  # noqa: E731
-        self.usccs = column("uscc")
-        self.risk = np.fromiter(map(_RISK_INDEX.__getitem__, column("risk")), dtype=np.int8,
-                                count=n)
-        status, statuses = _index(column("status"))
-        self.active = np.array([v == "active" for v in statuses] or [False], dtype=bool)[status]
-        self.checks = np.fromiter(map(attrgetter("checks_this_year"), entities), dtype=np.int64,
-                                  count=n)
-        self.district, self.districts = _index(column("district"))
-        self.tags, self.tagsets = _index(column("tags"))
-        self.lists, self.listsets = _index(column("lists"))
-        self.industry, self.industries = _index(column("industry"))
-        self.type, self.types = _index(column("type"))
-        owner, department, day = [], [], []
-        last = column("last_checks")
-        for n_entity in np.flatnonzero(np.fromiter(map(bool, last), dtype=bool, count=n)).tolist():
-            for check in last[n_entity]:
-                owner.append(n_entity)
-                department.append(check.department)
-                day.append(check.date.toordinal())
-        del last
-        self.check_entity = np.array(owner, dtype=np.int64)
-        self.check_department, self.check_departments = _index(department)
-        self.check_day = np.array(day, dtype=np.int64)
-
-    @classmethod
-    def from_rows(cls, rows: EntityRows) -> EntityTable:
-        """The same table from a registry that is already kept as columns."""
-        self = cls.__new__(cls)
+    def __init__(self, rows: EntityRows) -> None:
         self.usccs = rows.usccs
         self.risk = rows.risk
         self.active = np.array([v == "active" for v in rows.statuses] or [False], dtype=bool)[rows.status]
@@ -165,12 +133,6 @@ class EntityTable:
         self.check_entity = np.array(owner, dtype=np.int64)
         self.check_department, self.check_departments = _index(department)
         self.check_day = np.array(day, dtype=np.int64)
-        return self
-
-    @classmethod
-    def of(cls, entities: Sequence[Entity]) -> EntityTable:
-        """The table of a tuple of entities or of :class:`~solver.registry.EntityRows`."""
-        return cls.from_rows(entities) if isinstance(entities, EntityRows) else cls(entities)
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -282,7 +244,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
     if coordinated is None:
         coordinated = instance.policy.coordinated_sampling
     progress.stage("sampling: registry columns")
-    table = table if table is not None else EntityTable.of(instance.entities)
+    table = table if table is not None else EntityTable(instance.entities)
     n = len(table)
     inactive = ~table.active
     capped = table.checks >= instance.policy.frequency_cap
@@ -309,12 +271,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             union[eligible] = True
         wanted = np.flatnonzero(union)
         progress.stage("sampling: u-values", len(wanted))
-        known = instance.entities.coordinated_u(seed) if isinstance(instance.entities, EntityRows) else None
-        if known is not None and len(known) == n:  # hashed by the reader's digest process
-            u_shared[wanted] = known[wanted]
-        else:
-            u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()],
-                                        workers=workers)
+        u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()], workers=workers)
     progress.stage("sampling: strata", len(instance.tasks))
     tasks, drawn_all = [], set()
     not_drawn_independent = np.ones(n, dtype=np.float64)
