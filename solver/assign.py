@@ -60,7 +60,6 @@ Three steps, each deterministic and defined independently of solver internals.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from functools import partial
@@ -72,6 +71,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from solver import messages
+from solver.canonical import FastHmac
 from solver.forking import run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
@@ -96,57 +96,30 @@ class RandomCost:
 
     def __init__(self, seed: bytes, workers: int = 1) -> None:
         self.workers = workers
-        key = seed if len(seed) <= 64 else hashlib.sha256(seed).digest()
-        key = key.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._key = FastHmac(seed)
         self._encoded: dict[str, bytes] = {}  # inspector id -> UTF-8
 
     def serial(self) -> RandomCost:
         """The same costs, always hashed in this process (for use inside a worker)."""
         twin = RandomCost.__new__(RandomCost)
-        twin.workers, twin._inner, twin._outer, twin._encoded = 1, self._inner, self._outer, self._encoded
+        twin.workers, twin._key, twin._encoded = 1, self._key, self._encoded
         return twin
+
+    def _encode(self, inspector_ids: Sequence[str]) -> list[bytes]:
+        known = self._encoded
+        return [known.get(i) or known.setdefault(i, i.encode()) for i in inspector_ids]
 
     def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
         """r(v, i) for one entity and several inspectors."""
-        known = self._encoded
-        encoded = [known.get(i) or known.setdefault(i, i.encode()) for i in inspector_ids]
-        prefix = self._inner.copy()
-        prefix.update(f"assign:{uscc}:".encode())
-        outer = self._outer
-        from_bytes = int.from_bytes
-        out = []
-        for inspector_id in encoded:
-            inner = prefix.copy()
-            inner.update(inspector_id)
-            h = outer.copy()
-            h.update(inner.digest())
-            out.append(from_bytes(h.digest()[:RANDOM_BYTES], "big"))
-        return out
-
+        raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), RANDOM_BYTES)
+        return [int.from_bytes(raw[k:k + RANDOM_BYTES], "big") for k in range(0, len(raw), RANDOM_BYTES)]
 
     def _cost_bytes(self, places: Sequence[tuple[str, Sequence[str]]]) -> bytes:
         """r(v, i) of every (USCC, inspector ids) pair in order, as 3-byte
         big-endian numbers, concatenated."""
-        known = self._encoded
-        outer_copy = self._outer.copy
-        out = bytearray()  # 3 bytes an arc (a list of 3-byte objects would take 15 times that)
-        append = out.extend
-        for uscc, inspector_ids in places:
-            prefix = self._inner.copy()
-            prefix.update(f"assign:{uscc}:".encode())
-            prefix_copy = prefix.copy
-            for inspector_id in inspector_ids:
-                encoded = known.get(inspector_id)
-                if encoded is None:
-                    encoded = known[inspector_id] = inspector_id.encode()
-                inner = prefix_copy()
-                inner.update(encoded)
-                h = outer_copy()
-                h.update(inner.digest())
-                append(h.digest()[:RANDOM_BYTES])
-        return bytes(out)
+        truncated, encode = self._key.truncated, self._encode
+        return b"".join([truncated(f"assign:{uscc}:".encode(), encode(inspector_ids), RANDOM_BYTES)
+                         for uscc, inspector_ids in places])
 
     def many(self, places: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
         """r(v, i) for every (USCC, inspector ids) pair in order, as one int64

@@ -67,7 +67,7 @@ def iter_canonical(value: object, chunk: int = CHUNK) -> Iterator[str]:
         yield _dumps(value)
 
 
-_FLOATISH = re.compile(rb"[0-9](?:\\.|e[-+])").search  # a float in orjson's output (or "2.5")
+_FLOATISH = re.compile(rb"[0-9](?:\.|e[-+])").search  # a float in orjson's output (or "2.5")
 # orjson writes only what json.dumps would: anything else (a date, a dataclass, a
 # subclass) goes to the standard library, which writes or refuses it
 _ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -246,29 +246,49 @@ def u_value(seed: bytes, uscc: str, task_id: str | None = None) -> int:
     return hmac_u64(seed, entity_message_prefix(task_id) + uscc)
 
 
-def _hmac_pads(key: bytes) -> tuple:
-    """SHA-256 states after the HMAC inner and outer key blocks (RFC 2104), so
-    that each message costs two compressions and no key set-up."""
-    if len(key) > 64:
-        key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    return sha256(bytes(b ^ 0x36 for b in key)), sha256(bytes(b ^ 0x5C for b in key))
+class FastHmac:
+    """HMAC-SHA256 with one key, its key schedule computed once (RFC 2104:
+    the SHA-256 states after the inner and outer key blocks), so that each
+    message costs two compressions and no key set-up: the same bytes as
+    :func:`hmac.digest`. The u-values of entities and the random costs of
+    team forming (:class:`solver.assign.RandomCost`) both hash this way.
+
+    >>> key = FastHmac(b"k")
+    >>> key.truncated(b"entity:", [b"A", b"B"], 8) == b"".join(
+    ...     hmac.digest(b"k", b"entity:" + m, "sha256")[:8] for m in (b"A", b"B"))
+    True
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = sha256(bytes(b ^ 0x5C for b in key))
+
+    def truncated(self, prefix: bytes, suffixes: Iterable[bytes], size: int) -> bytes:
+        """The first ``size`` bytes of HMAC(key, ``prefix`` + suffix) for
+        each of ``suffixes``, concatenated."""
+        inner = self._inner.copy()
+        inner.update(prefix)
+        inner_copy, outer_copy = inner.copy, self._outer.copy
+        pieces = []
+        append = pieces.append
+        for suffix in suffixes:
+            state = inner_copy()
+            state.update(suffix)
+            final = outer_copy()
+            final.update(state.digest())
+            append(final.digest()[:size])
+        return b"".join(pieces)
 
 
 def _u_bytes(seed: bytes, usccs: Sequence[str], task_id: str | None) -> bytes:
     """The 8-byte big-endian u of each USCC, concatenated."""
-    inner, outer = _hmac_pads(seed)
-    inner.update(entity_message_prefix(task_id).encode("utf-8"))
-    inner_copy, outer_copy = inner.copy, outer.copy
-    pieces = []
-    append = pieces.append
-    for uscc in usccs:
-        state = inner_copy()
-        state.update(uscc.encode("utf-8"))
-        final = outer_copy()
-        final.update(state.digest())
-        append(final.digest()[:8])
-    return b"".join(pieces)
+    return FastHmac(seed).truncated(entity_message_prefix(task_id).encode("utf-8"),
+                                    [uscc.encode("utf-8") for uscc in usccs], 8)
 
 
 def _u_bytes_forked(seed: bytes, usccs: Sequence[str], task_id: str | None, workers: int) -> bytes:

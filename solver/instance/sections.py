@@ -9,7 +9,7 @@ therefore refused:
 >>> try:
 ...     policy({"frequency_cap": 3, "coordinated": True})
 ... except InputError as error:
-...     print(str(error).split(";")[0])
+...     print(str(error).split(" (")[0])
 $.policy: unknown field 'coordinated'
 """
 

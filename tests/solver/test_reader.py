@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import instance as si
-from solver.canonical import canonical_json, input_and_frozen_digest, input_digest
+from solver.canonical import (canonical_json, encode_canonical, input_and_frozen_digest, input_digest,
+                              iter_canonical_bytes)
 from solver.draw import draw
 from solver.errors import InputError
 from solver.instance import load_document, load_instance, parse_instance, reader
@@ -61,6 +62,7 @@ def realistic() -> dict:
     doc["secret"] = "3c" * 32
     doc["entities"][7]["name"] = "福清市\"某某\"餐饮\\有限公司 \u2028 😀"
     doc["entities"][9]["note"] = {"score": 1e-05, "big": 1e16, "neg": -0.0, "z": [0.1, 2.5]}
+    doc["entities"][2500]["score"] = 1e-05  # alone in its slice: orjson would write 0.00001
     doc["zzz"] = [1e22, "福"]
     doc["aaa"] = {"ratio": 0.03, "tiny": 5e-324}
     return doc
@@ -178,6 +180,24 @@ def test_orjson_decodes_every_float_like_the_standard_library(number):
         if abs(json.loads(text)) == float("inf"):  # rounded beyond a double: orjson refuses it
             continue
         assert struct.pack("<d", orjson.loads(text)) == struct.pack("<d", json.loads(text)), text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-05, 5.5e-05, 1e-04, 1e15, 1e16, 1e22, 1e-07, 0.1, -0.0, 5e-324])
+    | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=4), inner, max_size=6),
+    max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values)
+def test_the_fast_canonical_bytes_are_the_reference_bytes(value):
+    expected = canonical_json(value)
+    assert encode_canonical(value) == expected
+    assert b"".join(iter_canonical_bytes(value, chunk=2)) == expected
+    assert b"".join(iter_canonical_bytes({"a": [value] * 5, "b": value}, chunk=2)) == \
+        canonical_json({"a": [value] * 5, "b": value})
 
 
 def test_orjson_escapes_every_code_point_like_canonical_json():
