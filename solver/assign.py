@@ -62,10 +62,10 @@ from __future__ import annotations
 
 import os
 import pickle
-from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -149,7 +149,7 @@ class RandomCost:
         first, rest = run_forked(lambda: self._cost_bytes(runs[0]),
                                  [partial(self._cost_bytes, run) for run in runs[1:]])
         parts = [first]
-        for run, part in zip(runs[1:], rest):
+        for run, part in zip(runs[1:], rest, strict=True):
             if part is None or len(part) != RANDOM_BYTES * sum(len(ids) for _, ids in run):
                 part = self._cost_bytes(run)  # never trust a partial result: compute it here instead
             parts.append(part)
@@ -405,8 +405,8 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     teams: list[tuple[str, ...]] = [()] * len(places)
     parts = _parts(places)
     for part, part_teams in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
-                                                   rules, random_cost, 1, NullProgress())):
-        for p, team in zip(part, part_teams):
+                                                   rules, random_cost, 1, NullProgress()), strict=True):
+        for p, team in zip(part, part_teams, strict=True):
             teams[p] = team
     return teams
 
@@ -453,16 +453,16 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
                                                                  protocol=pickle.HIGHEST_PROTOCOL)
                               for chosen in mine[1:]])
     results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
-    for j, teams in zip(mine[0], here):
+    for j, teams in zip(mine[0], here, strict=True):
         results[j] = teams
-    for chosen, raw in zip(mine[1:], there):
+    for chosen, raw in zip(mine[1:], there, strict=True):
         try:
             solved = pickle.loads(raw) if raw is not None else None
         except Exception:  # a truncated or garbled answer is no answer
             solved = None
         if solved is None or len(solved) != len(chosen):  # never trust a partial result
             solved = solve(chosen, random_cost)
-        for j, teams in zip(chosen, solved):
+        for j, teams in zip(chosen, solved, strict=True):
             results[j] = teams
         progress.advance(len(chosen))
     return results
@@ -509,7 +509,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     sink = len(places) + len(inspector_ids)
     heads_of: dict[tuple[str, ...], np.ndarray] = {}
     heads, lengths = [], []
-    for uscc, slot in places:
+    for _uscc, slot in places:
         h = heads_of.get(slot.eligible)
         if h is None:
             h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
@@ -536,9 +536,9 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
         raise AssertionError(f"team flow of {department} ended with status {status}")
     chosen = np.flatnonzero(flow.flows(np.arange(len(tails), dtype=np.int64)))
     by_place: list[list[str]] = [[] for _ in places]
-    for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist()):
+    for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist(), strict=True):
         by_place[p].append(inspector_ids[h - len(places)])
-    for (uscc, slot), members in zip(places, by_place):
+    for (uscc, slot), members in zip(places, by_place, strict=True):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
     return [tuple(sorted(m)) for m in by_place]
 
@@ -593,7 +593,7 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
             slot = slot_of[rules.inspectors[out].department]
             r = costs.get(slot.department)
             if r is None:
-                r = costs[slot.department] = dict(zip(slot.eligible, random_cost.costs(request.visit.uscc, slot.eligible)))
+                r = costs[slot.department] = dict(zip(slot.eligible, random_cost.costs(request.visit.uscc, slot.eligible), strict=True))
             rest = [m for m in team if m != out]
             for j in slot.eligible:
                 if j in team or loads[j] >= cap[j]:
@@ -638,12 +638,12 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
     progress.done()
     chosen_of = {department: [()] * len(places) for department, places in by_department.items()}
-    for (department, part), part_teams in zip(jobs, solved):
-        for p, team in zip(part, part_teams):
+    for (department, part), part_teams in zip(jobs, solved, strict=True):
+        for p, team in zip(part, part_teams, strict=True):
             chosen_of[department][p] = team
     members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
     for department in sorted(by_department):
-        for visit_id, team in zip(visits_of[department], chosen_of[department]):
+        for visit_id, team in zip(visits_of[department], chosen_of[department], strict=True):
             members[visit_id].extend(team)
 
     teams = {visit_id: tuple(sorted(m)) for visit_id, m in members.items()}

@@ -153,7 +153,7 @@ class EntityRows(Sequence):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (tuple, EntityRows)):
             return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 

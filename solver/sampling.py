@@ -41,7 +41,6 @@ from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
 EXCLUSION_REASONS = ("inactive", "recent_check", "frequency_cap")
-_RISK_INDEX = {risk: n for n, risk in enumerate(RISK_CLASSES)}
 
 
 def sample_size(ratio: Fraction, eligible: int) -> int:
@@ -231,7 +230,7 @@ def _smallest(members: np.ndarray, u: np.ndarray, k: int, usccs: list[str]) -> l
         kth = np.partition(values, k - 1)[k - 1]
         keep = values <= kth
         members, values = members[keep], values[keep]
-    chosen = sorted([(v, usccs[i], i) for v, i in zip(values.tolist(), members.tolist())])
+    chosen = sorted([(v, usccs[i], i) for v, i in zip(values.tolist(), members.tolist(), strict=True)])
     return [index for _, _, index in chosen[:k]]
 
 
@@ -276,7 +275,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
     tasks, drawn_all = [], set()
     not_drawn_independent = np.ones(n, dtype=np.float64)
     for task, eligible, excluded, population in zip(instance.tasks, eligible_of, excluded_of,
-                                                    population_of):
+                                                    population_of, strict=True):
         if coordinated:
             u = u_shared
         else:
@@ -292,7 +291,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             if size:
                 not_drawn_independent[members] *= 1.0 - size / len(members)
         drawn = [i for _, _, i in sorted(zip(u[drawn].tolist(), [table.usccs[i] for i in drawn],
-                                                drawn))]
+                                                drawn, strict=True))]
         drawn_all.update(drawn)
         tasks.append(TaskSample(task=task.id, usccs=tuple(table.usccs[i] for i in drawn),
                                 excluded=excluded, population=population,
@@ -303,7 +302,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
         priorities = u_shared[drawn_sorted].tolist()
     else:
         priorities = u_values(seed, [table.usccs[i] for i in drawn_sorted]).tolist()
-    priority = {table.usccs[i]: p for i, p in zip(drawn_sorted, priorities)}
+    priority = {table.usccs[i]: p for i, p in zip(drawn_sorted, priorities, strict=True)}
     expected = float(np.sum(1.0 - not_drawn_independent))
     progress.done()
     return Sampling(coordinated=coordinated, tasks=tuple(tasks), priority=priority,

@@ -23,7 +23,7 @@ from solver.canonical import input_and_frozen_digest
 from solver.errors import InputError
 from solver.instance import sections
 from solver.instance.entities import read_entities
-from solver.instance.fields import _dates, _date, _field, _list, _object, _str, _unique
+from solver.instance.fields import _date, _dates, _field, _list, _object, _str, _unique
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
 

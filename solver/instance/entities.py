@@ -29,9 +29,8 @@ from datetime import date
 
 from solver import messages
 from solver.errors import InputError
+from solver.instance.fields import USCC, Interner, _field, _int, _list, _object, _risk, _str, _strings
 from solver.instance.gcpause import paused_gc
-from solver.instance.fields import (USCC, Interner, _field, _int, _list, _object, _risk, _str,
-                                    _strings)
 from solver.model import Entity, LastCheck
 from solver.progress import NullProgress, Progress
 from solver.registry import RISK_INDEX, EntityRows, RowsBuilder

@@ -19,8 +19,23 @@ from dataclasses import fields
 
 from solver import messages
 from solver.errors import InputError
-from solver.instance.fields import (HEX64, Interner, _bool, _date, _dates, _field, _int, _known_keys,
-                                    _list, _object, _ratio, _risk, _str, _strings, _unique)
+from solver.instance.fields import (
+    HEX64,
+    Interner,
+    _bool,
+    _date,
+    _dates,
+    _field,
+    _int,
+    _known_keys,
+    _list,
+    _object,
+    _ratio,
+    _risk,
+    _str,
+    _strings,
+    _unique,
+)
 from solver.model import Department, Inspector, Item, Policy, Task, TaskFilter
 
 POLICY_KEYS = frozenset(f.name for f in fields(Policy))
