@@ -26,6 +26,7 @@ from solver.instance.entities import read_entities
 from solver.instance.fields import _date, _dates, _field, _list, _object, _str, _unique
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
+from solver.registry import EntityRows
 
 FORMAT = "inspect-draw/1"
 
@@ -45,8 +46,16 @@ def document_digests(doc: dict, name: str = "instance") -> tuple[bytes, bytes]:
         raise InputError(messages.lone_surrogate(name)) from None
 
 
+def _entities(doc: dict, given: EntityRows | InputError | None, progress: Progress,
+              consume: bool) -> EntityRows:
+    if isinstance(given, InputError):
+        raise given
+    return given if given is not None else read_entities(_field(doc, "entities", "$"), progress, consume)
+
+
 def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | None = None,
-                   consume: bool = False, frozen: bytes | None = None) -> Instance:
+                   consume: bool = False, frozen: bytes | None = None,
+                   entities: EntityRows | InputError | None = None) -> Instance:
     """Validate an instance document and build the typed model.
 
     ``digest`` is the document's input digest if the caller already computed
@@ -55,6 +64,9 @@ def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | 
     digest if the caller has it (``Instance.frozen_digest`` is None if neither
     gives it). With ``consume``, the document's entity list is emptied
     while it is parsed, to save memory; the caller must not use it afterwards.
+    ``entities`` is the registry if the caller read it already (the file
+    reader, :mod:`solver.instance.slices`), or the first error it found there,
+    raised where the checks reach the entities.
     """
     if digest is None and isinstance(doc, dict):
         digest, frozen = document_digests(doc)
@@ -96,7 +108,7 @@ def parse_instance(doc: dict, digest: bytes | None = None, progress: Progress | 
         policy=sections.policy(doc.get("policy")),
         departments=departments,
         items=items,
-        entities=read_entities(_field(doc, "entities", "$"), progress, consume),
+        entities=_entities(doc, entities, progress, consume),
         inspectors=sections.inspectors(_field(doc, "inspectors", "$"), department_ids),
         conflicts=sections.conflicts(doc.get("conflicts", [])),
         pair_conflicts=sections.pair_conflicts(doc.get("pair_conflicts", [])),

@@ -1,10 +1,15 @@
 """Reading instance files: one reader whose cost does not depend on key order
 or white space.
 
-A document is decoded whole by orjson. The only other decoder is the
-standard library's (:func:`solver.jsontext.loads_strict`, the reference),
-and it is used for exactly three kinds of document, decided by their content
-and never by their layout:
+An instance file's entity array is read a slice at a time wherever it is in
+the file (:mod:`solver.instance.slices`: orjson decodes each slice, and proves
+every cut); the rest of the document is decoded whole. :func:`decode` reads a
+whole document at once — every other file (outcomes, registers), and an
+instance :mod:`~solver.instance.slices` does not vouch for (an invalid one,
+mostly: it then names the problem). orjson decodes the document; the only
+other decoder is the standard library's (:func:`solver.jsontext.loads_strict`,
+the reference), and it is used for exactly three kinds of document, decided by
+their content and never by their layout:
 
 * a document orjson refuses: the reference names the problem (line and
   column of a syntax error, ``NaN``, a duplicate key, …) — or decodes the two
@@ -40,6 +45,7 @@ import orjson
 
 from solver import messages
 from solver.errors import InputError
+from solver.instance import slices
 from solver.instance.document import document_digests, parse_instance
 from solver.instance.gcpause import paused_gc
 from solver.jsontext import check_depth, loads_strict
@@ -145,20 +151,31 @@ def load_document(path: str | Path, name: str | None = None) -> dict:
 
 def load_instance(path: str | Path, progress: Progress | None = None,
                   workers: int = 1) -> Instance:
-    """Read, digest and parse an instance file: :func:`load_document`, then
-    :func:`~solver.instance.document.document_digests` (its input digest and
-    its frozen digest), then :func:`~solver.instance.document.parse_instance`,
-    which empties the decoded entity array as it builds the registry's
-    columns. ``workers`` is accepted for the command line's sake; reading uses
-    one process."""
+    """Read, digest and parse an instance file: the entity array a slice at a
+    time into the registry's columns, with the digests
+    (:func:`solver.instance.slices.read`), or else the whole document
+    (:func:`decode`, :func:`~solver.instance.document.document_digests`);
+    then :func:`~solver.instance.document.parse_instance`. Both give the same
+    instance, or the same first error. ``workers`` is accepted for the
+    command line's sake; reading uses one process."""
     progress = progress or NullProgress()
     name = str(path)
     progress.stage("read")
+    data = _read_bytes(path, name)
+    check_depth(data, name)
     with paused_gc():
-        doc = load_document(path, name)
-        progress.stage("digest")
-        digest, frozen = document_digests(doc, name)
-        progress.stage("parse")
-        instance = parse_instance(doc, digest=digest, progress=progress, consume=True, frozen=frozen)
+        found = None if _long_number(data) else slices.read(data, progress)
+        if found is not None:
+            del data
+            progress.stage("parse")
+            instance = parse_instance(found.doc, digest=found.digest, progress=progress, frozen=found.frozen,
+                                      entities=found.entities)
+        else:
+            doc = decode(data, name)
+            del data
+            progress.stage("digest")
+            digest, frozen = document_digests(doc, name)
+            progress.stage("parse")
+            instance = parse_instance(doc, digest=digest, progress=progress, consume=True, frozen=frozen)
     progress.done()
     return instance

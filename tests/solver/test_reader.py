@@ -15,9 +15,10 @@ from solver.canonical import (canonical_json, encode_canonical, input_and_frozen
                               iter_canonical_bytes)
 from solver.draw import draw
 from solver.errors import InputError
-from solver.instance import load_document, load_instance, parse_instance, reader
+from solver.instance import load_document, load_instance, parse_instance, reader, slices
 from solver.registry import EntityRows
 from tests.solver.examples import document
+from tests.solver.strategies import instance_documents
 from tests.solver.synthetic import make_instance
 
 
@@ -97,13 +98,65 @@ def test_no_layout_needs_the_reference_decoder(realistic, monkeypatch):
         assert reader.decode(text.encode("utf-8"), label) == realistic, label
 
 
+@pytest.fixture
+def small_slices(monkeypatch):
+    """Slices of a few entities, cut at many places, ends found close by."""
+    monkeypatch.setattr(slices, "SLICE_BYTES", 700)
+    monkeypatch.setattr(slices, "SMALLEST_STEP", 64)
+
+
+@pytest.mark.parametrize("sized", ["small slices", "default slices"])
+def test_every_layout_is_read_a_slice_at_a_time(realistic, tmp_path, monkeypatch, request, sized):
+    """No layout of a valid instance needs the whole-document decoder."""
+    if sized == "small slices":
+        request.getfixturevalue("small_slices")
+    expected = parse_instance(json.loads(json.dumps(realistic)))
+
+    def refuse(data, name):
+        raise AssertionError("the whole document was decoded")
+
+    monkeypatch.setattr(reader, "decode", refuse)
+    for label, text in layouts(realistic).items():
+        path = tmp_path / f"{label}.json"
+        path.write_text(text, encoding="utf-8")
+        loaded = load_instance(path)
+        assert loaded == expected, label
+        assert (loaded.input_digest, loaded.frozen_digest) == input_and_frozen_digest(realistic), label
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(instance_documents(max_entities=12), st.randoms(use_true_random=False))
+def test_sliced_reading_equals_the_plain_parse(tmp_path, small_slices, doc, rng):
+    expected = parse_instance(doc)
+    for text in (json.dumps(shuffled(doc, rng), ensure_ascii=False),
+                 json.dumps(shuffled(doc, rng), indent=1, ensure_ascii=True)):
+        path = tmp_path / "i.json"
+        path.write_text(text, encoding="utf-8")
+        assert load_instance(path) == expected
+
+
+def test_an_invalid_entity_is_reported_after_the_sections_before_it(tmp_path, small_slices):
+    doc = document(entities=30, inspectors=2)
+    doc["entities"][21]["risk"] = "Z"
+    path = tmp_path / "i.json"
+    for text, message in ((json.dumps(shuffled(doc, random.Random(2))), r"^\$\.entities\[21\]\.risk"),
+                          (json.dumps(dict(doc, policy={"frequency_cap": 0})), r"^\$\.policy\.frequency_cap")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            load_instance(path)
+
+
 def duplicated(text: str, anchor: str, extra: str) -> str:
     at = text.index(anchor) + len(anchor)
     return text[:at] + extra + text[at:]
 
 
 @pytest.mark.parametrize("layout", ["canonical", "shuffled", "indented ascii"])
-def test_a_duplicate_key_is_refused_with_its_path(tmp_path, layout):
+@pytest.mark.parametrize("sized", ["small slices", "default slices"])
+def test_a_duplicate_key_is_refused_with_its_path(tmp_path, layout, sized, request):
+    if sized == "small slices":
+        request.getfixturevalue("small_slices")
     doc = document(entities=8, inspectors=3)
     doc["entities"][5]["last_checks"] = [{"department": "SCJG", "date": "2026-01-05"}]
     text = layouts(doc)[layout]
