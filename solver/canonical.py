@@ -274,7 +274,7 @@ class FastHmac:
         inner = self._inner.copy()
         inner.update(prefix)
         inner_copy, outer_copy = inner.copy, self._outer.copy
-        pieces = []
+        pieces: list[bytes] = []
         append = pieces.append
         for suffix in suffixes:
             state = inner_copy()

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:  # the registry's columns build on this module
+    from solver.registry import EntityRows
 from datetime import date
 from fractions import Fraction
 
@@ -139,7 +143,7 @@ class Instance:
     policy: Policy
     departments: tuple[Department, ...]
     items: tuple[Item, ...]
-    entities: Sequence[Entity]  # always solver.registry.EntityRows (a tuple given is converted)
+    entities: EntityRows  # the one form of the registry (a tuple of entities given is converted)
     inspectors: tuple[Inspector, ...]
     conflicts: frozenset[tuple[str, str]]  # (inspector id, uscc)
     pair_conflicts: frozenset[frozenset[str]]  # {inspector a, inspector b}
@@ -151,7 +155,7 @@ class Instance:
         from solver.registry import as_rows  # the registry's columns build on this module
 
         if not _is_rows(self.entities):
-            object.__setattr__(self, "entities", as_rows(self.entities))
+            object.__setattr__(self, "entities", as_rows(cast("Sequence[Entity]", self.entities)))
 
 
 def _is_rows(entities: object) -> bool:

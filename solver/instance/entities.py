@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date
+from typing import cast
 
 from solver import messages
 from solver.errors import InputError
@@ -218,7 +219,7 @@ class EntityReader:
         self.rows[found.uscc] = len(b.usccs)
         b.add(found)
         for key, known, code in (("tags", self.tag_tuples, b.tags[-1]), ("lists", self.list_tuples, b.lists[-1])):
-            raw = obj.get(key)
+            raw = cast(dict, obj).get(key)  # (entity() checked that it is one)
             if type(raw) is list and raw:
                 known[tuple(raw)] = code
 

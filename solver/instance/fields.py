@@ -16,6 +16,7 @@ import math
 import re
 from datetime import date
 from fractions import Fraction
+from typing import cast
 
 from solver import messages
 from solver.errors import InputError
@@ -102,9 +103,9 @@ def _ratio(value: object, path: str) -> Fraction:
     >>> _ratio(0.03, "$") * 100
     Fraction(3, 1)
     """
-    if type(value) not in (int, float) or not math.isfinite(value):
+    if type(value) not in (int, float) or not math.isfinite(cast(float, value)):
         raise _fail(path, "a number", value)
-    if not 0 <= value <= 1:
+    if not 0 <= cast(float, value) <= 1:
         raise InputError(messages.ratio_out_of_range(path, value), path)
     return Fraction(str(value))
 
@@ -142,7 +143,7 @@ class Interner:
         return found
 
     def date(self, value: object, path: str) -> date:
-        found = self.dates.get(value) if type(value) is str else None
+        found = self.dates.get(cast(str, value)) if type(value) is str else None
         if found is None:
-            found = self.dates[value] = _date(value, path)
+            found = self.dates[cast(str, value)] = _date(value, path)
         return found

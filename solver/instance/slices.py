@@ -54,6 +54,12 @@ _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}" "," "{": between two obj
 _END = re.compile(rb"\}[ \t\n\r]*\]")  # "}" "]": the last object of the array, perhaps
 
 
+def _skip(data: bytes, at: int) -> int:
+    """The index of the first byte at or after ``at`` that is not white space."""
+    found = _SPACE(data, at)
+    return found.end() if found else at
+
+
 class Sliced:
     """What :func:`read` found: the document without its entities (``doc``,
     whose ``entities`` is ``[]``), the registry (or the first entity error,
@@ -76,10 +82,10 @@ def _array_start(data: bytes) -> int | None:
             orjson.loads(data[:found] + b'"entities":0}')
         except orjson.JSONDecodeError:
             continue
-        at = _SPACE(data, found + len(b'"entities"')).end()
+        at = _skip(data, found + len(b'"entities"'))
         if data[at:at + 1] != b":":
             return None
-        at = _SPACE(data, at + 1).end()
+        at = _skip(data, at + 1)
         return at if data[at:at + 1] == b"[" else None
     return None
 
@@ -146,7 +152,7 @@ def read(data: bytes, progress: Progress) -> Sliced | None:
     progress.stage("entities")
     reader, error = EntityReader(), None
     pieces: list[bytes] = []
-    at = _SPACE(data, begin + 1).end()
+    at = _skip(data, begin + 1)
     end = at + 1 if data[at:at + 1] == b"]" else None
     while end is None:
         found = _next_slice(data, at)
@@ -166,7 +172,7 @@ def read(data: bytes, progress: Progress) -> Sliced | None:
         if last:
             end = after
         else:
-            at = _SPACE(data, _SPACE(data, after).end() + 1).end()  # past the ","
+            at = _skip(data, _skip(data, after) + 1)  # past the ","
     rest = data[:begin] + b"[]" + data[end:]
     try:
         doc = orjson.loads(rest)
