@@ -54,6 +54,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from solver.model import policy_document
+
 FORMAT = "inspect-draw/1"
 DEFAULT_SEED = 20270101
 
@@ -68,18 +70,12 @@ WINDOW = (date(2027, 1, 1), date(2027, 3, 31))
 HOLIDAYS = [date(2027, 1, 1)] + [date(2027, 2, 5) + timedelta(days=k) for k in range(9)]
 MAKEUP_WORKDAYS = [date(2027, 1, 31), date(2027, 2, 20)]
 
-POLICY = {
-    "coordinated_sampling": True,
-    "min_team_size": 2,
-    "rotation": True,
-    "exclude_recent_days": 365,
-    "exclude_recent_risk": ["A", "B"],
-    "frequency_cap": 4,
-    "daily_visits_per_inspector": 3,
-    # 属地管理: a county bureau's inspectors check the entities of their own county
-    # (GB/T 2260 county code = the first 6 digits of a district code)
-    "jurisdiction_digits": 6,
-}
+# The solver's defaults, except 属地管理: a county bureau's inspectors check the entities of
+# their own county (GB/T 2260 county code = the first 6 digits of a district code).
+# exclude_local_supervisor is left out (its default, false), as the generator always has,
+# so that its files stay byte-identical.
+POLICY = {k: v for k, v in policy_document().items() if k != "exclude_local_supervisor"}
+POLICY["jurisdiction_digits"] = 6
 
 # ---------------------------------------------------------------------------------------
 # Geography (GB/T 2260 codes of Fujian; names used in entity names)

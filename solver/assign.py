@@ -60,18 +60,18 @@ Three steps, each deterministic and defined independently of solver internals.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from solver import messages
+from solver.canonical import FastHmac
 from solver.forking import run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
@@ -96,57 +96,30 @@ class RandomCost:
 
     def __init__(self, seed: bytes, workers: int = 1) -> None:
         self.workers = workers
-        key = seed if len(seed) <= 64 else hashlib.sha256(seed).digest()
-        key = key.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._key = FastHmac(seed)
         self._encoded: dict[str, bytes] = {}  # inspector id -> UTF-8
 
     def serial(self) -> RandomCost:
         """The same costs, always hashed in this process (for use inside a worker)."""
         twin = RandomCost.__new__(RandomCost)
-        twin.workers, twin._inner, twin._outer, twin._encoded = 1, self._inner, self._outer, self._encoded
+        twin.workers, twin._key, twin._encoded = 1, self._key, self._encoded
         return twin
+
+    def _encode(self, inspector_ids: Sequence[str]) -> list[bytes]:
+        known = self._encoded
+        return [known.get(i) or known.setdefault(i, i.encode()) for i in inspector_ids]
 
     def costs(self, uscc: str, inspector_ids: Sequence[str]) -> list[int]:
         """r(v, i) for one entity and several inspectors."""
-        known = self._encoded
-        encoded = [known.get(i) or known.setdefault(i, i.encode()) for i in inspector_ids]
-        prefix = self._inner.copy()
-        prefix.update(f"assign:{uscc}:".encode())
-        outer = self._outer
-        from_bytes = int.from_bytes
-        out = []
-        for inspector_id in encoded:
-            inner = prefix.copy()
-            inner.update(inspector_id)
-            h = outer.copy()
-            h.update(inner.digest())
-            out.append(from_bytes(h.digest()[:RANDOM_BYTES], "big"))
-        return out
-
+        raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), RANDOM_BYTES)
+        return [int.from_bytes(raw[k:k + RANDOM_BYTES], "big") for k in range(0, len(raw), RANDOM_BYTES)]
 
     def _cost_bytes(self, places: Sequence[tuple[str, Sequence[str]]]) -> bytes:
         """r(v, i) of every (USCC, inspector ids) pair in order, as 3-byte
         big-endian numbers, concatenated."""
-        known = self._encoded
-        outer_copy = self._outer.copy
-        out = bytearray()  # 3 bytes an arc (a list of 3-byte objects would take 15 times that)
-        append = out.extend
-        for uscc, inspector_ids in places:
-            prefix = self._inner.copy()
-            prefix.update(f"assign:{uscc}:".encode())
-            prefix_copy = prefix.copy
-            for inspector_id in inspector_ids:
-                encoded = known.get(inspector_id)
-                if encoded is None:
-                    encoded = known[inspector_id] = inspector_id.encode()
-                inner = prefix_copy()
-                inner.update(encoded)
-                h = outer_copy()
-                h.update(inner.digest())
-                append(h.digest()[:RANDOM_BYTES])
-        return bytes(out)
+        truncated, encode = self._key.truncated, self._encode
+        return b"".join([truncated(f"assign:{uscc}:".encode(), encode(inspector_ids), RANDOM_BYTES)
+                         for uscc, inspector_ids in places])
 
     def many(self, places: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
         """r(v, i) for every (USCC, inspector ids) pair in order, as one int64
@@ -176,7 +149,7 @@ class RandomCost:
         first, rest = run_forked(lambda: self._cost_bytes(runs[0]),
                                  [partial(self._cost_bytes, run) for run in runs[1:]])
         parts = [first]
-        for run, part in zip(runs[1:], rest):
+        for run, part in zip(runs[1:], rest, strict=True):
             if part is None or len(part) != RANDOM_BYTES * sum(len(ids) for _, ids in run):
                 part = self._cost_bytes(run)  # never trust a partial result: compute it here instead
             parts.append(part)
@@ -432,8 +405,8 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     teams: list[tuple[str, ...]] = [()] * len(places)
     parts = _parts(places)
     for part, part_teams in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
-                                                   rules, random_cost, 1, NullProgress())):
-        for p, team in zip(part, part_teams):
+                                                   rules, random_cost, 1, NullProgress()), strict=True):
+        for p, team in zip(part, part_teams, strict=True):
             teams[p] = team
     return teams
 
@@ -480,16 +453,16 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
                                                                  protocol=pickle.HIGHEST_PROTOCOL)
                               for chosen in mine[1:]])
     results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
-    for j, teams in zip(mine[0], here):
+    for j, teams in zip(mine[0], here, strict=True):
         results[j] = teams
-    for chosen, raw in zip(mine[1:], there):
+    for chosen, raw in zip(mine[1:], there, strict=True):
         try:
             solved = pickle.loads(raw) if raw is not None else None
         except Exception:  # a truncated or garbled answer is no answer
             solved = None
         if solved is None or len(solved) != len(chosen):  # never trust a partial result
             solved = solve(chosen, random_cost)
-        for j, teams in zip(chosen, solved):
+        for j, teams in zip(chosen, solved, strict=True):
             results[j] = teams
         progress.advance(len(chosen))
     return results
@@ -536,7 +509,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     sink = len(places) + len(inspector_ids)
     heads_of: dict[tuple[str, ...], np.ndarray] = {}
     heads, lengths = [], []
-    for uscc, slot in places:
+    for _uscc, slot in places:
         h = heads_of.get(slot.eligible)
         if h is None:
             h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
@@ -563,9 +536,9 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
         raise AssertionError(f"team flow of {department} ended with status {status}")
     chosen = np.flatnonzero(flow.flows(np.arange(len(tails), dtype=np.int64)))
     by_place: list[list[str]] = [[] for _ in places]
-    for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist()):
+    for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist(), strict=True):
         by_place[p].append(inspector_ids[h - len(places)])
-    for (uscc, slot), members in zip(places, by_place):
+    for (uscc, slot), members in zip(places, by_place, strict=True):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
     return [tuple(sorted(m)) for m in by_place]
 
@@ -620,7 +593,7 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
             slot = slot_of[rules.inspectors[out].department]
             r = costs.get(slot.department)
             if r is None:
-                r = costs[slot.department] = dict(zip(slot.eligible, random_cost.costs(request.visit.uscc, slot.eligible)))
+                r = costs[slot.department] = dict(zip(slot.eligible, random_cost.costs(request.visit.uscc, slot.eligible), strict=True))
             rest = [m for m in team if m != out]
             for j in slot.eligible:
                 if j in team or loads[j] >= cap[j]:
@@ -665,12 +638,12 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
     progress.done()
     chosen_of = {department: [()] * len(places) for department, places in by_department.items()}
-    for (department, part), part_teams in zip(jobs, solved):
-        for p, team in zip(part, part_teams):
+    for (department, part), part_teams in zip(jobs, solved, strict=True):
+        for p, team in zip(part, part_teams, strict=True):
             chosen_of[department][p] = team
     members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
     for department in sorted(by_department):
-        for visit_id, team in zip(visits_of[department], chosen_of[department]):
+        for visit_id, team in zip(visits_of[department], chosen_of[department], strict=True):
             members[visit_id].extend(team)
 
     teams = {visit_id: tuple(sorted(m)) for visit_id, m in members.items()}

@@ -21,11 +21,13 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from hashlib import sha256
 
 import numpy as np
+import orjson
 
 from solver.forking import run_forked
 
@@ -63,6 +65,75 @@ def iter_canonical(value: object, chunk: int = CHUNK) -> Iterator[str]:
         yield "]"
     else:
         yield _dumps(value)
+
+
+_FLOATISH = re.compile(rb"[0-9](?:\.|e[-+])").search  # a float in orjson's output (or "2.5")
+# orjson writes only what json.dumps would: anything else (a date, a dataclass, a
+# subclass) goes to the standard library, which writes or refuses it
+_ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _orjson_agrees() -> bool:
+    """orjson writes strings, integers and sorted keys exactly as the canonical
+    ``json.dumps`` does (the test suite checks every code point; this re-checks
+    the delicate ones on the installed build before :func:`encode_canonical`
+    relies on it)."""
+    sample = "".join(map(chr, range(0x80))) + "\u2028\u2029\ufeff\ud7ff\ue000\uffff\U0001f600福"
+    value = {"b": [sample, 0, -1, 2**63 - 1, -2**63, 2**64 - 1, True, False, None], "a": {}, "": [{}]}
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS) == _dumps(value).encode("utf-8")
+    except orjson.JSONEncodeError:  # pragma: no cover
+        return False
+
+
+_ORJSON_AGREES = _orjson_agrees()
+
+
+def encode_canonical(value: object) -> bytes:
+    """The canonical bytes of ``value`` (as :func:`canonical_json`), written by
+    orjson where that gives the same bytes — strings, integers, keys sorted by
+    code point (UTF-8 byte order is code-point order) — and by the standard
+    library for anything that holds a float (orjson writes ``0.00001`` for
+    ``1e-05``; a digit followed by ``.`` or ``e``, which also catches strings
+    such as ``"2.5"``) or that orjson does not write (an integer beyond 64
+    bits, a lone surrogate, which then raises :class:`UnicodeEncodeError`).
+
+    >>> encode_canonical([{"b": 1e-05, "a": "福"}]) == canonical_json([{"b": 1e-05, "a": "福"}])
+    True
+    """
+    if _ORJSON_AGREES:
+        try:
+            text = orjson.dumps(value, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            if not ((b"." in text or b"e+" in text or b"e-" in text) and _FLOATISH(text)):
+                return text
+    return _dumps(value).encode("utf-8")
+
+
+def iter_canonical_bytes(value: object, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The UTF-8 bytes of :func:`iter_canonical`, with each run of ``chunk``
+    array elements written by :func:`encode_canonical` (same bytes, faster).
+
+    >>> doc = {"z": [{"b": n, "a": 0.5 * n} for n in range(7)], "a": "福"}
+    >>> b"".join(iter_canonical_bytes(doc, chunk=3)) == canonical_json(doc)
+    True
+    """
+    if isinstance(value, dict):
+        yield b"{"
+        for n, key in enumerate(sorted(value)):
+            yield (("," if n else "") + _dumps(key) + ":").encode("utf-8")
+            yield from iter_canonical_bytes(value[key], chunk)
+        yield b"}"
+    elif isinstance(value, list) and len(value) > chunk:
+        yield b"["
+        for start in range(0, len(value), chunk):
+            yield (b"," if start else b"") + encode_canonical(value[start:start + chunk])[1:-1]
+        yield b"]"
+    else:
+        yield encode_canonical(value)
 
 
 def digest_chunks(chunks: Iterable[str]) -> bytes:
@@ -107,8 +178,8 @@ def finish_digests(hasher, members: dict, keys: Sequence[str], first: bool) -> t
         head = (("" if first else ",") + _dumps(key) + ":").encode("utf-8")
         if key == FROZEN_KEY:
             hasher.update(head)
-            for piece in iter_canonical(members[key]):
-                hasher.update(piece.encode("utf-8"))
+            for piece in iter_canonical_bytes(members[key]):
+                hasher.update(piece)
             frozen.update((b"" if frozen_first else b",") + _FROZEN_MEMBER)
         else:
             if frozen is not None and frozen_first != first:
@@ -118,8 +189,7 @@ def finish_digests(hasher, members: dict, keys: Sequence[str], first: bool) -> t
                 hasher.update(head)
                 if frozen is not None:
                     frozen.update(head)
-            for piece in iter_canonical(members[key]):
-                data = piece.encode("utf-8")
+            for data in iter_canonical_bytes(members[key]):
                 hasher.update(data)
                 if frozen is not None:
                     frozen.update(data)
@@ -176,29 +246,49 @@ def u_value(seed: bytes, uscc: str, task_id: str | None = None) -> int:
     return hmac_u64(seed, entity_message_prefix(task_id) + uscc)
 
 
-def _hmac_pads(key: bytes) -> tuple:
-    """SHA-256 states after the HMAC inner and outer key blocks (RFC 2104), so
-    that each message costs two compressions and no key set-up."""
-    if len(key) > 64:
-        key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    return sha256(bytes(b ^ 0x36 for b in key)), sha256(bytes(b ^ 0x5C for b in key))
+class FastHmac:
+    """HMAC-SHA256 with one key, its key schedule computed once (RFC 2104:
+    the SHA-256 states after the inner and outer key blocks), so that each
+    message costs two compressions and no key set-up: the same bytes as
+    :func:`hmac.digest`. The u-values of entities and the random costs of
+    team forming (:class:`solver.assign.RandomCost`) both hash this way.
+
+    >>> key = FastHmac(b"k")
+    >>> key.truncated(b"entity:", [b"A", b"B"], 8) == b"".join(
+    ...     hmac.digest(b"k", b"entity:" + m, "sha256")[:8] for m in (b"A", b"B"))
+    True
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = sha256(bytes(b ^ 0x5C for b in key))
+
+    def truncated(self, prefix: bytes, suffixes: Iterable[bytes], size: int) -> bytes:
+        """The first ``size`` bytes of HMAC(key, ``prefix`` + suffix) for
+        each of ``suffixes``, concatenated."""
+        inner = self._inner.copy()
+        inner.update(prefix)
+        inner_copy, outer_copy = inner.copy, self._outer.copy
+        pieces: list[bytes] = []
+        append = pieces.append
+        for suffix in suffixes:
+            state = inner_copy()
+            state.update(suffix)
+            final = outer_copy()
+            final.update(state.digest())
+            append(final.digest()[:size])
+        return b"".join(pieces)
 
 
 def _u_bytes(seed: bytes, usccs: Sequence[str], task_id: str | None) -> bytes:
     """The 8-byte big-endian u of each USCC, concatenated."""
-    inner, outer = _hmac_pads(seed)
-    inner.update(entity_message_prefix(task_id).encode("utf-8"))
-    inner_copy, outer_copy = inner.copy, outer.copy
-    pieces = []
-    append = pieces.append
-    for uscc in usccs:
-        state = inner_copy()
-        state.update(uscc.encode("utf-8"))
-        final = outer_copy()
-        final.update(state.digest())
-        append(final.digest()[:8])
-    return b"".join(pieces)
+    return FastHmac(seed).truncated(entity_message_prefix(task_id).encode("utf-8"),
+                                    [uscc.encode("utf-8") for uscc in usccs], 8)
 
 
 def _u_bytes_forked(seed: bytes, usccs: Sequence[str], task_id: str | None, workers: int) -> bytes:

@@ -226,7 +226,7 @@ def compare_policies(instance: Instance, progress: Progress | None = None,
     """Sample the instance with coordinated and with independent numbers and
     count the visits each gives."""
     seed = instance_seed(instance)
-    table = table if table is not None else EntityTable.of(instance.entities)
+    table = table if table is not None else EntityTable(instance.entities)
     return PolicyComparison(
         coordinated=_figures(instance, sample(instance, seed, True, progress, table, workers)),
         independent=_figures(instance, sample(instance, seed, False, progress, table, workers)),

@@ -8,7 +8,12 @@ code that iterates must sort explicitly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:  # the registry's columns build on this module
+    from solver.registry import EntityRows
 from datetime import date
 from fractions import Fraction
 
@@ -17,6 +22,9 @@ RISK_CLASSES = ("A", "B", "C", "D")
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """The draw policy; these defaults are the only place they are written
+    (the web app and the benches take them from :func:`policy_document`)."""
+
     coordinated_sampling: bool = True
     min_team_size: int = 2
     rotation: bool = True
@@ -25,7 +33,22 @@ class Policy:
     frequency_cap: int = 4
     daily_visits_per_inspector: int = 3
     exclude_local_supervisor: bool = False
+    # 属地管理: k > 0 lets an inspector serve only entities whose district code
+    # shares its first k characters with the inspector's (6 = same county).
     jurisdiction_digits: int = 0
+
+
+def policy_document(policy: Policy | None = None) -> dict:
+    """The ``policy`` section of an instance document for ``policy`` (the
+    defaults if None), as a fresh dict.
+
+    >>> policy_document()["exclude_recent_risk"], policy_document()["frequency_cap"]
+    (['A', 'B'], 4)
+    """
+    policy = policy or Policy()
+    doc = {f.name: getattr(policy, f.name) for f in fields(Policy)}
+    doc["exclude_recent_risk"] = sorted(policy.exclude_recent_risk)
+    return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +143,25 @@ class Instance:
     policy: Policy
     departments: tuple[Department, ...]
     items: tuple[Item, ...]
-    entities: tuple[Entity, ...]
+    entities: EntityRows  # the one form of the registry (a tuple of entities given is converted)
     inspectors: tuple[Inspector, ...]
     conflicts: frozenset[tuple[str, str]]  # (inspector id, uscc)
     pair_conflicts: frozenset[frozenset[str]]  # {inspector a, inspector b}
     tasks: tuple[Task, ...]
     input_digest: bytes  # SHA-256 of the canonical JSON without "secret"
     frozen_digest: bytes | None = None  # the same with external_entropy "" (published at commitment)
+
+    def __post_init__(self) -> None:
+        from solver.registry import as_rows  # the registry's columns build on this module
+
+        if not _is_rows(self.entities):
+            object.__setattr__(self, "entities", as_rows(cast("Sequence[Entity]", self.entities)))
+
+
+def _is_rows(entities: object) -> bool:
+    from solver.registry import EntityRows
+
+    return isinstance(entities, EntityRows)
 
 
 @dataclass(frozen=True, slots=True)

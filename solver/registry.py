@@ -4,10 +4,11 @@ A province instance holds millions of entities, of which a draw visits a few
 per cent. :class:`EntityRows` keeps the registry as columns — the strings that
 identify an entity, and small integer codes for the attributes the sampling
 reads — and builds an :class:`~solver.model.Entity` only when one is asked
-for. It is a ``Sequence[Entity]``: indexing, iteration and comparison behave
-as on the tuple of entities it stands for, so the rest of the solver (and
-every test that builds an instance from a tuple) does not need to know which
-of the two it holds. :func:`entity_lookup` finds entities by USCC in either.
+for. It is the one in-memory form of the registry: every
+:class:`~solver.model.Instance` holds one (an instance built from a tuple of
+entities converts it, :func:`as_rows`). It is also a ``Sequence[Entity]``:
+indexing, iteration and comparison behave as on the tuple of entities it
+stands for. :func:`entity_lookup` finds entities by USCC.
 
 :class:`RowsBuilder` collects the columns row by row (the instance reader
 appends to its lists directly, or calls :meth:`RowsBuilder.add`);
@@ -113,7 +114,7 @@ class EntityRows(Sequence):
 
     __slots__ = ("usccs", "names", "risk", "checks", "status", "statuses", "district", "districts",
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
-                 "last", "big_checks", "u_hint", "_row")
+                 "last", "big_checks", "_row")
 
     def __init__(self, builder: RowsBuilder, row_index: dict[str, int] | None = None) -> None:
         self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last
@@ -125,7 +126,6 @@ class EntityRows(Sequence):
             setattr(self, column, np.array(getattr(builder, column), dtype=np.int32))
             setattr(self, table, getattr(builder, table).values)
         self._row = row_index
-        self.u_hint: tuple[bytes, bytes] | None = None
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -153,19 +153,12 @@ class EntityRows(Sequence):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (tuple, EntityRows)):
             return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"EntityRows({len(self)} entities)"
-
-    def coordinated_u(self, seed: bytes) -> np.ndarray | None:
-        """u(e) of every row for ``seed`` if the reader computed them already
-        (see :func:`solver.instance.load_instance`), else None."""
-        if self.u_hint is None or self.u_hint[0] != seed:
-            return None
-        return np.frombuffer(self.u_hint[1], dtype=">u8").astype(np.uint64)
 
     def row_of(self, uscc: str) -> int | None:
         """The row of an entity by USCC (the index is built on first use)."""
@@ -198,8 +191,17 @@ class _RowsLookup(Mapping):
         return len(self.rows)
 
 
-def entity_lookup(entities: Sequence[Entity]) -> Mapping[str, Entity]:
-    """Entities by USCC, for a tuple of entities or :class:`EntityRows`."""
+def entity_lookup(entities: EntityRows) -> Mapping[str, Entity]:
+    """Entities by USCC (built on demand)."""
+    return _RowsLookup(entities)
+
+
+def as_rows(entities: Sequence[Entity]) -> EntityRows:
+    """The registry of already validated entities as columns (the USCCs must
+    be distinct)."""
     if isinstance(entities, EntityRows):
-        return _RowsLookup(entities)
-    return {e.uscc: e for e in entities}
+        return entities
+    builder = RowsBuilder()
+    for entity in entities:
+        builder.add(entity)
+    return builder.rows()

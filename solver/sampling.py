@@ -29,8 +29,6 @@ operations over the registry rather than a Python loop.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from operator import attrgetter
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -38,12 +36,11 @@ from fractions import Fraction
 import numpy as np
 
 from solver.canonical import u_values
-from solver.model import RISK_CLASSES, Entity, Instance, Task
+from solver.model import RISK_CLASSES, Instance, Task
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
 EXCLUSION_REASONS = ("inactive", "recent_check", "frequency_cap")
-_RISK_INDEX = {risk: n for n, risk in enumerate(RISK_CLASSES)}
 
 
 def sample_size(ratio: Fraction, eligible: int) -> int:
@@ -116,37 +113,7 @@ class EntityTable:
                  "lists", "listsets", "industry", "industries", "type", "types", "check_entity",
                  "check_department", "check_departments", "check_day")
 
-    def __init__(self, entities: Sequence[Entity]) -> None:
-        n = len(entities)
-        column = lambda name: list(map(attrgetter(name), entities))  # noqa: E731
-        self.usccs = column("uscc")
-        self.risk = np.fromiter(map(_RISK_INDEX.__getitem__, column("risk")), dtype=np.int8,
-                                count=n)
-        status, statuses = _index(column("status"))
-        self.active = np.array([v == "active" for v in statuses] or [False], dtype=bool)[status]
-        self.checks = np.fromiter(map(attrgetter("checks_this_year"), entities), dtype=np.int64,
-                                  count=n)
-        self.district, self.districts = _index(column("district"))
-        self.tags, self.tagsets = _index(column("tags"))
-        self.lists, self.listsets = _index(column("lists"))
-        self.industry, self.industries = _index(column("industry"))
-        self.type, self.types = _index(column("type"))
-        owner, department, day = [], [], []
-        last = column("last_checks")
-        for n_entity in np.flatnonzero(np.fromiter(map(bool, last), dtype=bool, count=n)).tolist():
-            for check in last[n_entity]:
-                owner.append(n_entity)
-                department.append(check.department)
-                day.append(check.date.toordinal())
-        del last
-        self.check_entity = np.array(owner, dtype=np.int64)
-        self.check_department, self.check_departments = _index(department)
-        self.check_day = np.array(day, dtype=np.int64)
-
-    @classmethod
-    def from_rows(cls, rows: EntityRows) -> EntityTable:
-        """The same table from a registry that is already kept as columns."""
-        self = cls.__new__(cls)
+    def __init__(self, rows: EntityRows) -> None:
         self.usccs = rows.usccs
         self.risk = rows.risk
         self.active = np.array([v == "active" for v in rows.statuses] or [False], dtype=bool)[rows.status]
@@ -165,12 +132,6 @@ class EntityTable:
         self.check_entity = np.array(owner, dtype=np.int64)
         self.check_department, self.check_departments = _index(department)
         self.check_day = np.array(day, dtype=np.int64)
-        return self
-
-    @classmethod
-    def of(cls, entities: Sequence[Entity]) -> EntityTable:
-        """The table of a tuple of entities or of :class:`~solver.registry.EntityRows`."""
-        return cls.from_rows(entities) if isinstance(entities, EntityRows) else cls(entities)
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -269,7 +230,7 @@ def _smallest(members: np.ndarray, u: np.ndarray, k: int, usccs: list[str]) -> l
         kth = np.partition(values, k - 1)[k - 1]
         keep = values <= kth
         members, values = members[keep], values[keep]
-    chosen = sorted([(v, usccs[i], i) for v, i in zip(values.tolist(), members.tolist())])
+    chosen = sorted([(v, usccs[i], i) for v, i in zip(values.tolist(), members.tolist(), strict=True)])
     return [index for _, _, index in chosen[:k]]
 
 
@@ -282,7 +243,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
     if coordinated is None:
         coordinated = instance.policy.coordinated_sampling
     progress.stage("sampling: registry columns")
-    table = table if table is not None else EntityTable.of(instance.entities)
+    table = table if table is not None else EntityTable(instance.entities)
     n = len(table)
     inactive = ~table.active
     capped = table.checks >= instance.policy.frequency_cap
@@ -309,17 +270,12 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             union[eligible] = True
         wanted = np.flatnonzero(union)
         progress.stage("sampling: u-values", len(wanted))
-        known = instance.entities.coordinated_u(seed) if isinstance(instance.entities, EntityRows) else None
-        if known is not None and len(known) == n:  # hashed by the reader's digest process
-            u_shared[wanted] = known[wanted]
-        else:
-            u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()],
-                                        workers=workers)
+        u_shared[wanted] = u_values(seed, [table.usccs[i] for i in wanted.tolist()], workers=workers)
     progress.stage("sampling: strata", len(instance.tasks))
     tasks, drawn_all = [], set()
     not_drawn_independent = np.ones(n, dtype=np.float64)
     for task, eligible, excluded, population in zip(instance.tasks, eligible_of, excluded_of,
-                                                    population_of):
+                                                    population_of, strict=True):
         if coordinated:
             u = u_shared
         else:
@@ -335,7 +291,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
             if size:
                 not_drawn_independent[members] *= 1.0 - size / len(members)
         drawn = [i for _, _, i in sorted(zip(u[drawn].tolist(), [table.usccs[i] for i in drawn],
-                                                drawn))]
+                                                drawn, strict=True))]
         drawn_all.update(drawn)
         tasks.append(TaskSample(task=task.id, usccs=tuple(table.usccs[i] for i in drawn),
                                 excluded=excluded, population=population,
@@ -346,7 +302,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
         priorities = u_shared[drawn_sorted].tolist()
     else:
         priorities = u_values(seed, [table.usccs[i] for i in drawn_sorted]).tolist()
-    priority = {table.usccs[i]: p for i, p in zip(drawn_sorted, priorities)}
+    priority = {table.usccs[i]: p for i, p in zip(drawn_sorted, priorities, strict=True)}
     expected = float(np.sum(1.0 - not_drawn_independent))
     progress.done()
     return Sampling(coordinated=coordinated, tasks=tuple(tasks), priority=priority,

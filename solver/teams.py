@@ -67,10 +67,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
-from solver.model import Entity, Instance, Inspector, Item, Policy, Task, Visit
+from solver.model import Entity, Inspector, Instance, Item, Policy, Task, Visit
 from solver.registry import entity_lookup
 
 NOT_IN_DEPARTMENT = "not in department"

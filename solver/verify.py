@@ -26,8 +26,7 @@ from datetime import date
 from solver import messages
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
-from solver.draw import (OUTCOME_FORMAT, Stages, default_stages, instance_seed, outcome_document,
-                         staff)
+from solver.draw import OUTCOME_FORMAT, Stages, default_stages, instance_seed, outcome_document, staff
 from solver.errors import VerificationFailed
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
@@ -52,35 +51,43 @@ def first_difference(expected: object, found: object, path: str = "") -> str | N
     if isinstance(expected, dict):
         if not isinstance(found, dict):
             return messages.mismatch(path or "outcome", expected, found)
-        for key in sorted(expected):
-            if key not in found:
-                return messages.missing_entry(_join(path, key), expected[key])
-            difference = first_difference(expected[key], found[key], _join(path, key))
-            if difference:
-                return difference
-        for key in sorted(found):
-            if key not in expected:
-                return messages.unexpected_entry(_join(path, key), found[key])
-        return None
+        return _dict_difference(expected, found, path)
     if isinstance(expected, list):
         if not isinstance(found, list):
             return messages.mismatch(path, expected, found)
-        scalars = all(not isinstance(v, dict | list) for v in expected)
-        if scalars and len(expected) <= SHORT_LIST and len(found) <= SHORT_LIST:
-            if len(expected) != len(found) or not all(map(_same_scalar, expected, found)):
-                return messages.mismatch(path, expected, found)
-            return None
-        for n, (want, have) in enumerate(zip(expected, found)):
-            difference = first_difference(want, have, _join(path, n))
-            if difference:
-                return difference
-        if len(expected) > len(found):
-            return messages.missing_entry(_join(path, len(found)), expected[len(found)])
-        if len(found) > len(expected):
-            return messages.unexpected_entry(_join(path, len(expected)), found[len(expected)])
-        return None
+        return _list_difference(expected, found, path)
     if not _same_scalar(expected, found):
         return messages.mismatch(path, expected, found)
+    return None
+
+
+def _dict_difference(expected: dict, found: dict, path: str) -> str | None:
+    for key in sorted(expected):
+        if key not in found:
+            return messages.missing_entry(_join(path, key), expected[key])
+        difference = first_difference(expected[key], found[key], _join(path, key))
+        if difference:
+            return difference
+    for key in sorted(found):
+        if key not in expected:
+            return messages.unexpected_entry(_join(path, key), found[key])
+    return None
+
+
+def _list_difference(expected: list, found: list, path: str) -> str | None:
+    scalars = all(not isinstance(v, dict | list) for v in expected)
+    if scalars and len(expected) <= SHORT_LIST and len(found) <= SHORT_LIST:
+        if len(expected) != len(found) or not all(map(_same_scalar, expected, found)):
+            return messages.mismatch(path, expected, found)
+        return None
+    for n, (want, have) in enumerate(zip(expected, found, strict=False)):  # the common length
+        difference = first_difference(want, have, _join(path, n))
+        if difference:
+            return difference
+    if len(expected) > len(found):
+        return messages.missing_entry(_join(path, len(found)), expected[len(found)])
+    if len(found) > len(expected):
+        return messages.unexpected_entry(_join(path, len(expected)), found[len(expected)])
     return None
 
 

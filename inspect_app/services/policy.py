@@ -1,4 +1,4 @@
-"""The draw policy written into every instance: DOMAIN.md's defaults,
+"""The draw policy written into every instance: the solver's defaults (DOMAIN.md's),
 overridden key by key by the ``DRAW_POLICY`` setting (a dict in the instance
 config), e.g. ``DRAW_POLICY = {"frequency_cap": 3}``."""
 
@@ -6,19 +6,10 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-DEFAULT_POLICY = {
-    "coordinated_sampling": True,
-    "min_team_size": 2,
-    "rotation": True,
-    "exclude_recent_days": 365,
-    "exclude_recent_risk": ["A", "B"],
-    "frequency_cap": 4,
-    "daily_visits_per_inspector": 3,
-    "exclude_local_supervisor": False,
-    # 属地管理: k > 0 lets an inspector serve only entities whose district code
-    # shares its first k characters with the inspector's (6 = same county).
-    "jurisdiction_digits": 0,
-}
+from solver.model import policy_document
+
+# the solver's defaults (solver.model.Policy), the one place they are written
+DEFAULT_POLICY = policy_document()
 
 
 def draw_policy() -> dict:

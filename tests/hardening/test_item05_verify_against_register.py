@@ -213,16 +213,11 @@ def test_duplicate_keys_in_the_instance_are_refused_with_their_path(genuine, tmp
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("reader", ["orjson", "stream", "plain"])
-def test_every_instance_reader_refuses_duplicates(genuine, tmp_path, monkeypatch, workers, reader):
+def test_the_instance_reader_refuses_duplicates(genuine, tmp_path, workers):
     from solver import instance as si
     from solver.errors import InputError
 
     doc = genuine["doc"]
-    if reader != "orjson":
-        monkeypatch.setattr(si, "orjson", None)
-    if reader == "plain":  # the streaming reader gives up at once
-        monkeypatch.setattr(si, "_StreamingReader", None)
     text = _instance_texts(doc)["lines"]
     good = tmp_path / "good.json"
     good.write_text(text, encoding="utf-8")
@@ -289,15 +284,12 @@ def test_deep_nesting_gives_a_clear_message_not_a_traceback(genuine, tmp_path):
         assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("reader", ["orjson", "stream"])
-def test_the_depth_bound_is_exact(genuine, tmp_path, monkeypatch, reader):
+def test_the_depth_bound_is_exact(genuine, tmp_path):
     """64 levels are read, 65 are not, wherever the nesting is (the instance
     object is level 1, its entity array 2, an entity 3)."""
     from solver import instance as si
     from solver.errors import InputError
 
-    if reader == "stream":
-        monkeypatch.setattr(si, "orjson", None)
     text = _instance_texts(genuine["doc"])["lines"]
     for levels, ok in ((64, True), (65, False)):
         member = text[:-1] + ',"z":' + "[" * (levels - 1) + "]" * (levels - 1) + "}"

@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, given, settings
 
 from solver.canonical import input_digest
 from solver.errors import InputError
-from solver.instance import _entity, _entity_fast, _Interner, load_document, load_instance, parse_instance
-from tests.solver.examples import document, entity, inspector
+from solver.instance import load_document, load_instance, parse_instance
+from solver.instance.entities import EntityReader
+from solver.instance.entities import entity as entity_rules
+from solver.instance.fields import Interner
+from tests.solver.examples import document, entity, inspector, uscc
 from tests.solver.strategies import instance_documents
 
 
@@ -135,11 +138,19 @@ def test_load_document_round_trips(tmp_path):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance_documents(max_entities=8))
-def test_fast_and_checked_entity_paths_agree(doc):
-    interner = _Interner()
-    for n, raw in enumerate(doc["entities"]):
-        checked = _entity(raw, n, interner)  # also fills the interner
-        assert _entity_fast(raw, interner) == checked
+def test_inlined_and_checked_entity_rules_agree(doc):
+    """The reader's inlined rules (the columns) accept what :func:`entity` accepts
+    and build the same entities, whether or not the checked path saw them first."""
+    interner = Interner()
+    checked = [entity_rules(raw, n, interner) for n, raw in enumerate(doc["entities"])]
+    reader = EntityReader()
+    reader.parse(doc["entities"])
+    assert tuple(reader.entity_rows()) == tuple(checked)
+    twice = [dict(e, uscc=uscc(10**6 + n)) for n, e in enumerate(doc["entities"])]
+    again = EntityReader()  # the second run of equal objects takes the inlined path
+    again.parse(doc["entities"] + twice)
+    assert tuple(again.entity_rows()) == tuple(checked) + tuple(
+        entity_rules(raw, n, interner) for n, raw in enumerate(twice))
 
 
 @pytest.mark.parametrize("change", [
@@ -166,51 +177,6 @@ def test_load_instance_equals_parse_instance(tmp_path):
     assert load_instance(path) == parse_instance(doc)
 
 
-def streamed(doc, tmp_path, indent=None):
-    from solver.instance import _StreamingReader
-    from solver.progress import NullProgress
-
-    text = json.dumps(doc, ensure_ascii=False, indent=indent)
-    return _StreamingReader(text, NullProgress()).instance()
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(instance_documents(max_entities=12))
-def test_streaming_reader_equals_plain_parse(tmp_path, doc):
-    doc["entities"] = doc.pop("entities")  # last in the file, as the app and bench write it
-    assert streamed(doc, tmp_path) == parse_instance(doc)
-    assert streamed(doc, tmp_path, indent=2) == parse_instance(doc)
-
-
-def test_streaming_reader_digests_many_slices(tmp_path, monkeypatch):
-    import solver.instance as module
-
-    monkeypatch.setattr(module, "CHUNK", 7)
-    doc = document(entities=50, inspectors=2)
-    doc["zzz"] = {"b": 1, "a": [1.5, "福"]}
-    doc["aaa"] = "before entities"
-    doc["entities"] = doc.pop("entities")
-    assert streamed(doc, tmp_path).input_digest == input_digest(doc)
-    doc["entities"] = []
-    assert streamed(doc, tmp_path).input_digest == input_digest(doc)
-
-
-@pytest.mark.parametrize("text", [
-    '{"entities": [], "draw_id": "x"}',  # a key sorting before "entities" comes after it
-    '{"entities": [1,], "format": "inspect-draw/1"}',
-    '{"entities": null}',
-    '{"format": "a", "format": "b", "entities": []}',
-    '[]',
-])
-def test_streaming_reader_declines_irregular_text(text):
-    from solver.instance import _Slow, _StreamingReader
-    from solver.progress import NullProgress
-
-    with pytest.raises((_Slow, ValueError, StopIteration, InputError)):
-        _StreamingReader(text, NullProgress()).instance()
-
-
 @pytest.mark.parametrize("order", ["entities first", "entities last"])
 def test_load_instance_same_result_either_way(tmp_path, order):
     doc = document(entities=30, inspectors=3)
@@ -235,152 +201,3 @@ def test_load_instance_reports_the_plain_first_error(tmp_path):
         load_instance(path)
 
 
-@pytest.mark.parametrize("order", ["entities first", "entities last"])
-def test_load_instance_with_a_digest_child(tmp_path, order):
-    doc = document(entities=300, inspectors=3)
-    entities = doc.pop("entities")
-    doc = {"entities": entities, **doc} if order == "entities first" else {**doc, "entities": entities}
-    path = tmp_path / "i.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    assert load_instance(path, workers=2) == parse_instance(doc)
-    doc["entities"][7]["risk"] = "Z"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(InputError, match=r"^\$\.entities\[7\]\.risk"):
-        load_instance(path, workers=2)
-
-
-# --- the orjson reader (solver.instance._BytesReader) against the reference path ---
-
-orjson = pytest.importorskip("orjson")
-
-
-def test_orjson_escapes_every_code_point_like_canonical_json():
-    # escaping is per character, so one string holding every code point (bar
-    # the surrogates, which have no UTF-8 form) covers each of them
-    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
-    assert orjson.dumps(text) == json.dumps(text, ensure_ascii=False).encode("utf-8")
-    for c in range(0x800):
-        assert orjson.dumps(chr(c)) == json.dumps(chr(c), ensure_ascii=False).encode("utf-8")
-
-
-def test_orjson_sorts_keys_in_code_point_order():
-    keys = ["a", "B", "é", "z", "ｚ", "\U0001F600", "\u2028", "", "aa", "a\x00", "福", "\x7f"]
-    value = {k: n for n, k in enumerate(keys)}
-    assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == \
-        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def bytes_read(text: str):
-    from solver.instance import _BytesReader
-    from solver.progress import NullProgress
-
-    return _BytesReader(text.encode("utf-8"), NullProgress()).instance()
-
-
-TRICKY_EXTRAS = [
-    {"score": 1e-05}, {"score": 1e16}, {"score": 0.1}, {"score": -0.0}, {"score": 2.5},
-    {"score": 1.0}, {"score": 5e-324}, {"big": 2**64}, {"big": -2**63 - 1}, {"big": 2**64 - 1},
-    {"note": "\"\\\n\r\t\b\f\x00\x1f\x7f\u2028\u2029\ufeff\U0001F600"},
-    {"note": "},{\"uscc\":\"x\"},{"}, {"note": "2.5 and 3e-7 and 1e+9"}, {"Z": 1, "a": [{"b": 2, "a": 1}]},
-    {"deep": [[[{"x": [1, {"y": None}]}]]]}, {"flag": True}, {"industry": "餐饮", "type": "个体"},
-]
-
-
-@pytest.mark.parametrize("layout", ["canonical", "unsorted", "indented", "one per line"])
-def test_bytes_reader_equals_the_reference_on_tricky_documents(layout, monkeypatch, tmp_path):
-    import solver.instance as module
-
-    monkeypatch.setattr(module, "_BYTES_CHUNK", 300)  # many slices, cut at many places
-    doc = document(entities=60, inspectors=3)
-    for n, extra in enumerate(TRICKY_EXTRAS):
-        doc["entities"][3 * n + 1].update(extra)
-    doc["entities"][5]["name"] = "福清市\"某某\"餐饮\\有限公司"
-    doc["entities"][6]["last_checks"] = [{"department": "SCJG", "date": "2026-05-01",
-                                          "inspectors": ["E001"]},
-                                         {"department": "SCJG", "date": "2026-06-01"}]
-    doc["aaa"] = {"ratio": 0.03, "small": 1e-07}
-    doc["zzz"] = [1e22, "福"]
-    if layout == "canonical":
-        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    elif layout == "unsorted":
-        entities = doc.pop("entities")
-        doc = {**doc, "entities": [dict(reversed(list(e.items()))) for e in entities]}
-        text = json.dumps(doc, ensure_ascii=False)
-    elif layout == "indented":
-        doc["entities"] = doc.pop("entities")  # after every key sorting before it
-        text = json.dumps(doc, indent=2, ensure_ascii=True)
-    else:
-        entities = doc.pop("entities")
-        head = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))[:-1]
-        text = head + ',"entities":[\n' + ",\n".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in entities) + "\n]}\n"
-        doc["entities"] = entities
-    reference = parse_instance(json.loads(text))
-    assert reference.input_digest == input_digest(doc)
-    assert bytes_read(text) == reference
-    path = tmp_path / "i.json"
-    path.write_text(text, encoding="utf-8")
-    assert load_instance(path, workers=2) == reference  # the digest from a forked child
-
-
-def test_bytes_reader_with_a_digest_child_falls_back_on_big_integers(tmp_path):
-    doc = document(entities=30, inspectors=3)
-    doc["entities"] = doc.pop("entities")
-    doc["entities"][4]["checks_this_year"] = 2**64  # a float to orjson, an integer to the protocol
-    doc["entities"][5]["extra"] = 2**70
-    path = tmp_path / "i.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    for workers in (1, 2):
-        assert load_instance(path, workers=workers) == parse_instance(doc)
-
-
-@pytest.mark.parametrize("text", [
-    '{"entities": [], "draw_id": "x"}',  # a key sorting before "entities" comes after it
-    '{"entities": [{"uscc": 1},], "format": "inspect-draw/1"}',
-    '{"entities": null}',
-    '{"format": "a", "format": "b", "entities": []}',
-    '{"entities": [1, 2]}',
-    '{"entities": [{"a": NaN}]}',
-    '{"entities": [{"a": "\\ud800"}]}',
-    '{"entities": [{}]} x',
-    '{"other": {"entities": []}}',
-    '[]',
-])
-def test_bytes_reader_declines_irregular_text(text):
-    from solver.instance import _Slow
-
-    with pytest.raises((_Slow, ValueError, StopIteration, InputError, IndexError, KeyError,
-                        TypeError)):
-        bytes_read(text)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance_documents(max_entities=12))
-def test_bytes_reader_equals_plain_parse(doc):
-    expected = parse_instance(doc)
-    doc["entities"] = doc.pop("entities")  # last in the file, as the app and bench write it
-    assert bytes_read(json.dumps(doc, ensure_ascii=False)) == expected
-    assert bytes_read(json.dumps(doc, ensure_ascii=False, indent=1)) == expected
-    assert bytes_read(json.dumps(doc, sort_keys=True, separators=(",", ":"),
-                                 ensure_ascii=False)) == expected
-
-
-def test_digest_child_hands_over_the_coordinated_u_values(tmp_path):
-    """With a digest child the reader also gets every entity's coordinated u(e)
-    for the instance's own seed; the draw uses them instead of hashing again."""
-    from solver.canonical import derive_seed, u_values
-    from solver.draw import draw
-    from solver.registry import EntityRows
-
-    doc = document(entities=40, inspectors=6)
-    doc["entities"] = doc.pop("entities")  # after the other members, as the app writes it
-    path = tmp_path / "i.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    alone, forked = load_instance(path, workers=1), load_instance(path, workers=2)
-    assert isinstance(forked.entities, EntityRows) and forked == alone
-    seed = derive_seed(forked.secret, forked.input_digest, forked.external_entropy)
-    expected = u_values(seed, [e["uscc"] for e in doc["entities"]])
-    assert forked.entities.coordinated_u(seed).tolist() == expected.tolist()
-    assert forked.entities.coordinated_u(bytes(32)) is None  # another seed: not used
-    assert alone.entities.coordinated_u(seed) is None
-    assert draw(forked).sampling.tasks == draw(alone).sampling.tasks

@@ -1,0 +1,192 @@
+"""The entity array of an instance file read a slice at a time, wherever it is
+in the file and whatever the key order and white space.
+
+Decoding a whole city's registry at once holds the JSON objects of every
+entity in memory (about 0.9 KB each, five times the file); this reader holds a
+slice of about :data:`SLICE_BYTES` at a time and builds the registry's columns
+as it goes. Every step is proved by orjson, never guessed:
+
+* the top-level ``"entities"`` key: the file's bytes before an occurrence of
+  ``"entities"``, followed by ``"entities":0}``, decode only if the occurrence
+  is a key of the top-level object (inside a string, a nested object or a
+  value position the text cannot decode);
+* a cut between two elements: ``"[" + bytes + "]"`` decodes only if the bytes
+  are whole elements of the array (a cut inside an element leaves a string,
+  object or array open; a cut past the array's ``]`` leaves text after the
+  value);
+* the rest of the document: the file with the entity array replaced by
+  ``[]`` is decoded whole.
+
+Duplicate keys are excluded as in :func:`solver.instance.reader._no_duplicate_key`:
+each piece has as many ``:`` bytes as its serialisation (the file holds no
+``\\u003a`` escape, checked first). The canonical bytes of each slice
+(:func:`~solver.canonical.encode_canonical`) are kept — a tenth of the
+objects' size — and hashed in canonical member order at the end.
+
+:func:`read` returns None when it cannot vouch for the file — no top-level
+entity array of objects, a syntax error, a possible duplicate key, an element
+so large or nested that no cut is found in :data:`TRIES` attempts — and the
+whole document is then decoded at once (:func:`solver.instance.reader.decode`),
+which gives the same instance or names the problem. Which path a file takes
+depends on its content, never on its layout: the tests check that every
+layout of a valid instance is read here.
+"""
+
+from __future__ import annotations
+
+import re
+from hashlib import sha256
+
+import orjson
+
+from solver.canonical import _dumps, encode_canonical, finish_digests, iter_canonical_bytes
+from solver.errors import InputError
+from solver.instance.entities import EntityReader
+from solver.progress import Progress
+from solver.registry import EntityRows
+
+SLICE_BYTES = 1 << 20  # bytes of entity text decoded at a time, roughly
+SMALLEST_STEP = 1 << 12  # near the array's end, cuts are tried ever closer
+TRIES = 64  # failed cuts tolerated per slice before the whole document is decoded
+KEY = "entities"
+_SPACE = re.compile(rb"[ \t\n\r]*").match
+_CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}" "," "{": between two objects, perhaps
+_END = re.compile(rb"\}[ \t\n\r]*\]")  # "}" "]": the last object of the array, perhaps
+
+
+def _skip(data: bytes, at: int) -> int:
+    """The index of the first byte at or after ``at`` that is not white space."""
+    found = _SPACE(data, at)
+    return found.end() if found else at
+
+
+class Sliced:
+    """What :func:`read` found: the document without its entities (``doc``,
+    whose ``entities`` is ``[]``), the registry (or the first entity error,
+    raised where the checks of the document reach the entities), the digests."""
+
+    __slots__ = ("doc", "entities", "digest", "frozen")
+
+    def __init__(self, doc: dict, entities: EntityRows | InputError, digest: bytes, frozen: bytes) -> None:
+        self.doc, self.entities, self.digest, self.frozen = doc, entities, digest, frozen
+
+
+def _array_start(data: bytes) -> int | None:
+    """The index of the ``[`` of the top-level entity array, or None."""
+    found = -1
+    for _ in range(4):
+        found = data.find(b'"entities"', found + 1)
+        if found < 0:
+            return None
+        try:
+            orjson.loads(data[:found] + b'"entities":0}')
+        except orjson.JSONDecodeError:
+            continue
+        at = _skip(data, found + len(b'"entities"'))
+        if data[at:at + 1] != b":":
+            return None
+        at = _skip(data, at + 1)
+        return at if data[at:at + 1] == b"[" else None
+    return None
+
+
+def _decoded(data: bytes, start: int, close: int) -> list | None:
+    """``data[start:close + 1]`` as whole elements of an array, or None."""
+    try:
+        value = orjson.loads(b"[" + data[start:close + 1] + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    return value
+
+
+def _next_slice(data: bytes, start: int) -> tuple[list, int, bool] | None:
+    """(elements, index after the last one, whether the array ends there)
+    for a slice from ``start`` (an element's first byte)."""
+    tries = 0
+    step = SLICE_BYTES
+    while True:
+        if start + step < len(data):
+            match = _CUT.search(data, start + step)
+            for _ in range(2):
+                if match is None:
+                    break
+                tries += 1
+                found = _decoded(data, start, match.start())
+                if found is not None:
+                    return found, match.start() + 1, False
+                match = _CUT.search(data, match.start() + 1)
+        if tries > TRIES:
+            return None
+        if step == 0:
+            break
+        step = step // 2 if step > SMALLEST_STEP else 0
+    for match in _END.finditer(data, start):  # the last elements: the array's end
+        tries += 1
+        found = _decoded(data, start, match.start())
+        if found is not None:
+            return found, match.end(), True
+        if tries > TRIES:
+            return None
+    return None
+
+
+def _head_bytes(members: dict) -> bytes:
+    """``{`` and the canonical members sorting before ``"entities"``, then ``"entities":[``."""
+    parts = [b"{"]
+    for key in sorted(k for k in members if k < KEY and k != "secret"):
+        parts.append((_dumps(key) + ":").encode("utf-8"))
+        parts.extend(iter_canonical_bytes(members[key]))
+        parts.append(b",")
+    parts.append(b'"entities":[')
+    return b"".join(parts)
+
+
+def read(data: bytes, progress: Progress) -> Sliced | None:
+    """The instance file ``data`` (depth and long numbers already checked by
+    the caller), or None (see the module docstring)."""
+    if b"\\u003" in data and re.search(rb"\\u003[aA]", data):
+        return None
+    begin = _array_start(data)
+    if begin is None:
+        return None
+    progress.stage("entities")
+    reader, error = EntityReader(), None
+    pieces: list[bytes] = []
+    at = _skip(data, begin + 1)
+    end = at + 1 if data[at:at + 1] == b"]" else None
+    while end is None:
+        found = _next_slice(data, at)
+        if found is None:
+            return None
+        elements, after, last = found
+        text = encode_canonical(elements)
+        if data.count(b":", at, after) != text.count(b":") or not all(type(e) is dict for e in elements):
+            return None
+        pieces.append(text[1:-1])
+        if error is None:
+            try:
+                reader.parse(elements)
+            except InputError as caught:  # raised in document order, after the other sections
+                error = caught
+        progress.advance(len(elements))
+        if last:
+            end = after
+        else:
+            at = _skip(data, _skip(data, after) + 1)  # past the ","
+    rest = data[:begin] + b"[]" + data[end:]
+    try:
+        doc = orjson.loads(rest)
+    except orjson.JSONDecodeError:
+        return None
+    if type(doc) is not dict or rest.count(b":") != orjson.dumps(doc).count(b":") or doc.get(KEY) != []:
+        return None
+    hasher = sha256(_head_bytes(doc))
+    for n, piece in enumerate(pieces):
+        hasher.update(b"," + piece if n else piece)
+    pieces.clear()
+    hasher.update(b"]")
+    try:
+        digest, frozen = finish_digests(hasher, doc, sorted(k for k in doc if k > KEY and k != "secret"), False)
+    except UnicodeEncodeError:
+        return None  # the whole document's reader names it
+    return Sliced(doc, error or reader.entity_rows(), digest, frozen)
