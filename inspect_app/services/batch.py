@@ -4,11 +4,13 @@ text, and the cyclic garbage collector kept out of the way."""
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
+
+# The cyclic collector paused for a block that builds many objects and no
+# reference cycles: the solver's helper, one for both.
+from solver.instance.gcpause import paused_gc as gc_paused  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
 
@@ -31,21 +33,3 @@ def json_lists(convert: Callable[[list], T] = list) -> Callable[[str | None], T]
         return found
 
     return decode
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector for the block; restore its state afterwards,
-    also when the block raises. Only for code that creates no reference cycles.
-
-    >>> with gc_paused():
-    ...     gc.isenabled()
-    False
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
