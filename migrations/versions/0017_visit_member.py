@@ -1,7 +1,7 @@
 """visit_member: who is on which visit's team (the inspector's visit list)
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0014
 Create Date: 2026-12-01
 
 ``draw_visit.team`` is a JSON array; finding one inspector's visits in it
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: Union[str, None] = "0016"
+down_revision: Union[str, None] = "0014"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import pytest
@@ -27,6 +26,7 @@ from inspect_app.services import accounts
 from inspect_app.services.accounts import AccountError
 
 from account_fixtures import PASSWORD, add_inspectors
+from migration_fixtures import migrated_to
 
 
 # ------------------------------------------------------------- usernames
@@ -166,25 +166,8 @@ def test_the_database_refuses_two_accounts_for_one_inspector(db_session):
 
 @pytest.fixture
 def pre_0011_engine(backend, tmp_path, request):
-    from inspect_app.db import make_engine, upgrade
-
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
-        upgrade(engine, "0010")
+    with migrated_to("0010", backend, tmp_path, request) as engine:
         yield engine
-        engine.dispose()
-        return
-    pg = request.getfixturevalue("pg_engine")  # skips without a server
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    with pg.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = make_engine(pg.url.render_as_string(hide_password=False),
-                         connect_args={"options": f"-csearch_path={schema},public"})
-    upgrade(engine, "0010")
-    yield engine
-    engine.dispose()
-    with pg.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _insert_users(engine, *rows):

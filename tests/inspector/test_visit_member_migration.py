@@ -3,33 +3,16 @@ that exist before it (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
+
+from migration_fixtures import migrated_to
 
 
 @pytest.fixture
 def pre_0017_engine(backend, tmp_path, request):
-    from inspect_app.db import make_engine, upgrade
-
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
-        upgrade(engine, "0016")
+    with migrated_to("0014", backend, tmp_path, request) as engine:
         yield engine
-        engine.dispose()
-        return
-    pg = request.getfixturevalue("pg_engine")  # skips without a server
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    with pg.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = make_engine(pg.url.render_as_string(hide_password=False),
-                         connect_args={"options": f"-csearch_path={schema},public"})
-    upgrade(engine, "0016")
-    yield engine
-    engine.dispose()
-    with pg.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def test_migration_backfills_visit_member(pre_0017_engine):
