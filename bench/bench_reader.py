@@ -46,32 +46,12 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.bench_solver import OUT, PY, ensure_instance, log, parse_timings, run_measured  # noqa: E402
-from bench.solver_instances import DEFAULT_SEED  # noqa: E402
+from bench.solver_instances import DEFAULT_SEED, reverse_sorted, shuffled  # noqa: E402
 
 LAYOUTS = ("generated", "sorted", "shuffled", "reverse-sorted", "shuffled-indented-ascii")
 GOAL = 1.15  # shuffled / sorted
 # the CLI's stages that read the file (this reader's, and the old reader's combined one)
 READ_STAGES = ("read", "digest", "parse", "entities", "read, digest and parse entities")
-
-
-def shuffled(value, rng: random.Random):
-    """The same JSON value with the keys of every object in a random order."""
-    if isinstance(value, dict):
-        keys = list(value)
-        rng.shuffle(keys)
-        return {k: shuffled(value[k], rng) for k in keys}
-    if isinstance(value, list):
-        return [shuffled(v, rng) for v in value]
-    return value
-
-
-def reverse_sorted(value):
-    """The same JSON value with the keys of every object in descending order."""
-    if isinstance(value, dict):
-        return {k: reverse_sorted(value[k]) for k in sorted(value, reverse=True)}
-    if isinstance(value, list):
-        return [reverse_sorted(v) for v in value]
-    return value
 
 
 def write_layouts(source: Path, size: str) -> dict[str, Path]:

@@ -436,12 +436,14 @@ def render(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
+def write_docs(section: str, start: str = START, end: str = END) -> None:
+    """Replace the section between the ``start`` and ``end`` marks of
+    docs/performance.md with ``section`` (which carries the marks), or append it."""
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     text = DOCS.read_text() if DOCS.exists() else "# Performance\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"

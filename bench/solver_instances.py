@@ -47,6 +47,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import shutil
 import sys
 import time
@@ -749,3 +750,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- other layouts of the same document (key order carries no meaning) ---
+
+def shuffled(value, rng: random.Random):
+    """The same JSON value with the keys of every object in a random order."""
+    if isinstance(value, dict):
+        keys = list(value)
+        rng.shuffle(keys)
+        return {k: shuffled(value[k], rng) for k in keys}
+    if isinstance(value, list):
+        return [shuffled(v, rng) for v in value]
+    return value
+
+
+def reverse_sorted(value):
+    """The same JSON value with the keys of every object in descending order."""
+    if isinstance(value, dict):
+        return {k: reverse_sorted(value[k]) for k in sorted(value, reverse=True)}
+    if isinstance(value, list):
+        return [reverse_sorted(v) for v in value]
+    return value

@@ -17,20 +17,10 @@ from solver.draw import draw
 from solver.errors import InputError
 from solver.instance import load_document, load_instance, parse_instance, reader, slices
 from solver.registry import EntityRows
+from bench.solver_instances import shuffled
 from tests.solver.examples import document
 from tests.solver.strategies import instance_documents
 from tests.solver.synthetic import make_instance
-
-
-def shuffled(value, rng: random.Random):
-    """The same JSON value with the keys of every object in a random order."""
-    if isinstance(value, dict):
-        keys = list(value)
-        rng.shuffle(keys)
-        return {k: shuffled(value[k], rng) for k in keys}
-    if isinstance(value, list):
-        return [shuffled(v, rng) for v in value]
-    return value
 
 
 def layouts(doc: dict) -> dict[str, str]:
