@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from phone_fixtures import assert_fits_phone, log_in, phone_context
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 PASSWORD = "browser-password-1"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +40,13 @@ def checked(live_server):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport=PHONE)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    yield page
+    context = phone_context(browser)
+    yield context.new_page()
     context.close()
 
 
 def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.card button[type=submit]")
+    log_in(page, base, username, PASSWORD)
 
 
 def test_the_entity_confirms_the_visit_and_the_planner_sees_it(checked, phone, shot, monkeypatch):
@@ -63,8 +58,7 @@ def test_the_entity_confirms_the_visit_and_the_planner_sees_it(checked, phone, s
     phone.goto(f"{server.url}/c/{grouped}")  # typed as read aloud: any case, dashes
     assert "已登记的双随机抽查" in phone.inner_text("#check-valid")
     assert entity in phone.inner_text("main")
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width}px wide on a 360px phone"
+    assert_fits_phone(phone)
     shot(phone, "checkcode-01-entity-opens-code")
     with phone.expect_navigation():
         phone.click("#confirm-visit")

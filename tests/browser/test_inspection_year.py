@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from phone_fixtures import assert_fits_phone, log_in, phone_context
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "year-password-1"
-PHONE = {"width": 360, "height": 740}
 REMARK = "未在经营场所公示营业执照"
 REMARK_OFFLINE = REMARK + "，已当场责令改正"
 REMARK_CORRECTED = REMARK_OFFLINE + "（复查：执照已补挂）"
@@ -73,24 +74,12 @@ def working_days_after(day: date, n: int) -> date:
     return day
 
 
-def phone_context(browser):
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=1, is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(30_000)
-    return context
+def mobile_context(browser):
+    return phone_context(browser, device_scale_factor=1, is_mobile=True, has_touch=True)
 
 
 def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form.card button[type=submit]")
-
-
-def assert_fits_phone(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a 360px phone"
+    log_in(page, base, username, PASSWORD)
 
 
 def stored(server, visit_pk):
@@ -120,7 +109,7 @@ def test_an_inspection_through_its_year(year, browser, shot, monkeypatch):
     def snap(page, name):
         shot(page, f"year-{next(numbers):02d}-{name}")
 
-    inspector_ctx, planner_ctx, entity_ctx = phone_context(browser), None, phone_context(browser)
+    inspector_ctx, planner_ctx, entity_ctx = mobile_context(browser), None, mobile_context(browser)
     try:
         # 1. The lead inspector on a phone: visit list → today's visit.
         insp = inspector_ctx.new_page()

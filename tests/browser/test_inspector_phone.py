@@ -9,10 +9,11 @@ from collections import Counter
 
 import pytest
 
+from phone_fixtures import PHONE
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "browser-password-1"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from sqlmodel import select
 from draw_fixtures import published_plan, seed_registries
 from inspect_app.models import DrawVisit
 from inspect_app.services import accounts, draws, results, visit_access
+from phone_fixtures import phone_context
 
 PASSWORD = "correct-horse"
 
@@ -54,10 +55,8 @@ def stored(live_server, visit_pk):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    yield page
+    context = phone_context(browser)
+    yield context.new_page()
     context.close()
 
 
