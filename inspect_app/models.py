@@ -504,3 +504,5 @@ class ImportHeaderMapping(SQLModel, table=True):
 # module; importing it here registers its tables with the same metadata.
 from .visit_models import (CheckCodeAttempt, CreditMark, ItemResult, Rectification, ResultEvent,  # noqa: E402,F401
                            VisitCode, VisitFeedback, VisitResult)
+from .publication_models import (PublishedEntity, PublishedNameGram, PublishedResult,  # noqa: E402,F401
+                                 PublishedResultTask)
