@@ -15,6 +15,8 @@
   (``services/public_index.py``). Nothing enters these tables before the
   entity's first record is published, so a search cannot tell an entity
   drawn in a sealed draw from one that was not.
+
+Imported at the end of ``models.py`` (import these names from there).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..publication_models import PublishedEntity, PublishedNameGram
+from ..models import PublishedEntity, PublishedNameGram
 
 
 def fold(text: str) -> str:
