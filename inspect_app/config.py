@@ -40,6 +40,16 @@ def load(app, test_config: dict | None) -> None:
         OFFICE_PHONES={},
         CHECK_CODE_MAX_FAILURES=10,
         CHECK_CODE_WINDOW_SECONDS=600,
+        # How the web starts a queued draw or import job (jobs/launcher.py):
+        # "subprocess" (default), or "worker" where `flask draws work` runs
+        # next to the web (the Procfile's process set).
+        DRAW_RUNNER=os.environ.get("DRAW_RUNNER") or "subprocess",
+        # The scheduler (inspect_app/scheduler): every job every N seconds
+        # instead of its own period (tests, demos; None: the periods).
+        SCHEDULER_INTERVAL=float(os.environ["SCHEDULER_INTERVAL"]) if os.environ.get("SCHEDULER_INTERVAL") else None,
+        SCHEDULER_CERTIFICATE_DAYS=30,  # warn of certificates expiring within these days
+        SCHEDULER_REMIND_WORKING_DAYS=5,  # remind of undrawn tasks whose window starts within these working days
+        SCHEDULER_RUN_KEEP_DAYS=90,  # run records kept
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

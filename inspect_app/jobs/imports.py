@@ -77,16 +77,23 @@ def pending_jobs(engine: sa.Engine) -> list[int]:
         return list(session.exec(select(ImportJob.id).where(ImportJob.state == "pending").order_by(ImportJob.id)))
 
 
-def requeue_stale(engine: sa.Engine) -> None:
+def requeue_stale(engine: sa.Engine, now=None) -> list[int]:
     """Running jobs whose worker died run again (an import is all or nothing,
-    so a second attempt starts from a clean slate)."""
+    so a second attempt starts from a clean slate). A conditional update per
+    job: of two callers at once (the worker, the scheduler) one re-queues it.
+    Returns the ids this call re-queued."""
+    requeued = []
     with Session(engine) as session:
         for job in session.exec(select(ImportJob).where(ImportJob.state == "running")).all():
-            if draws.job_is_stale(job):
-                session.execute(sa.update(ImportJob).where(ImportJob.id == job.id, ImportJob.state == "running")
-                                .values(state="pending", attempt=job.attempt + 1, worker=None))
-                log.warning("import job %s: stale, queued again", job.id)
-        session.commit()
+            if draws.job_is_stale(job, now):
+                won = session.execute(sa.update(ImportJob).where(ImportJob.id == job.id, ImportJob.state == "running",
+                                                                 ImportJob.attempt == job.attempt)
+                                      .values(state="pending", attempt=job.attempt + 1, worker=None)).rowcount
+                session.commit()
+                if won == 1:
+                    requeued.append(job.id)
+                    log.warning("import job %s: stale, queued again", job.id)
+    return requeued
 
 
 def run_import_job(app, job_id: int) -> bool:

@@ -47,10 +47,10 @@ def pending_jobs(engine: sa.Engine) -> list[int]:
         return list(session.exec(select(DrawJob.id).where(DrawJob.state == "pending").order_by(DrawJob.id)))
 
 
-def stale_jobs(engine: sa.Engine) -> list[int]:
+def stale_jobs(engine: sa.Engine, now=None) -> list[int]:
     with Session(engine) as session:
         return [job.id for job in session.exec(select(DrawJob).where(DrawJob.state == "running"))
-                if draws.job_is_stale(job)]
+                if draws.job_is_stale(job, now)]
 
 
 class DatabaseProgress:
@@ -195,11 +195,19 @@ def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event |
 def _requeue(job_id: int) -> None:
     from ..db import get_session
 
-    session = get_session()
+    requeue(get_session(), job_id)
+
+
+def requeue(session: Session, job_id: int, now=None, actor: str = "worker") -> bool:
+    """Re-queue the stale draw job ``job_id`` (:func:`draws.retry_job`: a
+    conditional update ``running`` → ``interrupted``, so of two callers at
+    once one wins); True for the winner."""
     job = session.get(DrawJob, job_id)
     draw = session.get(Draw, job.draw_id)
     try:
-        draws.retry_job(session, draw, actor="worker")
+        draws.retry_job(session, draw, actor=actor, now=now)
     except draws.DrawError as error:
         session.rollback()
         log.warning("stale job %s not re-queued: %s", job_id, error)
+        return False
+    return True

@@ -1,0 +1,74 @@
+"""Run one scheduler job and record it (``scheduler_run``): a row with the
+start is committed first, so a run that hangs or dies is visible as
+``running``; the end, what the job did (its summary) or the error follow in
+a second transaction. A failing job never stops the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ..db import get_engine
+from ..models import SchedulerRun, utcnow
+from .jobs import JOBS_BY_ID, Context
+
+log = logging.getLogger(__name__)
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+_app = None  # the app the scheduled entries run in (set by setup.build_scheduler)
+
+
+def bind(app) -> None:
+    global _app
+    _app = app
+
+
+def scheduled(job_id: str) -> None:
+    """The scheduler's entry point (``inspect_app.scheduler.runs:scheduled``)."""
+    app = _app
+    if app is None:
+        from .. import create_app
+
+        app = create_app()
+        bind(app)
+    run(app, job_id)
+
+
+def run(app, job_id: str, today: date | None = None, now: datetime | None = None,
+        trigger: str = "schedule") -> SchedulerRun:
+    """Run job ``job_id`` in its own app context and session; return its
+    record. ``today``/``now`` freeze the clock (default: now, and today in
+    Asia/Shanghai)."""
+    from ..jobs.runner import worker_name
+
+    job = JOBS_BY_ID[job_id]
+    now = now or datetime.now(timezone.utc)
+    today = today or now.astimezone(TIMEZONE).date()
+    with app.app_context():
+        engine = get_engine()
+        with Session(engine, expire_on_commit=False) as session:
+            record = SchedulerRun(job=job_id, trigger=trigger, worker=worker_name(), started_at=utcnow())
+            session.add(record)
+            session.commit()
+        state, summary, error = "ok", {}, None
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                summary = job.func(Context(session, today, now, record.id)) or {}
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("scheduler job %s failed", job_id)
+                state, error = "error", traceback.format_exc(limit=8)
+        with Session(engine, expire_on_commit=False) as session:
+            session.execute(sa.update(SchedulerRun).where(SchedulerRun.id == record.id)
+                            .values(state=state, summary=summary, error=error, finished_at=utcnow()))
+            session.commit()
+            record = session.get(SchedulerRun, record.id)
+        if state == "ok":
+            log.info("scheduler job %s: %s", job_id, summary)
+    return record
