@@ -66,9 +66,11 @@ def claim_notice(ctx: Context, kind: str, key: str, subject: str, department: st
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(Notice).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"]))
+    inserted = session.execute(insert(Notice.__table__).values(**values)
+                               .on_conflict_do_nothing(index_elements=["dedup_key"])
+                               .returning(Notice.__table__.c.id)).scalar()
     session.commit()
-    return result.rowcount == 1
+    return inserted is not None
 
 
 def _jsonable(params: dict) -> dict:
