@@ -90,7 +90,8 @@ def due_world(session: Session) -> dict:
     return {"plan": plan, "tasks": tasks, "draw": draw, "draw_job": job, "import_job": imp}
 
 
-def process_main(url: str, search_path: str | None, job_ids: list[str], barrier, results) -> None:
+def process_main(url: str, search_path: str | None, job_ids: list[str], barrier, results,
+                 today: date = TODAY, now: datetime = NOW) -> None:
     """One 'scheduler' process: its own app and engine on the shared
     database; waits at ``barrier`` before each job, so that both processes
     run the same job at the same time; puts (job, state, summary, error)."""
@@ -102,7 +103,32 @@ def process_main(url: str, search_path: str | None, job_ids: list[str], barrier,
     engine = make_engine(url, **kwargs)
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "DATABASE_ENGINE": engine})
     for job_id in job_ids:
-        barrier.wait(timeout=60)
-        record = run(app, job_id, today=TODAY, now=NOW)
+        barrier.wait(timeout=120)
+        record = run(app, job_id, today=today, now=now)
         results.put((job_id, record.state, record.summary, record.error))
     engine.dispose()
+
+
+def run_in_processes(database, backend: str, job_ids: list[str], processes: int = 2, today: date = TODAY,
+                     now: datetime = NOW) -> list[tuple]:
+    """Run ``job_ids`` in ``processes`` separate processes at once (see
+    :func:`process_main`) on the test's database; return every run's
+    (job, state, summary, error)."""
+    import multiprocessing
+
+    url, engine = database
+    search_path = None
+    if backend == "postgresql":
+        with engine.connect() as conn:
+            search_path = conn.exec_driver_sql("SHOW search_path").scalar().replace(" ", "")
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no engine or connection inherited
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    procs = [ctx.Process(target=process_main, args=(url, search_path, job_ids, barrier, results, today, now))
+             for _ in range(processes)]
+    for p in procs:
+        p.start()
+    out = [results.get(timeout=240) for _ in range(processes * len(job_ids))]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return out

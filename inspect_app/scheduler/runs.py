@@ -1,11 +1,15 @@
 """Run one scheduler job and record it (``scheduler_run``): a row with the
 start is committed first, so a run that hangs or dies is visible as
 ``running``; the end, what the job did (its summary) or the error follow in
-a second transaction. A failing job never stops the scheduler."""
+a second transaction. A failing job never stops the scheduler. A job that
+loses a lock race (``OperationalError``, e.g. SQLite's "database is
+locked" when two schedulers write at once) runs again, up to
+``LOCK_ATTEMPTS`` times: it claims only what is still due."""
 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -19,6 +23,7 @@ from .jobs import JOBS_BY_ID, Context
 
 log = logging.getLogger(__name__)
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+LOCK_ATTEMPTS = 3  # a job that loses a lock race runs again, at most this often
 
 _app = None  # the app the scheduled entries run in (set by setup.build_scheduler)
 
@@ -56,14 +61,29 @@ def run(app, job_id: str, today: date | None = None, now: datetime | None = None
             session.add(record)
             session.commit()
         state, summary, error = "ok", {}, None
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                summary = job.func(Context(session, today, now, record.id)) or {}
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("scheduler job %s failed", job_id)
-                state, error = "error", traceback.format_exc(limit=8)
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            with Session(engine, expire_on_commit=False) as session:
+                try:
+                    summary = job.func(Context(session, today, now, record.id)) or {}
+                    session.commit()
+                except sa.exc.OperationalError as lost:
+                    # A lock race with another process (SQLite: "database is
+                    # locked"): the jobs claim only what is still due, so
+                    # running again does nothing twice.
+                    session.rollback()
+                    if attempt < LOCK_ATTEMPTS:
+                        log.warning("scheduler job %s: %s; running it again", job_id, lost.orig)
+                        time.sleep(attempt * 0.5)
+                        continue
+                    log.exception("scheduler job %s failed", job_id)
+                    state, error = "error", traceback.format_exc(limit=8)
+                except Exception:
+                    session.rollback()
+                    log.exception("scheduler job %s failed", job_id)
+                    state, error = "error", traceback.format_exc(limit=8)
+                if attempt > 1 and state == "ok":
+                    summary = dict(summary, attempts=attempt)
+                break
         with Session(engine, expire_on_commit=False) as session:
             session.execute(sa.update(SchedulerRun).where(SchedulerRun.id == record.id)
                             .values(state=state, summary=summary, error=error, finished_at=utcnow()))

@@ -5,13 +5,11 @@ every notice is issued once and every stale job re-queued once."""
 
 from __future__ import annotations
 
-import multiprocessing
-
 import sqlalchemy as sa
 from sqlmodel import select
 
 from draw_fixtures import inline_jobs
-from scheduler_fixtures import WARNED, due_world, process_main
+from scheduler_fixtures import WARNED, due_world, run_in_processes
 
 from inspect_app.models import DrawJob, ImportJob, Notice, SchedulerRun
 
@@ -19,28 +17,10 @@ JOBS = ["certificate-warnings", "draw-reminders", "requeue-stale"]
 PROCESSES = 2
 
 
-def run_in_processes(url: str, search_path: str | None) -> list[tuple]:
-    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no engine or connection inherited
-    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [ctx.Process(target=process_main, args=(url, search_path, JOBS, barrier, results)) for _ in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    out = [results.get(timeout=180) for _ in range(PROCESSES * len(JOBS))]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    return out
-
-
 def test_two_processes_do_each_thing_once(app, database, db_session, backend, tmp_path):
     inline_jobs(app, tmp_path)
     world = due_world(db_session)
-    url, engine = database
-    search_path = None
-    if backend == "postgresql":
-        with engine.connect() as conn:
-            search_path = conn.exec_driver_sql("SHOW search_path").scalar().replace(" ", "")
-    results = run_in_processes(url, search_path)
+    results = run_in_processes(database, backend, JOBS, PROCESSES)
     assert all(state == "ok" for _, state, _, _ in results), [r for r in results if r[1] != "ok"]
     by_job = {job: [summary for j, _, summary, _ in results if j == job] for job in JOBS}
 
