@@ -49,7 +49,7 @@ class Job:
     func: Callable[[Context], dict]
     trigger: str  # "interval" or "cron" (APScheduler trigger names)
     every: dict  # the trigger's arguments
-    period: str  # in words, for docs and the admin page
+    period: str  # in words (Chinese msgid, translated on the admin page)
     claims: str
 
 
@@ -239,17 +239,17 @@ def prune_runs(ctx: Context) -> dict:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("reveal-due", reveal_due, "interval", {"minutes": 10}, "every 10 minutes",
+    Job("reveal-due", reveal_due, "interval", {"minutes": 10}, "每 10 分钟",
         "sealed draws with revealed_at still empty (UPDATE … WHERE revealed_at IS NULL)"),
-    Job("publish-due", publish_due, "interval", {"minutes": 30}, "every 30 minutes",
+    Job("publish-due", publish_due, "interval", {"minutes": 30}, "每 30 分钟",
         "approved results without a publication; notices by dedup key"),
-    Job("certificate-warnings", certificate_warnings, "cron", {"hour": 7, "minute": 0}, "daily at 07:00",
+    Job("certificate-warnings", certificate_warnings, "cron", {"hour": 7, "minute": 0}, "每天 07:00",
         "a notice per inspector and expiry date (unique dedup key)"),
-    Job("draw-reminders", draw_reminders, "cron", {"hour": 7, "minute": 5}, "daily at 07:05",
+    Job("draw-reminders", draw_reminders, "cron", {"hour": 7, "minute": 5}, "每天 07:05",
         "a notice per task and window start (unique dedup key)"),
-    Job("requeue-stale", requeue_stale, "interval", {"minutes": 2}, "every 2 minutes",
+    Job("requeue-stale", requeue_stale, "interval", {"minutes": 2}, "每 2 分钟",
         "stale running draw/import jobs (UPDATE … WHERE state = 'running')"),
-    Job("prune-runs", prune_runs, "cron", {"hour": 3, "minute": 30}, "daily at 03:30",
+    Job("prune-runs", prune_runs, "cron", {"hour": 3, "minute": 30}, "每天 03:30",
         "run records older than 90 days (DELETE; idempotent)"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}

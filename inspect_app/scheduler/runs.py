@@ -28,6 +28,10 @@ LOCK_ATTEMPTS = 3  # a job that loses a lock race runs again, at most this often
 _app = None  # the app the scheduled entries run in (set by setup.build_scheduler)
 
 
+def shanghai_today() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
 def bind(app) -> None:
     global _app
     _app = app
