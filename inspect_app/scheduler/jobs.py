@@ -137,7 +137,7 @@ def certificate_warnings(ctx: Context) -> dict:
     latest = max([horizon] + [t.window_end for t, _ in tasks])
     inspectors = session.exec(select(Inspector).where(Inspector.active.is_(True),
                                                       Inspector.certificate_expires.is_not(None),
-                                                      Inspector.certificate_expires < latest)
+                                                      Inspector.certificate_expires <= latest)
                               .order_by(Inspector.certificate_expires, Inspector.id)).all()
     issued, seen = [], 0
     for inspector in inspectors:
@@ -189,7 +189,7 @@ def draw_reminders(ctx: Context) -> dict:
         if claim_notice(ctx, "draw_date", f"draw_date:{key}:{task.window_start.isoformat()}", subject=key,
                         department=task.department, due=task.window_start, plan=plan.number, plan_id=plan.id,
                         task=task.code, task_name=task.name, window_start=task.window_start,
-                        window_end=task.window_end):
+                        window_end=task.window_end, started=task.window_start <= today):
             issued.append(f"{plan.number}/{task.code}")
     summary.update(due=due, issued=issued, until=limit.isoformat())
     return summary

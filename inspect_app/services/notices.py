@@ -7,7 +7,8 @@ rendered here at display time in the reader's language."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, or_, select
 
@@ -18,6 +19,7 @@ from .messages import _
 SHOWN_DAYS = 30  # a notice stays on the home page until this many days after its date
 SHOWN_MAX = 50
 RUNS_SHOWN = 200
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def for_user(session: Session, user: User | None, today: date) -> list[Notice]:
@@ -44,6 +46,9 @@ def text(notice: Notice) -> str:
                       t=p["task"], n=p.get("task_name"), plan=p.get("plan"), end=p.get("window_end"))
         return head
     if notice.kind == "draw_date":
+        if p.get("started"):
+            return _("任务 %(t)s「%(n)s」（%(plan)s）的检查时段已于 %(d)s 开始，尚未抽取",
+                     t=p.get("task"), n=p.get("task_name"), plan=p.get("plan"), d=p.get("window_start"))
         return _("任务 %(t)s「%(n)s」（%(plan)s）的检查时段将于 %(d)s 开始，尚未抽取",
                  t=p.get("task"), n=p.get("task_name"), plan=p.get("plan"), d=p.get("window_start"))
     if notice.kind == "publication_past":
@@ -53,6 +58,15 @@ def text(notice: Notice) -> str:
         return _("检查 %(v)s（%(e)s）的结果须在 %(d)s 前公示", v=p.get("visit_id"), e=p.get("entity_name"),
                  d=p.get("deadline"))
     return notice.kind
+
+
+def shanghai(moment: datetime | None) -> datetime | None:
+    """A stored (UTC) time in Beijing time, for the admin page."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(SHANGHAI)
 
 
 def recent_runs(session: Session, job: str | None = None, limit: int = RUNS_SHOWN) -> list[SchedulerRun]:

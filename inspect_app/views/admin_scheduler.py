@@ -23,4 +23,4 @@ def scheduler():
         job = None
     names = {"running": _("运行中"), "ok": _("完成"), "error": _("出错")}
     return render_template("admin/scheduler.html", jobs=JOBS, last=notices.last_runs(session), job=job,
-                           runs=notices.recent_runs(session, job), run_state=lambda s: names.get(s, s))
+                           runs=notices.recent_runs(session, job), run_state=lambda s: names.get(s, s), local=notices.shanghai)

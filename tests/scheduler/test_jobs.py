@@ -127,3 +127,17 @@ def test_the_due_world_has_one_of_each(app, db_session, tmp_path):
     assert set(summaries["certificate-warnings"]["issued"]) == WARNED
     assert len(summaries["draw-reminders"]["issued"]) == 2  # T1 and T2; the other plan's task is held
     assert summaries["requeue-stale"] == {"draw_jobs": [world["draw_job"].id], "import_jobs": [world["import_job"].id]}
+
+
+def test_draw_reminders_for_a_window_already_open(app, db_session, tmp_path):
+    from inspect_app.services import notices as notice_service
+
+    inline_jobs(app, tmp_path)
+    seed_registries(db_session)
+    published_plan(db_session)
+    record = run(app, "draw-reminders", today=date(2030, 3, 4), now=NOW + timedelta(days=10))
+    assert len(record.summary["issued"]) == 2
+    texts = [notice_service.text(n) for n in notices(db_session, "draw_date")]
+    assert all("的检查时段已于 2030-03-01 开始，尚未抽取" in t for t in texts), texts
+    # after the window's end nothing is due any more
+    assert run(app, "draw-reminders", today=date(2030, 3, 30), now=NOW + timedelta(days=40)).summary["due"] == 0
