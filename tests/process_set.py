@@ -102,12 +102,16 @@ def app_for(database_url: str):
 
 
 @contextmanager
-def started(root: Path, interval: float = 2, timeout: float = 90, prepare: Callable[[str], None] | None = None):
+def started(root: Path, interval: float = 2, timeout: float = 90, prepare: Callable[[str], None] | None = None,
+            command: list[str] | None = None, cwd: Path = REPO, extra: dict | None = None):
     """Start the set on ``root/set.sqlite`` (migrated, then ``prepare(url)``);
-    yield a :class:`ProcessSet`; stop it."""
+    yield a :class:`ProcessSet`; stop it. ``command`` (default ``honcho
+    start`` with the Procfile) runs in ``cwd`` with ``extra`` in its environment; a command
+    of its own (scripts/dev-up) migrates the database itself."""
     root.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{root / 'set.sqlite'}"
-    migrated(database_url)
+    if command is None:
+        migrated(database_url)
     if prepare is not None:
         prepare(database_url)
     port = free_port()
@@ -116,10 +120,11 @@ def started(root: Path, interval: float = 2, timeout: float = 90, prepare: Calla
                SCHEDULER_INTERVAL=str(interval), PYTHONUNBUFFERED="1",
                PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("DRAW_RUNNER", None)  # the Procfile decides
+    env.update(extra or {})
     log = root / "honcho.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([str(VENV_BIN / "honcho"), "start", "-f", str(REPO / "Procfile")], cwd=REPO,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command or [str(VENV_BIN / "honcho"), "start", "-f", str(REPO / "Procfile")],
+                                   cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     the_set = ProcessSet(f"http://127.0.0.1:{port}", database_url, root, process, log)
     try:
