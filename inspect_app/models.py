@@ -506,3 +506,4 @@ from .visit_models import (CheckCodeAttempt, CreditMark, ItemResult, Rectificati
                            VisitCode, VisitFeedback, VisitResult)
 from .publication_models import (PublishedEntity, PublishedNameGram, PublishedResult,  # noqa: E402,F401
                                  PublishedResultTask)
+from .document_models import Document  # noqa: E402,F401
