@@ -68,12 +68,12 @@ def visits_of(session, draw) -> list[DrawVisit]:
     return list(session.exec(select(DrawVisit).where(DrawVisit.draw_id == draw.id).order_by(DrawVisit.id)))
 
 
-def publish(session, draw, task, rows: int | None = None) -> list[PublishedResult]:
+def publish(session, draw, task, rows: int | None = None, start: int = 0) -> list[PublishedResult]:
     """Published records of ``task``'s visits (as the publication service
     writes them): the first visit under a rare name, the second as a
     个体工商户, the third corrected once (revision 1 no longer current)."""
     visits = [v for v in visits_of(session, draw) if task.code in (v.tasks or [])]
-    visits = visits[:rows] if rows is not None else visits
+    visits = visits[start:start + rows] if rows is not None else visits[start:]
     out = []
     for n, visit in enumerate(visits):
         result = VisitResult(visit_pk=visit.id, state="approved", code_version=1, completed_on=date(2030, 3, 10),
