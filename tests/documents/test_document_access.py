@@ -116,3 +116,21 @@ def test_public_documents(sealed, accounts, client):
         for role in ROLES:
             assert status(client, role, url) == 404, (role, url)
     assert s.get(Plan, plan.id).status == "published"
+
+
+def test_the_pages_link_their_documents(sealed, accounts, client, monkeypatch):
+    s, plan, tasks, draw = sealed
+    visit = accounts
+    html = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f"/plans/{plan.id}/document.pdf" in html and "bulletin.pdf" not in html  # nothing published yet
+    publish(s, draw, tasks[0], rows=1)
+    html = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f"/results/tasks/{tasks[0].id}/bulletin.pdf" in html
+    assert f"/results/tasks/{tasks[1].id}/bulletin.pdf" not in html
+    assert f"/draws/{draw.code}/record.pdf" in client.get(f"/draws/{draw.code}").get_data(as_text=True)
+    as_role(client, "planner")
+    assert f"/planner/plans/{plan.id}/document.pdf" in client.get(f"/planner/plans/{plan.id}").get_data(as_text=True)
+    assert f"/planner/draws/{draw.id}/record.pdf" in client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    on_visit_day(monkeypatch, s, visit)
+    as_role(client, "inspector")
+    assert f"/inspector/visits/{visit.id}/notice.pdf" in client.get(f"/inspector/visits/{visit.id}").get_data(as_text=True)
