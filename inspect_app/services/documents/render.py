@@ -2,7 +2,7 @@
 → PDF bytes, with WeasyPrint and the named CJK fonts.
 
 The print stylesheet (``templates/documents/print.css``) names its fonts in
-``@font-face``: Noto Serif CJK SC (body) and Noto Sans CJK SC (headings),
+``@font-face``: Noto Serif CJK SC (body) and Noto Sans CJK SC Bold (headings),
 Debian's ``fonts-noto-cjk``, by their installed name (``local()``) and by
 file. WeasyPrint silently falls back to fontconfig's default when a named
 font is missing, and the default misses rarer characters of enterprise
@@ -28,8 +28,7 @@ from flask import current_app, has_app_context, has_request_context
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "documents"
 STYLESHEET = TEMPLATE_DIR / "print.css"
 DEFAULT_FONT_DIR = "/usr/share/fonts/opentype/noto"
-FONT_FILES = ("NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Regular.ttc",
-              "NotoSansCJK-Bold.ttc")
+FONT_FILES = ("NotoSerifCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
 # The PostScript names of the faces the stylesheet asks for (the SC faces of
 # the collections): what the tests expect to find embedded.
 EMBEDDED_FONTS = ("NotoSerifCJKsc", "NotoSansCJKsc")
