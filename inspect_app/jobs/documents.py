@@ -23,17 +23,26 @@ from .runner import Heartbeat, claim
 log = logging.getLogger(__name__)
 
 
+def background_kinds() -> list[str]:
+    """The kinds a worker renders (the others render in the request)."""
+    from ..services.documents import KINDS
+
+    return [k.name for k in KINDS.values() if k.background]
+
+
 def pending_jobs(engine: sa.Engine) -> list[int]:
     with Session(engine) as session:
-        return list(session.exec(select(Document.id).where(Document.state == "pending", Document.data.is_not(None))
+        return list(session.exec(select(Document.id).where(Document.state == "pending",
+                                                           Document.kind.in_(background_kinds()))
                                  .order_by(Document.id)))
 
 
 def requeue_stale(engine: sa.Engine) -> None:
     """Running renderings whose worker died run again (nothing was stored)."""
     with Session(engine) as session:
-        for row in session.exec(select(Document).where(Document.state == "running")).all():
-            if row.data is not None and draws.job_is_stale(row):
+        for row in session.exec(select(Document).where(Document.state == "running",
+                                                       Document.kind.in_(background_kinds()))).all():
+            if draws.job_is_stale(row):
                 session.execute(sa.update(Document).where(Document.id == row.id, Document.state == "running")
                                 .values(state="pending", attempt=row.attempt + 1, worker=None))
                 log.warning("document %s: stale, queued again", row.id)

@@ -154,8 +154,10 @@ def _render_inline(session: Session, row: Document, template: str, data: dict) -
 
     engine = session.get_bind()
     session.commit()  # end this session's read (SQLite: a snapshot would hide the other connection's writes)
-    if row.state == "failed":
-        _requeue(session, row, "failed")
+    from ..draws import job_is_stale
+
+    if row.state == "failed" or (row.state == "running" and job_is_stale(row)):
+        _requeue(session, row, row.state)  # a failed one, or one whose request died while rendering
     if not claim(engine, row.id, Document):
         # someone else is rendering it right now: render for this request only
         return Outcome("done", pdf=_render(template, data).pdf, rendered=True)
