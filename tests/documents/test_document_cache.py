@@ -147,3 +147,36 @@ def test_a_failed_rendering_is_reported_then_retried(sealed, app, client, monkey
     [row] = rows(s, "bulletin")
     assert (row.state, row.error) == ("done", None)
     assert client.get(url).status_code == 200
+
+
+def test_the_bulletin_in_a_real_worker_process(sealed, app, client, backend, monkeypatch):
+    """``DOCUMENT_RUNNER=subprocess`` (the default): the request starts
+    ``python -m inspect_app.jobs --document-job ID`` and returns at once; the
+    process renders the PDF into the table."""
+    from inspect_app.jobs import launcher
+
+    s, _plan, tasks, draw = sealed
+    if backend == "postgresql":  # the worker process must see the test's private schema
+        engine = app.extensions["db_engine"]
+        with engine.connect() as conn:
+            path = conn.exec_driver_sql("SHOW search_path").scalar_one()
+        url = engine.url.update_query_dict({"options": f"-csearch_path={path.replace(' ', '')}"})
+        app.config["DRAW_WORKER_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    app.config["DOCUMENT_RUNNER"] = "subprocess"
+    publish(s, draw, tasks[0], rows=3)
+    started = []
+    real_spawn = launcher._spawn
+
+    def spawn(*args, **kwargs):
+        started.append(real_spawn(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(launcher, "_spawn", spawn)
+    url = f"/results/tasks/{tasks[0].id}/bulletin.pdf"
+    assert client.get(url).status_code == 202
+    [process] = started
+    assert process is not None and process.wait(timeout=300) == 0
+    [row] = rows(s, "bulletin")
+    assert row.state == "done" and row.worker.split(":")[-1] == str(process.pid)
+    r = client.get(url)
+    assert r.status_code == 200 and r.data == row.bytes
