@@ -507,3 +507,4 @@ from .visit_models import (CheckCodeAttempt, CreditMark, ItemResult, Rectificati
 from .publication_models import (PublishedEntity, PublishedNameGram, PublishedResult,  # noqa: E402,F401
                                  PublishedResultTask)
 from .scheduler_models import Notice, SchedulerRun  # noqa: E402,F401
+from .document_models import Document  # noqa: E402,F401

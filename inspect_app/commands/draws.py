@@ -15,7 +15,8 @@ draws_cli = AppGroup("draws", help="Draw ceremony jobs.")
 @click.option("--once", is_flag=True, help="Run the pending jobs, then exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
 def work_command(job_id: int | None, once: bool, interval: float) -> None:
-    """Claim and run pending draw jobs; re-queue jobs whose worker died."""
+    """Claim and run pending jobs (draws, registry imports, documents to
+    render); re-queue jobs whose worker died."""
     from ..jobs.runner import run_job, work
 
     app = current_app._get_current_object()

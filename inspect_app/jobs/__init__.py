@@ -1,6 +1,8 @@
 """Background work of the draw ceremony, outside the web request.
 
-A job is a ``draw_job`` row (kinds ``freeze`` and ``draw``). Whoever runs it
+A job is a ``draw_job`` row (kinds ``freeze`` and ``draw``); registry
+imports (``import_job``) and documents rendered in the background
+(``document``, :mod:`.documents`) are claimed and run the same way. Whoever runs it
 first claims it with a conditional update (``pending`` → ``running``; exactly
 one claimant wins, on SQLite and PostgreSQL alike), beats a heartbeat every
 few seconds from a thread, reports progress (stage, done, total) in short

@@ -10,7 +10,8 @@
   command line, where waiting is what one wants).
 
 Registry import jobs (:func:`launch_import`) go the same ways, chosen by
-``IMPORT_RUNNER`` (unset: as ``DRAW_RUNNER``).
+``IMPORT_RUNNER`` (unset: as ``DRAW_RUNNER``), and so do the documents
+rendered in the background (:func:`launch_document`, ``DOCUMENT_RUNNER``).
 
 If the subprocess cannot be started the job stays pending for a worker.
 """
@@ -71,6 +72,22 @@ def launch_import(job_id: int) -> subprocess.Popen | None:
     if mode == "worker":
         return None
     return _spawn(app, worker_command(job_id, "--import-job"), f"import-job-{job_id}.log", f"import job {job_id}")
+
+
+def launch_document(document_id: int) -> subprocess.Popen | None:
+    """The same for a document rendered in the background (a results
+    bulletin); ``DOCUMENT_RUNNER`` (default: as ``DRAW_RUNNER``)."""
+    from . import documents
+
+    app = current_app._get_current_object()
+    mode = app.config.get("DOCUMENT_RUNNER") or app.config.get("DRAW_RUNNER", "subprocess")
+    if mode == "inline":
+        documents.run_document_job(app, document_id)
+        return None
+    if mode == "worker":
+        return None
+    return _spawn(app, worker_command(document_id, "--document-job"), f"document-{document_id}.log",
+                  f"document {document_id}")
 
 
 def _spawn(app, command: list[str], log_name: str, what: str) -> subprocess.Popen | None:

@@ -164,9 +164,9 @@ def _fail(session: Session, job_id: int, draw_id: int, message: str, fail_draw: 
 
 def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event | None = None) -> int:
     """The worker loop: re-queue stale jobs, run pending ones (draw jobs,
-    then registry import jobs); return the number of jobs run. With
-    ``once``, stop when nothing is pending."""
-    from . import imports
+    then registry import jobs, then documents to render); return the number
+    of jobs run. With ``once``, stop when nothing is pending."""
+    from . import documents, imports
 
     count = 0
     stop = stop or threading.Event()
@@ -178,13 +178,18 @@ def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event |
             imports.requeue_stale(engine)
             todo = pending_jobs(engine)
             import_todo = imports.pending_jobs(engine)
+            documents.requeue_stale(engine)
+            document_todo = documents.pending_jobs(engine)
         for job_id in todo:
             if run_job(app, job_id):
                 count += 1
         for job_id in import_todo:
             if imports.run_import_job(app, job_id):
                 count += 1
-        todo = todo + import_todo
+        for document_id in document_todo:
+            if documents.run_document_job(app, document_id):
+                count += 1
+        todo = todo + import_todo + document_todo
         if once and not todo:
             break
         if not todo:

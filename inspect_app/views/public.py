@@ -33,7 +33,11 @@ def plan(plan_id: int):
     plan = session.get(Plan, plan_id)
     if plan is None or plan.status == "draft":
         abort(404)
-    return render_template("public/plan.html", plan=plan, tasks=draw_register.plan_tasks(session, plan))
+    from ..services.documents import bulletin
+
+    tasks = draw_register.plan_tasks(session, plan)
+    return render_template("public/plan.html", plan=plan, tasks=tasks,
+                           bulletins={t.id for t in tasks if bulletin.is_public(session, t)})
 
 
 @bp.route("/draws/")
@@ -72,3 +76,6 @@ def draw_document(code: str, name: str):
     mimetype = "application/json" if name.endswith(".json") else "text/plain"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'})
+
+
+from . import public_documents  # noqa: E402,F401  (the public PDFs: plan, draw record, results bulletin)

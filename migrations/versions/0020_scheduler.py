@@ -2,7 +2,7 @@
 (warnings and reminders for planners, issued once per dedup key)
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07
 
 ``scheduler_run`` records each run of a job of ``inspect_app/scheduler``
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0020"
-down_revision: Union[str, None] = "0018"
+down_revision: Union[str, None] = "0019"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -13,3 +13,4 @@ from . import visits  # noqa: E402,F401  (my visits: the list and a visit's page
 from . import rectification  # noqa: E402,F401  (the team's rectification follow-ups)
 from . import check_code_image  # noqa: E402,F401  (the check code's QR image and template global)
 from . import results  # noqa: E402,F401  (registers the results routes)
+from . import notice  # noqa: E402,F401  (the visit's inspection notice, PDF)
