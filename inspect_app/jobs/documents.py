@@ -37,16 +37,23 @@ def pending_jobs(engine: sa.Engine) -> list[int]:
                                  .order_by(Document.id)))
 
 
-def requeue_stale(engine: sa.Engine) -> None:
-    """Running renderings whose worker died run again (nothing was stored)."""
+def requeue_stale(engine: sa.Engine, now=None) -> list[int]:
+    """Running renderings whose worker died run again (nothing was stored);
+    returns the ids this call re-queued (a conditional update: of two
+    callers at once, one wins each)."""
+    won = []
     with Session(engine) as session:
         for row in session.exec(select(Document).where(Document.state == "running",
                                                        Document.kind.in_(background_kinds()))).all():
-            if draws.job_is_stale(row):
-                session.execute(sa.update(Document).where(Document.id == row.id, Document.state == "running")
-                                .values(state="pending", attempt=row.attempt + 1, worker=None))
-                log.warning("document %s: stale, queued again", row.id)
+            if draws.job_is_stale(row, now):
+                result = session.execute(sa.update(Document).where(Document.id == row.id,
+                                                                   Document.state == "running")
+                                         .values(state="pending", attempt=row.attempt + 1, worker=None))
+                if result.rowcount == 1:
+                    won.append(row.id)
+                    log.warning("document %s: stale, queued again", row.id)
         session.commit()
+    return won
 
 
 def run_document_job(app, document_id: int) -> bool:

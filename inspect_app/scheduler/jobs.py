@@ -196,7 +196,6 @@ def draw_reminders(ctx: Context) -> dict:
 
 
 # Stale background jobs, by kind: (name, function(ctx) -> ids re-queued).
-# The document jobs (issue 11's PDF rendering, another branch) add theirs here.
 def _requeue_draw_jobs(ctx: Context) -> list[int]:
     from ..db import get_engine
     from ..jobs import runner
@@ -215,9 +214,17 @@ def _requeue_import_jobs(ctx: Context) -> list[int]:
     return imports.requeue_stale(get_engine(), ctx.now)
 
 
+def _requeue_document_jobs(ctx: Context) -> list[int]:
+    from ..db import get_engine
+    from ..jobs import documents
+
+    return documents.requeue_stale(get_engine(), ctx.now)
+
+
 STALE_REQUEUERS: list[tuple[str, Callable[[Context], list[int]]]] = [
     ("draw_jobs", _requeue_draw_jobs),
     ("import_jobs", _requeue_import_jobs),
+    ("document_jobs", _requeue_document_jobs),
 ]
 
 

@@ -76,14 +76,14 @@ def test_requeue_stale_draw_and_import_jobs(app, db_session, tmp_path):
     imp = stale_import_job(db_session)
     # a minute after the last heartbeat is not yet stale (DRAW_STALE_SECONDS = 60)
     fresh = run(app, "requeue-stale", today=TODAY, now=NOW - timedelta(minutes=9, seconds=30))
-    assert fresh.summary == {"draw_jobs": [], "import_jobs": []}
+    assert fresh.summary == {"draw_jobs": [], "import_jobs": [], "document_jobs": []}
     record = run(app, "requeue-stale", today=TODAY, now=NOW)
-    assert record.summary == {"draw_jobs": [job.id], "import_jobs": [imp.id]}
+    assert record.summary == {"draw_jobs": [job.id], "import_jobs": [imp.id], "document_jobs": []}
     db_session.expire_all()
     rows = db_session.exec(select(DrawJob).where(DrawJob.draw_id == draw.id).order_by(DrawJob.id)).all()
     assert [(j.state, j.attempt) for j in rows] == [("interrupted", 1), ("pending", 2)]
     assert (db_session.get(ImportJob, imp.id).state, db_session.get(ImportJob, imp.id).attempt) == ("pending", 2)
-    assert run(app, "requeue-stale", today=TODAY, now=NOW).summary == {"draw_jobs": [], "import_jobs": []}
+    assert run(app, "requeue-stale", today=TODAY, now=NOW).summary == {"draw_jobs": [], "import_jobs": [], "document_jobs": []}
 
 
 def test_every_run_is_recorded_and_a_failure_does_not_escape(app, db_session, monkeypatch):
@@ -126,7 +126,7 @@ def test_the_due_world_has_one_of_each(app, db_session, tmp_path):
                  for j in ("certificate-warnings", "draw-reminders", "requeue-stale")}
     assert set(summaries["certificate-warnings"]["issued"]) == WARNED
     assert len(summaries["draw-reminders"]["issued"]) == 2  # T1 and T2; the other plan's task is held
-    assert summaries["requeue-stale"] == {"draw_jobs": [world["draw_job"].id], "import_jobs": [world["import_job"].id]}
+    assert summaries["requeue-stale"] == {"draw_jobs": [world["draw_job"].id], "import_jobs": [world["import_job"].id], "document_jobs": []}
 
 
 def test_draw_reminders_for_a_window_already_open(app, db_session, tmp_path):
