@@ -1,0 +1,183 @@
+// Reading a JSON document exactly (docs/draw-protocol.md, section 1).
+//
+// JSON.parse cannot be used: it keeps the last of two equal keys, turns 1.0
+// into 1 and rounds large integers. This reader returns plain values, except:
+//   * integers are numbers when |n| <= 2^53 - 1, BigInts beyond;
+//   * floats (a number token with a fraction or an exponent) are JsonFloat
+//     objects, so that 1 and 1.0 stay different (their canonical texts differ);
+//   * objects have a null prototype (a "__proto__" key is an ordinary member).
+// It refuses duplicate keys (naming the object's path), nesting deeper than
+// 64 levels (before parsing), NaN/Infinity and unpaired surrogate escapes, with
+// the reference CLI's wording. Errors are thrown as JsonError {message, path}.
+
+export const MAX_DEPTH = 64;
+
+export class JsonFloat {
+  constructor(value) { this.value = value; }
+  valueOf() { return this.value; }
+}
+
+export class JsonError extends Error {
+  constructor(message, path = null) { super(message); this.path = path; }
+}
+
+export const isFloat = (v) => v instanceof JsonFloat;
+export const isInt = (v) => (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint";
+export const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof JsonFloat);
+export const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
+
+/** Nesting depth of the text (arrays and objects outside strings), capped at limit + 1. */
+export function depthExceeds(text, limit = MAX_DEPTH) {
+  let depth = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) { if (++depth > limit) return true; }
+    else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
+const ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/** Decode `text` (a string, or UTF-8 bytes) named `name` in messages. */
+export function parseJson(input, name = "document") {
+  let text = input;
+  if (typeof input !== "string") {
+    try { text = new TextDecoder("utf-8", { fatal: true }).decode(input); } catch {
+      throw new JsonError(`${name}: the file is not UTF-8 text`);
+    }
+  }
+  if (depthExceeds(text)) throw new JsonError(`${name}: the document is nested deeper than ${MAX_DEPTH} levels`);
+  let pos = 0;
+
+  const fail = (reason, at = pos) => {
+    const before = text.slice(0, at);
+    const line = before.split("\n").length;
+    const column = at - before.lastIndexOf("\n");
+    throw new JsonError(`${name}: malformed JSON at line ${line}, column ${column}: ${reason}`);
+  };
+  const space = () => {
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) pos++; else return;
+    }
+  };
+  const str = () => {
+    pos++; // opening quote
+    let out = "", start = pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (Number.isNaN(c)) fail("Unterminated string starting at", start - 1);
+      if (c === 34) { out += text.slice(start, pos); pos++; return out; }
+      if (c < 32) fail("Invalid control character at");
+      if (c === 92) {
+        out += text.slice(start, pos);
+        const e = text[pos + 1];
+        if (e === "u") {
+          const hex = text.slice(pos + 2, pos + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\uXXXX escape");
+          out += String.fromCharCode(parseInt(hex, 16));
+          pos += 6;
+        } else if (e !== undefined && e in ESCAPES) { out += ESCAPES[e]; pos += 2; }
+        else fail("Invalid \\escape");
+        start = pos;
+      } else pos++;
+    }
+  };
+  const checkSurrogates = (s) => {
+    if (!s.isWellFormed()) throw new JsonError(
+      `${name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form`);
+    return s;
+  };
+  const num = () => {
+    NUMBER.lastIndex = pos;
+    const m = NUMBER.exec(text);
+    if (!m) fail("Expecting value");
+    pos = NUMBER.lastIndex;
+    if (m[1] === undefined && m[2] === undefined) {
+      const n = Number(m[0]);
+      return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : BigInt(m[0]);
+    }
+    const x = Number(m[0]);
+    if (!Number.isFinite(x)) throw new JsonError(`${name}: malformed JSON: ${m[0]} is beyond the range of a double`);
+    return new JsonFloat(x);
+  };
+  const value = (path) => {
+    space();
+    const c = text[pos];
+    if (c === "{") return obj(path);
+    if (c === "[") return arr(path);
+    if (c === '"') return checkSurrogates(str());
+    if (text.startsWith("true", pos)) { pos += 4; return true; }
+    if (text.startsWith("false", pos)) { pos += 5; return false; }
+    if (text.startsWith("null", pos)) { pos += 4; return null; }
+    for (const constant of ["NaN", "Infinity", "-Infinity"]) {
+      if (text.startsWith(constant, pos)) throw new JsonError(`${name}: malformed JSON: ${constant} is not a JSON number`);
+    }
+    return num();
+  };
+  const obj = (path) => {
+    pos++;
+    const out = Object.create(null);
+    let duplicate = null;
+    space();
+    if (text[pos] === "}") { pos++; return out; }
+    for (;;) {
+      space();
+      if (text[pos] !== '"') fail("Expecting property name enclosed in double quotes");
+      const key = checkSurrogates(str());
+      space();
+      if (text[pos] !== ":") fail("Expecting ':' delimiter");
+      pos++;
+      const v = value(`${path}.${key}`);
+      if (duplicate === null && has(out, key)) duplicate = key;
+      out[key] = v;
+      space();
+      if (text[pos] === ",") { pos++; continue; }
+      if (text[pos] === "}") { pos++; break; }
+      fail("Expecting ',' delimiter");
+    }
+    if (duplicate !== null) {
+      throw new JsonError(`${name}: ${path}: duplicate key ${quote(duplicate)}`, path);
+    }
+    return out;
+  };
+  const arr = (path) => {
+    pos++;
+    const out = [];
+    space();
+    if (text[pos] === "]") { pos++; return out; }
+    for (;;) {
+      out.push(value(`${path}[${out.length}]`));
+      space();
+      if (text[pos] === ",") { pos++; continue; }
+      if (text[pos] === "]") { pos++; return out; }
+      fail("Expecting ',' delimiter");
+    }
+  };
+  const result = value("$");
+  space();
+  if (pos < text.length) fail("Extra data");
+  return result;
+}
+
+/** A string as a JSON string literal (canonical escaping, section 1). */
+export function quote(s) {
+  return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => {
+    switch (c) {
+      case '"': return '\\"';
+      case "\\": return "\\\\";
+      case "\n": return "\\n";
+      case "\r": return "\\r";
+      case "\t": return "\\t";
+      case "\b": return "\\b";
+      case "\f": return "\\f";
+      default: return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+    }
+  }) + '"';
+}
