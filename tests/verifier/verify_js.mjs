@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Run the JavaScript verifier in Node and print its report as JSON.
+//   node tests/verifier/verify_js.mjs INSTANCE OUTCOME [REGISTER]
+//     exit 0 verified, 1 not verified, 2 unreadable
+//   node tests/verifier/verify_js.mjs --batch JOBS.json
+//     JOBS.json: [{instance, outcome, register|null}, ...] (file paths);
+//     prints one JSON array of reports (for tests: one Node start-up for many runs)
+
+import { readFileSync } from "node:fs";
+import { verify } from "../../inspect_app/static/verify/verify.js";
+
+const EXIT = { verified: 0, not_verified: 1, unreadable: 2 };
+
+async function run(instance, outcome, register) {
+  const read = (path) => {
+    try { return readFileSync(path); } catch (error) { return null; }
+  };
+  const texts = { instance: read(instance), outcome: read(outcome), register: register ? read(register) : null };
+  for (const [name, path] of [["instance", instance], ["outcome", outcome], ["register", register]]) {
+    if (path && texts[name] === null) {
+      return { verdict: "unreadable", first: { path: null, message: `${path}: cannot read the file` }, checks: [], warnings: [] };
+    }
+  }
+  return verify({ instanceText: texts.instance, outcomeText: texts.outcome, registerText: texts.register,
+    names: { instance, outcome, register } });
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--batch" && args.length === 2) {
+  const jobs = JSON.parse(readFileSync(args[1], "utf-8"));
+  const reports = [];
+  for (const job of jobs) reports.push(await run(job.instance, job.outcome, job.register || null));
+  process.stdout.write(JSON.stringify(reports) + "\n");
+} else if (args.length === 2 || args.length === 3) {
+  const report = await run(args[0], args[1], args[2] || null);
+  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  process.exitCode = EXIT[report.verdict];
+} else {
+  process.stderr.write("usage: verify_js.mjs INSTANCE OUTCOME [REGISTER] | --batch JOBS.json\n");
+  process.exitCode = 2;
+}
