@@ -1,0 +1,283 @@
+"""The JavaScript verifier (inspect_app/static/verify/) and ``python -m solver
+verify`` agree on every outcome of a deterministic corpus and on tampered
+copies of each: the same verdict (exit 0 / 1 / 2) and, for a rejection, the
+same first discrepancy (path and message).
+
+The corpus: instances from the property tests' generator (tests/solver/
+strategies.py, derandomised), the hand-written joint instance of the verify
+tests and a synthetic registry. Each is drawn by the Python solver, then
+checked as drawn (with and without its register file) and tampered with: the
+mutations of tests/solver/test_properties.py, a same-department inspector
+swap, a changed sample entity, register values that differ, a consistent
+forgery (an entity deleted and the instance redrawn, caught only by the
+register's frozen digest), and unreadable documents.
+
+Where Python's first discrepancy lies in a check the JavaScript verifier does
+not make (teams and unfilled reasons need the optimality certificate; rules,
+schedule and stats until their modules land), the JavaScript report must say
+that check was not made, and its own first discrepancy, if any, must come from
+a later check. Those cases are counted and printed, not hidden.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import gc
+import io
+import json
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+import solver.cli as cli
+import solver.verify as pyverify
+from solver.canonical import canonical_json, commitment, input_and_frozen_digest, result_digest
+from solver.draw import draw
+from solver.instance import parse_instance
+from tests.solver.examples import entity, joint_document
+from tests.solver.strategies import instance_documents
+from tests.solver.synthetic import make_instance
+from tests.solver.test_properties import _mutations
+
+NODE = shutil.which("node")
+RUNNER = Path(__file__).with_name("verify_js.mjs")
+GENERATED = 36  # instances from the property tests' generator
+CHECKS = ["register", "header", "samples", "visits", "rules", "teams", "schedule",
+          "unfilled_reasons", "stats"]
+HEADER = ("format", "draw_id", "input_digest", "commitment", "seed")
+VERDICT = {0: "verified", 1: "not_verified", 2: "unreadable"}
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the JavaScript "
+                                "verifier's agreement test needs Node 20 (apt-get install nodejs)")
+
+
+def generated_documents(n: int = GENERATED) -> list[dict]:
+    found: list[dict] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(instance_documents())
+    def collect(doc):
+        found.append(copy.deepcopy(doc))
+
+    collect()
+    return found
+
+
+def corpus() -> list[tuple[str, dict]]:
+    docs = [(f"generated-{n}", doc) for n, doc in enumerate(generated_documents())]
+    joint = joint_document()
+    for inspector in joint["inspectors"][8:]:
+        inspector["max_visits"] = 1  # some visits stay unfilled
+    joint["entities"].append(entity(999, status="closed"))
+    docs.append(("joint", joint))
+    independent = copy.deepcopy(joint)
+    independent["policy"]["coordinated_sampling"] = False
+    docs.append(("joint-independent", independent))
+    docs.append(("synthetic-3000", make_instance(3000, seed=7)))
+    return docs
+
+
+def register_doc(doc: dict, outcome: dict | None) -> dict:
+    """The register file of a drawn instance (result_digest null before sealing)."""
+    digest, frozen = input_and_frozen_digest(doc)
+    return {"format": "inspect-register/1", "code": doc["draw_id"], "parent_code": None,
+            "frozen_digest": frozen.hex(), "commitment": commitment(bytes.fromhex(doc["secret"])).hex(),
+            "external_entropy": doc["external_entropy"], "input_digest": digest.hex(),
+            "result_digest": None if outcome is None else result_digest(outcome).hex(),
+            "state": "sealed" if outcome is not None else "drawn", "revealed": True}
+
+
+class Jobs:
+    """The files of every run, written under one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.jobs, self.count = root, [], 0
+
+    def file(self, content: object, raw: bool = False) -> str:
+        self.count += 1
+        path = self.root / f"{self.count:05d}.json"
+        if raw:
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        elif isinstance(content, dict) and content.get("format") == "inspect-draw-outcome/1":
+            path.write_bytes(canonical_json(content) + b"\n")  # as `solver draw` writes it
+        else:  # instance and register files in an ordinary layout
+            path.write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+        return str(path)
+
+    def add(self, name: str, kind: str, instance: str, outcome: object, register: object = None,
+            honest: dict | None = None, raw: bool = False) -> None:
+        out = self.file(outcome, raw) if not isinstance(outcome, str) or raw else outcome
+        reg = None if register is None else register if isinstance(register, str) else self.file(register)
+        self.jobs.append({"name": name, "kind": kind, "instance": instance, "outcome": out,
+                          "register": reg, "honest": honest, "mutated": None if raw else outcome})
+
+
+def tampers(name: str, doc: dict, jobs: Jobs) -> None:
+    instance = parse_instance(copy.deepcopy(doc))
+    outcome = draw(instance).outcome()
+    inst = jobs.file(doc)
+    drawn_register = register_doc(doc, None)  # what was public while the outcome was under review
+    sealed = jobs.file(register_doc(doc, outcome))
+    jobs.add(name, "as drawn, sealed register", inst, outcome, sealed, outcome)
+    jobs.add(name, "as drawn, no register", inst, outcome, None, outcome)
+    jobs.add(name, "as drawn, register before sealing", inst, outcome, drawn_register, outcome)
+
+    seen = set()
+    for kind, mutate in _mutations(instance, outcome):
+        if kind in seen and kind not in ("swap inspector", "move date"):
+            continue
+        seen.add(kind)
+        mutated = copy.deepcopy(outcome)
+        mutate(mutated)
+        jobs.add(name, kind, inst, mutated, drawn_register, outcome)
+    departments = {i.id: i.department for i in instance.inspectors}
+    for n, visit in enumerate(outcome["visits"][:3]):  # a colleague of the same department
+        spare = [i.id for i in instance.inspectors if departments[i.id] == departments[visit["team"][0]]
+                 and i.id not in visit["team"]]
+        if spare:
+            mutated = copy.deepcopy(outcome)
+            mutated["visits"][n]["team"] = sorted(visit["team"][1:] + [spare[-1]])
+            jobs.add(name, "swap within department", inst, mutated, drawn_register, outcome)
+    sampled = {u for s in outcome["samples"].values() for u in s}
+    strangers = [e.uscc for e in instance.entities if e.uscc not in sampled]
+    for task, sample in outcome["samples"].items():
+        if sample and strangers:
+            mutated = copy.deepcopy(outcome)
+            mutated["samples"][task][0] = strangers[0]
+            jobs.add(name, "changed sample entity", inst, mutated, drawn_register, outcome)
+            break
+    tampered = copy.deepcopy(outcome)
+    tampered["stats"]["sampled"] += 1
+    jobs.add(name, "changed stats, sealed register", inst, tampered, sealed, outcome)
+    for key, value in (("frozen_digest", "ab" * 32), ("commitment", "cd" * 32), ("code", "X-1"),
+                       ("external_entropy", doc["external_entropy"] + "7"),
+                       ("input_digest", "0" * 64), ("result_digest", "f" * 64)):
+        register = register_doc(doc, outcome)
+        register[key] = value
+        jobs.add(name, f"register {key} differs", inst, outcome, register, outcome)
+
+    # a consistent forgery: delete a drawn entity and draw again
+    if sampled:
+        forged = copy.deepcopy(doc)
+        forged["entities"] = [e for e in forged["entities"] if e["uscc"] != min(sampled)]
+        forged_outcome = draw(parse_instance(copy.deepcopy(forged))).outcome()
+        forged_inst = jobs.file(forged)
+        jobs.add(name, "consistent forgery, sealed register", forged_inst, forged_outcome, sealed,
+                 forged_outcome)
+        jobs.add(name, "consistent forgery, no register", forged_inst, forged_outcome, None,
+                 forged_outcome)
+
+    text = (canonical_json(outcome) + b"\n").decode("utf-8")
+    jobs.add(name, "unreadable: duplicate key", inst, text.replace('{"commitment"', '{"seed":"0","commitment"', 1),
+             None, raw=True)
+    jobs.add(name, "unreadable: truncated outcome", inst, text[: len(text) // 2], None, raw=True)
+    broken = copy.deepcopy(doc)
+    broken["tasks"][0]["inspectors_per_visit"] = 0
+    jobs.add(name, "unreadable: invalid instance", jobs.file(broken), outcome, None, outcome)
+
+
+class Stage:
+    """Which part of the Python verification raised (patched into solver.verify)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.name = "register"
+        for module, function, stage in ((cli, "verify_outcome", "header"),
+                                        (pyverify, "_check_entries", "visits"),
+                                        (pyverify, "_check_rules", "rules"),
+                                        (pyverify, "staff", "staff")):
+            original = getattr(module, function)
+
+            def wrapper(*args, original=original, stage=stage, **kwargs):
+                self.name = stage
+                return original(*args, **kwargs)
+            monkeypatch.setattr(module, function, wrapper)
+
+
+def python_verify(job: dict, stage: Stage) -> tuple[int, str]:
+    argv = ["verify", job["instance"], job["outcome"], "--workers", "1"]
+    if job["register"]:
+        argv += ["--register", job["register"]]
+    stage.name = "register"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    gc.enable()  # cli.main disables it for a batch run
+    return code, (out.getvalue() if code == 1 else err.getvalue()).rstrip("\n")
+
+
+def check_of(stage: str, message: str, job: dict) -> str:
+    """The JavaScript check that corresponds to where Python found the discrepancy."""
+    path = message.split(": ", 1)[0]
+    if stage == "header":
+        return "header" if path in HEADER else "samples"
+    if stage != "staff":
+        return stage
+    if path.startswith("unfilled"):
+        return "unfilled_reasons"
+    if not path.startswith("visits"):
+        return "stats"
+    honest, mutated = job["honest"]["visits"], job["mutated"]["visits"]
+    if [v["id"] for v in honest] != [v["id"] for v in mutated]:
+        return "unfilled_reasons"  # which visits are staffed (7.2)
+    if any(h["team"] != m["team"] for h, m in zip(honest, mutated, strict=True)):
+        return "teams"
+    return "schedule"
+
+
+def test_javascript_and_python_verifiers_agree(tmp_path, monkeypatch):
+    jobs = Jobs(tmp_path)
+    documents = corpus()
+    for name, doc in documents:
+        tampers(name, doc, jobs)
+    listing = tmp_path / "jobs.json"
+    listing.write_text(json.dumps([{k: j[k] for k in ("instance", "outcome", "register")}
+                                   for j in jobs.jobs]))
+    run = subprocess.run([NODE, str(RUNNER), "--batch", str(listing)], capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr
+    reports = json.loads(run.stdout)
+    assert len(reports) == len(jobs.jobs)
+
+    stage = Stage(monkeypatch)
+    counts, not_checked, by_kind = Counter(), Counter(), Counter()
+    problems = []
+    for job, report in zip(jobs.jobs, reports, strict=True):
+        code, message = python_verify(job, stage)
+        label = f"{job['name']} / {job['kind']}"
+        counts["runs"] += 1
+        by_kind[VERDICT[code]] += 1
+        if code == 1:  # where Python found it, and whether the JS verifier made that check
+            py_message = message.removeprefix("NOT verified: ")
+            check = check_of(stage.name, py_message, job)
+            status = {c["id"]: c["status"] for c in report["checks"]}
+            if status.get(check) == "not_checked" and report["verdict"] != "unreadable":
+                failed = [c["id"] for c in report["checks"] if c["status"] == "failed"]
+                if failed and CHECKS.index(failed[0]) < CHECKS.index(check):
+                    problems.append(f"{label}: Python failed in {check} ({py_message}), JS failed "
+                                    f"earlier: {report['first']}")
+                not_checked[check] += 1
+                continue
+        if report["verdict"] != VERDICT[code]:
+            problems.append(f"{label}: Python {VERDICT[code]} ({message}), JS {report['verdict']} "
+                            f"({report['first']})")
+            continue
+        if code != 1:
+            counts["agree"] += 1
+            continue
+        first = report["first"] or {}
+        if first.get("message") != py_message or not py_message.startswith(first.get("path", "") + ":"):
+            problems.append(f"{label}: Python: {py_message}\n    JS: {first}")
+            continue
+        counts["agree"] += 1
+    print(f"\nagreement: {len(documents)} instances, {counts['runs']} runs "
+          f"({by_kind['verified']} verified, {by_kind['not_verified']} not verified, "
+          f"{by_kind['unreadable']} unreadable by Python), {counts['agree']} identical verdicts and "
+          f"first discrepancies, {sum(not_checked.values())} in a check the JS verifier does not "
+          f"make: {dict(sorted(not_checked.items()))}")
+    assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:30])
