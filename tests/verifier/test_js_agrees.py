@@ -79,7 +79,7 @@ def corpus() -> list[tuple[str, dict]]:
     independent = copy.deepcopy(joint)
     independent["policy"]["coordinated_sampling"] = False
     docs.append(("joint-independent", independent))
-    docs.append(("synthetic-3000", make_instance(3000, seed=7)))
+    docs.append(("synthetic-1500", make_instance(1500, seed=7)))
     return docs
 
 

@@ -6,7 +6,8 @@
 //   * floats (a number token with a fraction or an exponent) are JsonFloat
 //     objects, so that 1 and 1.0 stay different (their canonical texts differ);
 //   * objects have a null prototype (a "__proto__" key is an ordinary member).
-// It refuses duplicate keys (naming the object's path), nesting deeper than
+// It refuses duplicate keys (naming the path of the first such object in
+// document order, once the whole text has parsed), nesting deeper than
 // 64 levels (before parsing), NaN/Infinity and unpaired surrogate escapes, with
 // the reference CLI's wording. Errors are thrown as JsonError {message, path}.
 
@@ -54,6 +55,8 @@ export function parseJson(input, name = "document") {
   }
   if (depthExceeds(text)) throw new JsonError(`${name}: the document is nested deeper than ${MAX_DEPTH} levels`);
   let pos = 0;
+  const stack = []; // keys and indexes of the values being read (for a duplicate's path)
+  const pathOf = () => "$" + stack.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
 
   const fail = (reason, at = pos) => {
     const before = text.slice(0, at);
@@ -107,11 +110,11 @@ export function parseJson(input, name = "document") {
     if (!Number.isFinite(x)) throw new JsonError(`${name}: malformed JSON: ${m[0]} is beyond the range of a double`);
     return new JsonFloat(x);
   };
-  const value = (path) => {
+  const value = () => {
     space();
     const c = text[pos];
-    if (c === "{") return obj(path);
-    if (c === "[") return arr(path);
+    if (c === "{") return obj();
+    if (c === "[") return arr();
     if (c === '"') return checkSurrogates(str());
     if (text.startsWith("true", pos)) { pos += 4; return true; }
     if (text.startsWith("false", pos)) { pos += 5; return false; }
@@ -121,8 +124,9 @@ export function parseJson(input, name = "document") {
     }
     return num();
   };
-  const obj = (path) => {
-    pos++;
+  let firstDuplicate = null; // {start, path, key} of the earliest object (in document order) with one
+  const obj = () => {
+    const start = pos++;
     const out = Object.create(null);
     let duplicate = null;
     space();
@@ -134,7 +138,9 @@ export function parseJson(input, name = "document") {
       space();
       if (text[pos] !== ":") fail("Expecting ':' delimiter");
       pos++;
-      const v = value(`${path}.${key}`);
+      stack.push(key);
+      const v = value();
+      stack.pop();
       if (duplicate === null && has(out, key)) duplicate = key;
       out[key] = v;
       space();
@@ -142,27 +148,33 @@ export function parseJson(input, name = "document") {
       if (text[pos] === "}") { pos++; break; }
       fail("Expecting ',' delimiter");
     }
-    if (duplicate !== null) {
-      throw new JsonError(`${name}: ${path}: duplicate key ${quote(duplicate)}`, path);
+    if (duplicate !== null && (firstDuplicate === null || start < firstDuplicate.start)) {
+      firstDuplicate = { start, path: pathOf(), key: duplicate };
     }
     return out;
   };
-  const arr = (path) => {
+  const arr = () => {
     pos++;
     const out = [];
     space();
     if (text[pos] === "]") { pos++; return out; }
     for (;;) {
-      out.push(value(`${path}[${out.length}]`));
+      stack.push(out.length);
+      out.push(value());
+      stack.pop();
       space();
       if (text[pos] === ",") { pos++; continue; }
       if (text[pos] === "]") { pos++; return out; }
       fail("Expecting ',' delimiter");
     }
   };
-  const result = value("$");
+  const result = value();
   space();
   if (pos < text.length) fail("Extra data");
+  if (firstDuplicate !== null) {
+    const { path, key } = firstDuplicate;
+    throw new JsonError(`${name}: ${path}: duplicate key ${quote(key)}`, path);
+  }
   return result;
 }
 
