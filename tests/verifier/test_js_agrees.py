@@ -152,6 +152,16 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
             mutated["samples"][task][0] = strangers[0]
             jobs.add(name, "changed sample entity", inst, mutated, drawn_register, outcome)
             break
+    if outcome["unfilled"]:
+        mutated = copy.deepcopy(outcome)
+        mutated["unfilled"][0]["reason"] = "no inspectors were free"
+        jobs.add(name, "changed unfilled reason", inst, mutated, drawn_register, outcome)
+    if outcome["visits"]:  # a staffed visit declared unfilled
+        mutated = copy.deepcopy(outcome)
+        visit = mutated["visits"].pop(0)
+        unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": "no team could be formed"}
+        mutated["unfilled"] = sorted(mutated["unfilled"] + [unfilled], key=lambda v: v["id"])
+        jobs.add(name, "staffed visit declared unfilled", inst, mutated, drawn_register, outcome)
     tampered = copy.deepcopy(outcome)
     tampered["stats"]["sampled"] += 1
     jobs.add(name, "changed stats, sealed register", inst, tampered, sealed, outcome)
@@ -177,9 +187,30 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
     jobs.add(name, "unreadable: duplicate key", inst, text.replace('{"commitment"', '{"seed":"0","commitment"', 1),
              None, raw=True)
     jobs.add(name, "unreadable: truncated outcome", inst, text[: len(text) // 2], None, raw=True)
-    broken = copy.deepcopy(doc)
-    broken["tasks"][0]["inspectors_per_visit"] = 0
-    jobs.add(name, "unreadable: invalid instance", jobs.file(broken), outcome, None, outcome)
+    for kind, break_it in INVALID_INSTANCES:
+        broken = copy.deepcopy(doc)
+        break_it(broken)
+        jobs.add(name, f"invalid instance: {kind}", jobs.file(broken), outcome, None, outcome)
+
+
+def _set(path: tuple, value: object):
+    def change(doc):
+        for key in path[:-1]:
+            doc = doc[key]
+        doc[path[-1]] = value
+    return change
+
+
+INVALID_INSTANCES = [  # (what, change): documents the CLI refuses with exit 2
+    ("team size 0", _set(("tasks", 0, "inspectors_per_visit"), 0)),
+    ("ratio 1.5", _set(("tasks", 0, "ratio"), {"A": 1.5})),
+    ("unknown department", _set(("tasks", 0, "department"), "NOPE")),
+    ("no secret", lambda doc: doc.pop("secret")),
+    ("bad date", _set(("window", "end"), "2027-02-30")),
+    ("unknown policy key", _set(("policy", "speed"), 1)),
+    ("float integer", _set(("policy", "frequency_cap"), 2.0)),
+    ("entities not a list", _set(("entities",), {})),
+]
 
 
 class Stage:
@@ -268,6 +299,9 @@ def test_javascript_and_python_verifiers_agree(tmp_path, monkeypatch):
                             f"({report['first']})")
             continue
         if code != 1:
+            if job["kind"].startswith("invalid instance") and report["first"]["message"] != message:
+                problems.append(f"{label}: Python: {message}\n    JS: {report['first']}")
+                continue
             counts["agree"] += 1
             continue
         first = report["first"] or {}
