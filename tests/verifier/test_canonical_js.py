@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.canonical import canonical_json
+from solver.canonical import canonical_json, input_and_frozen_digest
 from solver.errors import InputError
 from solver.instance import load_document
 
@@ -104,3 +104,12 @@ def test_sha256_and_hmac_match_python(tmp_path):
                                    "hmac": [[k.hex(), m.hex()] for k, m in pairs]})
     assert result["sha"] == [hashlib.sha256(m).hexdigest() for m in messages]
     assert result["hmac"] == [hmac.digest(k, m, "sha256").hex() for k, m in pairs]
+
+
+def test_input_and_frozen_digests_match_python(tmp_path):
+    docs = [{"a": 1, "secret": "x", "external_entropy": "e", "z": [1]}, {"z": [1, 2]}, {"a": 1}, {},
+            {"external_entropy": "q"}, {"secret": "s"}, {"external_entropy": "福", "zz": None},
+            {"b": list(range(3000)), "external_entropy": "x", "y": [{"k": 0.5}] * 2000, "\ue000": 1}]
+    texts = [json.dumps(d, ensure_ascii=False) for d in docs]
+    result = run_helper(tmp_path, {"texts": [], "sha": [], "hmac": [], "digests": texts})
+    assert result["digests"] == [[h.hex() for h in input_and_frozen_digest(d)] for d in docs]

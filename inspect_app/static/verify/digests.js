@@ -5,40 +5,77 @@
 //   seed          = SHA-256(secret ‖ input_digest ‖ UTF-8(external_entropy))
 //   result_digest = SHA-256(canonical outcome)
 // All functions take decoded documents (json.js values) and return Uint8Array.
+//
+// The instance's canonical text is encoded in pieces of about 1 MB (a long array,
+// the entities, a few thousand elements at a time), never as one string. The
+// two texts are identical up to the "external_entropy" member, so the frozen
+// digest hashes that shared prefix once and the input digest goes to Web Crypto
+// (off the main thread in a browser) where it exists.
 
-import { canonicalText, compareCodePoints, quote, utf8Pieces } from "./canonical.js";
-import { sha256, sha256Async } from "./sha256.js";
+import { canonicalText, compareCodePoints, quote } from "./canonical.js";
+import { Sha256, sha256, sha256Async } from "./sha256.js";
 
 const FROZEN_KEY = "external_entropy";
+const PIECE = 1 << 20; // characters per encoded piece
 
-/** Canonical bytes of a top-level object with members replaced ({key: value},
- *  undefined = removed); the other members are serialised once for both uses. */
-function memberPieces(doc, replace, cache) {
-  const keys = new Set(Object.keys(doc));
-  for (const key of Object.keys(replace)) keys.add(key);
-  const pieces = ["{"];
-  let first = true;
-  for (const key of [...keys].sort(compareCodePoints)) {
-    const value = key in replace ? replace[key] : doc[key];
-    if (value === undefined) continue;
-    pieces.push((first ? "" : ",") + quote(key) + ":");
-    first = false;
-    if (key in replace) pieces.push(canonicalText(value));
-    else {
-      if (!cache.has(key)) cache.set(key, canonicalText(value));
-      pieces.push(cache.get(key));
-    }
+/** UTF-8 pieces of a list of strings, each about PIECE characters. */
+function encodePieces(strings, out) {
+  const encoder = new TextEncoder();
+  let batch = [], size = 0;
+  for (const s of strings) {
+    batch.push(s);
+    size += s.length;
+    if (size >= PIECE) { out.push(encoder.encode(batch.join(""))); batch = []; size = 0; }
   }
-  pieces.push("}");
-  return utf8Pieces(pieces);
+  if (batch.length) out.push(encoder.encode(batch.join("")));
+  return out;
 }
 
+/** The canonical text of one value as a sequence of strings (arrays element by element). */
+function* valueStrings(value) {
+  if (Array.isArray(value) && value.length > 1000) {
+    yield "[";
+    for (let n = 0; n < value.length; n++) yield (n ? "," : "") + canonicalText(value[n]);
+    yield "]";
+  } else yield canonicalText(value);
+}
+
+/** Encoded canonical pieces of the members `keys` (sorted) of `doc`, as they
+ *  follow a member or the opening brace (`first`). */
+function memberBytes(doc, keys, first) {
+  const out = [];
+  keys.forEach((key, n) => {
+    encodePieces([(first && n === 0 ? "" : ",") + quote(key) + ":", ...valueStrings(doc[key])], out);
+  });
+  return out;
+}
+
+const concat = (pieces) => {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) { out.set(p, at); at += p.length; }
+  return out;
+};
+
 /** {input, frozen}: the input digest and the frozen digest of an instance document. */
-export async function instanceDigests(doc) {
-  const cache = new Map();
-  const input = await sha256Async(memberPieces(doc, { secret: undefined }, cache));
-  const frozen = await sha256Async(memberPieces(doc, { secret: undefined, [FROZEN_KEY]: "" }, cache));
-  return { input, frozen };
+export async function instanceDigests(doc, progress = () => {}) {
+  const keys = Object.keys(doc).filter((k) => k !== "secret").sort(compareCodePoints);
+  const before = keys.filter((k) => compareCodePoints(k, FROZEN_KEY) < 0);
+  const after = keys.filter((k) => compareCodePoints(k, FROZEN_KEY) > 0);
+  const hasEntropy = keys.includes(FROZEN_KEY);
+  const brace = (c) => new TextEncoder().encode(c);
+  const prefix = [brace("{"), ...memberBytes(doc, before, true)];
+  const entropy = (value) => memberBytes({ [FROZEN_KEY]: value }, [FROZEN_KEY], !before.length);
+  const suffix = [...memberBytes(doc, after, false), brace("}")]; // after a member
+  progress("digests", 0.4);
+  const inputSuffix = hasEntropy || before.length ? suffix : [...memberBytes(doc, after, true), brace("}")];
+  const input = [...prefix, ...(hasEntropy ? entropy(doc[FROZEN_KEY]) : []), ...inputSuffix];
+  const pending = sha256Async(concat(input));
+  const hasher = new Sha256(); // the frozen text: external_entropy "" (added if absent)
+  for (const piece of [...prefix, ...entropy(""), ...suffix]) hasher.update(piece);
+  const frozen = hasher.digest();
+  progress("digests", 0.9);
+  return { input: await pending, frozen };
 }
 
 export const commitment = (secretBytes) => sha256(secretBytes);
@@ -52,4 +89,8 @@ export function seed(secretBytes, inputDigest, externalEntropy) {
   return sha256(message);
 }
 
-export const resultDigest = async (outcome) => sha256Async(utf8Pieces([canonicalText(outcome)]));
+export async function resultDigest(outcome) {
+  const keys = Object.keys(outcome).sort(compareCodePoints);
+  const pieces = [new TextEncoder().encode("{"), ...memberBytes(outcome, keys, true), new TextEncoder().encode("}")];
+  return sha256Async(concat(pieces));
+}

@@ -43,6 +43,7 @@ export function depthExceeds(text, limit = MAX_DEPTH) {
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
 /** Decode `text` (a string, or UTF-8 bytes) named `name` in messages. */
@@ -93,7 +94,7 @@ export function parseJson(input, name = "document") {
     }
   };
   const checkSurrogates = (s) => {
-    if (!s.isWellFormed()) throw new JsonError(
+    if (LONE_SURROGATE.test(s)) throw new JsonError(
       `${name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form`);
     return s;
   };

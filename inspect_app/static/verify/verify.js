@@ -116,7 +116,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
 
   try {
     progress("digests", 0);
-    const digests = await instanceDigests(instance.doc);
+    const digests = await instanceDigests(instance.doc, progress);
     const secretBytes = instance.secret === null ? null : fromHex(instance.secret);
     const computed = {
       code: [instance.drawId, "the instance's draw_id"],
