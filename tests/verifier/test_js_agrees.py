@@ -80,7 +80,33 @@ def corpus() -> list[tuple[str, dict]]:
     independent["policy"]["coordinated_sampling"] = False
     docs.append(("joint-independent", independent))
     docs.append(("synthetic-1500", make_instance(1500, seed=7)))
+    edges = edge_document()
+    docs.append(("edges", edges))
+    edges_independent = copy.deepcopy(edges)
+    edges_independent["policy"]["coordinated_sampling"] = False
+    docs.append(("edges-independent", edges_independent))
     return docs
+
+
+def edge_document() -> dict:
+    """Exact decimal sample sizes (ceil(0.07 x 100) = 7), a recent check on the
+    boundary day, tied list ratios, a float 1.0 and an integer 0 ratio, a
+    non-ASCII task id, draw id and entropy."""
+    doc = joint_document()
+    doc["draw_id"] = "2027-😀-01"
+    doc["external_entropy"] = "公证员 ⚀⚁"
+    doc["entities"] = [entity(n, risk="B") for n in range(100)] + [
+        entity(100 + n, risk="A", lists=["serious", "abnormal"][: 1 + n % 2]) for n in range(12)]
+    doc["entities"][0]["last_checks"] = [{"department": "SCJG", "date": "2026-03-01"}]  # 365 days
+    doc["entities"][1]["last_checks"] = [{"department": "SCJG", "date": "2026-02-28"}]
+    doc["tasks"] = [
+        {"id": "T1", "department": "SCJG", "items": ["SCJG-01"], "ratio": {"B": 0.07}},
+        {"id": "任务二", "department": "CGJ", "items": ["CGJ-01"], "ratio": {"A": 1.0, "B": 0},
+         "list_ratio": {"abnormal": 0.25, "serious": 0.25}},
+        {"id": "T3", "department": "SCJG", "participating": ["CGJ"], "items": ["SCJG-01", "CGJ-01"],
+         "count": 5, "filter": {"risks": ["A"]}},
+    ]
+    return doc
 
 
 def register_doc(doc: dict, outcome: dict | None) -> dict:
