@@ -60,7 +60,12 @@ def valid_texts() -> list[str]:
 
 INVALID = ['{"a": 1, "a": 2}', '{"x": {"y": {"z": 1, "z": 1}, "y": 0}}', '[1, {"q": [0, {"w": 1, "w": 2}]}]',
            '{"a": {"b": 1, "b": 2}, "c": {"d": 1, "d": 2}}', "[" * 65 + "]" * 65, '["\\ud800"]',
-           '["\\udc00x"]', "[NaN]", "[Infinity]", "[-Infinity]", '{"a": 1,}', "[1] 2", '["a\nb"]', "[01]"]
+           '["\\udc00x"]', "[NaN]", "[Infinity]", "[-Infinity]", '{"a": 1,}', "[1] 2", '["a\nb"]', "[01]",
+           '{"a" 1}', '{1: 2}', '["\\x"]', '["\\u12"]', '[1 2]', '', '  ', '["😀", tru]', '{"a":', '[-]',
+           '"abc', '{"😀": [1,, 2]}', '[1.]', '[.5]', '[1e]', '[+1]', '\ufeff[1]']
+
+
+INVALID = [f'{{"v": {t}}}' if t.startswith("[") else t for t in INVALID]  # load_document wants an object
 
 
 def run_helper(tmp_path, cases: dict) -> dict:
@@ -85,13 +90,15 @@ def test_refused_documents_are_refused_with_the_clis_message(tmp_path):
     result = run_helper(tmp_path, {"texts": INVALID, "sha": [], "hmac": []})
     for n, (text, got) in enumerate(zip(INVALID, result["canonical"], strict=True)):
         assert isinstance(got, dict), f"JS accepted {text!r}"
+        if "\\ud" in text:  # load_document decodes it; hashing the instance refuses it
+            assert got["error"].endswith("a string holds an unpaired UTF-16 surrogate escape, which has "
+                                         "no UTF-8 form"), text
+            continue
         path = tmp_path / f"doc{n}.json"
         path.write_text(text)
         with pytest.raises(InputError) as refused:
             load_document(path, "case")
-        if "duplicate key" in str(refused.value) or "nested deeper" in str(refused.value) \
-                or "surrogate" in str(refused.value) or "not a JSON number" in str(refused.value):
-            assert got["error"] == str(refused.value), text
+        assert got["error"] == str(refused.value).replace(str(path), "case"), text
 
 
 def test_sha256_and_hmac_match_python(tmp_path):

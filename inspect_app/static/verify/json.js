@@ -50,7 +50,7 @@ const ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: 
 export function parseJson(input, name = "document") {
   let text = input;
   if (typeof input !== "string") {
-    try { text = new TextDecoder("utf-8", { fatal: true }).decode(input); } catch {
+    try { text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input); } catch {
       throw new JsonError(`${name}: the file is not UTF-8 text`);
     }
   }
@@ -62,7 +62,7 @@ export function parseJson(input, name = "document") {
   const fail = (reason, at = pos) => {
     const before = text.slice(0, at);
     const line = before.split("\n").length;
-    const column = at - before.lastIndexOf("\n");
+    const column = Array.from(before.slice(before.lastIndexOf("\n") + 1)).length + 1; // in code points
     throw new JsonError(`${name}: malformed JSON at line ${line}, column ${column}: ${reason}`);
   };
   const space = () => {
@@ -84,7 +84,7 @@ export function parseJson(input, name = "document") {
         const e = text[pos + 1];
         if (e === "u") {
           const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\uXXXX escape");
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\uXXXX escape", pos + 1);
           out += String.fromCharCode(parseInt(hex, 16));
           pos += 6;
         } else if (e !== undefined && e in ESCAPES) { out += ESCAPES[e]; pos += 2; }
@@ -169,6 +169,7 @@ export function parseJson(input, name = "document") {
       fail("Expecting ',' delimiter");
     }
   };
+  if (text.charCodeAt(0) === 0xfeff) fail("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
   const result = value();
   space();
   if (pos < text.length) fail("Extra data");
