@@ -85,6 +85,12 @@ def corpus() -> list[tuple[str, dict]]:
     edges_independent = copy.deepcopy(edges)
     edges_independent["policy"]["coordinated_sampling"] = False
     docs.append(("edges-independent", edges_independent))
+    proto = copy.deepcopy(edges)  # names that are special to JavaScript objects
+    proto["tasks"][0]["id"] = "__proto__"
+    proto["tasks"][1]["list_ratio"] = {"__proto__": 0.5, "constructor": 0.3}
+    proto["entities"][105]["lists"] = ["__proto__", "constructor"]
+    proto["entities"][104]["lists"] = ["constructor", "toString"]
+    docs.append(("edges-proto", proto))
     return docs
 
 

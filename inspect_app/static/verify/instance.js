@@ -197,7 +197,7 @@ function task(obj, n, known, itemsById) {
   if (hasRatio) {
     const raw = object(obj.ratio, path + ".ratio");
     for (const r of sortedKeys(raw)) risk(r, `${path}.ratio.${r}`);
-    ratios = {};
+    ratios = Object.create(null);
     for (const r of sortedKeys(raw)) ratios[r] = ratio(raw[r], `${path}.ratio.${r}`);
   }
   const rawLists = object(truthy(get(obj, "list_ratio")) ? obj.list_ratio : Object.create(null), path + ".list_ratio");
@@ -208,7 +208,7 @@ function task(obj, n, known, itemsById) {
   const id = str(field(obj, "id", path), path + ".id");
   const filter = taskFilter(get(obj, "filter", null), path + ".filter");
   const count = hasCount ? int(obj.count, path + ".count") : null;
-  const listRatio = {};
+  const listRatio = Object.create(null);
   for (const name of sortedKeys(rawLists)) listRatio[name] = ratio(rawLists[name], `${path}.list_ratio.${name}`);
   return {
     id, department: lead, participating, departments: [lead, ...participating], items: itemIds, filter,

@@ -142,7 +142,7 @@ export function parseJson(input, name = "document") {
       stack.push(key);
       const v = value();
       stack.pop();
-      if (duplicate === null && has(out, key)) duplicate = key;
+      if (duplicate === null && out[key] !== undefined) duplicate = key; // (null prototype)
       out[key] = v;
       space();
       if (text[pos] === ",") { pos++; continue; }

@@ -86,7 +86,7 @@ export function drawSamples(instance, hmac, progress = null) {
     sharedOrder = Array.from(usccs.keys()).sort(byKey(shared, usccs));
   }
   const since = addDays(instance.window.start, -instance.policy.exclude_recent_days);
-  const samples = {}, excluded = {};
+  const samples = Object.create(null), excluded = Object.create(null); // any task id is a key
   instance.tasks.forEach((task, t) => {
     const counts = { inactive: 0, recent_check: 0, frequency_cap: 0 };
     const eligible = new Uint8Array(entities.length);
