@@ -194,6 +194,13 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
         unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": "no team could be formed"}
         mutated["unfilled"] = sorted(mutated["unfilled"] + [unfilled], key=lambda v: v["id"])
         jobs.add(name, "staffed visit declared unfilled", inst, mutated, drawn_register, outcome)
+    for kind, change in STRUCTURAL:
+        mutated = copy.deepcopy(outcome)
+        try:
+            change(mutated)
+        except (IndexError, KeyError, StopIteration):
+            continue  # not applicable to this outcome
+        jobs.add(name, kind, inst, mutated, drawn_register, outcome)
     tampered = copy.deepcopy(outcome)
     tampered["stats"]["sampled"] += 1
     jobs.add(name, "changed stats, sealed register", inst, tampered, sealed, outcome)
@@ -231,6 +238,34 @@ def _set(path: tuple, value: object):
             doc = doc[key]
         doc[path[-1]] = value
     return change
+
+
+def _first_task(outcome: dict) -> str:
+    return next(iter(outcome["samples"]))
+
+
+STRUCTURAL = [  # (what, change): values of the wrong type or shape in the outcome
+    ("format missing", lambda o: o.pop("format")),
+    ("seed an integer", _set(("seed",), 5)),
+    ("draw_id a float", _set(("draw_id",), 1.0)),
+    ("samples a list", _set(("samples",), [])),
+    ("samples missing", lambda o: o.pop("samples")),
+    ("a sample null", lambda o: o["samples"].__setitem__(_first_task(o), None)),
+    ("an extra task", lambda o: o["samples"].__setitem__("T99", [])),
+    ("excluded count a float", lambda o: o["excluded"][_first_task(o)].__setitem__("inactive", 0.0)),
+    ("excluded count true", lambda o: o["excluded"][_first_task(o)].__setitem__("frequency_cap", True)),
+    ("visits an object", _set(("visits",), {})),
+    ("unfilled missing", lambda o: o.pop("unfilled")),
+    ("a visit a string", _set(("visits", 0), "V00001")),
+    ("a visit's uscc null", _set(("visits", 0, "uscc"), None)),
+    ("a visit's uscc a number", _set(("visits", 0, "uscc"), 91350181)),
+    ("a visit's tasks a string", lambda o: o["visits"][0].__setitem__("tasks", o["visits"][0]["tasks"][0])),
+    ("a visit's id missing", lambda o: o["visits"][0].pop("id")),
+    ("a visit's departments reversed", lambda o: o["visits"][0]["departments"].reverse()
+     if len(o["visits"][0]["departments"]) > 1 else o["visits"][0]["departments"].append("X")),
+    ("an unfilled entry twice", lambda o: o["unfilled"].append(o["unfilled"][0])),
+    ("a visit also unfilled", lambda o: o["unfilled"].append(dict(o["visits"][0], reason="x"))),
+]
 
 
 INVALID_INSTANCES = [  # (what, change): documents the CLI refuses with exit 2
