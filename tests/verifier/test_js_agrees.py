@@ -382,3 +382,24 @@ def test_javascript_and_python_verifiers_agree(tmp_path, monkeypatch):
           f"first discrepancies, {sum(not_checked.values())} in a check the JS verifier does not "
           f"make: {dict(sorted(not_checked.items()))}")
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:30])
+
+
+def test_runner_exit_status(tmp_path):
+    """verify_js.mjs exits 0 verified, 1 not verified, 2 unreadable, with the report on stdout."""
+    doc = joint_document()
+    outcome = draw(parse_instance(copy.deepcopy(doc))).outcome()
+    jobs = Jobs(tmp_path)
+    inst, register = jobs.file(doc), jobs.file(register_doc(doc, outcome))
+    moved = copy.deepcopy(outcome)
+    moved["samples"]["T1"].reverse()
+    for out, expected, first in ((jobs.file(outcome), 0, None), (jobs.file(moved), 1, "result_digest"),
+                                 (jobs.file("{", raw=True), 2, None)):
+        done = subprocess.run([NODE, str(RUNNER), inst, out, register], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == expected, done.stderr
+        report = json.loads(done.stdout)
+        assert report["verdict"] == VERDICT[expected]
+        if first:
+            assert report["first"]["path"] == first
+    usage = subprocess.run([NODE, str(RUNNER)], capture_output=True, text=True, timeout=60, check=False)
+    assert usage.returncode == 2 and "usage" in usage.stderr

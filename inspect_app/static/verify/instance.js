@@ -14,6 +14,7 @@
 //              last_checks [{department, date, inspectors[]}], industry|null, type|null}],
 //   inspectors [{id, name, department, district, qualifications[], certificate_expires|null,
 //                active, unavailable[], max_visits}],
+//   entityByUscc, inspectorById (Maps), itemsById (Map),
 //   conflicts [{inspector, uscc}], pairConflicts [[a, b]],
 //   tasks [{id, department, participating[], departments[], items[], filter|null,
 //           ratio {risk: Fraction}|null, count|null, list_ratio {name: Fraction},
@@ -332,7 +333,8 @@ export function parseInstance(doc) {
   });
   return {
     doc, drawId, secret, externalEntropy, window: { start, end }, holidays, calendarWorkdays, policy: pol,
-    departments: deps, items: its, itemsById, entities: ents, inspectors: insp, conflicts, pairConflicts, tasks,
+    departments: deps, items: its, itemsById, entities: ents, entityByUscc: new Map(ents.map((e) => [e.uscc, e])),
+    inspectors: insp, inspectorById: new Map(insp.map((i) => [i.id, i])), conflicts, pairConflicts, tasks,
   };
 }
 
