@@ -150,7 +150,53 @@ class Jobs:
                           "register": reg, "honest": honest, "mutated": None if raw else outcome})
 
 
+def changed_outcomes(instance, outcome: dict):
+    """(what, tampered copy) of an outcome: the property tests' mutations, a
+    same-department swap, a changed sample entity, changed unfilled entries
+    and values of the wrong type or shape."""
+    seen = set()
+    for kind, mutate in _mutations(instance, outcome):
+        if kind not in seen or kind in ("swap inspector", "move date"):
+            seen.add(kind)
+            yield kind, _changed(outcome, mutate)
+    departments = {i.id: i.department for i in instance.inspectors}
+    for n, visit in enumerate(outcome["visits"][:3]):  # a colleague of the same department
+        spare = [i.id for i in instance.inspectors if departments[i.id] == departments[visit["team"][0]]
+                 and i.id not in visit["team"]]
+        if spare:
+            yield "swap within department", _changed(outcome, _set(("visits", n, "team"),
+                                                                   sorted(visit["team"][1:] + [spare[-1]])))
+    sampled = {u for s in outcome["samples"].values() for u in s}
+    strangers = [e.uscc for e in instance.entities if e.uscc not in sampled]
+    task = next((t for t, sample in outcome["samples"].items() if sample), None)
+    if task and strangers:
+        yield "changed sample entity", _changed(outcome, _set(("samples", task, 0), strangers[0]))
+    if outcome["unfilled"]:
+        yield "changed unfilled reason", _changed(outcome, _set(("unfilled", 0, "reason"), "no inspectors were free"))
+    if outcome["visits"]:
+        yield "staffed visit declared unfilled", _changed(outcome, _declare_unfilled)
+    for kind, change in STRUCTURAL:
+        try:
+            yield kind, _changed(outcome, change)
+        except (IndexError, KeyError, StopIteration):
+            continue  # not applicable to this outcome
+
+
+def _changed(outcome: dict, change) -> dict:
+    mutated = copy.deepcopy(outcome)
+    change(mutated)
+    return mutated
+
+
+def _declare_unfilled(outcome: dict) -> None:
+    visit = outcome["visits"].pop(0)
+    unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": "no team could be formed"}
+    outcome["unfilled"] = sorted(outcome["unfilled"] + [unfilled], key=lambda v: v["id"])
+
+
 def tampers(name: str, doc: dict, jobs: Jobs) -> None:
+    """The runs of one instance: as drawn, tampered outcomes, register values
+    that differ, a consistent forgery and unreadable documents."""
     instance = parse_instance(copy.deepcopy(doc))
     outcome = draw(instance).outcome()
     inst = jobs.file(doc)
@@ -159,50 +205,9 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
     jobs.add(name, "as drawn, sealed register", inst, outcome, sealed, outcome)
     jobs.add(name, "as drawn, no register", inst, outcome, None, outcome)
     jobs.add(name, "as drawn, register before sealing", inst, outcome, drawn_register, outcome)
-
-    seen = set()
-    for kind, mutate in _mutations(instance, outcome):
-        if kind in seen and kind not in ("swap inspector", "move date"):
-            continue
-        seen.add(kind)
-        mutated = copy.deepcopy(outcome)
-        mutate(mutated)
+    for kind, mutated in changed_outcomes(instance, outcome):
         jobs.add(name, kind, inst, mutated, drawn_register, outcome)
-    departments = {i.id: i.department for i in instance.inspectors}
-    for n, visit in enumerate(outcome["visits"][:3]):  # a colleague of the same department
-        spare = [i.id for i in instance.inspectors if departments[i.id] == departments[visit["team"][0]]
-                 and i.id not in visit["team"]]
-        if spare:
-            mutated = copy.deepcopy(outcome)
-            mutated["visits"][n]["team"] = sorted(visit["team"][1:] + [spare[-1]])
-            jobs.add(name, "swap within department", inst, mutated, drawn_register, outcome)
-    sampled = {u for s in outcome["samples"].values() for u in s}
-    strangers = [e.uscc for e in instance.entities if e.uscc not in sampled]
-    for task, sample in outcome["samples"].items():
-        if sample and strangers:
-            mutated = copy.deepcopy(outcome)
-            mutated["samples"][task][0] = strangers[0]
-            jobs.add(name, "changed sample entity", inst, mutated, drawn_register, outcome)
-            break
-    if outcome["unfilled"]:
-        mutated = copy.deepcopy(outcome)
-        mutated["unfilled"][0]["reason"] = "no inspectors were free"
-        jobs.add(name, "changed unfilled reason", inst, mutated, drawn_register, outcome)
-    if outcome["visits"]:  # a staffed visit declared unfilled
-        mutated = copy.deepcopy(outcome)
-        visit = mutated["visits"].pop(0)
-        unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": "no team could be formed"}
-        mutated["unfilled"] = sorted(mutated["unfilled"] + [unfilled], key=lambda v: v["id"])
-        jobs.add(name, "staffed visit declared unfilled", inst, mutated, drawn_register, outcome)
-    for kind, change in STRUCTURAL:
-        mutated = copy.deepcopy(outcome)
-        try:
-            change(mutated)
-        except (IndexError, KeyError, StopIteration):
-            continue  # not applicable to this outcome
-        jobs.add(name, kind, inst, mutated, drawn_register, outcome)
-    tampered = copy.deepcopy(outcome)
-    tampered["stats"]["sampled"] += 1
+    tampered = _changed(outcome, _set(("stats", "sampled"), outcome["stats"]["sampled"] + 1))
     jobs.add(name, "changed stats, sealed register", inst, tampered, sealed, outcome)
     for key, value in (("frozen_digest", "ab" * 32), ("commitment", "cd" * 32), ("code", "X-1"),
                        ("external_entropy", doc["external_entropy"] + "7"),
@@ -210,26 +215,22 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
         register = register_doc(doc, outcome)
         register[key] = value
         jobs.add(name, f"register {key} differs", inst, outcome, register, outcome)
-
-    # a consistent forgery: delete a drawn entity and draw again
-    if sampled:
+    sampled = sorted({u for s in outcome["samples"].values() for u in s})
+    if sampled:  # a consistent forgery: delete a drawn entity and draw again
         forged = copy.deepcopy(doc)
-        forged["entities"] = [e for e in forged["entities"] if e["uscc"] != min(sampled)]
+        forged["entities"] = [e for e in forged["entities"] if e["uscc"] != sampled[0]]
         forged_outcome = draw(parse_instance(copy.deepcopy(forged))).outcome()
         forged_inst = jobs.file(forged)
         jobs.add(name, "consistent forgery, sealed register", forged_inst, forged_outcome, sealed,
                  forged_outcome)
         jobs.add(name, "consistent forgery, no register", forged_inst, forged_outcome, None,
                  forged_outcome)
-
     text = (canonical_json(outcome) + b"\n").decode("utf-8")
     jobs.add(name, "unreadable: duplicate key", inst, text.replace('{"commitment"', '{"seed":"0","commitment"', 1),
              None, raw=True)
     jobs.add(name, "unreadable: truncated outcome", inst, text[: len(text) // 2], None, raw=True)
     for kind, break_it in INVALID_INSTANCES:
-        broken = copy.deepcopy(doc)
-        break_it(broken)
-        jobs.add(name, f"invalid instance: {kind}", jobs.file(broken), outcome, None, outcome)
+        jobs.add(name, f"invalid instance: {kind}", jobs.file(_changed(doc, break_it)), outcome, None, outcome)
 
 
 def _set(path: tuple, value: object):
