@@ -344,45 +344,45 @@ def test_javascript_and_python_verifiers_agree(tmp_path, monkeypatch):
     assert len(reports) == len(jobs.jobs)
 
     stage = Stage(monkeypatch)
-    counts, not_checked, by_kind = Counter(), Counter(), Counter()
+    counts, not_checked = Counter(), Counter()
     problems = []
     for job, report in zip(jobs.jobs, reports, strict=True):
         code, message = python_verify(job, stage)
-        label = f"{job['name']} / {job['kind']}"
-        counts["runs"] += 1
-        by_kind[VERDICT[code]] += 1
-        if code == 1:  # where Python found it, and whether the JS verifier made that check
-            py_message = message.removeprefix("NOT verified: ")
-            check = check_of(stage.name, py_message, job)
-            status = {c["id"]: c["status"] for c in report["checks"]}
-            if status.get(check) == "not_checked" and report["verdict"] != "unreadable":
-                failed = [c["id"] for c in report["checks"] if c["status"] == "failed"]
-                if failed and CHECKS.index(failed[0]) < CHECKS.index(check):
-                    problems.append(f"{label}: Python failed in {check} ({py_message}), JS failed "
-                                    f"earlier: {report['first']}")
-                not_checked[check] += 1
-                continue
-        if report["verdict"] != VERDICT[code]:
-            problems.append(f"{label}: Python {VERDICT[code]} ({message}), JS {report['verdict']} "
-                            f"({report['first']})")
-            continue
-        if code != 1:
-            if code == 2 and report["first"]["message"] != message:  # the same words on stderr
-                problems.append(f"{label}: Python: {message}\n    JS: {report['first']}")
-                continue
+        counts[VERDICT[code]] += 1
+        outcome, problem = compare(job, report, code, message, stage.name)
+        if problem:
+            problems.append(f"{job['name']} / {job['kind']}: {problem}")
+        elif outcome == "agree":
             counts["agree"] += 1
-            continue
-        first = report["first"] or {}
-        if first.get("message") != py_message or not py_message.startswith(first.get("path", "") + ":"):
-            problems.append(f"{label}: Python: {py_message}\n    JS: {first}")
-            continue
-        counts["agree"] += 1
-    print(f"\nagreement: {len(documents)} instances, {counts['runs']} runs "
-          f"({by_kind['verified']} verified, {by_kind['not_verified']} not verified, "
-          f"{by_kind['unreadable']} unreadable by Python), {counts['agree']} identical verdicts and "
-          f"first discrepancies, {sum(not_checked.values())} in a check the JS verifier does not "
-          f"make: {dict(sorted(not_checked.items()))}")
+        else:
+            not_checked[outcome] += 1
+    print(f"\nagreement: {len(documents)} instances, {len(jobs.jobs)} runs ({counts['verified']} verified, "
+          f"{counts['not_verified']} not verified, {counts['unreadable']} unreadable by Python); "
+          f"{counts['agree']} with the same verdict and the same first discrepancy (or message), "
+          f"{sum(not_checked.values())} where Python's first discrepancy lies in a check the JS "
+          f"verifier reports as not made: {dict(sorted(not_checked.items()))}")
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:30])
+
+
+def compare(job: dict, report: dict, code: int, message: str, stage: str) -> tuple[str, str | None]:
+    """("agree" or the id of the check the JS verifier did not make, problem or None)."""
+    if code == 1:  # where Python found it, and whether the JS verifier made that check
+        message = message.removeprefix("NOT verified: ")
+        check = check_of(stage, message, job)
+        status = {c["id"]: c["status"] for c in report["checks"]}
+        if status.get(check) == "not_checked" and report["verdict"] != "unreadable":
+            failed = [c["id"] for c in report["checks"] if c["status"] == "failed"]
+            if failed and CHECKS.index(failed[0]) < CHECKS.index(check):
+                return check, f"Python failed in {check} ({message}), JS earlier: {report['first']}"
+            return check, None
+    if report["verdict"] != VERDICT[code]:
+        return "", f"Python {VERDICT[code]} ({message}), JS {report['verdict']} ({report['first']})"
+    if code == 0:
+        return "agree", None
+    first = report["first"]  # code 2: the same words as on the CLI's stderr
+    if first["message"] != message or (code == 1 and not message.startswith(first["path"] + ": ")):
+        return "", f"Python: {message}\n    JS: {first}"
+    return "agree", None
 
 
 def test_runner_exit_status(tmp_path):
