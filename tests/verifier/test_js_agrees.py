@@ -225,10 +225,22 @@ def tampers(name: str, doc: dict, jobs: Jobs) -> None:
                  forged_outcome)
         jobs.add(name, "consistent forgery, no register", forged_inst, forged_outcome, None,
                  forged_outcome)
+    if name in UNREADABLE_FOR:
+        unreadable(name, doc, outcome, inst, jobs)
+
+
+UNREADABLE_FOR = {"generated-0", "generated-1", "joint", "edges-proto"}  # reading is not per instance
+
+
+def unreadable(name: str, doc: dict, outcome: dict, inst: str, jobs: Jobs) -> None:
+    """Documents the CLI refuses (exit 2), with the message it prints."""
     text = (canonical_json(outcome) + b"\n").decode("utf-8")
     jobs.add(name, "unreadable: duplicate key", inst, text.replace('{"commitment"', '{"seed":"0","commitment"', 1),
              None, raw=True)
     jobs.add(name, "unreadable: truncated outcome", inst, text[: len(text) // 2], None, raw=True)
+    jobs.add(name, "unreadable: instance not an object", jobs.file("[]", raw=True), outcome, None, outcome)
+    for kind, register in BROKEN_REGISTERS:
+        jobs.add(name, f"unreadable register: {kind}", inst, outcome, jobs.file(register, raw=True), outcome)
     for kind, break_it in INVALID_INSTANCES:
         jobs.add(name, f"invalid instance: {kind}", jobs.file(_changed(doc, break_it)), outcome, None, outcome)
 
@@ -266,6 +278,17 @@ STRUCTURAL = [  # (what, change): values of the wrong type or shape in the outco
      if len(o["visits"][0]["departments"]) > 1 else o["visits"][0]["departments"].append("X")),
     ("an unfilled entry twice", lambda o: o["unfilled"].append(o["unfilled"][0])),
     ("a visit also unfilled", lambda o: o["unfilled"].append(dict(o["visits"][0], reason="x"))),
+]
+
+
+BROKEN_REGISTERS = [  # (what, text): register files the CLI refuses
+    ("not an object", "[1]"),
+    ("no format", '{"code": "X"}'),
+    ("other format", '{"format": "inspect-register/2"}'),
+    ("code a number", '{"format": "inspect-register/1", "code": 5}'),
+    ("upper-case digest", '{"format": "inspect-register/1", "commitment": "' + "AB" * 32 + '"}'),
+    ("short digest", '{"format": "inspect-register/1", "input_digest": "abc"}'),
+    ("duplicate key", '{"format": "inspect-register/1", "code": "A", "code": "B"}'),
 ]
 
 

@@ -292,9 +292,9 @@ function pairs(raw, section, a, b, check) {
   });
 }
 
-/** Validate a decoded instance document; returns the model (see the top). */
-export function parseInstance(doc) {
-  if (!isObject(doc)) throw new InstanceError("instance: the document must be a JSON object");
+/** Validate a decoded instance document (`name` for messages); returns the model (see the top). */
+export function parseInstance(doc, name = "instance") {
+  if (!isObject(doc)) throw new InstanceError(`${name}: the document must be a JSON object`);
   const format = get(doc, "format", null);
   if (format !== FORMAT) {
     if (format === null) throw new InstanceError("$.format: required field is missing", "$.format");

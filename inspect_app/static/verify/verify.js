@@ -3,7 +3,8 @@
 //
 //   const report = await verify({instanceText, outcomeText, registerText}, {progress});
 //
-// Texts may be strings or UTF-8 bytes (Uint8Array); registerText may be null.
+// Texts may be strings or UTF-8 bytes (Uint8Array); registerText may be null;
+// names {instance, outcome, register} (optional) name the files in messages.
 // Report:
 //   verdict  "verified" (no discrepancy in the checks made), "not_verified" (first
 //            names the first discrepancy) or "unreadable" (a document cannot be
@@ -105,7 +106,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     progress("read", 0);
     if (registerText !== null && registerText !== undefined) published = readRegister(registerText, names.register || "register");
     const doc = parseJson(instanceText, names.instance || "instance");
-    instance = parseInstance(doc);
+    instance = parseInstance(doc, names.instance || "instance");
     outcome = parseJson(outcomeText, names.outcome || "outcome");
     if (!isObject(outcome)) throw new JsonError(`${names.outcome || "outcome"}: the document must be a JSON object`);
     progress("read", 1);
