@@ -54,6 +54,9 @@ export function parseJson(input, name = "document") {
       throw new JsonError(`${name}: the file is not UTF-8 text`);
     }
   }
+  const surrogateError = () => new JsonError(
+    `${name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form`);
+  if (typeof input === "string" && LONE_SURROGATE.test(input)) throw surrogateError();
   if (depthExceeds(text)) throw new JsonError(`${name}: the document is nested deeper than ${MAX_DEPTH} levels`);
   let pos = 0;
   const stack = []; // keys and indexes of the values being read (for a duplicate's path)
@@ -73,11 +76,17 @@ export function parseJson(input, name = "document") {
   };
   const str = () => {
     pos++; // opening quote
-    let out = "", start = pos;
+    let out = "", start = pos, escapedSurrogate = false;
     for (;;) {
       const c = text.charCodeAt(pos);
       if (Number.isNaN(c)) fail("Unterminated string starting at", start - 1);
-      if (c === 34) { out += text.slice(start, pos); pos++; return out; }
+      if (c === 34) {
+        out += text.slice(start, pos);
+        pos++;
+        // text decoded from UTF-8 holds no lone surrogate; only a \u escape can make one
+        if (escapedSurrogate && LONE_SURROGATE.test(out)) throw surrogateError();
+        return out;
+      }
       if (c < 32) fail("Invalid control character at");
       if (c === 92) {
         out += text.slice(start, pos);
@@ -85,18 +94,15 @@ export function parseJson(input, name = "document") {
         if (e === "u") {
           const hex = text.slice(pos + 2, pos + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\uXXXX escape", pos + 1);
-          out += String.fromCharCode(parseInt(hex, 16));
+          const unit = parseInt(hex, 16);
+          if (unit >= 0xd800 && unit <= 0xdfff) escapedSurrogate = true;
+          out += String.fromCharCode(unit);
           pos += 6;
         } else if (e !== undefined && e in ESCAPES) { out += ESCAPES[e]; pos += 2; }
         else fail("Invalid \\escape");
         start = pos;
       } else pos++;
     }
-  };
-  const checkSurrogates = (s) => {
-    if (LONE_SURROGATE.test(s)) throw new JsonError(
-      `${name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form`);
-    return s;
   };
   const num = () => {
     NUMBER.lastIndex = pos;
@@ -116,7 +122,7 @@ export function parseJson(input, name = "document") {
     const c = text[pos];
     if (c === "{") return obj();
     if (c === "[") return arr();
-    if (c === '"') return checkSurrogates(str());
+    if (c === '"') return str();
     if (text.startsWith("true", pos)) { pos += 4; return true; }
     if (text.startsWith("false", pos)) { pos += 5; return false; }
     if (text.startsWith("null", pos)) { pos += 4; return null; }
@@ -135,7 +141,7 @@ export function parseJson(input, name = "document") {
     for (;;) {
       space();
       if (text[pos] !== '"') fail("Expecting property name enclosed in double quotes");
-      const key = checkSurrogates(str());
+      const key = str();
       space();
       if (text[pos] !== ":") fail("Expecting ':' delimiter");
       pos++;
