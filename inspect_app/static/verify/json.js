@@ -16,6 +16,7 @@ export const MAX_DEPTH = 64;
 export class JsonFloat {
   constructor(value) { this.value = value; }
   valueOf() { return this.value; }
+  toJSON() { return this.value; } // JSON.stringify writes the number (without Python's ".0")
 }
 
 export class JsonError extends Error {

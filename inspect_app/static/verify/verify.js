@@ -21,9 +21,14 @@
 // digests, u, samples, visits, rules, schedule, stats, done).
 //
 // The checks of rules.js, schedule.js and stats.js receive ctx:
-//   instance      the validated instance model (instance.js; instance.doc is the
-//                 decoded document),
-//   outcome       the decoded outcome document (json.js values),
+//   instance      the decoded instance document, valid (section 3; defaults not
+//                 applied), as json.js reads it: objects with a null prototype,
+//                 integers as numbers (BigInt beyond 2^53), floats as JsonFloat
+//                 (only ratios in a valid instance),
+//   model         the same instance validated, with defaults (instance.js),
+//   outcome       the decoded outcome document (json.js values: a float the
+//                 outcome writes, e.g. 3.0 in stats, is a JsonFloat; compare with
+//                 difference.js's firstDifference to word it as the CLI does),
 //   workdays      the working days of the window, "YYYY-MM-DD" in date order,
 //   seedBytes     the seed (32 bytes),
 //   hmac          hmacFactory(seed): (Uint8Array message) -> Uint8Array(32),
@@ -163,7 +168,8 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     mark("visits", "passed");
     progress("visits", 1);
 
-    const ctx = { instance, outcome, workdays: workingDays(instance), seedBytes, hmac, visitsExpected, progress };
+    const ctx = { instance: instance.doc, model: instance, outcome, workdays: workingDays(instance), seedBytes,
+      hmac, visitsExpected, progress };
     run("rules", await checkRules(ctx));
     mark("teams", "not_checked", CHECKS[5][1]);
     run("schedule", await checkSchedule(ctx));
