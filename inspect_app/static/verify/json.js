@@ -47,8 +47,9 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
-/** Decode `text` (a string, or UTF-8 bytes) named `name` in messages. */
-export function parseJson(input, name = "document") {
+/** Decode `input` (a string, or UTF-8 bytes) named `name` in messages;
+ *  progress(fraction of the text read) is called every few MB. */
+export function parseJson(input, name = "document", progress = null) {
   let text = input;
   if (typeof input !== "string") {
     try { text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input); } catch {
@@ -59,7 +60,8 @@ export function parseJson(input, name = "document") {
     `${name}: a string holds an unpaired UTF-16 surrogate escape, which has no UTF-8 form`);
   if (typeof input === "string" && LONE_SURROGATE.test(input)) throw surrogateError();
   if (depthExceeds(text)) throw new JsonError(`${name}: the document is nested deeper than ${MAX_DEPTH} levels`);
-  let pos = 0;
+  let pos = 0, reported = 0;
+  const REPORT_EVERY = 1 << 22; // characters
   const stack = []; // keys and indexes of the values being read (for a duplicate's path)
   const pathOf = () => "$" + stack.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
 
@@ -169,6 +171,7 @@ export function parseJson(input, name = "document") {
     for (;;) {
       stack.push(out.length);
       out.push(value());
+      if (progress && pos - reported > REPORT_EVERY) { reported = pos; progress(pos / text.length); }
       stack.pop();
       space();
       if (text[pos] === ",") { pos++; continue; }

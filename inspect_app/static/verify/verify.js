@@ -110,8 +110,9 @@ export async function verify({ instanceText, outcomeText, registerText = null,
   try {
     progress("read", 0);
     if (registerText !== null && registerText !== undefined) published = readRegister(registerText, names.register || "register");
-    const doc = parseJson(instanceText, names.instance || "instance");
+    const doc = parseJson(instanceText, names.instance || "instance", (f) => progress("read", 0.8 * f));
     instance = parseInstance(doc, names.instance || "instance");
+    progress("read", 0.9);
     outcome = parseJson(outcomeText, names.outcome || "outcome");
     if (!isObject(outcome)) throw new JsonError(`${names.outcome || "outcome"}: the document must be a JSON object`);
     progress("read", 1);
