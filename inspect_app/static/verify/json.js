@@ -191,7 +191,10 @@ export function parseJson(input, name = "document", progress = null) {
 }
 
 /** A string as a JSON string literal (canonical escaping, section 1). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
 export function quote(s) {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => {
     switch (c) {
       case '"': return '\\"';
