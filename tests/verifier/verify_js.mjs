@@ -5,11 +5,13 @@
 //   node tests/verifier/verify_js.mjs --batch JOBS.json
 //     JOBS.json: [{instance, outcome, register|null}, ...] (file paths);
 //     prints one JSON array of reports (for tests: one Node start-up for many runs)
+// A bug in the verifier (an exception) exits 3, or gives the verdict "error" in
+// a batch, never a verdict of the documents.
 
 import { readFileSync } from "node:fs";
 import { verify } from "../../inspect_app/static/verify/verify.js";
 
-const EXIT = { verified: 0, not_verified: 1, unreadable: 2 };
+const EXIT = { verified: 0, not_verified: 1, unreadable: 2, error: 3 };
 
 async function run(instance, outcome, register) {
   const read = (path) => {
@@ -21,8 +23,12 @@ async function run(instance, outcome, register) {
       return { verdict: "unreadable", first: { path: null, message: `${path}: cannot read the file` }, checks: [], warnings: [] };
     }
   }
-  return verify({ instanceText: texts.instance, outcomeText: texts.outcome, registerText: texts.register,
-    names: { instance, outcome, register } });
+  try {
+    return await verify({ instanceText: texts.instance, outcomeText: texts.outcome, registerText: texts.register,
+      names: { instance, outcome, register } });
+  } catch (error) {
+    return { verdict: "error", first: { path: null, message: String(error && error.stack || error) }, checks: [], warnings: [] };
+  }
 }
 
 const args = process.argv.slice(2);
@@ -33,7 +39,8 @@ if (args[0] === "--batch" && args.length === 2) {
   process.stdout.write(JSON.stringify(reports) + "\n");
 } else if (args.length === 2 || args.length === 3) {
   const report = await run(args[0], args[1], args[2] || null);
-  process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  if (report.verdict === "error") process.stderr.write(report.first.message + "\n");
+  else process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   process.exitCode = EXIT[report.verdict];
 } else {
   process.stderr.write("usage: verify_js.mjs INSTANCE OUTCOME [REGISTER] | --batch JOBS.json\n");
