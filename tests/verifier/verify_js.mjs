@@ -14,13 +14,19 @@ import { verify } from "../../inspect_app/static/verify/verify.js";
 const EXIT = { verified: 0, not_verified: 1, unreadable: 2, error: 3 };
 
 async function run(instance, outcome, register) {
+  const STRERROR = { ENOENT: "No such file or directory", EACCES: "Permission denied", EISDIR: "Is a directory" };
+  const failures = {};
   const read = (path) => {
-    try { return readFileSync(path); } catch (error) { return null; }
+    try { return readFileSync(path); } catch (error) {
+      failures[path] = STRERROR[error.code] || error.message;
+      return null;
+    }
   };
   const texts = { instance: read(instance), outcome: read(outcome), register: register ? read(register) : null };
-  for (const [name, path] of [["instance", instance], ["outcome", outcome], ["register", register]]) {
+  for (const [name, path] of [["register", register], ["instance", instance], ["outcome", outcome]]) { // the CLI's order
     if (path && texts[name] === null) {
-      return { verdict: "unreadable", first: { path: null, message: `${path}: cannot read the file` }, checks: [], warnings: [] };
+      const message = `${path}: cannot read the file (${failures[path]})`; // as the CLI words it
+      return { verdict: "unreadable", first: { path: null, message }, checks: [], warnings: [] };
     }
   }
   try {
