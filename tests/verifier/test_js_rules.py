@@ -191,3 +191,38 @@ def test_generated_draws_pass_and_a_moved_date_is_named(doc):
         cli = python_says(instance, mutated)
         assert cli is not None
         assert result["first"] is not None and result["first"]["message"] == cli
+
+
+def test_scheduling_reasons_are_re_derived(tmp_path):
+    """Teams whose members share too few days: visits unfilled by scheduling, and the JS
+    checks name a changed scheduling reason as the CLI does."""
+    doc = joint_document()
+    doc["window"] = {"start": "2027-03-01", "end": "2027-03-05"}
+    doc["calendar"] = {"holidays": [], "workdays": []}
+    doc["policy"]["daily_visits_per_inspector"] = 1
+    doc["inspectors"] = [inspector(1, unavailable=["2027-03-03", "2027-03-04", "2027-03-05"]),
+                         inspector(2, unavailable=["2027-03-01", "2027-03-04", "2027-03-05"]),
+                         inspector(3, unavailable=["2027-03-01", "2027-03-02"])]
+    doc["tasks"] = doc["tasks"][:1]
+    instance = parse_instance(doc)
+    outcome = draw(instance).outcome()
+    reasons = [u["reason"] for u in outcome["unfilled"]]
+    assert any("team (" in r for r in reasons), reasons
+    cases = [(doc, instance, outcome)]
+    mutated = copy.deepcopy(outcome)
+    n = next(k for k, r in enumerate(reasons) if "team (" in r)
+    # The team stays (the JS checks read it from the reason); the kind of reason changes.
+    team = reasons[n].split("(")[1].split(")")[0]
+    mutated["unfilled"][n]["reason"] = (
+        f"the team ({team}) is fully booked on all 1 working days on which all of them are available "
+        "(at most 1 visits per inspector and day)" if reasons[n].startswith("no working day")
+        else f"no working day of the window on which the whole team ({team}) is available")
+    cases.append((doc, instance, mutated))
+    if outcome["visits"]:
+        mutated = copy.deepcopy(outcome)
+        mutated["visits"][0]["date"] = "2027-03-02" if outcome["visits"][0]["date"] != "2027-03-02" else "2027-03-01"
+        cases.append((doc, instance, mutated))
+    results = run_js(cases, tmp_path)
+    assert results[0]["first"] is None
+    for (_, _, changed), result in zip(cases[1:], results[1:], strict=True):
+        assert result["first"] is not None and result["first"]["message"] == python_says(instance, changed)
