@@ -69,7 +69,7 @@ def fixture_document() -> dict:
     doc["inspectors"].append(inspector(40, "SCJG", qualifications=[]))  # not qualified
     doc["inspectors"].append(inspector(41, "SCJG", certificate_expires="2027-03-15"))  # expires in the window
     doc["entities"].append(entity(999, status="closed"))
-    doc["pair_conflicts"] = [{"a": "E001", "b": "E002"}]
+    doc["pair_conflicts"] = [{"a": "E001", "b": "E009"}]  # SCJG and CGJ
     return doc
 
 
@@ -116,13 +116,20 @@ def tampered(drawn) -> list[tuple[str, dict]]:
         target["team"] = sorted([first_member] + [i for i in target["team"] if int(i[1:]) < 9 or i == first_member][:0]
                                 + [i for i in target["team"] if int(i[1:]) < 9])
         out.append(("over capacity", mutated))
-    # Over the daily limit: every visit of E003 on one day.
-    mutated = copy.deepcopy(outcome)
-    for v in mutated["visits"]:
-        if "E003" in v["team"]:
-            v["date"] = "2027-03-04"
-    out.append(("daily limit", mutated))
-    # Pair conflict, stats and an extra member.
+    # E001 on a day of leave; E001 with E002 (a pair conflict).
+    for n, entry in enumerate(outcome["visits"]):
+        if "E001" in entry["team"]:
+            mutated = copy.deepcopy(outcome)
+            mutated["visits"][n]["date"] = "2027-03-03" if entry["date"] != "2027-03-03" else "2027-03-02"
+            out.append(("on leave", mutated))
+            break
+    for n, entry in enumerate(outcome["visits"]):  # E001's CGJ partner replaced by E009
+        if "E001" in entry["team"] and "E009" not in entry["team"] and entry["departments"] == ["CGJ", "SCJG"]:
+            mutated = copy.deepcopy(outcome)
+            mutated["visits"][n]["team"] = ["E001", "E009"]
+            out.append(("pair conflict", mutated))
+            break
+    # Stats, an extra member, no stats, a changed reason.
     mutated = copy.deepcopy(outcome)
     mutated["stats"]["load_max"] += 1
     out.append(("stats", mutated))
@@ -143,7 +150,7 @@ def test_tampered_outcomes_are_named_as_the_cli_names_them(drawn, tmp_path):
     doc, instance, outcome = drawn
     cases = tampered(drawn)
     results = run_js([(doc, instance, mutated) for _, mutated in cases], tmp_path)
-    compared = 0
+    compared, seen = 0, set()
     for (what, mutated), result in zip(cases, results, strict=True):
         cli = python_says(instance, mutated)
         assert cli is not None, what
@@ -159,7 +166,10 @@ def test_tampered_outcomes_are_named_as_the_cli_names_them(drawn, tmp_path):
         assert result["first"]["message"] == cli, what
         assert cli.startswith(result["first"]["path"]), what
         compared += 1
+        seen.add(what.split(" ")[-1] if what.startswith("visits[") else what)
     assert compared >= 20
+    assert {"E040", "E041", "E009", "order", "over capacity", "on leave", "pair conflict", "stats",
+            "extra member", "no stats"} <= seen, seen
 
 
 def window_has_a_working_day(doc: dict) -> bool:
@@ -226,3 +236,25 @@ def test_scheduling_reasons_are_re_derived(tmp_path):
     assert results[0]["first"] is None
     for (_, _, changed), result in zip(cases[1:], results[1:], strict=True):
         assert result["first"] is not None and result["first"]["message"] == python_says(instance, changed)
+
+
+def test_the_daily_limit_across_visits(tmp_path):
+    """One visit a day per inspector: two visits of one inspector moved onto one day are named
+    as the CLI names them."""
+    doc = joint_document()
+    doc["policy"]["daily_visits_per_inspector"] = 1
+    doc["tasks"] = doc["tasks"][:1]
+    instance = parse_instance(doc)
+    outcome = draw(instance).outcome()
+    counts: dict[str, list[int]] = {}
+    for n, v in enumerate(outcome["visits"]):
+        for i in v["team"]:
+            counts.setdefault(i, []).append(n)
+    inspector_id, visits = next((i, ns) for i, ns in sorted(counts.items()) if len(ns) >= 2)
+    mutated = copy.deepcopy(outcome)
+    for n in visits[:2]:
+        mutated["visits"][n]["date"] = outcome["visits"][visits[0]]["date"]
+    cli = python_says(instance, mutated)
+    assert "more than the daily limit of 1" in cli
+    assert run_js([(doc, instance, outcome), (doc, instance, mutated)], tmp_path) == [
+        {"first": None, "check": None}, {"first": {"path": "visits", "message": cli}, "check": "rules"}]
