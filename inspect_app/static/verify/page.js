@@ -28,6 +28,23 @@ const TEXT = {
       "download:instance": "下载 instance.json",
       "download:outcome": "下载 outcome.json",
       "download:register": "下载 register.json",
+      rules: "核对规则（资格、证件、回避、轮换、人数、休假、容量）",
+      schedule: "核对排期（工作日、每日上限）",
+      stats: "核对统计",
+    },
+    check: {
+      register: "与抽取前公示的数值比对",
+      input_digest: "输入摘要",
+      commitment: "承诺值",
+      seed: "随机种子",
+      samples: "各任务、各层的抽取名单",
+      excluded: "排除计数",
+      u: "每个主体的随机数 u(e)",
+      visits: "检查任务及其部门",
+      rules: "每个检查组的资格与容量规则",
+      schedule: "排期：工作日与每日上限",
+      stats: "统计与文件成员",
+      teams: "检查组的最优性",
     },
   },
   en: {
@@ -49,6 +66,23 @@ const TEXT = {
       "download:instance": "Downloading instance.json",
       "download:outcome": "Downloading outcome.json",
       "download:register": "Downloading register.json",
+      rules: "Rules (eligibility, certificate, conflicts, rotation, team size, leave, capacity)",
+      schedule: "Schedule (working days, daily limits)",
+      stats: "Statistics",
+    },
+    check: {
+      register: "Values the register published before the draw",
+      input_digest: "Input digest",
+      commitment: "Commitment",
+      seed: "Seed",
+      samples: "Samples per task and stratum",
+      excluded: "Exclusion counts",
+      u: "Every entity's number u(e)",
+      visits: "Visits and their departments",
+      rules: "Every team's eligibility and capacity rules",
+      schedule: "Schedule: working days and daily limits",
+      stats: "Statistics and document members",
+      teams: "Teams' optimality",
     },
   },
 };
@@ -108,7 +142,8 @@ export function start(box) {
     const checks = el("ul", { id: "verify-checks" });
     for (const c of report.checks || []) {
       const li = el("li", { "data-check": c.id, "data-status": c.status, class: `check ${c.status}` },
-        el("span", { class: "check-id", text: c.id }), " ",
+        el("span", { class: "check-name", text: t.check[c.id] || c.id }), " ",
+        el("code", { class: "check-id", text: c.id }), " ",
         el("strong", { class: "check-status", text: t[c.status] || c.status }));
       if (c.detail) li.append(" ", el("span", { class: "check-detail", text: c.detail }));
       checks.append(li);
