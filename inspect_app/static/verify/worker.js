@@ -16,35 +16,37 @@ async function download(url, stage) {
   const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const total = Number(response.headers.get("Content-Length")) || 0;
-  if (!response.body || !total) {
-    const text = await response.text();
-    self.postMessage({ type: "progress", stage, fraction: 1 });
-    return text;
-  }
-  const reader = response.body.getReader();
   const chunks = [];
-  let received = 0;
-  let last = -1;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    const fraction = Math.min(1, received / total);
-    if (fraction - last >= 0.01) {
-      last = fraction;
-      self.postMessage({ type: "progress", stage, fraction });
+  if (!response.body || !total) {
+    chunks.push(new Uint8Array(await response.arrayBuffer())); // no length known: no intermediate progress
+  } else {
+    const reader = response.body.getReader();
+    let received = 0;
+    let last = -1;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      const fraction = Math.min(1, received / total);
+      if (fraction - last >= 0.01) {
+        last = fraction;
+        self.postMessage({ type: "progress", stage, fraction });
+      }
     }
   }
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
   self.postMessage({ type: "progress", stage, fraction: 1 });
-  // fatal: a file that is not UTF-8 is unreadable, not silently repaired.
-  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  const decode = stage.replace("download:", "decode:");
+  self.postMessage({ type: "progress", stage: decode, fraction: 0 });
+  const blob = new Blob(chunks);
+  chunks.length = 0;
+  let text = await blob.text(); // replaces invalid UTF-8 by U+FFFD ...
+  if (text.includes("\uFFFD")) {
+    // ... so a file with U+FFFD is decoded again, strictly: one that is not UTF-8 is unreadable, not repaired.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await blob.arrayBuffer());
+  }
+  self.postMessage({ type: "progress", stage: decode, fraction: 1 });
+  return text;
 }
 
 export async function run(urls, post = (m) => self.postMessage(m)) {
