@@ -228,3 +228,38 @@ def test_a_tampered_outcome_names_the_cli_discrepancy(revealed, screen, shot, tm
     assert report["verdict"] == "not_verified" and report["verdict_text"] == "未通过", report
     assert report["first"] == expected
     shot(page, f"verify-browser-04-{how}-{register}-{name}")
+
+
+def test_a_verifier_that_cannot_load_is_reported(revealed, browser, shot):
+    """verify.js not served (404): the report says the verification could not finish,
+    and still offers the files and the command."""
+    server, code, _ = revealed
+    context = browser.new_context(locale="zh-CN")
+    context.route("**/static/verify/verify.js", lambda route: route.fulfill(status=404, body=b"not found"))
+    page = context.new_page()
+    page.goto(f"{server.url}/draws/{code}")
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-browser[data-state=done]", timeout=60_000)
+    assert page.get_attribute("#verify-verdict", "data-verdict") == "error"
+    assert page.inner_text("#verify-verdict") == "验证未能完成"
+    assert page.inner_text("#verify-error")
+    assert page.locator("#verify-files a").count() == 4
+    shot(page, "verify-browser-05-verifier-missing")
+    context.close()
+
+
+def test_in_english(revealed, browser):
+    """The page passes the locale: English strings after switching the language."""
+    server, code, _ = revealed
+    context = browser.new_context(locale="en-US")
+    use_stub(context)
+    page = context.new_page()
+    page.goto(f"{server.url}/draws/{code}")
+    with page.expect_navigation():
+        page.click("header form.inline button")  # the language switch (zh_CN -> en)
+    assert page.inner_text("#verify-button") == "Verify in my browser"
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-browser[data-state=done]", timeout=60_000)
+    assert page.inner_text("#verify-verdict") == "Verified"
+    assert "passed" in page.inner_text("#verify-checks")
+    context.close()
