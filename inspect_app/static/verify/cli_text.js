@@ -7,6 +7,21 @@
 // "NOT verified: " ("visits[3].date: 2027-03-06 is not a working day of the
 // window"). The core's difference.js does the same for the other checks;
 // these helpers are kept here so the three modules run on their own.
+//
+// What checkRules, checkSchedule and checkStats expect of ctx (the core's
+// verify.js builds it; they run in this order, after steps 1-3 passed):
+//   instance, outcome   the documents as plain JSON values (objects, arrays,
+//                       strings, numbers, booleans, null); instance defaults
+//                       (policy, max_visits, active, ...) are applied here
+//   workdays            the window's working days, ISO strings, ascending
+//   visitsExpected      optional: section 6's visits [{id, uscc, tasks,
+//                       departments}]; without it the outcome's entries
+//                       (already compared with them in step 3) are used
+//   progress            optional progress(stage, fraction); stages "rules",
+//                       "schedule", "stats"
+// A number's int/float distinction (1 against 1.0) is not seen by these
+// checks: the stats of an outcome that writes 3.0 for 3 pass here, the CLI
+// refuses them.
 
 /** Python's string order (code points), on JS strings (UTF-16 code units). */
 export function cmp(a, b) {

@@ -192,6 +192,7 @@ export function lastTeam(entity, department) {
 export function checkRules(ctx) {
   const { instance, outcome, workdays } = ctx;
   const entries = outcome.visits;
+  if (!Array.isArray(entries)) return mismatch("visits", [], entries === undefined ? null : entries);
   const wanted = new Set(entries.map((e) => e.uscc));
   const book = new RuleBook(instance, workdays, wanted);
   const byUscc = new Map();

@@ -10,7 +10,7 @@
 // reasons. Whether the teams themselves are the optimal ones (section 7.3) is
 // not this module's question.
 
-import { cmp, cmpTuple, firstDifference, ticker, visitNumber } from "./cli_text.js";
+import { cmp, cmpTuple, firstDifference, mismatch, ticker, visitNumber } from "./cli_text.js";
 
 const NO_COMMON_DAY = /^no working day of the window on which the whole team \((.*)\) is available$/;
 const FULLY_BOOKED = /^the team \((.*)\) is fully booked on all \d+ working days on which all of them are available \(at most \d+ visits per inspector and day\)$/;
@@ -164,7 +164,13 @@ const byNumber = (a, b) => visitNumber(a.id) - visitNumber(b.id) || cmp(a.id, b.
 export function checkSchedule(ctx) {
   const { instance, outcome, workdays } = ctx;
   const staffed = [];
-  for (const v of outcome.visits) staffed.push({ id: v.id, uscc: v.uscc, tasks: v.tasks, departments: v.departments, team: [...v.team].sort(cmp) });
+  for (const section of ["visits", "unfilled"]) {
+    if (!Array.isArray(outcome[section])) return mismatch(section, [], outcome[section] === undefined ? null : outcome[section]);
+  }
+  for (const v of outcome.visits) {
+    const team = Array.isArray(v.team) ? v.team.filter((i) => typeof i === "string") : [];
+    staffed.push({ id: v.id, uscc: v.uscc, tasks: v.tasks, departments: v.departments, team: team.sort(cmp) });
+  }
   const departmentsOf = new Map((ctx.visitsExpected || []).map((v) => [v.id, v.departments]));
   const known = new Set((instance.inspectors || []).map((x) => x.id));
   const kept = []; // unfilled by team assignment: not re-checked here

@@ -4,7 +4,7 @@
 // checkStats(ctx) assumes steps 1-5 passed, so the samples, visits and
 // unfilled lists are the ones the instance gives.
 
-import { cmp, firstDifference, missingEntry, taskDepartments, unexpectedEntry } from "./cli_text.js";
+import { cmp, firstDifference, mismatch, missingEntry, taskDepartments, unexpectedEntry } from "./cli_text.js";
 
 const MEMBERS = ["commitment", "draw_id", "excluded", "format", "input_digest", "samples", "seed", "stats",
   "unfilled", "visits"];
@@ -17,12 +17,14 @@ export function expectedStats(instance, outcome) {
   for (const i of instance.inspectors || []) {
     if (i.active !== false && departments.has(i.department)) loads.set(i.id, 0);
   }
-  for (const v of outcome.visits) for (const i of v.team) loads.set(i, (loads.get(i) || 0) + 1);
+  for (const v of outcome.visits) for (const i of v.team || []) loads.set(i, (loads.get(i) || 0) + 1);
   let sampled = 0;
   const drawn = new Set();
-  for (const id of Object.keys(outcome.samples)) {
-    sampled += outcome.samples[id].length;
-    for (const u of outcome.samples[id]) drawn.add(u);
+  const samples = outcome.samples && typeof outcome.samples === "object" ? outcome.samples : {};
+  for (const id of Object.keys(samples)) {
+    if (!Array.isArray(samples[id])) continue;
+    sampled += samples[id].length;
+    for (const u of samples[id]) drawn.add(u);
   }
   let low = null;
   let high = null;
@@ -32,7 +34,7 @@ export function expectedStats(instance, outcome) {
   }
   return {
     visits: outcome.visits.length,
-    joint_visits: outcome.visits.filter((v) => v.departments.length > 1).length,
+    joint_visits: outcome.visits.filter((v) => Array.isArray(v.departments) && v.departments.length > 1).length,
     unfilled: outcome.unfilled.length,
     sampled,
     entities: drawn.size,
@@ -43,6 +45,9 @@ export function expectedStats(instance, outcome) {
 
 export function checkStats(ctx) {
   const { instance, outcome } = ctx;
+  for (const section of ["visits", "unfilled"]) {
+    if (!Array.isArray(outcome[section])) return mismatch(section, [], outcome[section] === undefined ? null : outcome[section]);
+  }
   const expected = expectedStats(instance, outcome);
   if (!Object.prototype.hasOwnProperty.call(outcome, "stats")) return missingEntry("stats", expected);
   const d = firstDifference(expected, outcome.stats, "stats");
