@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from solver.calendar import working_days
 from solver.draw import draw
@@ -258,3 +259,31 @@ def test_the_daily_limit_across_visits(tmp_path):
     assert "more than the daily limit of 1" in cli
     assert run_js([(doc, instance, outcome), (doc, instance, mutated)], tmp_path) == [
         {"first": None, "check": None}, {"first": {"path": "visits", "message": cli}, "check": "rules"}]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(instance_documents(max_entities=60), st.randoms(use_true_random=False))
+def test_crowded_schedules_agree_with_the_solver(doc, rnd):
+    """Short windows, one or two visits per inspector and day, much leave: many visits are
+    unfilled by scheduling; the JS checks accept the draw and name a moved date as the CLI does."""
+    doc["policy"]["daily_visits_per_inspector"] = rnd.choice([1, 1, 2])
+    start, end = date.fromisoformat(doc["window"]["start"]), date.fromisoformat(doc["window"]["end"])
+    days = [(start + timedelta(days=k)).isoformat() for k in range((end - start).days + 1)]
+    for record in doc["inspectors"]:
+        record["unavailable"] = sorted(rnd.sample(days, rnd.randint(0, len(days) - 1)))
+        record["max_visits"] = rnd.choice([3, 5, 8, 30])
+    assume(window_has_a_working_day(doc))
+    instance = parse_instance(doc)
+    outcome = draw(instance).outcome()
+    cases = [(doc, instance, outcome)]
+    working = [d.isoformat() for d in working_days(instance)]
+    for n, entry in enumerate(outcome["visits"][:2]):
+        mutated = copy.deepcopy(outcome)
+        mutated["visits"][n]["date"] = working[(working.index(entry["date"]) + 1) % len(working)]
+        if mutated != outcome:
+            cases.append((doc, instance, mutated))
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run_js(cases, Path(tmp))
+    for (_, _, found), result in zip(cases, results, strict=True):
+        cli = python_says(instance, found)
+        assert (result["first"] and result["first"]["message"]) == cli

@@ -87,6 +87,13 @@ const TEXT = {
   },
 };
 
+/** The CLI's line (what it prints after "NOT verified: "), whether `message` carries the path or not. */
+export function cliLine(first) {
+  const message = String(first.message || "");
+  if (!first.path || message.startsWith(first.path)) return message;
+  return `${first.path}: ${message}`;
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -137,7 +144,7 @@ export function start(box) {
     result.append(el("p", { id: "verify-verdict", class: `verdict ${report.verdict}`, "data-verdict": report.verdict, text: verdict }));
     if (seconds !== undefined) result.append(el("p", { class: "muted", id: "verify-time", text: t.seconds(seconds) }));
     if (report.first) {
-      result.append(el("p", { text: t.first }), el("pre", { id: "verify-first", "data-path": report.first.path || "", text: report.first.message }));
+      result.append(el("p", { text: t.first }), el("pre", { id: "verify-first", "data-path": report.first.path || "", text: cliLine(report.first) }));
     }
     const checks = el("ul", { id: "verify-checks" });
     for (const c of report.checks || []) {
