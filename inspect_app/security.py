@@ -37,6 +37,7 @@ PRIVATE_BLUEPRINTS = frozenset({"planner", "admin", "auth"})
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
+    "worker-src 'self'",  # the in-browser draw verifier (static/verify/worker.js)
     "style-src 'self'",
     "img-src 'self' data:",
     "frame-ancestors 'none'",

@@ -1,0 +1,178 @@
+// The CLI's wording of a discrepancy, for rules.js, schedule.js and stats.js.
+//
+// Written from docs/draw-protocol.md section 10 and the CLI's messages
+// (`python -m solver verify` prints "NOT verified: " + one of these). A
+// discrepancy is returned as {path, message}: `path` is the JSON path of the
+// value ("visits[3].date"), `message` the whole line the CLI prints after
+// "NOT verified: " ("visits[3].date: 2027-03-06 is not a working day of the
+// window"). The core's difference.js does the same for the other checks;
+// these helpers are kept here so the three modules run on their own.
+//
+// What checkRules, checkSchedule and checkStats expect of ctx (the core's
+// verify.js builds it; they run in this order, after steps 1-3 passed):
+//   instance, outcome   the documents as plain JSON values (objects, arrays,
+//                       strings, numbers, booleans, null); instance defaults
+//                       (policy, max_visits, active, ...) are applied here
+//   workdays            the window's working days, ISO strings, ascending
+//   visitsExpected      optional: section 6's visits [{id, uscc, tasks,
+//                       departments}]; without it the outcome's entries
+//                       (already compared with them in step 3) are used
+//   progress            optional progress(stage, fraction); stages "rules",
+//                       "schedule", "stats"
+// A number's int/float distinction (1 against 1.0) is not seen by these
+// checks: the stats of an outcome that writes 3.0 for 3 pass here, the CLI
+// refuses them.
+
+/** Python's string order (code points), on JS strings (UTF-16 code units). */
+export function cmp(a, b) {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (U+D800-DFFF) encode code points above U+FFFF: they sort after U+E000-FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Lexicographic order of two arrays of strings (Python tuple order). */
+export function cmpTuple(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = cmp(a[i], b[i]);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+export function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function canonical(v) {
+  if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
+  if (isObject(v)) {
+    return "{" + Object.keys(v).sort(cmp).map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
+  }
+  if (v === undefined) return "null";
+  return JSON.stringify(v);
+}
+
+/** A short rendering of a JSON value, as the CLI's messages.show. */
+export function show(value) {
+  if (Array.isArray(value)) return "[" + value.map(show).join(", ") + "]";
+  if (typeof value === "string") return value;
+  const text = canonical(value);
+  const points = Array.from(text);
+  return points.length <= 200 ? text : points.slice(0, 197).join("") + "...";
+}
+
+export function discrepancy(path, message) {
+  return { path, message };
+}
+
+export const mismatch = (path, expected, found) =>
+  discrepancy(path, `${path}: expected ${show(expected)}, found ${show(found)}`);
+export const missingEntry = (path, expected) => discrepancy(path, `${path}: missing, expected ${show(expected)}`);
+export const unexpectedEntry = (path, found) => discrepancy(path, `${path}: unexpected ${show(found)}`);
+export const ruleViolation = (path, violation) => discrepancy(path, `${path}: ${violation}`);
+
+function join(path, key) {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path ? `${path}.${key}` : String(key);
+}
+
+function sameScalar(a, b) {
+  if (a === null || b === null) return a === b;
+  return typeof a === typeof b && a === b;
+}
+
+const SHORT_LIST = 8;
+
+/** The first place where `found` differs from `expected` (verify.first_difference), or null. */
+export function firstDifference(expected, found, path = "") {
+  if (isObject(expected)) {
+    if (!isObject(found)) return mismatch(path || "outcome", expected, found);
+    for (const key of Object.keys(expected).sort(cmp)) {
+      if (!Object.prototype.hasOwnProperty.call(found, key)) return missingEntry(join(path, key), expected[key]);
+      const d = firstDifference(expected[key], found[key], join(path, key));
+      if (d) return d;
+    }
+    for (const key of Object.keys(found).sort(cmp)) {
+      if (!Object.prototype.hasOwnProperty.call(expected, key)) return unexpectedEntry(join(path, key), found[key]);
+    }
+    return null;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(found)) return mismatch(path, expected, found);
+    const scalars = expected.every((v) => !(v !== null && typeof v === "object"));
+    if (scalars && expected.length <= SHORT_LIST && found.length <= SHORT_LIST) {
+      if (expected.length !== found.length || !expected.every((v, i) => sameScalar(v, found[i]))) {
+        return mismatch(path, expected, found);
+      }
+      return null;
+    }
+    const n = Math.min(expected.length, found.length);
+    for (let i = 0; i < n; i++) {
+      const d = firstDifference(expected[i], found[i], join(path, i));
+      if (d) return d;
+    }
+    if (expected.length > found.length) return missingEntry(join(path, found.length), expected[found.length]);
+    if (found.length > expected.length) return unexpectedEntry(join(path, expected.length), found[expected.length]);
+    return null;
+  }
+  return sameScalar(expected, found) ? null : mismatch(path, expected, found);
+}
+
+/** A date of the form YYYY-MM-DD that exists, or null. */
+export function isoDay(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const [y, m, d] = value.split("-").map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1 || t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
+  return value;
+}
+
+/** A visit id's number ("V00017" -> 17): the outcome lists visits in this order. */
+export function visitNumber(id) {
+  return typeof id === "string" ? Number(id.slice(1)) : NaN;
+}
+
+/** The policy of section 3, defaults filled in. */
+export function policyOf(instance) {
+  const p = instance.policy || {};
+  const get = (k, d) => (p[k] === undefined ? d : p[k]);
+  return {
+    coordinated_sampling: get("coordinated_sampling", true),
+    min_team_size: get("min_team_size", 2),
+    rotation: get("rotation", true),
+    exclude_recent_days: get("exclude_recent_days", 365),
+    exclude_recent_risk: get("exclude_recent_risk", ["A", "B"]),
+    frequency_cap: get("frequency_cap", 4),
+    daily_visits_per_inspector: get("daily_visits_per_inspector", 3),
+    exclude_local_supervisor: get("exclude_local_supervisor", false),
+    jurisdiction_digits: get("jurisdiction_digits", 0),
+  };
+}
+
+/** A task's departments: its lead, then its participating departments (section 3). */
+export function taskDepartments(task) {
+  const out = [task.department];
+  for (const d of task.participating || []) if (!out.includes(d)) out.push(d);
+  return out;
+}
+
+/** Progress reporter that calls `progress(stage, fraction)` at most every `step` items. */
+export function ticker(progress, stage, total) {
+  const step = Math.max(1, Math.floor(total / 100));
+  return (done) => {
+    if (progress && (done % step === 0 || done === total)) progress(stage, total ? done / total : 1);
+  };
+}

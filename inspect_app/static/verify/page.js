@@ -1,0 +1,213 @@
+// "在浏览器中验证 / Verify in my browser" on the public page of a revealed draw
+// (templates/public/draw.html, #verify-browser).
+//
+// The button (hidden until this script runs: without JavaScript the page
+// still offers the documents and the `python -m solver verify` command) starts
+// worker.js, shows one progress bar per stage, and then the report: the
+// verdict, every check with its status (not checked: why), the first
+// discrepancy in the CLI's words, and the files with the offline command.
+// A static module, not an inline script: the CSP allows scripts from 'self'.
+
+const TEXT = {
+  zh: {
+    running: "正在验证…",
+    again: "重新验证",
+    verified: "已验证",
+    not_verified: "未通过",
+    unreadable: "无法读取",
+    error: "验证未能完成",
+    passed: "通过",
+    failed: "未通过",
+    not_checked: "未检查",
+    first: "第一处不一致（与命令行验证的措辞相同）：",
+    checks: "检查项目",
+    warnings: "提示",
+    files: "离线验证：下载以下文件，在同一目录运行",
+    seconds: (s) => `用时 ${s.toFixed(1)} 秒`,
+    stage: {
+      "download:instance": "下载 instance.json",
+      "download:outcome": "下载 outcome.json",
+      "download:register": "下载 register.json",
+      rules: "核对规则（资格、证件、回避、轮换、人数、休假、容量）",
+      schedule: "核对排期（工作日、每日上限）",
+      stats: "核对统计",
+    },
+    check: {
+      register: "与抽取前公示的数值比对",
+      input_digest: "输入摘要",
+      commitment: "承诺值",
+      seed: "随机种子",
+      samples: "各任务、各层的抽取名单",
+      excluded: "排除计数",
+      u: "每个主体的随机数 u(e)",
+      visits: "检查任务及其部门",
+      rules: "每个检查组的资格与容量规则",
+      schedule: "排期：工作日与每日上限",
+      stats: "统计与文件成员",
+      teams: "检查组的最优性",
+    },
+  },
+  en: {
+    running: "Verifying…",
+    again: "Verify again",
+    verified: "Verified",
+    not_verified: "Not verified",
+    unreadable: "Unreadable",
+    error: "The verification could not finish",
+    passed: "passed",
+    failed: "failed",
+    not_checked: "not checked",
+    first: "First discrepancy (worded as by the command line):",
+    checks: "Checks",
+    warnings: "Warnings",
+    files: "Offline: download these files and run, in their folder",
+    seconds: (s) => `${s.toFixed(1)} s`,
+    stage: {
+      "download:instance": "Downloading instance.json",
+      "download:outcome": "Downloading outcome.json",
+      "download:register": "Downloading register.json",
+      rules: "Rules (eligibility, certificate, conflicts, rotation, team size, leave, capacity)",
+      schedule: "Schedule (working days, daily limits)",
+      stats: "Statistics",
+    },
+    check: {
+      register: "Values the register published before the draw",
+      input_digest: "Input digest",
+      commitment: "Commitment",
+      seed: "Seed",
+      samples: "Samples per task and stratum",
+      excluded: "Exclusion counts",
+      u: "Every entity's number u(e)",
+      visits: "Visits and their departments",
+      rules: "Every team's eligibility and capacity rules",
+      schedule: "Schedule: working days and daily limits",
+      stats: "Statistics and document members",
+      teams: "Teams' optimality",
+    },
+  },
+};
+
+/** The CLI's line (what it prints after "NOT verified: "), whether `message` carries the path or not. */
+export function cliLine(first) {
+  const message = String(first.message || "");
+  if (!first.path || message.startsWith(first.path)) return message;
+  return `${first.path}: ${message}`;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+export function start(box) {
+  const t = (box.dataset.locale || "zh_CN").startsWith("en") ? TEXT.en : TEXT.zh;
+  const code = box.dataset.code;
+  const button = box.querySelector("#verify-button");
+  const stages = box.querySelector("#verify-progress");
+  const result = box.querySelector("#verify-result");
+  const urls = { instance: box.dataset.instance, outcome: box.dataset.outcome, register: box.dataset.register || null };
+  const bars = new Map();
+  let worker = null;
+
+  function bar(stage) {
+    let entry = bars.get(stage);
+    if (!entry) {
+      const progress = el("progress", { max: "1", value: "0" });
+      const label = el("span", { class: "stage", text: t.stage[stage] || stage });
+      const li = el("li", { "data-stage": stage }, label, " ", progress);
+      stages.append(li);
+      entry = { li, progress };
+      bars.set(stage, entry);
+    }
+    return entry;
+  }
+
+  function files() {
+    const list = el("ul", { id: "verify-files" });
+    for (const name of ["instance.json", "secret.txt", "outcome.json", "register.json"]) {
+      const href = box.dataset[name.split(".")[0]];
+      if (href) list.append(el("li", {}, el("a", { href, download: `${code}-${name}`, text: `${code}-${name}` })));
+    }
+    const command = `python -m solver verify ${code}-instance.json ${code}-outcome.json --register ${code}-register.json`;
+    return el("div", { class: "verify-files" }, el("p", { text: t.files }), list,
+      el("pre", { id: "verify-command", text: command }));
+  }
+
+  function show(report, seconds) {
+    result.replaceChildren();
+    const verdict = report.verdict === "verified" ? t.verified : report.verdict === "unreadable" ? t.unreadable : t.not_verified;
+    result.append(el("p", { id: "verify-verdict", class: `verdict ${report.verdict}`, "data-verdict": report.verdict, text: verdict }));
+    if (seconds !== undefined) result.append(el("p", { class: "muted", id: "verify-time", text: t.seconds(seconds) }));
+    if (report.first) {
+      result.append(el("p", { text: t.first }), el("pre", { id: "verify-first", "data-path": report.first.path || "", text: cliLine(report.first) }));
+    }
+    const checks = el("ul", { id: "verify-checks" });
+    for (const c of report.checks || []) {
+      const li = el("li", { "data-check": c.id, "data-status": c.status, class: `check ${c.status}` },
+        el("span", { class: "check-name", text: t.check[c.id] || c.id }), " ",
+        el("code", { class: "check-id", text: c.id }), " ",
+        el("strong", { class: "check-status", text: t[c.status] || c.status }));
+      if (c.detail) li.append(" ", el("span", { class: "check-detail", text: c.detail }));
+      checks.append(li);
+    }
+    result.append(el("h3", { text: t.checks }), checks);
+    if (report.warnings && report.warnings.length) {
+      const list = el("ul", { id: "verify-warnings" });
+      for (const w of report.warnings) list.append(el("li", { text: typeof w === "string" ? w : JSON.stringify(w) }));
+      result.append(el("h3", { text: t.warnings }), list);
+    }
+    result.append(files());
+  }
+
+  function failed(message) {
+    result.replaceChildren(el("p", { id: "verify-verdict", class: "verdict error", "data-verdict": "error", text: t.error }),
+      el("pre", { id: "verify-error", text: message }), files());
+  }
+
+  function finish() {
+    button.disabled = false;
+    button.textContent = t.again;
+    box.dataset.state = "done";
+    if (worker) worker.terminate();
+    worker = null;
+  }
+
+  button.addEventListener("click", () => {
+    if (worker) return;
+    bars.clear();
+    stages.replaceChildren();
+    result.replaceChildren(el("p", { class: "muted", text: t.running }));
+    button.disabled = true;
+    box.dataset.state = "running";
+    worker = new Worker(box.dataset.worker, { type: "module" });
+    worker.onmessage = (event) => {
+      const m = event.data;
+      if (m.type === "progress") {
+        bar(m.stage).progress.value = Math.max(0, Math.min(1, m.fraction));
+      } else if (m.type === "report") {
+        for (const { progress } of bars.values()) progress.value = 1;
+        show(m.report, m.seconds);
+        finish();
+      } else if (m.type === "error") {
+        failed(m.message);
+        finish();
+      }
+    };
+    worker.onerror = (event) => {
+      failed(event.message || "worker error");
+      finish();
+    };
+    worker.postMessage({ urls: { ...urls, instance: new URL(urls.instance, location.href).href,
+      outcome: new URL(urls.outcome, location.href).href,
+      register: urls.register ? new URL(urls.register, location.href).href : null } });
+  });
+  button.hidden = false;
+}
+
+const box = typeof document !== "undefined" && document.getElementById("verify-browser");
+if (box) start(box);
