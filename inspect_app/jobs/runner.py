@@ -162,13 +162,39 @@ def _fail(session: Session, job_id: int, draw_id: int, message: str, fail_draw: 
     session.commit()
 
 
+REVEAL_DUE_SECONDS = 60
+
+
+def reveal_due_when_idle(app, last: float | None) -> float | None:
+    """Run :func:`services.draw_reveal.reveal_due` if it has not run in the
+    last ``REVEAL_DUE_SECONDS`` (config; default one minute); return when it
+    last ran. A failure is logged, never stops the worker. (Until the
+    scheduler of the documents and jobs issue takes this over.)"""
+    from ..services import draw_reveal
+
+    now = time.monotonic()
+    if last is not None and now - last < app.config.get("REVEAL_DUE_SECONDS", REVEAL_DUE_SECONDS):
+        return last
+    with app.app_context(), Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            for draw in draw_reveal.reveal_due(session):
+                log.info("draw %s revealed: window closed, every visit done", draw.code)
+        except Exception:
+            session.rollback()
+            log.exception("reveal-due failed; trying again in a minute")
+    return now
+
+
 def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event | None = None) -> int:
     """The worker loop: re-queue stale jobs, run pending ones (draw jobs,
-    then registry import jobs); return the number of jobs run. With
-    ``once``, stop when nothing is pending."""
+    then registry import jobs); while idle, reveal the draws that are due
+    (:func:`reveal_due_when_idle`, at most once a minute); return the number
+    of jobs run. With ``once``, stop when nothing is pending (after one
+    reveal-due pass)."""
     from . import imports
 
     count = 0
+    last_reveal: float | None = None
     stop = stop or threading.Event()
     while not stop.is_set():
         with app.app_context():
@@ -185,6 +211,8 @@ def work(app, once: bool = False, interval: float = 2.0, stop: threading.Event |
             if imports.run_import_job(app, job_id):
                 count += 1
         todo = todo + import_todo
+        if not todo:
+            last_reveal = reveal_due_when_idle(app, last_reveal)
         if once and not todo:
             break
         if not todo:

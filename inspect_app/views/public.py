@@ -19,7 +19,21 @@ from flask import Response, abort  # noqa: E402
 from ..db import get_session  # noqa: E402
 from ..models import Plan  # noqa: E402
 from ..services import draw_register, register_file  # noqa: E402
-from ..services.draws import reveal_after  # noqa: E402
+from ..services.draws import SYSTEM, reveal_reason_text  # noqa: E402
+
+
+@bp.app_template_filter("reveal_reason")
+def reveal_reason_filter(draw) -> str:
+    """A revealed draw's reason in words (a system code rendered)."""
+    return reveal_reason_text(draw)
+
+
+@bp.app_template_filter("actor_name")
+def actor_name_filter(actor: str | None) -> str:
+    """Who did a step: a user name, or "系统" for the system."""
+    from ..services.messages import _
+
+    return _("系统") if actor in (None, SYSTEM) else actor
 
 
 @bp.route("/plans/")
@@ -46,8 +60,7 @@ def draw(code: str):
     entry = draw_register.public_draw(get_session(), code)
     if entry is None:
         abort(404)
-    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS,
-                           reveal_after=reveal_after)
+    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS)
 
 
 @bp.route("/draws/<code>/register.json")
