@@ -85,3 +85,60 @@ def draw_document(code: str, name: str):
     mimetype = "application/json" if name.endswith(".json") else "text/plain"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'})
+
+
+# --- the year in figures (services/year_figures.py) ---
+
+from flask import redirect, request, url_for  # noqa: E402
+
+from ..services import year_figures  # noqa: E402
+
+
+@bp.route("/figures/")
+def figures_index():
+    """The current year's figures, or ``?year=`` (the page's selector)."""
+    year = request.args.get("year", "").strip()
+    year = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else year_figures.default_year()
+    return redirect(url_for("public.figures", year=year, **_department_arg()))
+
+
+def _department_arg() -> dict:
+    department = request.args.get("department", "").strip()
+    return {"department": department} if department else {}
+
+
+@bp.route("/figures/<int:year>")
+def figures(year: int):
+    """The year's figures from published records only; the same page for
+    everyone (anonymous, inspector, planner, admin)."""
+    from ..services import charts
+    from ..services.messages import department_names
+
+    session = get_session()
+    department = request.args.get("department", "").strip() or None
+    names = department_names(session)
+    if not year_figures.valid_year(year) or (department is not None and department not in names):
+        abort(404)
+    data = year_figures.figures(session, year, department)
+    years = sorted(set(year_figures.years(session)) | {year}, reverse=True)
+    return render_template("public/figures.html", f=data, years=years, department_names=names,
+                           charts=_figure_charts(data, charts))
+
+
+def _figure_charts(data, charts) -> dict:
+    from ..services.messages import _
+
+    month_format = charts.calendar_texts()["month_format"]
+    per_month = [(month_format.format(y=y, m=m) if y == data.year else f"{y}-{m:02d}", n) for y, m, n in data.months()]
+    return {
+        "months": charts.bar_chart(per_month, title=_("每月完成的检查（已公示）"), max_bars=None),
+        "problems": charts.bar_chart([(_("发现问题（检查事项）"), data.problems),
+                                      (_("责令整改（检查事项）"), data.ordered),
+                                      (_("已整改"), data.rectified)], title=_("发现问题、责令整改和已整改")),
+        "joint": charts.share_bar([(_("综合查一次（联合检查）"), data.entities_joint),
+                                   (_("单一部门检查"), data.entities - data.entities_joint)],
+                                  title=_("检查对象：联合检查的比例"), empty_text=_("暂无公示的检查结果")),
+        "on_time": charts.share_bar([(_("按时公示"), data.on_time),
+                                     (_("逾期公示"), data.on_time_known - data.on_time)],
+                                    title=_("检查结果按时公示的比例"), empty_text=_("暂无公示的检查结果")),
+    }
