@@ -131,10 +131,10 @@ def _figure_charts(data, charts) -> dict:
     month_format = charts.calendar_texts()["month_format"]
     per_month = [(month_format.format(y=y, m=m) if y == data.year else f"{y}-{m:02d}", n) for y, m, n in data.months()]
     return {
-        "months": charts.bar_chart(per_month, title=_("每月完成的检查（已公示）"), max_bars=None),
+        "months": charts.bar_chart(per_month, title=_("每月完成的检查（已公示）"), max_bars=None, width=480),
         "problems": charts.bar_chart([(_("发现问题（检查事项）"), data.problems),
                                       (_("责令整改（检查事项）"), data.ordered),
-                                      (_("已整改"), data.rectified)], title=_("发现问题、责令整改和已整改")),
+                                      (_("已整改"), data.rectified)], title=_("发现问题、责令整改和已整改"), width=480),
         "joint": charts.share_bar([(_("综合查一次（联合检查）"), data.entities_joint),
                                    (_("单一部门检查"), data.entities - data.entities_joint)],
                                   title=_("检查对象：联合检查的比例"), empty_text=_("暂无公示的检查结果")),

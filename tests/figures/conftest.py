@@ -94,9 +94,13 @@ class World:
 
 @pytest.fixture
 def world(db_session) -> World:
+    return build_world(db_session)
+
+
+def build_world(s: Session) -> World:
+    """The departments, items, plan and tasks of :class:`World`."""
     from inspect_app.models import CheckItem
 
-    s = db_session
     s.add_all([Department(id="SCJG", name="市场监督管理局"), Department(id="CGJ", name="城市管理局"),
                Department(id="WJW", name="卫生健康委员会")])
     s.flush()
