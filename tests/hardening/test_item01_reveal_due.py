@@ -139,11 +139,28 @@ def test_before_the_window_closes_nothing_reveals(app, client, auth, runner, sea
     assert "不早于 2030-03-30 公开" in page
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
     assert 'id="documents"' not in page and "2030-03-30" in page
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert 'id="reveal-closed"' in page and "不早于 2030-03-30 公开" in page and 'id="reveal-form"' not in page
     # the day after the window: the command reveals it
     monkeypatch.setattr(draws, "_today", lambda: CLOSED)
     result = runner.invoke(args=["draws", "reveal-due"])
     assert result.exit_code == 0 and f"revealed {draw.code}" in result.output
     assert documents_status(client, draw.code) == {200}
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert 'id="revealed"' in page and "由 系统 公开" in page and "全部检查均已完成" in page
+    assert ">system<" not in page and draws.CHECKS_DONE not in page  # the trail in words
+
+
+def test_the_planner_page_counts_the_visits_not_done(app, client, auth, sealed, monkeypatch):
+    s, _plan, _tasks, draw = sealed
+    done(s, draw, skip=2)
+    monkeypatch.setattr(draws, "_today", lambda: CLOSED)
+    auth.login()
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert 'id="reveal-form"' in page and "尚有 2 次检查未提交结果" in page
+    done(s, draw)
+    page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
+    assert "全部检查均已完成" in page
 
 
 @pytest.mark.parametrize("race", ["natural", "both_found_it_due"])
