@@ -6,8 +6,8 @@ window has closed and so has ``history_until`` (:func:`.draws.revealable`):
 
 * :func:`reveal_due` — by the system, once every visit of the draw is
   **done** (below); ``revealed_by = "system"``, ``reveal_reason`` the fixed
-  code :data:`.draws.CHECKS_DONE` (rendered in words by
-  :func:`.draws.reveal_reason_text`);
+  code :data:`CHECKS_DONE` (rendered in words by
+  :func:`reveal_reason_text`);
 * :func:`.draws.reveal` — by a planner's explicit action with a reason and a
   confirmation, for instance when a visit will never be reported.
 
@@ -43,8 +43,29 @@ from sqlmodel import Session, select
 from ..models import Draw, DrawVisit, utcnow
 from ..visit_models import VisitResult
 from . import draws
+from .messages import _
 
 DONE_STATES = ("submitted", "approved")
+
+# The system's reveal (:func:`reveal_due`) records
+# ``revealed_by = SYSTEM`` and a fixed reason code, rendered in words by
+# :func:`reason_words`; a planner's reason is free text, shown as written.
+SYSTEM = "system"
+CHECKS_DONE = "checks_done"
+
+
+def reason_words(code: str | None) -> str:
+    """A system reveal reason code in the page's language."""
+    if code == CHECKS_DONE:
+        return _("检查时段已结束，全部检查均已完成（结果已提交或已审核）")
+    return code or "—"
+
+
+def reveal_reason_text(draw: Draw) -> str:
+    """The draw's recorded reveal reason in words ("—" for none)."""
+    if draw.revealed_by == SYSTEM:
+        return reason_words(draw.reveal_reason)
+    return draw.reveal_reason or "—"
 
 
 def first_reveal_day(session: Session, draw: Draw) -> date:
@@ -113,13 +134,12 @@ def reveal_due(session: Session, today: date | None = None) -> list[Draw]:
         visits = current_visits(session, [d.id for d in members])
         won = session.execute(sa.update(Draw).where(Draw.id == root.id, Draw.state == "sealed",
                                                     Draw.revealed_at.is_(None))
-                              .values(revealed_at=utcnow(), revealed_by=draws.SYSTEM,
-                                      reveal_reason=draws.CHECKS_DONE)).rowcount
+                              .values(revealed_at=utcnow(), revealed_by=SYSTEM, reveal_reason=CHECKS_DONE)).rowcount
         if won != 1:  # another call (or a planner) was first
             session.rollback()
             continue
-        draws.event(session, root, "revealed", draws.SYSTEM, reason_code=draws.CHECKS_DONE, visits=visits)
-        redraws = reveal_redraws(session, root, draws.SYSTEM, draws.CHECKS_DONE)
+        draws.event(session, root, "revealed", SYSTEM, reason_code=CHECKS_DONE, visits=visits)
+        redraws = reveal_redraws(session, root, SYSTEM, CHECKS_DONE)
         session.commit()
         revealed.append(root)
         revealed.extend(redraws)
@@ -133,7 +153,7 @@ def reveal_redraws(session: Session, root: Draw, actor: str | None, reason: str)
     caller's transaction (the caller has just revealed ``root``); each gets
     a ``revealed`` event naming the root."""
     out = []
-    system = actor == draws.SYSTEM
+    system = actor == SYSTEM
     for redraw in chain(session, root):
         if redraw.id == root.id or redraw.revealed_at is not None:
             continue

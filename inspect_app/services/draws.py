@@ -522,6 +522,8 @@ def describe(entry: DrawEvent) -> str:
     if action == "sealed":
         return _("确认并封存抽取结果；结果摘要 %(r)s 公示", r=d.get("result_digest", "?"))
     if action == "revealed":
+        from .draw_reveal import reason_words  # the system's reason codes
+
         reason = reason_words(d["reason_code"]) if d.get("reason_code") else d.get("reason")
         if d.get("root"):
             return _("随原始抽取 %(c)s 一并公开输入、密钥和结果，原因：%(r)s", c=d["root"], r=reason or "—")
@@ -548,27 +550,6 @@ def describe(entry: DrawEvent) -> str:
         return _("抽取失败：%(e)s", e=d.get("error") or "—")
     parts = "；".join(f"{k}: {v}" for k, v in sorted(d.items()))
     return f"{action}{'：' + parts if parts else ''}"
-
-
-# The system's reveal (:func:`.draw_reveal.reveal_due`) records
-# ``revealed_by = SYSTEM`` and a fixed reason code, rendered in words by
-# :func:`reason_words`; a planner's reason is free text, shown as written.
-SYSTEM = "system"
-CHECKS_DONE = "checks_done"
-
-
-def reason_words(code: str | None) -> str:
-    """A system reveal reason code in the page's language."""
-    if code == CHECKS_DONE:
-        return _("检查时段已结束，全部检查均已完成（结果已提交或已审核）")
-    return code or "—"
-
-
-def reveal_reason_text(draw: Draw) -> str:
-    """The draw's recorded reveal reason in words ("—" for none)."""
-    if draw.revealed_by == SYSTEM:
-        return reason_words(draw.reveal_reason)
-    return draw.reveal_reason or "—"
 
 
 ACTION_LABELS = {

@@ -19,7 +19,7 @@ from flask import Response, abort  # noqa: E402
 from ..db import get_session  # noqa: E402
 from ..models import Plan  # noqa: E402
 from ..services import draw_register, register_file  # noqa: E402
-from ..services.draws import SYSTEM, reveal_reason_text  # noqa: E402
+from ..services.draw_reveal import SYSTEM, reveal_reason_text  # noqa: E402
 
 
 @bp.app_template_filter("reveal_reason")

@@ -77,14 +77,14 @@ def test_every_visit_done_reveal_due_reveals_once(app, client, sealed):
     assert draw_reveal.reveal_due(s, CLOSED) == []
     s.expire_all()
     stored = s.get(Draw, draw.id)
-    assert stored.revealed_by == draws.SYSTEM and stored.reveal_reason == draws.CHECKS_DONE
-    assert "全部检查均已完成" in draws.reveal_reason_text(stored)
+    assert stored.revealed_by == draw_reveal.SYSTEM and stored.reveal_reason == draw_reveal.CHECKS_DONE
+    assert "全部检查均已完成" in draw_reveal.reveal_reason_text(stored)
     trail = revealed_events(s, stored)
-    assert len(trail) == 1 and trail[0].actor == draws.SYSTEM and trail[0].detail["reason_code"] == draws.CHECKS_DONE
+    assert len(trail) == 1 and trail[0].actor == draw_reveal.SYSTEM and trail[0].detail["reason_code"] == draw_reveal.CHECKS_DONE
     assert "全部检查完成后由系统公开" in draws.describe(trail[0])
     assert documents_status(client, draw.code) == {200}
     page = client.get(f"/draws/{draw.code}").get_data(as_text=True)
-    assert "全部检查均已完成" in page and draws.CHECKS_DONE not in page
+    assert "全部检查均已完成" in page and draw_reveal.CHECKS_DONE not in page
     with pytest.raises(draws.DrawError, match="已经公开"):
         draws.reveal(s, stored, "再次", confirmed=True, today=CLOSED)
 
@@ -116,7 +116,7 @@ def test_redraws_are_revealed_with_their_root(app, client, sealed):
     s.expire_all()
     assert draws.is_revealed(s.get(Draw, redraw.id), s)
     trail = revealed_events(s, redraw)
-    assert len(trail) == 1 and trail[0].detail == {"root": draw.code, "reason_code": draws.CHECKS_DONE}
+    assert len(trail) == 1 and trail[0].detail == {"root": draw.code, "reason_code": draw_reveal.CHECKS_DONE}
     assert documents_status(client, redraw.code) == {200}
 
 
@@ -148,7 +148,7 @@ def test_before_the_window_closes_nothing_reveals(app, client, auth, runner, sea
     assert documents_status(client, draw.code) == {200}
     page = client.get(f"/planner/draws/{draw.id}").get_data(as_text=True)
     assert 'id="revealed"' in page and "由 系统 公开" in page and "全部检查均已完成" in page
-    assert ">system<" not in page and draws.CHECKS_DONE not in page  # the trail in words
+    assert ">system<" not in page and draw_reveal.CHECKS_DONE not in page  # the trail in words
 
 
 def test_the_planner_page_counts_the_visits_not_done(app, client, auth, sealed, monkeypatch):
@@ -188,6 +188,6 @@ def test_the_worker_reveals_when_idle_at_most_once_a_minute(app, sealed, monkeyp
     monkeypatch.setattr(draw_reveal, "reveal_due", lambda session, today=None: calls.append(1) or real(session, today))
     assert runner.work(app, once=True) == 0
     s.expire_all()
-    assert s.get(Draw, draw.id).revealed_by == draws.SYSTEM and calls == [1]
+    assert s.get(Draw, draw.id).revealed_by == draw_reveal.SYSTEM and calls == [1]
     last = runner.reveal_due_when_idle(app, None)
     assert runner.reveal_due_when_idle(app, last) == last and calls == [1, 1]  # not again within the minute
