@@ -144,6 +144,19 @@ def figures(session: Session, year: int, department: str | None = None) -> YearF
     return out
 
 
+def checks_per_department(session: Session, year: int) -> list[tuple[str, int]]:
+    """(department id, checks counted for it) for every department with
+    one, most first — a joint record counts for each of its departments.
+    One count per department (a service has a few dozen at most)."""
+    out = []
+    for dep in session.exec(select(Department.id).order_by(Department.id)):
+        n = _int(session.execute(sa.select(sa.func.count(PublishedResult.id))
+                                 .where(*_records(session, year, dep))).scalar())
+        if n:
+            out.append((dep, n))
+    return sorted(out, key=lambda r: (-r[1], r[0]))
+
+
 def draws_held(session: Session, year: int, department: str | None = None) -> int:
     """Sealed, not cancelled original draws of the year's plans (for
     ``department``: with a task it leads or takes part in)."""

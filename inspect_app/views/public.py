@@ -121,8 +121,15 @@ def figures(year: int):
         abort(404)
     data = year_figures.figures(session, year, department)
     years = sorted(set(year_figures.years(session)) | {year}, reverse=True)
-    return render_template("public/figures.html", f=data, years=years, department_names=names,
-                           charts=_figure_charts(data, charts))
+    shown, per_department = _figure_charts(data, charts), []
+    if department is None:
+        from ..services.messages import _
+
+        per_department = [(names.get(d, d), n) for d, n in year_figures.checks_per_department(session, year)]
+        shown["departments"] = charts.bar_chart(per_department, title=_("各部门公示的检查次数"), width=480,
+                                                empty_text=_("暂无公示的检查结果"))
+    return render_template("public/figures.html", f=data, years=years, department_names=names, charts=shown,
+                           per_department=per_department)
 
 
 def _figure_charts(data, charts) -> dict:

@@ -47,6 +47,7 @@ def test_the_figures(year):
     assert f.joint_share == pytest.approx(1 / 3) and f.on_time_share == pytest.approx(0.5)
     assert f.per_month == {(YEAR, 3): 2, (YEAR, 4): 1}
     assert len(f.months()) == 12
+    assert year_figures.checks_per_department(w.session, YEAR) == [("SCJG", 2), ("CGJ", 1), ("WJW", 1)]
     empty = year_figures.figures(w.session, YEAR + 1)
     assert (empty.checks, empty.draws_held, empty.joint_share) == (0, 0, None)
 
@@ -105,7 +106,8 @@ def test_the_page_is_the_same_for_everyone(app, client, auth, year):
     body = [p[p.index('<table id="figures"'):] for p in pages]
     assert len(set(body)) == 1, "the figures differ by viewer"
     page = pages[0]
-    assert '<svg' in page and 'id="fig-checks"' in page and "33.3%" in page
+    assert page.count("<svg") == 5 and 'id="fig-checks"' in page and "33.3%" in page
+    assert 'id="chart-departments"' in page and 'id="figures-departments"' in page and "城市管理局" in page
     assert 'href="/figures/"' in page  # in the public nav
 
 
