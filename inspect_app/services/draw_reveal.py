@@ -25,7 +25,8 @@ done. The visits that count are the current staffed visits
 (``draw_visit.current``) of the draw and of its sealed redraws: a visit
 replaced by a redraw no longer counts, its replacement does; a cancelled
 draw has no current visit left, so it is revealed once revealable, as any
-draw whose checks are all done. Unfilled visits (no team) are no visits.
+draw whose checks are all done. Unfilled visits (no team could be formed)
+are not draw visits and do not count.
 
 Who calls :func:`reveal_due`: the job worker (``flask draws work``) at most
 once a minute while it is idle (``REVEAL_DUE_SECONDS``), and
