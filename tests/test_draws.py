@@ -248,12 +248,17 @@ def test_reveal_publishes_documents_that_verify(app, client, ready, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_window_closed_reveals_automatically(app, ready):
+def test_a_closed_window_alone_reveals_nothing(app, ready):
+    """The date reveals nothing: the system reveals a draw once its visits
+    are done (tests/hardening/test_item01_reveal_due.py), a planner with a
+    reason."""
     s, plan, tasks = ready
     draw = run_ceremony(s, plan, tasks, app)
     draws.seal(s, draw)
-    assert not draws.is_revealed(draw, today=WINDOW[1])
-    assert draws.is_revealed(draw, today=date(YEAR, 3, 30))
+    assert not draws.is_revealed(draw)
+    assert draws.revealable(draw, today=date(YEAR, 3, 30)) and not draws.revealable(draw, today=WINDOW[1])
+    draws.reveal(s, draw, "检查已完成", confirmed=True, actor="planner", today=date(YEAR, 3, 30))
+    assert draws.is_revealed(draw)
 
 
 def test_redraw_replaces_inspector(app, ready):

@@ -1,5 +1,8 @@
 """``flask draws work``: the background worker of the draw ceremony;
-``flask draws verify CODE`` and ``flask draws export CODE DIR`` for audits."""
+``flask draws reveal-due``: reveal the draws whose window has closed and
+whose visits are all done (the worker does it too, see
+services/draw_reveal.py); ``flask draws verify CODE`` and ``flask draws
+export CODE DIR`` for audits."""
 
 from __future__ import annotations
 
@@ -27,6 +30,21 @@ def work_command(job_id: int | None, once: bool, interval: float) -> None:
         return
     count = work(app, once=once, interval=interval)
     click.echo(f"{count} job(s) run")
+
+
+@draws_cli.command("reveal-due")
+def reveal_due_command() -> None:
+    """Reveal every sealed draw whose window has closed and whose visits are
+    all completed or reported (submitted or approved results), with its
+    sealed redraws; the trail records each reveal (by "system"). Safe to run
+    at any time and from several places: a draw is revealed once."""
+    from ..db import get_session
+    from ..services import draw_reveal
+
+    revealed = draw_reveal.reveal_due(get_session())
+    for draw in revealed:
+        click.echo(f"revealed {draw.code}")
+    click.echo(f"{len(revealed)} draw(s) revealed")
 
 
 @draws_cli.command("verify")

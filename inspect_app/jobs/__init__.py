@@ -14,6 +14,8 @@ new attempt, which starts again from the stored documents.
 Workers: the web request starts ``python -m inspect_app.jobs --job ID`` as a
 detached subprocess (:mod:`.launcher`); ``flask --app wsgi draws work`` is a
 long-running worker that also picks up anything left pending or stale (run it
-under systemd in production; see docs/workflow.md). Web workers never run a
-scheduler.
+under systemd in production; see docs/workflow.md). While idle it also
+reveals the draws that are due (``services/draw_reveal.reveal_due``, at most
+once a minute) until the scheduler of the documents and jobs issue takes
+that over. Web workers never run a scheduler.
 """

@@ -6,8 +6,11 @@ when.
 * once the entropy is entered: its value and the witnesses' names;
 * once drawn: the input digest the draw ran on and the result digest (the
   outcome itself stays confidential), marked as awaiting review until sealed;
-* once revealed (automatically when the window has closed, or recorded by the
-  planner with a reason after that; a redraw only with its root draw): the
+* for a sealed draw not yet revealed: when it will be — not before the day
+  after its window (``reveal_from``), once every visit is completed;
+* once revealed (by the system after the window once every visit is
+  completed or reported, or earlier after the window by a planner with a
+  reason — services/draw_reveal.py; a redraw only with its root draw): the
   instance with its secret, the secret, and the outcome, so that anyone can
   run ``python -m solver verify``;
 * a formal cancellation (when, reason) as soon as it is made; a cancelled
@@ -20,14 +23,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawWitness, Plan, Task
 from . import draw_store
 from .draw_runs import draw_instance, secret_of
-from .draws import is_revealed
+from .draw_reveal import first_reveal_day
+from .draws import is_revealed, reveal_after
 
 DOCUMENTS = ("instance.json", "secret.txt", "outcome.json")
 
@@ -39,25 +43,51 @@ class RegisterEntry:
     witnesses: list[DrawWitness]
     sealed: bool
     revealed: bool
+    # sealed, not revealed: the first day it may be revealed (its visits
+    # must be done too); None otherwise
+    reveal_from: date | None = None
 
 
-def public_draws(session: Session, today: date | None = None) -> list[RegisterEntry]:
+def public_draws(session: Session) -> list[RegisterEntry]:
     """Every draw that has a commitment, newest first."""
     rows = session.exec(select(Draw).where(Draw.commitment.is_not(None)).order_by(Draw.id.desc())).all()
     plans = {p.id: p for p in session.exec(select(Plan))}
-    return [_entry(session, d, plans[d.plan_id], today) for d in rows]
+    starts = _reveal_from(rows)
+    return [_entry(session, d, plans[d.plan_id], starts.get(d.id)) for d in rows]
 
 
-def public_draw(session: Session, code: str, today: date | None = None) -> RegisterEntry | None:
+def public_draw(session: Session, code: str) -> RegisterEntry | None:
     draw = session.exec(select(Draw).where(Draw.code == code, Draw.commitment.is_not(None))).first()
     if draw is None:
         return None
-    return _entry(session, draw, session.get(Plan, draw.plan_id), today)
+    start = first_reveal_day(session, draw) if draw.state == "sealed" and draw.revealed_at is None else None
+    return _entry(session, draw, session.get(Plan, draw.plan_id), start)
 
 
-def _entry(session: Session, draw: Draw, plan: Plan, today: date | None) -> RegisterEntry:
+def _reveal_from(rows: list[Draw]) -> dict[int, date]:
+    """Draw id → :func:`.draw_reveal.first_reveal_day` for the sealed,
+    unrevealed draws among ``rows`` (every draw with a commitment, so every
+    chain is complete), without a query per draw."""
+    by_id = {d.id: d for d in rows}
+
+    def root(d: Draw) -> Draw:
+        while d.parent_id is not None and d.parent_id in by_id:
+            d = by_id[d.parent_id]
+        return d
+
+    last: dict[int, date] = {}
+    for d in rows:
+        if d.state == "sealed" or d.parent_id is None:
+            r = root(d).id
+            last[r] = max(last.get(r, reveal_after(d)), reveal_after(d))
+    return {d.id: last[root(d).id] + timedelta(days=1) for d in rows
+            if d.state == "sealed" and d.revealed_at is None}
+
+
+def _entry(session: Session, draw: Draw, plan: Plan, reveal_from: date | None) -> RegisterEntry:
     people = list(session.exec(select(DrawWitness).where(DrawWitness.draw_id == draw.id).order_by(DrawWitness.sort)))
-    return RegisterEntry(draw, plan, people, draw.state == "sealed", is_revealed(draw, today, session))
+    revealed = is_revealed(draw, session)
+    return RegisterEntry(draw, plan, people, draw.state == "sealed", revealed, None if revealed else reveal_from)
 
 
 def document(entry: RegisterEntry, name: str) -> bytes | None:

@@ -93,8 +93,8 @@ def _history_until(session: Session, draw: Draw, sources: set[int]) -> date | No
     """The latest window end among the draws outside ``draw``'s own chain
     whose sealed visits its instance shows as history: until then those
     draws' lists are confidential, so ``draw`` is not revealed before
-    either (:func:`.draws.is_revealed`). A redraw's chain is revealed with
-    its root anyway."""
+    either (:func:`.draws.revealable`, which both reveal paths require). A
+    redraw's chain is revealed with its root anyway."""
     from .draws import history
 
     own = {d.id for d in history(session, draw)}

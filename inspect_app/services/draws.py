@@ -18,9 +18,12 @@
   transaction;
 * :func:`seal` confirms the outcome (``result_digest`` becomes public);
 * :func:`reveal` publishes instance, secret and outcome — only once the
-  window has closed (then it also happens automatically, see
-  :func:`is_revealed`), with the planner's confirmation and reason; a redraw
-  only with or after its root draw;
+  window has closed, with the planner's confirmation and reason; revealing
+  an original draw reveals its sealed redraws with it. Otherwise the draw
+  waits for :func:`.draw_reveal.reveal_due` (the worker, or ``flask draws
+  reveal-due``), which reveals it once its window has closed *and* every
+  visit is completed or reported. Nothing reveals a draw by date alone
+  (:func:`is_revealed` reads ``revealed_at``);
 * :func:`cancel` formally cancels a draw and its redraw chain (public, with a
   reason): its visits stop being current and its tasks may be drawn again;
   its outcome stays as confidential as before.
@@ -191,19 +194,23 @@ def reveal_after(draw: Draw) -> date:
 
 
 def revealable(draw: Draw, today: date | None = None) -> bool:
+    """Whether the draw *may* be revealed today: its window (and
+    ``history_until``) has passed. Whether it *is* revealed is
+    :func:`is_revealed`."""
     return reveal_after(draw) < (today or _today())
 
 
-def is_revealed(draw: Draw, today: date | None = None, session: Session | None = None) -> bool:
-    """Sealed, and revealed by the planner (possible only once the window has
-    closed) or its window closed (automatic). A redraw is revealed only
-    with its root draw (checked when ``session`` is given; a redraw's window
-    ends with its root's, so the window rule alone already agrees). A
-    cancelled draw follows the same rules."""
-    if draw.state != "sealed" or not (draw.revealed_at is not None or revealable(draw, today)):
+def is_revealed(draw: Draw, session: Session | None = None) -> bool:
+    """Sealed and revealed: ``revealed_at`` is set — by the planner's
+    :func:`reveal` or by :func:`.draw_reveal.reveal_due`, both possible only
+    once the window has closed. The date alone reveals nothing. A redraw is
+    revealed only with its root draw (checked when ``session`` is given;
+    both reveal paths reveal a root's sealed redraws with it). A cancelled
+    draw follows the same rules."""
+    if draw.state != "sealed" or draw.revealed_at is None:
         return False
     if draw.parent_id is not None and session is not None:
-        return is_revealed(root_of(session, draw), today, session)
+        return is_revealed(root_of(session, draw), session)
     return True
 
 
@@ -369,10 +376,13 @@ def seal(session: Session, draw: Draw, actor: str | None = None, today: date | N
 def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = False, actor: str | None = None,
            today: date | None = None, user=None) -> Draw:
     """Publish a sealed draw's instance, secret and outcome, recording who
-    and why. Only once its window has closed, only with the planner's
-    explicit confirmation and a reason, and for a redraw only with or after
-    its root draw. Of simultaneous reveals one wins (conditional update);
-    the others get a :class:`DrawError`."""
+    and why: the planner's explicit reveal, possibly before every visit is
+    completed (otherwise :func:`.draw_reveal.reveal_due` does it). Only once
+    its window has closed, only with the planner's explicit confirmation and
+    a reason; an original draw's sealed redraws are revealed with it (same
+    reason, each with its trail event), a redraw alone only after its root.
+    Of simultaneous reveals one wins (conditional update); the others get a
+    :class:`DrawError`."""
     scope.require_draw(session, user, draw)
     today = today or _today()
     if draw.state != "sealed":
@@ -390,7 +400,7 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
         raise DrawError(_("请勾选确认：公开后输入、密钥和结果将向社会公开，不能撤回"))
     if draw.parent_id is not None:
         root = root_of(session, draw)
-        if not is_revealed(root, today, session):
+        if not is_revealed(root, session):
             raise DrawError(_("重抽只能在原始抽取 %(c)s 公开时或之后公开", c=root.code))
     result = session.execute(sa.update(Draw).where(Draw.id == draw.id, Draw.state == "sealed",
                                                    Draw.revealed_at.is_(None))
@@ -400,6 +410,10 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
         session.refresh(draw)
         raise DrawError(_("抽取 %(c)s 已经公开（由 %(u)s 公开）", c=draw.code, u=draw.revealed_by or "?"))
     event(session, draw, "revealed", actor, reason=reason)
+    if draw.parent_id is None:
+        from .draw_reveal import reveal_redraws  # the chain's sealed redraws, with their root
+
+        reveal_redraws(session, draw, actor, reason)
     session.commit()
     session.refresh(draw)
     return draw
@@ -508,6 +522,14 @@ def describe(entry: DrawEvent) -> str:
     if action == "sealed":
         return _("确认并封存抽取结果；结果摘要 %(r)s 公示", r=d.get("result_digest", "?"))
     if action == "revealed":
+        from .draw_reveal import reason_words  # the system's reason codes
+
+        reason = reason_words(d["reason_code"]) if d.get("reason_code") else d.get("reason")
+        if d.get("root"):
+            return _("随原始抽取 %(c)s 一并公开输入、密钥和结果，原因：%(r)s", c=d["root"], r=reason or "—")
+        if d.get("reason_code"):
+            return _("全部检查完成后由系统公开输入、密钥和结果（%(n)s 次检查），原因：%(r)s",
+                     n=d.get("visits", "?"), r=reason)
         if d.get("reason"):
             return _("公开输入、密钥和结果，原因：%(r)s", r=d["reason"])
         return _("公开输入、密钥和结果（未记录原因）")

@@ -19,7 +19,21 @@ from flask import Response, abort  # noqa: E402
 from ..db import get_session  # noqa: E402
 from ..models import Plan  # noqa: E402
 from ..services import draw_register, register_file  # noqa: E402
-from ..services.draws import reveal_after  # noqa: E402
+from ..services.draw_reveal import SYSTEM, reveal_reason_text  # noqa: E402
+
+
+@bp.app_template_filter("reveal_reason")
+def reveal_reason_filter(draw) -> str:
+    """A revealed draw's reason in words (a system code rendered)."""
+    return reveal_reason_text(draw)
+
+
+@bp.app_template_filter("actor_name")
+def actor_name_filter(actor: str | None) -> str:
+    """Who did a step: a user name, or "系统" for the system."""
+    from ..services.messages import _
+
+    return _("系统") if actor in (None, SYSTEM) else actor
 
 
 @bp.route("/plans/")
@@ -50,8 +64,7 @@ def draw(code: str):
     entry = draw_register.public_draw(get_session(), code)
     if entry is None:
         abort(404)
-    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS,
-                           reveal_after=reveal_after)
+    return render_template("public/draw.html", e=entry, documents=draw_register.DOCUMENTS)
 
 
 @bp.route("/draws/<code>/register.json")
@@ -79,3 +92,65 @@ def draw_document(code: str, name: str):
 
 
 from . import public_documents  # noqa: E402,F401  (the public PDFs: plan, draw record, results bulletin)
+# --- the year in figures (services/year_figures.py) ---
+
+from flask import redirect, request, url_for  # noqa: E402
+
+from ..services import year_figures  # noqa: E402
+
+
+@bp.route("/figures/")
+def figures_index():
+    """The current year's figures, or ``?year=`` (the page's selector)."""
+    year = request.args.get("year", "").strip()
+    year = int(year) if year.isascii() and year.isdigit() and len(year) == 4 else year_figures.default_year()
+    return redirect(url_for("public.figures", year=year, **_department_arg()))
+
+
+def _department_arg() -> dict:
+    department = request.args.get("department", "").strip()
+    return {"department": department} if department else {}
+
+
+@bp.route("/figures/<int:year>")
+def figures(year: int):
+    """The year's figures from published records only; the same page for
+    everyone (anonymous, inspector, planner, admin)."""
+    from ..services import charts
+    from ..services.messages import department_names
+
+    session = get_session()
+    department = request.args.get("department", "").strip() or None
+    names = department_names(session)
+    if not year_figures.valid_year(year) or (department is not None and department not in names):
+        abort(404)
+    data = year_figures.figures(session, year, department)
+    years = sorted(set(year_figures.years(session)) | {year}, reverse=True)
+    shown, per_department = _figure_charts(data, charts), []
+    if department is None:
+        from ..services.messages import _
+
+        per_department = [(names.get(d, d), n) for d, n in year_figures.checks_per_department(session, year)]
+        shown["departments"] = charts.bar_chart(per_department, title=_("各部门公示的检查次数"), width=480,
+                                                empty_text=_("暂无公示的检查结果"))
+    return render_template("public/figures.html", f=data, years=years, department_names=names, charts=shown,
+                           per_department=per_department)
+
+
+def _figure_charts(data, charts) -> dict:
+    from ..services.messages import _
+
+    month_format = charts.calendar_texts()["month_format"]
+    per_month = [(month_format.format(y=y, m=m) if y == data.year else f"{y}-{m:02d}", n) for y, m, n in data.months()]
+    return {
+        "months": charts.bar_chart(per_month, title=_("每月完成的检查（已公示）"), max_bars=None, width=480),
+        "problems": charts.bar_chart([(_("发现问题（检查事项）"), data.problems),
+                                      (_("责令整改（检查事项）"), data.ordered),
+                                      (_("已整改"), data.rectified)], title=_("发现问题、责令整改和已整改"), width=480),
+        "joint": charts.share_bar([(_("综合查一次（联合检查）"), data.entities_joint),
+                                   (_("单一部门检查"), data.entities - data.entities_joint)],
+                                  title=_("检查对象：联合检查的比例"), empty_text=_("暂无公示的检查结果")),
+        "on_time": charts.share_bar([(_("按时公示"), data.on_time),
+                                     (_("逾期公示"), data.on_time_known - data.on_time)],
+                                    title=_("检查结果按时公示的比例"), empty_text=_("暂无公示的检查结果")),
+    }

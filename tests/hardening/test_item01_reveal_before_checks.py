@@ -91,7 +91,7 @@ def test_entropy_and_seal_refused_once_the_window_closed(app, db_session):
     with pytest.raises(draws.DrawError, match="已于"):
         draws.seal(s, draw, today=CLOSED)
     assert s.get(Draw, draw.id).state == "drawn"
-    assert not draws.is_revealed(s.get(Draw, draw.id), today=CLOSED)
+    assert not draws.is_revealed(s.get(Draw, draw.id))
 
 
 def test_redraw_revealed_only_with_its_root(app, sealed):
@@ -110,7 +110,16 @@ def test_redraw_revealed_only_with_its_root(app, sealed):
     draws.seal(s, redraw)
     with pytest.raises(draws.DrawError, match="结束前"):
         draws.reveal(s, redraw, "提前", confirmed=True, today=WINDOW[1])
-    assert not draws.is_revealed(redraw, WINDOW[1], s)
-    assert draws.is_revealed(redraw, CLOSED, s) and draws.is_revealed(s.get(Draw, draw.id), CLOSED, s)
-    draws.reveal(s, redraw, "检查完成", confirmed=True, today=CLOSED)
-    assert s.get(Draw, redraw.id).reveal_reason == "检查完成"
+    assert not draws.is_revealed(redraw, s)
+    # after the window: still not revealed by the date; the redraw not before its root
+    assert not draws.is_revealed(redraw, s) and not draws.is_revealed(s.get(Draw, draw.id), s)
+    with pytest.raises(draws.DrawError, match="原始抽取"):
+        draws.reveal(s, redraw, "检查完成", confirmed=True, today=CLOSED)
+    draws.reveal(s, s.get(Draw, draw.id), "检查完成", confirmed=True, actor="alice", today=CLOSED)
+    s.expire_all()
+    redraw = s.get(Draw, redraw.id)
+    assert draws.is_revealed(redraw, s) and redraw.reveal_reason == "检查完成" and redraw.revealed_by == "alice"
+    trail = [e for e in draws.events(s, redraw) if e.action == "revealed"]
+    assert len(trail) == 1 and trail[0].detail == {"reason": "检查完成", "root": draw.code}
+    with pytest.raises(draws.DrawError, match="已经公开"):
+        draws.reveal(s, redraw, "再次", confirmed=True, today=CLOSED)

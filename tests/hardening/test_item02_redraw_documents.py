@@ -66,7 +66,13 @@ def test_redraw_documents_stay_confidential_until_the_root_is_revealed(app, clie
     for name in draw_register.DOCUMENTS:
         assert client.get(f"/draws/{redraw.code}/{name}").status_code == 404
     closed = date(YEAR, 3, 30)
-    assert draws.is_revealed(redraw, closed, s) == draws.is_revealed(s.get(Draw, d1.id), closed, s) is True
+    with pytest.raises(draws.DrawError, match="原始抽取"):
+        draws.reveal(s, redraw, "重抽已完成", confirmed=True, actor="planner", today=closed)
+    draws.reveal(s, s.get(Draw, d1.id), "检查已完成", confirmed=True, actor="planner", today=closed)
+    s.expire_all()
+    assert draws.is_revealed(s.get(Draw, redraw.id), s) and draws.is_revealed(s.get(Draw, d1.id), s)
+    for name in draw_register.DOCUMENTS:
+        assert client.get(f"/draws/{redraw.code}/{name}").status_code == 200
 
 
 def test_inspector_redraw_counts_only_its_own_chain(app, two_draws):

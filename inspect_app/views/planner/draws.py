@@ -85,7 +85,19 @@ def draw(draw_id: int):
                            history=draw_service.history(session, draw),
                            revealed=draw_service.is_revealed(draw, session=session),
                            window_closed=draw_service.revealable(draw), reveal_after=draw_service.reveal_after(draw),
+                           **_reveal_state(session, draw),
                            describe=draw_service.describe, action_label=draw_service.action_label)
+
+
+def _reveal_state(session, draw) -> dict:
+    """When a sealed, unrevealed draw will be revealed, and how many of its
+    chain's visits are not done yet (services/draw_reveal.py)."""
+    from ...services import draw_reveal
+
+    if draw.state != "sealed" or draw.revealed_at is not None:
+        return {"reveal_from": None, "pending_visits": 0}
+    return {"reveal_from": draw_reveal.first_reveal_day(session, draw),
+            "pending_visits": draw_reveal.pending_chain_visits(session, draw)}
 
 
 def _job_state_names():
