@@ -72,3 +72,8 @@ def draw_document(code: str, name: str):
     mimetype = "application/json" if name.endswith(".json") else "text/plain"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'})
+
+
+# --- public search and an entity's history (views/public_search.py) ---
+
+from . import public_search  # noqa: E402,F401
