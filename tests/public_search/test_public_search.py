@@ -14,7 +14,7 @@ import pytest
 from draw_fixtures import uscc
 from inspect_app.services import public_search
 
-from .conftest import comparable, main_part
+from public_search_fixtures import comparable, main_part
 
 
 def test_doctests():
