@@ -20,7 +20,8 @@ A query is, after stripping:
 
 A fragment is looked up in the two-character index, never with ``LIKE`` over
 the table: each of its pieces (:func:`~public_index.grams`) is counted in
-the index up to :data:`MAX_CANDIDATES` + 1 rows; the rarest piece gives the
+the index (up to :data:`RARE_ENOUGH` + 1 rows, then when no piece is that
+rare up to :data:`MAX_CANDIDATES` + 1, one statement each); the rarest piece gives the
 candidates (intersected in SQL with the next rarest ones), and the fragment
 is then confirmed on each candidate's folded name. When even the rarest
 piece belongs to more than :data:`MAX_CANDIDATES` entities (a fragment such
@@ -43,7 +44,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..models import (District, Draw, Plan, PublishedEntity, PublishedNameGram, PublishedResult,
+from ..models import (District, Draw, Plan, PublishedEntity, PublishedResult,
                       PublishedResultTask, Task)
 from . import result_codes, uscc
 from .public_index import fold, grams
@@ -53,7 +54,7 @@ PAGE_SIZE = 10
 MAX_QUERY = 50  # characters of a query (GSXT-style names are far shorter)
 MIN_FRAGMENT = 2  # characters (folded) of a name fragment
 MAX_CANDIDATES = 5000  # entities behind the rarest piece of a fragment, at most
-RARE_ENOUGH = 100  # a piece this rare needs no further counting
+RARE_ENOUGH = 100  # a piece this rare needs no counting further than this
 INTERSECT = 3  # further pieces intersected in SQL (the rest: the confirmation)
 
 
@@ -139,40 +140,40 @@ def search(session: Session, query: str, page: int = 1) -> SearchResult:
     return result
 
 
-def _count(session: Session, piece: str) -> int:
-    """Entities whose name holds ``piece``, counted up to MAX_CANDIDATES + 1
-    (an index range scan of bounded length)."""
-    inner = (sa.select(sa.literal(1)).select_from(PublishedNameGram)
-             .where(PublishedNameGram.gram == piece).limit(MAX_CANDIDATES + 1).subquery())
-    return session.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one()
+def _counts(session: Session, pieces: list[str], bound: int) -> list[tuple[int, str]]:
+    """(entities whose name holds the piece, counted up to ``bound``, piece)
+    for every piece, in one statement: an index range scan of bounded length
+    per piece. (Plain SQL with bound parameters: the statement's shape
+    varies with the number of pieces, and building it with the expression
+    language cost more than running it.)"""
+    sql = ", ".join(f"(SELECT count(*) FROM (SELECT 1 FROM published_name_gram WHERE gram = :p{k} LIMIT :bound) "
+                    f"AS s{k})" for k in range(len(pieces)))
+    params = {f"p{k}": piece for k, piece in enumerate(pieces)} | {"bound": bound}
+    return list(zip(session.execute(sa.text(f"SELECT {sql}"), params).one(), pieces))
 
 
 def _fragment_hits(session: Session, folded: str) -> list[Hit] | None:
     """Every entity whose folded name contains ``folded``, ordered; None when
     the fragment is too broad to list."""
     pieces = grams(folded)
-    counted: list[tuple[int, str]] = []
-    for piece in pieces:
-        n = _count(session, piece)
-        if n == 0:
-            return []
-        counted.append((n, piece))
-        if n <= min(RARE_ENOUGH, MAX_CANDIDATES):
-            break
-    counted.sort()
+    # first a cheap pass (a rare piece settles it), then the full bound
+    counted = sorted(_counts(session, pieces, RARE_ENOUGH + 1))
+    if counted[0][0] > RARE_ENOUGH or RARE_ENOUGH > MAX_CANDIDATES:
+        counted = sorted(_counts(session, pieces, MAX_CANDIDATES + 1))
+    if counted[0][0] == 0:
+        return []
     if counted[0][0] > MAX_CANDIDATES:
         return None
-    rarest = counted[0][1]
-    g = PublishedNameGram
-    stmt = (sa.select(PublishedEntity.uscc, PublishedEntity.name, PublishedEntity.district,
-                      PublishedEntity.records, PublishedEntity.latest)
-            .join(g, g.uscc == PublishedEntity.uscc)
-            .where(g.gram == rarest, PublishedEntity.records > 0))
-    for _n, piece in counted[1:1 + INTERSECT]:
-        other = sa.orm.aliased(PublishedNameGram)
-        stmt = stmt.where(sa.exists().where(other.gram == piece, other.uscc == PublishedEntity.uscc))
+    others = [piece for _n, piece in counted[1:1 + INTERSECT]]
+    sql = ("SELECT e.uscc, e.name, e.district, e.records, e.latest FROM published_name_gram g "
+           "JOIN published_entity e ON e.uscc = g.uscc WHERE g.gram = :rarest AND e.records > 0"
+           + "".join(f" AND EXISTS (SELECT 1 FROM published_name_gram o{k} WHERE o{k}.gram = :o{k} "
+                     f"AND o{k}.uscc = e.uscc)" for k in range(len(others))))
+    params = {f"o{k}": piece for k, piece in enumerate(others)} | {"rarest": counted[0][1]}
+    stmt = sa.text(sql).columns(PublishedEntity.uscc, PublishedEntity.name, PublishedEntity.district,
+                                PublishedEntity.records, PublishedEntity.latest)
     hits = []
-    for code, name, district, records, latest in session.execute(stmt):
+    for code, name, district, records, latest in session.execute(stmt, params):
         name_folded = fold(name)
         if folded in name_folded:
             hits.append(Hit(code, name, district, records, latest, name_folded == folded))
