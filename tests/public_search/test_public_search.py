@@ -198,10 +198,10 @@ def test_every_audience_gets_the_same_answer(pub, app, client, auth, role):
     "x" * 51, "福" * 5000, "福州%00鼓楼", "%01", "%E2%80%AE鼓楼", "'; DROP TABLE published_entity; --", "%25%25",
     "__", "%5C%5C", "91350181MA0000001X", "913501" + "0" * 12, "ＡＢ", "🙂🙂", "\u3000\u3000",
 ])
-@pytest.mark.parametrize("page", ["", "-1", "0", "abc", str(10 ** 12), "1e9", "999999"])
-def test_bad_input_is_never_a_500(pub, client, query, page):
-    r = client.get(f"/search?q={query}&page={page}")
-    assert r.status_code in (200, 400), (query, page, r.status_code)
+def test_bad_input_is_never_a_500(pub, client, query):
+    for page in ("", "-1", "0", "abc", str(10 ** 12), "1e9", "999999"):
+        r = client.get(f"/search?q={query}&page={page}")
+        assert r.status_code in (200, 400), (query, page, r.status_code)
 
 
 def test_long_and_control_queries_answer_with_a_message(pub, client):
