@@ -37,7 +37,8 @@ template — the whole request), ``--repeat`` requests per case after warm-up:
 
 On PostgreSQL the URL names a *server* database to connect to; the bench
 creates a database of its own (``bench_public_search_<random>``) and drops
-it at the end. SQLite works in a temporary file (``--keep FILE`` keeps it,
+it at the end (unless ``--keep 1``: then it prints its URL, for
+``bench_public_load.py --database-url``; drop it yourself afterwards). SQLite works in a temporary file (``--keep FILE`` keeps it,
 e.g. for ``bench_public_load.py --database-url sqlite:///FILE``). Results go
 to ``bench/out/public-search-<dialect>.json`` and the ``public-search-bench``
 section of docs/performance.md (both backends' latest runs).
@@ -379,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--per-entity", type=float, default=2.0, help="published records per entity, on average")
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--keep", default=None, help="SQLite only: keep the loaded database at this path")
+    parser.add_argument("--keep", default=None, help="SQLite: keep the loaded database at this path; "
+                        "PostgreSQL: any value keeps the bench's database (its URL is printed)")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--out", default=str(OUT), help="folder of the result JSON (default bench/out)")
     args = parser.parse_args(argv)
@@ -419,8 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if engine is not None:
             engine.dispose()
-        if drop is not None:
+        if drop is not None and not args.keep:
             drop()
+        elif drop is not None:
+            log(f"kept {url}")
         if tmp is not None:
             import shutil
 
