@@ -19,7 +19,9 @@ The mix (``--mix``, weights) draws a kind per request:
 * ``entity``: ``/entities/<USCC>``;
 * ``register``: ``/draws/`` and ``/draws/<code>`` alternately;
 * ``bulletin``: ``/results/tasks/<task id>`` (the results bulletins, from
-  the publication branch).
+  the publication branch);
+* ``home``: ``/`` (not in the default mix: a baseline of the framework's
+  own cost per request).
 
 Before timing, one URL of each kind is fetched; a kind whose URL answers
 404 (a page not on this branch) is skipped and the bench says so. The
@@ -72,7 +74,7 @@ def parse_mix(text: str) -> dict[str, float]:
     for part in text.split(","):
         kind, _, weight = part.partition("=")
         kind = kind.strip()
-        if kind not in ("search", "entity", "register", "bulletin"):
+        if kind not in ("search", "entity", "register", "bulletin", "home"):
             raise SystemExit(f"unknown kind in --mix: {kind!r}")
         mix[kind] = float(weight or 1)
     return mix
@@ -120,7 +122,7 @@ def sample_urls(url: str, n: int = 400, seed: int = 11) -> dict[str, list[str]]:
     register = []
     for k in range(n):
         register.append("/draws/" if k % 2 == 0 or not draws else f"/draws/{rng.choice(draws)}")
-    return {"search": search, "entity": [f"/entities/{c}" for c, _n in rows], "register": register,
+    return {"search": search, "entity": [f"/entities/{c}" for c, _n in rows], "register": register, "home": ["/"],
             "bulletin": [f"/results/tasks/{rng.choice(tasks)}" for _ in range(n)] if tasks else []}
 
 
@@ -166,6 +168,40 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def pid_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of ``pids``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def db_backends(url: str):
+    """A function returning the pids of the PostgreSQL server processes
+    serving ``url``'s database (the server runs on this machine), or None
+    for SQLite (its work is inside gunicorn's processes)."""
+    import sqlalchemy as sa
+
+    from inspect_app.db import make_engine
+
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    engine = make_engine(url)
+
+    def pids() -> list[int]:
+        with engine.connect() as conn:
+            return [p for (p,) in conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                                                       "AND pid <> pg_backend_pid()"), {"d": parsed.database})]
+    pids.engine = engine
+    return pids
+
+
 def stop(proc) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -187,7 +223,7 @@ def fetch(conn: http.client.HTTPConnection, path: str) -> int:
 
 
 def run_load(port: int, urls: dict[str, list[str]], mix: dict[str, float], concurrency: int, duration: float,
-             warmup: float, max_requests: int, seed: int = 5, server_pid: int | None = None):
+             warmup: float, max_requests: int, seed: int = 5, server_pid: int | None = None, backends=None):
     """(kind, ms, status) of every counted request, the counted seconds and
     the CPU seconds the server and this client used meanwhile."""
     kinds = [k for k in mix if urls.get(k)]
@@ -232,11 +268,14 @@ def run_load(port: int, urls: dict[str, list[str]], mix: dict[str, float], concu
         t.start()
     time.sleep(max(0.0, t_count - time.perf_counter()))
     cpu0 = (tree_cpu(server_pid) if server_pid else 0.0, time.process_time())
+    db0 = pid_cpu(backends()) if backends else {}
     for t in threads:
         t.join()
     cpu1 = (tree_cpu(server_pid) if server_pid else 0.0, time.process_time())
+    db1 = pid_cpu(backends()) if backends else {}
+    db_cpu = sum(v - db0.get(pid, 0.0) for pid, v in db1.items())
     elapsed = min(time.perf_counter(), t_end) - t_count
-    return records, max(elapsed, 1e-9), (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
+    return records, max(elapsed, 1e-9), (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], db_cpu)
 
 
 def summarize(records, elapsed: float) -> dict:
@@ -264,7 +303,8 @@ def render(results: list[dict]) -> str:
              "`.venv/bin/python bench/bench_public_load.py [--database-url …]` (see bench/README.md).", ""]
     for r in results:
         ok = r["rps"] >= TARGET_RPS and r["p95"] <= TARGET_P95_MS
-        lines += [f"**{r['backend']}**, {r['records']:,} published records: gunicorn `wsgi:app` ({r['workers']} "
+        label = f" ({r['label']})" if r.get("label") else ""
+        lines += [f"**{r['backend']}**{label}, {r['records']:,} published records: gunicorn `wsgi:app` ({r['workers']} "
                   f"workers, {r['worker_class']}, {r['threads']} threads each); {r['concurrency']} client threads "
                   f"(keep-alive, closed loop) for {r['seconds']:.0f} s after {r['warmup']:.0f} s of warm-up; mix "
                   f"{r['mix']}. {r['when']}; {r['machine_before']} before, load average {r['load_after']:.1f} "
@@ -277,8 +317,10 @@ def render(results: list[dict]) -> str:
         for k in r["kinds"]:
             lines.append(f"| {k['kind']} | {k['requests']} | {k['requests'] / r['seconds']:.0f} | {k['p50']:.1f} | "
                          f"{k['p95']:.1f} | {k['errors']} |")
+        db = f"the PostgreSQL server processes of its database {r.get('db_cpu_ms', 0):.1f} ms, " \
+            if r["backend"] == "PostgreSQL" else ""
         lines += ["", f"CPU per request (from /proc, over the counted seconds): gunicorn {r['server_cpu_ms']:.1f} ms, "
-                  f"the load generator {r['client_cpu_ms']:.1f} ms; on {r['cpus']} cores free of other work this "
+                  f"{db}the load generator {r['client_cpu_ms']:.1f} ms; on {r['cpus']} cores free of other work this "
                   f"mix would be bounded by about {r['capacity_rps'] or 0:.0f} requests/s (an estimate, not a "
                   f"measurement). Verdict as measured: {'meets' if ok else '**misses**'} the target.", ""]
     lines.append(END)
@@ -299,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--mix", default=DEFAULT_MIX)
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--label", default="", help="a name for this run: its own result file and docs entry "
+                        "(e.g. a different mix); default: the backend's main run")
     parser.add_argument("--out", default=str(bps.OUT), help="folder of the result JSON and gunicorn's log")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -340,8 +384,12 @@ def main(argv: list[str] | None = None) -> int:
         if not mix:
             raise SystemExit("no kind of traffic left to send")
         log(f"load: {args.concurrency} client threads, {args.duration:.0f} s, mix {mix} ...")
-        records, elapsed, (server_cpu, client_cpu) = run_load(port, urls, mix, args.concurrency, args.duration,
-                                                              args.warmup, args.max_requests, server_pid=proc.pid)
+        backends = db_backends(url)
+        records, elapsed, (server_cpu, client_cpu, db_cpu) = run_load(
+            port, urls, mix, args.concurrency, args.duration, args.warmup, args.max_requests, server_pid=proc.pid,
+            backends=backends)
+        if backends is not None:
+            backends.engine.dispose()
     finally:
         stop(proc)
     result = summarize(records, elapsed)
@@ -356,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
                    "load_after": os.getloadavg()[0],
                    "server_cpu_ms": 1000 * server_cpu / max(1, len(records)),
                    "client_cpu_ms": 1000 * client_cpu / max(1, len(records)),
+                   "db_cpu_ms": 1000 * db_cpu / max(1, len(records)),
                    "cpus": os.cpu_count()})
-    per_request = result["server_cpu_ms"] + result["client_cpu_ms"]
+    per_request = result["server_cpu_ms"] + result["client_cpu_ms"] + result["db_cpu_ms"]
     result["capacity_rps"] = 1000 * result["cpus"] / per_request if per_request else None
     if result["records"] is None:
         import sqlalchemy as sa  # noqa: F811
@@ -370,15 +419,18 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     log(f"  all: {result['requests']} requests in {elapsed:.1f} s = {result['rps']:.0f}/s, "
         f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, non-2xx {result['errors']}")
-    log(f"  CPU per request: server {result['server_cpu_ms']:.1f} ms, client {result['client_cpu_ms']:.1f} ms "
+    log(f"  CPU per request: gunicorn {result['server_cpu_ms']:.1f} ms, PostgreSQL {result['db_cpu_ms']:.1f} ms, "
+        f"client {result['client_cpu_ms']:.1f} ms "
         f"-> at most {result['capacity_rps'] or 0:.0f} requests/s on {result['cpus']} idle cores")
     for k in result["kinds"]:
         log(f"  {k['kind']:9s} {k['requests']:6d} requests  p50 {k['p50']:6.1f} ms  p95 {k['p95']:6.1f} ms  "
             f"non-2xx {k['errors']}")
-    (out / f"public-load-{backend.lower()}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    result["label"] = args.label
+    suffix = f"-{args.label}" if args.label else ""
+    (out / f"public-load-{backend.lower()}{suffix}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
     if not args.no_docs:
         runs = [json.loads(p.read_text()) for p in sorted(out.glob("public-load-*.json"))]
-        bps.write_docs(render(sorted(runs, key=lambda r: r["backend"] != "SQLite")), START, END)
+        bps.write_docs(render(sorted(runs, key=lambda r: (r["backend"] != "SQLite", r.get("label", "")))), START, END)
         log(f"wrote {bps.DOCS.relative_to(ROOT)}")
     ok = result["rps"] >= TARGET_RPS and result["p95"] <= TARGET_P95_MS and result["errors"] == 0
     return 0 if ok else 1
