@@ -197,6 +197,7 @@ def test_every_audience_gets_the_same_answer(pub, app, client, auth, role):
 @pytest.mark.parametrize("query", [
     "x" * 51, "福" * 5000, "福州%00鼓楼", "%01", "%E2%80%AE鼓楼", "'; DROP TABLE published_entity; --", "%25%25",
     "__", "%5C%5C", "91350181MA0000001X", "913501" + "0" * 12, "ＡＢ", "🙂🙂", "\u3000\u3000",
+    "".join(chr(0x4E00 + 37 * k) for k in range(50)),  # 49 distinct pieces, the longest query
 ])
 def test_bad_input_is_never_a_500(pub, client, query):
     for page in ("", "-1", "0", "abc", str(10 ** 12), "1e9", "999999"):
@@ -215,3 +216,12 @@ def test_long_and_control_queries_answer_with_a_message(pub, client):
                                   "/entities/..%2F..", "/entities/913501"])
 def test_bad_entity_urls_are_404_or_400(pub, client, path):
     assert client.get(path).status_code in (400, 404)
+
+
+def test_the_longest_query_finds_its_name(pub, client):
+    name = "".join(chr(0x4E00 + 37 * k) for k in range(50))  # 50 characters: 49 pieces, one statement
+    a = pub.entity(1, name)
+    pub.publish(a, name)
+    assert hits(client, name)[1] == [a]
+    assert hits(client, name[10:40])[1] == [a]
+    assert 'id="search-refused"' in hits(client, name + "店")[0]  # 51 characters
