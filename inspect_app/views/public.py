@@ -92,6 +92,7 @@ def draw_document(code: str, name: str):
 
 
 from . import public_documents  # noqa: E402,F401  (the public PDFs: plan, draw record, results bulletin)
+
 # --- the year in figures (services/year_figures.py) ---
 
 from flask import redirect, request, url_for  # noqa: E402
@@ -154,3 +155,8 @@ def _figure_charts(data, charts) -> dict:
                                      (_("逾期公示"), data.on_time_known - data.on_time)],
                                     title=_("检查结果按时公示的比例"), empty_text=_("暂无公示的检查结果")),
     }
+
+
+# --- public search and an entity's history (views/public_search.py) ---
+
+from . import public_search  # noqa: E402,F401
