@@ -72,3 +72,6 @@ def draw_document(code: str, name: str):
     mimetype = "application/json" if name.endswith(".json") else "text/plain"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'})
+
+
+from . import public_results  # noqa: E402,F401  (the published results and bulletins, 一公开)

@@ -13,3 +13,4 @@ from . import draws, plans  # noqa: E402,F401  (plans, tasks and the draw ceremo
 from . import scope_pages  # noqa: E402,F401  (department scope: 403 page, template helpers)
 from . import results  # noqa: E402,F401  (results review, rectifications, credit marks)
 from . import feedback  # noqa: E402,F401  (entities' feedback through the check codes)
+from . import publication  # noqa: E402,F401  (publication on time: overdue results, per-department figure)
