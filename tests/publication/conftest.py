@@ -30,8 +30,8 @@ def individual(s, visit, name: str, operator: str = "张三丰") -> Entity:
     return entity
 
 
-def client_for(app, username):
-    client = app.test_client()
+def client_for(flask_app, username):
+    client = flask_app.test_client()
     if username is not None:
         r = client.post("/login", data={"username": username, "password": PASSWORD})
         assert r.status_code == 302, username

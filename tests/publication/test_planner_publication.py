@@ -73,3 +73,15 @@ def test_cli_publish_due(app, sealed, people, runner):
     assert "0 result(s) published" in r.output
     r = runner.invoke(args=["results", "publish-due", "--today", "tomorrow"])
     assert r.exit_code != 0 and "YYYY-MM-DD" in r.output
+
+
+def test_review_page_links_the_public_record(app, sealed, people):
+    from inspect_app.models import PublishedResult
+    from sqlmodel import select
+
+    s, draw = sealed
+    visit = live_visits(s, draw)[0]
+    approve(s, draw, visit, people["admin"])
+    record = s.exec(select(PublishedResult)).one()
+    html = client_for(app, "scjg").get(f"/planner/results/{visit.id}").get_data(as_text=True)
+    assert f'href="/results/{record.id}"' in html and 'id="published"' in html
