@@ -99,6 +99,12 @@ class Bulletin:
     pages: int
     records: list[PublishedResult]
     labels: dict[tuple[int, str], str]
+    size: int = BULLETIN_PAGE
+
+    @property
+    def first(self) -> int:
+        """The sequence number of the page's first record."""
+        return (self.page - 1) * self.size + 1
 
 
 def task_number(session: Session, task: Task) -> int:
@@ -136,7 +142,7 @@ def bulletin(session: Session, task_id: int, page: int = 1, size: int = BULLETIN
     lead = names.get(task.department, task.department)
     authority = [names.get(d, d) for d in dict.fromkeys([task.department] + list(task.participating or []))]
     return Bulletin(task, plan, number, bulletin_title(lead, plan.year, number), authority, total, page, pages,
-                    records, code_labels(session, {r.code_version for r in records}))
+                    records, code_labels(session, {r.code_version for r in records}), size)
 
 
 def task_items(record: PublishedResult, task: Task) -> list[dict]:

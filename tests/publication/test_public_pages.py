@@ -181,3 +181,17 @@ def test_english(app, sealed, world):
     html = app.test_client().get(f"/results/tasks/{task.id}?lang=en").get_data(as_text=True)
     assert "Market Regulation Bureau" in html and "results bulletin" in html.lower()
     assert "Problem found" in html or "problem found" in html.lower()
+
+
+def test_bulletin_numbers_continue_across_pages(app, sealed, people, monkeypatch):
+    from inspect_app.services import public_results as pr
+
+    s, draw = sealed
+    visits = [v for v in live_visits(s, draw) if "T1" in v.tasks][:3]
+    for visit in visits:
+        approve(s, draw, visit, people["admin"])
+    monkeypatch.setattr(pr, "BULLETIN_PAGE", 2)
+    monkeypatch.setattr(pr.bulletin, "__defaults__", (1, 2))
+    task = _task(s, draw, "T1")
+    html = app.test_client().get(f"/results/tasks/{task.id}?page=2").get_data(as_text=True)
+    assert "<td>3</td>" in html and "2 / 2" in html
