@@ -275,3 +275,24 @@ def test_cli_reports_the_draw(app, runner, tmp_path):
     r = runner.invoke(args=["demo", "load", "--entities", str(ENTITIES), "--seed", "5", "--as-of", "2026-11-18"])
     assert r.exit_code == 0, r.output
     assert "a published plan and a sealed draw of" in r.output and "before" in r.output
+
+
+def test_demo_results_are_published_through_the_review(db_session, app):
+    """The demo's approved results are public (review.approve publishes
+    them), individual businesses' operators masked, and a bulletin shows."""
+    from inspect_app.models import Entity, PublishedResult, PublishedResultTask
+
+    s = db_session
+    counts = _load(s).counts
+    approved = s.exec(select(VisitResult).where(VisitResult.state == "approved")).all()
+    records = s.exec(select(PublishedResult)).all()
+    assert counts["results_approved"] == len(approved) == len(records) > 0
+    assert {r.result_id for r in records} == {r.id for r in approved} and all(r.current for r in records)
+    assert all(r.on_time for r in records)  # approved the day after the submission
+    operators = {e.uscc: e.legal_rep for e in s.exec(select(Entity).where(Entity.uscc.in_([r.uscc for r in records])))}
+    assert any(r.individual for r in records)
+    for r in records:
+        assert not operators.get(r.uscc) or operators[r.uscc] not in r.entity_name
+    task_id = s.exec(select(PublishedResultTask.task_id)).first()
+    page = app.test_client().get(f"/results/tasks/{task_id}")
+    assert page.status_code == 200 and "检查结果公告" in page.get_data(as_text=True)

@@ -287,7 +287,10 @@ def record_demo_results(session: Session, year: DemoYear | None, as_of: date, se
     the rest unrecorded: overdue, as real teams are). ``user`` is the demo
     inspector's account on their visits (when they lead it, for the
     submission) and the demo planner's for reviews of their department;
-    else None (the system). Returns counts per outcome."""
+    else None (the system). Approving publishes the result
+    (``review.approve`` calls ``services/publication.py``), so the demo's
+    results bulletins (``/results/``) show the approved visits. Returns
+    counts per outcome."""
     try:
         from . import results, review
     except ImportError:

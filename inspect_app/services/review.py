@@ -8,7 +8,8 @@
   are :class:`~.scope.ScopeError`; a result in another state, or one that
   another reviewer handled a moment earlier (a conditional UPDATE decides),
   is a :class:`ReviewError`.
-* Approving opens a :class:`~..visit_models.Rectification` (``pending``)
+* Approving publishes the result (:mod:`.publication`) in the same
+  transaction, and opens a :class:`~..visit_models.Rectification` (``pending``)
   for every item ordered corrected by a deadline (``rectify_by``). An item
   coded ``06`` (不配合检查情节严重) opens nothing by itself: the planner marks
   the entity for the credit system explicitly
@@ -155,7 +156,8 @@ def _claim(session: Session, visit: DrawVisit, result: VisitResult, **values) ->
 
 def approve(session: Session, user: User | None, visit_pk: int, today: date | None = None) -> VisitResult:
     """Approve the visit's submitted result; open the rectifications its
-    items order. Returns the approved result."""
+    items order; publish it (:func:`.publication.publish`, same
+    transaction). Returns the approved result."""
     visit, draw = live_visit(session, visit_pk)
     require_reviewer(session, user, draw, visit)
     result = _submitted_result(session, visit)
@@ -180,6 +182,9 @@ def approve(session: Session, user: User | None, visit_pk: int, today: date | No
             session.add(existing)
     event(session, visit.id, result.id, "approved", actor, revision=result.revision, rectifications=opened,
           refused=refused or None, on=today.isoformat())
+    from .publication import publish  # publication imports this module
+
+    publish(session, result, actor, today)  # public at once, in the approval's transaction
     session.commit()
     session.refresh(result)
     return result

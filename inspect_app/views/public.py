@@ -160,3 +160,4 @@ def _figure_charts(data, charts) -> dict:
 # --- public search and an entity's history (views/public_search.py) ---
 
 from . import public_search  # noqa: E402,F401
+from . import public_results  # noqa: E402,F401  (the published results and bulletins, 一公开)

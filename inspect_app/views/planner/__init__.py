@@ -14,3 +14,4 @@ from . import scope_pages  # noqa: E402,F401  (department scope: 403 page, templ
 from . import results  # noqa: E402,F401  (results review, rectifications, credit marks)
 from . import feedback  # noqa: E402,F401  (entities' feedback through the check codes)
 from . import documents  # noqa: E402,F401  (printable plan and draw record, PDF)
+from . import publication  # noqa: E402,F401  (publication on time: overdue results, per-department figure)

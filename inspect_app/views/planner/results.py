@@ -17,7 +17,7 @@ from ...db import get_session
 from ...models import CheckItem, Department, Draw, Inspector, Plan, ResultCode
 from ...security import role_required
 from ...visit_models import Rectification
-from ...services import credit, rectification, review
+from ...services import credit, publication, rectification, review
 from ...services.scope import ScopeError
 from ...validation import arg_int
 from . import bp
@@ -86,7 +86,7 @@ def result_review(visit_pk: int):
         eligible=credit.eligible_reasons(session, visit.id), reason_name=credit.reason_name,
         may_review=review.may_review(session, g.user, draw, visit), state_name=review.state_name,
         department=review.review_department(session, draw, visit), actions=action_names(),
-        departments=_department_names(session))
+        departments=_department_names(session), published=publication.current_record(session, visit.id))
 
 
 def _department_names(session) -> dict[str, str]:
