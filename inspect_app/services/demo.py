@@ -44,7 +44,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from ..models import (CheckItem, CheckRecord, Conflict, Department, District, Entity, Inspector,
                       InspectorLeave, PairConflict, User)
 from . import calendar as calendar_service
-from . import demo_year
+from . import demo_last_year, demo_year
 from .accounts import create_account
 
 DATA_DIR = Path(__file__).parent / "demo_data"
@@ -480,6 +480,15 @@ def load_demo(session: Session, entities: int = DEFAULT_ENTITIES, seed: int = DE
 
     account("admin", "admin")
     planner = account("planner", "planner", department=planner_dept)
+    # Last year's finished batch (services/demo_last_year.py): published
+    # results and a revealed draw for the public side; before this year's
+    # draw, whose instance then carries its visits as history.
+    try:
+        last = demo_last_year.load_last_year(session, seed, as_of, planner, say)
+    except demo_year.DemoYearError as error:
+        raise DemoError(str(error)) from error
+    if last is not None:
+        counts.update(last_year_visits=last.visits)
     # The year in progress (services/demo_year.py): a published plan and a
     # sealed draw; the demo inspector is one on its teams.
     try:

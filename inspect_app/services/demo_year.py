@@ -161,14 +161,7 @@ def load_year(session: Session, seed: int, as_of: date, planner: User | None,
                 window_start=start, window_end=end, filter=flt, ratio=ratio, list_ratio=list_ratio)))
         plans.publish_plan(session, plan, user=planner)
         say(f"plan {plan.number}: {len(tasks)} tasks, window {start}–{end}")
-        source = (f"演示数据：抽取仪式视为于 {ceremony.isoformat()} 举行；外部随机数由演示数据的随机种子 {seed} 生成"
-                  "（代替公证员现场掷骰）")
-        draw, job = draws.start_draw(session, plan, [t.id for t in tasks], source, today=ceremony)
-        _freeze(session, draw, job, demo_secret(seed, as_of))
-        entropy = "".join(str(rnd.randint(1, 6)) for _ in range(12))
-        job = draws.enter_entropy(session, draw, entropy, WITNESSES, today=ceremony)
-        _run(session, draw, job)
-        draw = draws.seal(session, session.get(Draw, draw.id), today=ceremony)
+        draw = run_ceremony(session, plan, tasks, seed, ceremony, demo_secret(seed, as_of), rnd)
     except (plans.PlanError, draws.DrawError) as error:
         session.rollback()
         raise DemoYearError(f"demo year: {error}") from error
@@ -177,6 +170,21 @@ def load_year(session: Session, seed: int, as_of: date, planner: User | None,
     say(f"draw {draw.code} sealed: {len(rows):,} visits ({past:,} before {as_of})")
     return DemoYear(plan_id=plan.id, draw_id=draw.id, window=(start, end), ceremony=ceremony, visits=len(rows),
                     past=past, upcoming=sum(1 for d in rows if d > as_of))
+
+
+def run_ceremony(session: Session, plan, tasks: list[Task], seed: int, ceremony: date, secret: bytes,
+                 rnd: random.Random) -> Draw:
+    """Start, freeze (with the demo's ``secret``), enter the entropy before
+    the witnesses, draw and seal, dated ``ceremony``; returns the sealed
+    draw. Raises the services' own errors."""
+    source = (f"演示数据：抽取仪式视为于 {ceremony.isoformat()} 举行；外部随机数由演示数据的随机种子 {seed} 生成"
+              "（代替公证员现场掷骰）")
+    draw, job = draws.start_draw(session, plan, [t.id for t in tasks], source, today=ceremony)
+    _freeze(session, draw, job, secret)
+    entropy = "".join(str(rnd.randint(1, 6)) for _ in range(12))
+    job = draws.enter_entropy(session, draw, entropy, WITNESSES, today=ceremony)
+    _run(session, draw, job)
+    return draws.seal(session, session.get(Draw, draw.id), today=ceremony)
 
 
 def _freeze(session: Session, draw: Draw, job: DrawJob, secret: bytes) -> None:
@@ -274,7 +282,8 @@ def demo_inspector(session: Session, year: DemoYear | None, as_of: date, departm
 
 def record_demo_results(session: Session, year: DemoYear | None, as_of: date, seed: int,
                         inspector: User | None = None, planner: User | None = None,
-                        say: Callable[[str], None] | None = None, limit: int = 400) -> dict[str, int]:
+                        say: Callable[[str], None] | None = None, limit: int | None = 400,
+                        approve_all: bool = False) -> dict[str, int]:
     """Results of the visits before ``as_of``, through the results and
     review services (``services/results.py``, ``services/review.py``;
     skipped, returning ``{}``, while either module is missing). Per visit:
@@ -284,7 +293,9 @@ def record_demo_results(session: Session, year: DemoYear | None, as_of: date, se
     review: most approved, about one in eight left submitted (awaiting
     review), one returned with a reason. The demo inspector's own past
     visits come first; at most ``limit`` visits (a city-sized demo leaves
-    the rest unrecorded: overdue, as real teams are). ``user`` is the demo
+    the rest unrecorded: overdue, as real teams are; None: every one).
+    ``approve_all``: every result approved (a batch whose checks are all
+    done and reviewed, none returned or waiting). ``user`` is the demo
     inspector's account on their visits (when they lead it, for the
     submission) and the demo planner's for reviews of their department;
     else None (the system). Approving publishes the result
@@ -306,7 +317,7 @@ def record_demo_results(session: Session, year: DemoYear | None, as_of: date, se
     me = inspector.inspector if inspector is not None else None
     mine = [v for v in visits if me in (v.team or [])]
     others = [v for v in visits if me not in (v.team or [])]
-    chosen = (mine + others)[:limit]
+    chosen = (mine + others)[:limit] if limit is not None else mine + others
     lead_dept = dict(session.exec(select(Task.code, Task.department).where(Task.plan_id == draw.plan_id)).all())
     rnd = random.Random(f"demo-results:{seed}:{as_of.isoformat()}")
     returned = next((v for v in mine if leads.get(v.id) == me), chosen[0])
@@ -338,10 +349,10 @@ def record_demo_results(session: Session, year: DemoYear | None, as_of: date, se
         results.submit(session, lead, visit.id, today=after)
         lead_department = lead_dept.get((visit.tasks or [None])[0])
         reviewer = planner if planner is not None and planner.department == lead_department else None
-        if visit.id == returned.id:
+        if visit.id == returned.id and not approve_all:
             review.return_result(session, reviewer, visit.id, "请补充现场检查照片和整改通知书编号后重新提交")
             counts["returned"] += 1
-        elif rnd.random() < 0.125:
+        elif rnd.random() < 0.125 and not approve_all:
             counts["submitted"] += 1
         else:
             review.approve(session, reviewer, visit.id, today=after + timedelta(days=1))
