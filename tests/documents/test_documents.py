@@ -96,8 +96,14 @@ def test_the_public_draw_record_shows_what_the_register_shows(sealed, client, to
     for hidden in ("安排的检查", "全程留痕", "冻结输入中的检查对象", "未能派员"):
         assert hidden not in text
     assert not any(squeeze(v.entity_name) in text or v.uscc in text for v in visits_of(s, draw))
-    # once the window has closed the draw is revealed, and the record says so
+    # the window's end alone reveals nothing (every visit must be done, or a planner reveals it)
     today(date(2030, 4, 15))
+    still = assert_document(pdf_of(client.get(f"/draws/{draw.code}/record.pdf")), ["抽取名单在检查完成前保密"])
+    assert "安排的检查" not in still
+    # once revealed, the record says so
+    from inspect_app.services import draws as draw_service
+
+    draw_service.reveal(s, draw, reason="检查已全部完成", confirmed=True, actor="planner", today=date(2030, 4, 15))
     after = assert_document(pdf_of(client.get(f"/draws/{draw.code}/record.pdf")),
                             ["已公开", "安排的检查（次）", f"{draw.code}-outcome.json"])
     assert "全程留痕" not in after

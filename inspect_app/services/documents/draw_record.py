@@ -22,7 +22,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from ...models import Draw, DrawSummary, Plan, Task
-from .. import draws
+from .. import draw_reveal, draws
 from .common import day, moment
 
 STATES = {"freezing": "正在冻结输入", "committed": "已公示承诺值，待输入外部随机数", "queued": "正在抽取",
@@ -63,7 +63,7 @@ def data(session: Session, draw: Draw, audience: str = "full", today: date | Non
     plan = session.get(Plan, draw.plan_id)
     tasks = {t.code: t for t in session.exec(select(Task).where(Task.plan_id == draw.plan_id,
                                                                 Task.code.in_(draw.task_codes or [])))}
-    revealed = draws.is_revealed(draw, today, session)
+    revealed = draws.is_revealed(draw, session)
     witnesses = draws.witnesses(session, draw) if draw.external_entropy else []
     drawn = bool(draw.result_digest)
     out = {
@@ -83,8 +83,8 @@ def data(session: Session, draw: Draw, audience: str = "full", today: date | Non
         "result_digest": draw.result_digest or "",
         "sealed_at": moment(draw.sealed_at) if draw.state == "sealed" else "",
         "revealed": revealed,
-        "revealed_at": moment(draw.revealed_at), "reveal_reason": draw.reveal_reason or "",
-        "reveal_after": day(draws.reveal_after(draw)),
+        "revealed_at": moment(draw.revealed_at), "reveal_reason": draw_reveal.reveal_reason_text(draw),
+        "reveal_after": day(draw_reveal.first_reveal_day(session, draw)),
         "cancelled": {"at": moment(draw.cancelled_at), "reason": draw.cancel_reason or ""} if draw.cancelled_at else None,
         "counts": _counts(session, draw) if (revealed or not public) else [],
         "trail": [] if public else [
