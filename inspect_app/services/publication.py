@@ -29,15 +29,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import CheckItem, Draw, DrawVisit, Entity, Plan, PublishedResult, PublishedResultTask
+from ..models import CheckItem, Draw, DrawVisit, Entity, Plan, PublishedResult, PublishedResultTask, utcnow
 from ..visit_models import ItemResult, VisitResult
 from . import public_index, result_codes, review, visit_access
 from .masking import public_name
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 SYSTEM = "system"
 
@@ -67,6 +70,17 @@ def _items(session: Session, result: VisitResult, tasks) -> tuple[list[dict], in
 def current_record(session: Session, visit_pk: int) -> PublishedResult | None:
     return session.exec(select(PublishedResult).where(PublishedResult.visit_pk == visit_pk,
                                                       PublishedResult.current.is_(True))).first()
+
+
+def published_moment(today: date) -> datetime:
+    """When a record published on ``today`` was published: now, or — when
+    ``today`` is not the current day (the demo's past, a test's frozen
+    clock) — noon of ``today`` in Beijing, so that the date shown agrees
+    with the ``on_time`` computed from ``today``."""
+    now = utcnow()
+    if now.astimezone(BEIJING).date() == today:
+        return now
+    return datetime.combine(today, time(12), BEIJING).astimezone(timezone.utc)
 
 
 def publish(session: Session, result: VisitResult, actor: str | None, today: date) -> PublishedResult:
@@ -111,7 +125,8 @@ def publish(session: Session, result: VisitResult, actor: str | None, today: dat
         entity_type=(entity.type if entity else None), individual=individual, district=visit.district,
         plan_id=plan.id, year=plan.year, directed=any(t.directed for t in tasks), departments=departments,
         lead_department=lead, joint=len(departments) > 1, completed_on=completed_on, deadline=deadline,
-        on_time=on_time, items=items, code_version=result.code_version, problems=problems, ordered=ordered)
+        on_time=on_time, items=items, code_version=result.code_version, problems=problems, ordered=ordered,
+        published_at=published_moment(today))
     session.add(record)
     session.flush()
     session.add_all([PublishedResultTask(published_id=record.id, task_id=t.id) for t in tasks])
