@@ -76,3 +76,11 @@ def test_the_register_and_the_planner_page_say_why(client, auth, two_draws, monk
     assert 'id="reveal-waiting"' in page and waiting in page
     draws.reveal(s, s.get(Draw, first.id), "先公开 A", confirmed=True, actor="planner", today=AFTER_LONG)
     assert waiting not in client.get(f"/draws/{second.code}").get_data(as_text=True)
+
+
+def test_a_draw_frozen_before_0021_keeps_the_date_rule_alone(two_draws):  # noqa: F811
+    s, first, second = two_draws
+    s.expunge(second)
+    second.history_sources = None  # as migration 0021 leaves the draws frozen before it: sources unknown
+    assert draw_reveal.waiting_for(s, second) == []
+    assert draws.revealable(second, AFTER_LONG) and not draws.revealable(second, LONG[1])  # history_until still holds
