@@ -332,6 +332,12 @@ class Draw(SQLModel, table=True):
     # frozen instance counts as history (frequency cap, rotation): the draw
     # is not revealed before they are done (set at freeze, write-once).
     history_until: date | None = None
+    # Those draws' ids (outside the draw's own chain), set at freeze,
+    # write-once (migration 0021): the draw is revealed only once each of
+    # them is. None: frozen before 0021, sources unknown (the date rule
+    # alone); [] none.
+    history_sources: list[int] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True),
+                                                                           nullable=True))
 
 
 class DrawTask(SQLModel, table=True):

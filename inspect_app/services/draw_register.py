@@ -7,7 +7,9 @@ when.
 * once drawn: the input digest the draw ran on and the result digest (the
   outcome itself stays confidential), marked as awaiting review until sealed;
 * for a sealed draw not yet revealed: when it will be — not before the day
-  after its window (``reveal_from``), once every visit is completed;
+  after its window (``reveal_from``), once every visit is completed — and
+  the draws whose visits its instance shows that are not revealed yet
+  (``waiting``: it waits for them, services/draw_reveal.py);
 * once revealed (by the system after the window once every visit is
   completed or reported, or earlier after the window by a planner with a
   reason — services/draw_reveal.py; a redraw only with its root draw): the
@@ -22,7 +24,7 @@ Published plans (and their superseded versions) are listed here too.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session, select
@@ -30,7 +32,7 @@ from sqlmodel import Session, select
 from ..models import Draw, DrawWitness, Plan, Task
 from . import draw_store
 from .draw_runs import draw_instance, secret_of
-from .draw_reveal import first_reveal_day
+from .draw_reveal import first_reveal_day, waiting_for
 from .draws import is_revealed, reveal_after
 
 DOCUMENTS = ("instance.json", "secret.txt", "outcome.json")
@@ -46,6 +48,9 @@ class RegisterEntry:
     # sealed, not revealed: the first day it may be revealed (its visits
     # must be done too); None otherwise
     reveal_from: date | None = None
+    # sealed, not revealed: the codes of the draws it waits for
+    # (:func:`.draw_reveal.waiting_for`)
+    waiting: list[str] = field(default_factory=list)
 
 
 def public_draws(session: Session) -> list[RegisterEntry]:
@@ -53,15 +58,18 @@ def public_draws(session: Session) -> list[RegisterEntry]:
     rows = session.exec(select(Draw).where(Draw.commitment.is_not(None)).order_by(Draw.id.desc())).all()
     plans = {p.id: p for p in session.exec(select(Plan))}
     starts = _reveal_from(rows)
-    return [_entry(session, d, plans[d.plan_id], starts.get(d.id)) for d in rows]
+    waits = _waiting(rows)
+    return [_entry(session, d, plans[d.plan_id], starts.get(d.id), waits.get(d.id, [])) for d in rows]
 
 
 def public_draw(session: Session, code: str) -> RegisterEntry | None:
     draw = session.exec(select(Draw).where(Draw.code == code, Draw.commitment.is_not(None))).first()
     if draw is None:
         return None
-    start = first_reveal_day(session, draw) if draw.state == "sealed" and draw.revealed_at is None else None
-    return _entry(session, draw, session.get(Plan, draw.plan_id), start)
+    pending = draw.state == "sealed" and draw.revealed_at is None
+    start = first_reveal_day(session, draw) if pending else None
+    waits = [d.code for d in waiting_for(session, draw)] if pending else []
+    return _entry(session, draw, session.get(Plan, draw.plan_id), start, waits)
 
 
 def _reveal_from(rows: list[Draw]) -> dict[int, date]:
@@ -84,10 +92,42 @@ def _reveal_from(rows: list[Draw]) -> dict[int, date]:
             if d.state == "sealed" and d.revealed_at is None}
 
 
-def _entry(session: Session, draw: Draw, plan: Plan, reveal_from: date | None) -> RegisterEntry:
+def _waiting(rows: list[Draw]) -> dict[int, list[str]]:
+    """Draw id → the codes of the draws it waits for
+    (:func:`.draw_reveal.waiting_for`), for the sealed, unrevealed draws
+    among ``rows`` (every draw with a commitment: every source is there),
+    without a query per draw."""
+    by_id = {d.id: d for d in rows}
+
+    def root(d: Draw) -> Draw:
+        while d.parent_id is not None and d.parent_id in by_id:
+            d = by_id[d.parent_id]
+        return d
+
+    def revealed(d: Draw) -> bool:
+        return d.state == "sealed" and d.revealed_at is not None and (d.parent_id not in by_id or revealed(by_id[d.parent_id]))
+
+    chains: dict[int, list[Draw]] = {}
+    for d in rows:
+        r = root(d)
+        if d.id == r.id or d.state == "sealed":
+            chains.setdefault(r.id, []).append(d)
+    out = {}
+    for members in chains.values():
+        ids = {i for d in members for i in (d.history_sources or [])} - {d.id for d in members}
+        codes = [by_id[i].code for i in sorted(ids) if i in by_id and not revealed(by_id[i])]
+        for d in members:
+            if codes and d.state == "sealed" and d.revealed_at is None:
+                out[d.id] = codes
+    return out
+
+
+def _entry(session: Session, draw: Draw, plan: Plan, reveal_from: date | None,
+           waiting: list[str] | None = None) -> RegisterEntry:
     people = list(session.exec(select(DrawWitness).where(DrawWitness.draw_id == draw.id).order_by(DrawWitness.sort)))
     revealed = is_revealed(draw, session)
-    return RegisterEntry(draw, plan, people, draw.state == "sealed", revealed, None if revealed else reveal_from)
+    return RegisterEntry(draw, plan, people, draw.state == "sealed", revealed, None if revealed else reveal_from,
+                         [] if revealed else list(waiting or []))
 
 
 def document(entry: RegisterEntry, name: str) -> bytes | None:

@@ -2,7 +2,8 @@
 
 A sealed draw's instance, secret and outcome are published (``revealed_at``
 set) in one of two ways, both only once the draw is *revealable* — its
-window has closed and so has ``history_until`` (:func:`.draws.revealable`):
+window has closed and so has ``history_until`` (:func:`.draws.revealable`)
+— and no longer *waits* for another draw (:func:`waiting_for`):
 
 * :func:`reveal_due` — by the system, once every visit of the draw is
   **done** (below); ``revealed_by = "system"``, ``reveal_reason`` the fixed
@@ -27,6 +28,22 @@ replaced by a redraw no longer counts, its replacement does; a cancelled
 draw has no current visit left, so it is revealed once revealable, as any
 draw whose checks are all done. Unfilled visits (no team could be formed)
 are not draw visits and do not count.
+
+**Sources**: a draw's instance shows, as its entities' history, the current
+visits of the other sealed draws its freeze found (``draw.history_sources``,
+set at freeze, the draw's own chain excluded): revealing it would publish
+their lists. So a draw (any member of its chain) waits until every source
+draw is revealed (:func:`waiting_for`), whatever the dates. A source
+cancelled after the freeze was in the history all the same, so it is waited
+for too; having no current visit left, it is revealed by :func:`reveal_due`
+once revealable. A draw cancelled before the freeze had no current visit
+then, so it is no source. Draws frozen before migration 0021 have
+``history_sources`` NULL — their sources are unknown — and only the date
+rule (``history_until``) holds them back.
+
+**Upgrade**: before migration 0021 a sealed draw was public by date alone;
+the migration marked the draws that rule had made public as revealed by the
+system with the reason code :data:`BY_DATE_BEFORE_UPGRADE`.
 
 Who calls :func:`reveal_due`: the scheduler's ``reveal-due`` job
 (``inspect_app/scheduler/jobs.py``, every 10 minutes) and
@@ -53,12 +70,15 @@ DONE_STATES = ("submitted", "approved")
 # :func:`reason_words`; a planner's reason is free text, shown as written.
 SYSTEM = "system"
 CHECKS_DONE = "checks_done"
+BY_DATE_BEFORE_UPGRADE = "by_date_before_upgrade"  # migration 0021
 
 
 def reason_words(code: str | None) -> str:
     """A system reveal reason code in the page's language."""
     if code == CHECKS_DONE:
         return _("检查时段已结束，全部检查均已完成（结果已提交或已审核）")
+    if code == BY_DATE_BEFORE_UPGRADE:
+        return _("检查时段在系统升级前已结束，按当时的规则已自动公开（升级时补记）")
     return code or "—"
 
 
@@ -67,6 +87,44 @@ def reveal_reason_text(draw: Draw) -> str:
     if draw.revealed_by == SYSTEM:
         return reason_words(draw.reveal_reason)
     return draw.reveal_reason or "—"
+
+
+def describe_revealed(d: dict) -> str:
+    """A ``revealed`` trail event's detail in words (:func:`.draws.describe`)."""
+    reason = reason_words(d["reason_code"]) if d.get("reason_code") else d.get("reason")
+    if d.get("root"):
+        return _("随原始抽取 %(c)s 一并公开输入、密钥和结果，原因：%(r)s", c=d["root"], r=reason or "—")
+    if d.get("reason_code") == BY_DATE_BEFORE_UPGRADE:
+        return _("由系统公开输入、密钥和结果，原因：%(r)s", r=reason)
+    if d.get("reason_code"):
+        return _("全部检查完成后由系统公开输入、密钥和结果（%(n)s 次检查），原因：%(r)s",
+                 n=d.get("visits", "?"), r=reason)
+    if d.get("reason"):
+        return _("公开输入、密钥和结果，原因：%(r)s", r=d["reason"])
+    return _("公开输入、密钥和结果（未记录原因）")
+
+
+def waiting_for(session: Session, draw: Draw) -> list[Draw]:
+    """The source draws (``history_sources`` of the draw's chain, the chain
+    itself excluded) not revealed yet, by id: until each is revealed the
+    draw is not (see the module's docstring). [] for draws frozen before
+    migration 0021 (sources unknown: the date rule alone)."""
+    root = draws.root_of(session, draw) if draw.parent_id is not None else draw
+    members = chain(session, root)
+    ids = {i for d in members for i in (d.history_sources or [])} - {d.id for d in members}
+    if not ids:
+        return []
+    sources = session.exec(select(Draw).where(Draw.id.in_(sorted(ids))).order_by(Draw.id)).all()
+    return [d for d in sources if not draws.is_revealed(d, session)]
+
+
+def refuse_waiting(session: Session, draw: Draw) -> None:
+    """The planner's reveal (:func:`.draws.reveal`): refused while the draw
+    waits for a source draw, naming them."""
+    waiting = waiting_for(session, draw)
+    if waiting:
+        raise draws.DrawError(_("本次抽取的输入含有抽取 %(c)s 的检查安排，须等待抽取 %(c)s 公开后才能公开",
+                                c="、".join(d.code for d in waiting)))
 
 
 def first_reveal_day(session: Session, draw: Draw) -> date:
@@ -108,7 +166,7 @@ def pending_chain_visits(session: Session, draw: Draw) -> int:
 def due(session: Session, today: date | None = None) -> list[Draw]:
     """The sealed, unrevealed original draws that :func:`reveal_due` would
     reveal ``today``: revealable (every member of the chain), every visit
-    done. Reads only."""
+    done, waiting for no other draw (:func:`waiting_for`). Reads only."""
     today = today or draws._today()
     candidates = session.exec(select(Draw).where(
         Draw.state == "sealed", Draw.revealed_at.is_(None), Draw.parent_id.is_(None), Draw.window_end < today,
@@ -116,7 +174,8 @@ def due(session: Session, today: date | None = None) -> list[Draw]:
     out = []
     for root in candidates:
         members = chain(session, root)
-        if all(draws.revealable(d, today) for d in members) and not open_visits(session, [d.id for d in members]):
+        if (all(draws.revealable(d, today) for d in members) and not open_visits(session, [d.id for d in members])
+                and not waiting_for(session, root)):
             out.append(root)
     return out
 
@@ -127,9 +186,21 @@ def reveal_due(session: Session, today: date | None = None) -> list[Draw]:
     redraws, in that order). The reveal is the conditional update of
     :func:`.draws.reveal` (``WHERE revealed_at IS NULL``): of two calls
     running at once each draw is revealed by one, the other skips it, and
-    the trail gets one event."""
+    the trail gets one event. A draw that waited for one revealed here is
+    revealed in the same call (the draws are looked at again until none is
+    revealed)."""
     today = today or draws._today()
     revealed: list[Draw] = []
+    while _reveal_due_once(session, today, revealed):
+        pass
+    for d in revealed:
+        session.refresh(d)
+    return revealed
+
+
+def _reveal_due_once(session: Session, today: date, revealed: list[Draw]) -> bool:
+    """One pass of :func:`reveal_due`: whether it revealed any draw."""
+    won_any = False
     for root in due(session, today):
         members = chain(session, root)
         visits = current_visits(session, [d.id for d in members])
@@ -144,9 +215,8 @@ def reveal_due(session: Session, today: date | None = None) -> list[Draw]:
         session.commit()
         revealed.append(root)
         revealed.extend(redraws)
-    for d in revealed:
-        session.refresh(d)
-    return revealed
+        won_any = True
+    return won_any
 
 
 def reveal_redraws(session: Session, root: Draw, actor: str | None, reason: str) -> list[Draw]:

@@ -89,16 +89,21 @@ def _redraw_instance(session: Session, draw: Draw, progress: Progress, sources: 
                           redraw=adjust, progress=progress, sources=sources)
 
 
-def _history_until(session: Session, draw: Draw, sources: set[int]) -> date | None:
-    """The latest window end among the draws outside ``draw``'s own chain
-    whose sealed visits its instance shows as history: until then those
-    draws' lists are confidential, so ``draw`` is not revealed before
-    either (:func:`.draws.revealable`, which both reveal paths require). A
+def _other_sources(session: Session, draw: Draw, sources: set[int]) -> list[int]:
+    """The draws outside ``draw``'s own chain whose sealed visits its
+    instance shows as history (``draw.history_sources``): their lists are
+    confidential until they are revealed, so ``draw`` waits for them
+    (:func:`.draw_reveal.waiting_for`, which both reveal paths require). A
     redraw's chain is revealed with its root anyway."""
     from .draws import history
 
     own = {d.id for d in history(session, draw)}
-    others = sorted(sources - own)
+    return sorted(sources - own)
+
+
+def _history_until(session: Session, others: list[int]) -> date | None:
+    """The latest window end among ``others`` (:func:`_other_sources`): the
+    draw is not revealable before (:func:`.draws.revealable`)."""
     if not others:
         return None
     return session.execute(sa.select(sa.func.max(Draw.window_end)).where(Draw.id.in_(others))).scalar_one()
@@ -130,7 +135,8 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     build = _redraw_instance if draw.parent_id is not None else _original_instance
     sources: set[int] = set()
     doc = build(session, draw, progress, sources)
-    history_until = _history_until(session, draw, sources)
+    others = _other_sources(session, draw, sources)
+    history_until = _history_until(session, others)
     progress.stage("write")
     path, data = draw_store.write_document(draw.code, "instance.json", doc)
     # Without a secret key the input digest is the SHA-256 of the canonical
@@ -144,7 +150,7 @@ def freeze(session: Session, draw: Draw, job: DrawJob, progress: Progress | None
     draw.commitment = solver_adapter.commitment_hex(secret)
     draw.secret_sealed = draw_store.seal_secret(draw.code, secret)
     draw.instance_path = path
-    draw.history_until = history_until
+    draw.history_until, draw.history_sources = history_until, others
     draw.state, draw.committed_at = "committed", utcnow()
     stats = {"instance_entities": len(doc["entities"]), "instance_inspectors": len(doc["inspectors"])}
     draw.stats = stats

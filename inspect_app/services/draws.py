@@ -378,8 +378,9 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
     """Publish a sealed draw's instance, secret and outcome, recording who
     and why: the planner's explicit reveal, possibly before every visit is
     completed (otherwise :func:`.draw_reveal.reveal_due` does it). Only once
-    its window has closed, only with the planner's explicit confirmation and
-    a reason; an original draw's sealed redraws are revealed with it (same
+    its window has closed and the draws its history shows are revealed
+    (:func:`.draw_reveal.waiting_for`), only with the planner's explicit
+    confirmation and a reason; an original draw's sealed redraws are revealed with it (same
     reason, each with its trail event), a redraw alone only after its root.
     Of simultaneous reveals one wins (conditional update); the others get a
     :class:`DrawError`."""
@@ -395,6 +396,9 @@ def reveal(session: Session, draw: Draw, reason: str = "", confirmed: bool = Fal
     if not revealable(draw, today):
         raise DrawError(_("本次抽取的输入含有其他抽取（检查时段至 %(d)s）的检查安排，%(d)s 之后才能公开",
                           d=reveal_after(draw)))
+    from . import draw_reveal  # the draws this one's history shows: revealed first
+
+    draw_reveal.refuse_waiting(session, draw)
     reason = checked_text(reason, "reveal_reason", _("公开原因"), REASON_MAX, required=_("请填写公开原因"))
     if not confirmed:
         raise DrawError(_("请勾选确认：公开后输入、密钥和结果将向社会公开，不能撤回"))
@@ -522,17 +526,9 @@ def describe(entry: DrawEvent) -> str:
     if action == "sealed":
         return _("确认并封存抽取结果；结果摘要 %(r)s 公示", r=d.get("result_digest", "?"))
     if action == "revealed":
-        from .draw_reveal import reason_words  # the system's reason codes
+        from .draw_reveal import describe_revealed  # the system's reason codes
 
-        reason = reason_words(d["reason_code"]) if d.get("reason_code") else d.get("reason")
-        if d.get("root"):
-            return _("随原始抽取 %(c)s 一并公开输入、密钥和结果，原因：%(r)s", c=d["root"], r=reason or "—")
-        if d.get("reason_code"):
-            return _("全部检查完成后由系统公开输入、密钥和结果（%(n)s 次检查），原因：%(r)s",
-                     n=d.get("visits", "?"), r=reason)
-        if d.get("reason"):
-            return _("公开输入、密钥和结果，原因：%(r)s", r=d["reason"])
-        return _("公开输入、密钥和结果（未记录原因）")
+        return describe_revealed(d)
     if action == "redraw_requested":
         cause = _("更换检查人员") if d.get("cause") == "inspector" else _("更换检查对象")
         return _("申请重抽检查 %(v)s（%(c)s），重抽编号 %(n)s，原因：%(r)s",

@@ -90,14 +90,16 @@ def draw(draw_id: int):
 
 
 def _reveal_state(session, draw) -> dict:
-    """When a sealed, unrevealed draw will be revealed, and how many of its
-    chain's visits are not done yet (services/draw_reveal.py)."""
+    """When a sealed, unrevealed draw will be revealed, how many of its
+    chain's visits are not done yet and which draws it waits for
+    (services/draw_reveal.py)."""
     from ...services import draw_reveal
 
     if draw.state != "sealed" or draw.revealed_at is not None:
-        return {"reveal_from": None, "pending_visits": 0}
+        return {"reveal_from": None, "pending_visits": 0, "waiting": []}
     return {"reveal_from": draw_reveal.first_reveal_day(session, draw),
-            "pending_visits": draw_reveal.pending_chain_visits(session, draw)}
+            "pending_visits": draw_reveal.pending_chain_visits(session, draw),
+            "waiting": [d.code for d in draw_reveal.waiting_for(session, draw)]}
 
 
 def _job_state_names():
