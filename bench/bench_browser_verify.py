@@ -16,12 +16,6 @@ Usage::
 
     .venv/bin/python -m bench.bench_browser_verify                 # county and city, writes docs/performance.md
     .venv/bin/python -m bench.bench_browser_verify --sizes county --no-docs
-    .venv/bin/python -m bench.bench_browser_verify --stub          # before the core verify.js is merged
-
-``--stub`` (automatic when ``inspect_app/static/verify/verify.js`` is missing)
-serves ``tests/browser/verify_stub.js`` as ``verify.js``: only this branch's
-checks (rules, schedule, stats) run, so the time is a partial one and is
-labelled so.
 """
 
 from __future__ import annotations
@@ -43,7 +37,6 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 DOCS = ROOT / "docs" / "performance.md"
 STATIC = ROOT / "inspect_app" / "static" / "verify"
-STUB = ROOT / "tests" / "browser" / "verify_stub.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -115,7 +108,7 @@ def prepare(size: str) -> dict:
     }
 
 
-def serve(code: str, files: dict[str, bytes], stub: bool) -> ThreadingHTTPServer:
+def serve(code: str, files: dict[str, bytes]) -> ThreadingHTTPServer:
     page = PAGE.replace("CODE", code).encode()
 
     class Handler(BaseHTTPRequestHandler):
@@ -131,7 +124,7 @@ def serve(code: str, files: dict[str, bytes], stub: bool) -> ThreadingHTTPServer
                 body = files[path.rsplit("/", 1)[1]]
             elif path.startswith("/static/verify/") and "/" not in path[len("/static/verify/"):]:
                 name = path[len("/static/verify/"):]
-                source = STUB if (stub and name == "verify.js") else STATIC / name
+                source = STATIC / name
                 if source.is_file():
                     body, kind = source.read_bytes(), "text/javascript; charset=utf-8"
             if body is None:
@@ -149,17 +142,17 @@ def serve(code: str, files: dict[str, bytes], stub: bool) -> ThreadingHTTPServer
     return server
 
 
-def measure(size: str, stub: bool, timeout_s: float) -> dict:
+def measure(size: str, timeout_s: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     data = prepare(size)
-    server = serve(data["code"], data["files"], stub)
+    server = serve(data["code"], data["files"])
     url = f"http://127.0.0.1:{server.server_port}/bench.html"
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page()
-            log(f"{size}: verifying in Chromium ({'stub: rules, schedule, stats only' if stub else 'full verifier'})")
+            log(f"{size}: verifying in Chromium")
             started = time.perf_counter()
             page.goto(url)
             page.wait_for_function("window.benchResult !== undefined", timeout=timeout_s * 1000, polling=200)
@@ -168,7 +161,7 @@ def measure(size: str, stub: bool, timeout_s: float) -> dict:
             browser.close()
     finally:
         server.shutdown()
-    result.update(size=size, wall=wall, stub=stub, entities=data["entities"], visits=data["visits"],
+    result.update(size=size, wall=wall, entities=data["entities"], visits=data["visits"],
                   unfilled=data["unfilled"],
                   bytes={k: len(v) for k, v in data["files"].items()})
     log(f"{size}: {result['type']} {result.get('verdict')} in {result['seconds']:.1f} s")
@@ -187,18 +180,13 @@ def render(results: list[dict]) -> str:
              "server on 127.0.0.1 serves them under the public URLs with the register file of a sealed draw, "
              "and a page starts `static/verify/worker.js` as the draw page does. Time: from the message to "
              "the worker until its report, downloads included.", ""]
-    if any(r["stub"] for r in results):
-        lines += ["**Partial:** the core verifier (`static/verify/verify.js`, branch i10-jsv) was not merged "
-                  "when this was measured; a stand-in ran only this branch's checks (rules, schedule, stats: "
-                  "section 10 steps 4–6) after the downloads and `JSON.parse`. Re-run after the merge for the "
-                  "full verification.", ""]
     lines += ["| | " + " | ".join(r["size"] for r in results) + " |",
               "|---|" + "---|" * len(results)]
     row = lambda name, f: lines.append(f"| {name} | " + " | ".join(f(r) for r in results) + " |")  # noqa: E731
     row("entities; staffed / unfilled visits", lambda r: f"{r['entities']:,}; {r['visits']:,} / {r['unfilled']:,}")
     row("instance / outcome size", lambda r: f"{r['bytes']['instance.json'] / 1e6:.0f} MB / "
         f"{r['bytes']['outcome.json'] / 1e6:.1f} MB")
-    row("verdict", lambda r: f"{r.get('verdict') or r['type']}" + (" (stub)" if r["stub"] else ""))
+    row("verdict", lambda r: f"{r.get('verdict') or r['type']}")
     row("**verification, end to end**", lambda r: f"**{r['seconds']:.1f} s**")
     row("target", lambda r: f"≤ {TARGETS[r['size']]:.0f} s — " + ("met" if r["seconds"] <= TARGETS[r["size"]]
                                                                   else "NOT met"))
@@ -223,14 +211,10 @@ def write_docs(section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="county,city")
-    parser.add_argument("--stub", action="store_true", help="serve tests/browser/verify_stub.js as verify.js")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
-    stub = args.stub or not (STATIC / "verify.js").exists()
-    if stub and not args.stub:
-        log("inspect_app/static/verify/verify.js is missing: measuring the stand-in (rules, schedule, stats only)")
-    results = [measure(size, stub, args.timeout) for size in args.sizes.split(",")]
+    results = [measure(size, args.timeout) for size in args.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "browser-verify-results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     section = render(results)

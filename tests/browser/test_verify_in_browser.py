@@ -6,16 +6,7 @@ outcome.json request intercepted: a swapped inspector, a moved date, a dropped
 visit) shows 未通过 and the first discrepancy in the CLI's words. Screenshots
 go to test-artifacts/.
 
-Two kinds of tests:
-
-* the wiring (button, worker, downloads, progress bars, report, files and
-  command) with the core's verify.js replaced by tests/browser/verify_stub.js,
-  which runs this branch's rules/schedule/stats checks behind the same
-  contract — these run now;
-* the real verifier (static/verify/verify.js, written on branch i10-jsv): the
-  report must say what ``python -m solver verify`` says. Until that module is
-  merged these tests are reported as skipped with that reason (``-ra``), never
-  silently.
+The report must say what ``python -m solver verify`` says.
 """
 
 from __future__ import annotations
@@ -32,11 +23,7 @@ import pytest
 from phone_fixtures import PHONE, assert_fits_phone
 
 ROOT = Path(__file__).resolve().parents[2]
-VERIFY_JS = ROOT / "inspect_app" / "static" / "verify" / "verify.js"
-STUB = Path(__file__).with_name("verify_stub.js")
 pytestmark = pytest.mark.browser
-needs_core = pytest.mark.skipif(not VERIFY_JS.exists(), reason="needs the core verifier "
-                                "inspect_app/static/verify/verify.js (branch i10-jsv); runs after the merge")
 
 VIEWPORTS = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
 
@@ -116,11 +103,6 @@ def serve(context, code: str, name: str, body: bytes) -> None:
         status=200, body=body, headers={"Content-Type": "application/json", "Content-Length": str(len(body))}))
 
 
-def use_stub(context) -> None:
-    context.route("**/static/verify/verify.js", lambda route: route.fulfill(
-        status=200, body=STUB.read_bytes(), headers={"Content-Type": "text/javascript"}))
-
-
 def run_verification(page, base: str, code: str) -> dict:
     page.goto(f"{base}/draws/{code}")
     button = page.locator("#verify-button")
@@ -154,13 +136,12 @@ def test_without_javascript_the_page_offers_the_files_and_the_command(revealed, 
     context.close()
 
 
-def test_wiring_with_this_branchs_checks(revealed, screen, shot):
-    """The button, the worker's downloads, a bar per stage, the report and the files,
-    with the stub core (rules, schedule, stats): 已验证 on the true outcome, 未通过 with the
-    CLI's words on a swapped inspector and on a moved date."""
+def test_the_page_shows_progress_checks_files_and_command(revealed, screen, shot):
+    """The button, the worker's downloads, a bar per stage, the report and the files:
+    已验证 on the true outcome, 未通过 with the CLI's words on a swapped inspector and
+    on a moved date."""
     server, code, files = revealed
     name, context, page = screen
-    use_stub(context)
     report = run_verification(page, server.url, code)
     assert report["error"] is None
     assert report["verdict"] == "verified" and report["verdict_text"] == "已验证", report
@@ -173,7 +154,7 @@ def test_wiring_with_this_branchs_checks(revealed, screen, shot):
         f"python -m solver verify {code}-instance.json {code}-outcome.json --register {code}-register.json")
     if name == "phone":
         assert_fits_phone(page)
-    shot(page, f"verify-browser-01-stub-verified-{name}")
+    shot(page, f"verify-browser-01-verified-{name}")
 
     instance, outcome = json.loads(files["instance.json"]), json.loads(files["outcome.json"])
     for how in ("swapped", "moved"):
@@ -186,11 +167,10 @@ def test_wiring_with_this_branchs_checks(revealed, screen, shot):
             assert report["first"] == "visits[0].date: 2030-03-03 is not a working day of the window"
         else:
             assert "which is not on this visit" in report["first"], report
-        shot(page, f"verify-browser-02-stub-{how}-{name}")
+        shot(page, f"verify-browser-02-{how}-{name}")
         context.unroute(f"**/draws/{code}/outcome.json")
 
 
-@needs_core
 def test_a_revealed_draw_verifies(revealed, screen, shot):
     server, code, _ = revealed
     name, _context, page = screen
@@ -204,7 +184,6 @@ def test_a_revealed_draw_verifies(revealed, screen, shot):
     shot(page, f"verify-browser-03-verified-{name}")
 
 
-@needs_core
 @pytest.mark.parametrize("how", ["swapped", "moved", "dropped"])
 @pytest.mark.parametrize("register", ["sealed", "result_digest_unpublished"])
 def test_a_tampered_outcome_names_the_cli_discrepancy(revealed, screen, shot, tmp_path, how, register):
@@ -252,7 +231,6 @@ def test_in_english(revealed, browser):
     """The page passes the locale: English strings after switching the language."""
     server, code, _ = revealed
     context = browser.new_context(locale="en-US")
-    use_stub(context)
     page = context.new_page()
     page.goto(f"{server.url}/draws/{code}")
     with page.expect_navigation():
