@@ -28,10 +28,29 @@ const TEXT = {
       "download:instance": "下载 instance.json",
       "download:outcome": "下载 outcome.json",
       "download:register": "下载 register.json",
+      read: "读取文件",
+      digests: "计算摘要、承诺值和随机种子",
+      u: "计算每个主体的随机数 u(e)",
+      samples: "重新抽取各任务、各层的名单",
+      visits: "核对检查任务及其部门",
       rules: "核对规则（资格、证件、回避、轮换、人数、休假、容量）",
       schedule: "核对排期（工作日、每日上限）",
       stats: "核对统计",
+      done: "完成",
     },
+    detail: {
+      register: "冻结摘要、承诺值、外部随机数、输入摘要和结果摘要与抽取前公示的数值一致",
+      header: "格式、抽取编号、输入摘要、承诺值和随机种子由输入文件和密钥重新计算",
+      samples: "按第 5 节重新抽取每个任务的名单和排除计数",
+      visits: "每个被抽中的主体恰好出现一次，检查编号、任务和部门符合第 6 节",
+      rules: "每个检查组：部门、证件、资格、回避、轮换、互斥人员、人数、休假；日期为工作日；每人不超过容量和每日上限",
+      teams: "未检查：结果文件尚无最优性证明，本验证程序不重新求解（第 7.2–7.4 节）",
+      schedule: "按第 8 节由检查组重新排期，日期一致",
+      unfilled_reasons: "未检查：哪些检查未能派员及原因需要重新求解（第 7.2 节），结果文件尚无最优性证明",
+      stats: "统计数值和文件的全部成员（第 9 节）",
+      not_reached: "未进行：前面的检查已发现不一致",
+    },
+    not_made: (ids) => `以下检查未进行：${ids.join("、")}`,
     check: {
       register: "与抽取前公示的数值比对",
       input_digest: "输入摘要",
@@ -45,6 +64,8 @@ const TEXT = {
       schedule: "排期：工作日与每日上限",
       stats: "统计与文件成员",
       teams: "检查组的最优性",
+      header: "格式、摘要、承诺值与随机种子",
+      unfilled_reasons: "未能派员的检查及原因",
     },
   },
   en: {
@@ -66,10 +87,29 @@ const TEXT = {
       "download:instance": "Downloading instance.json",
       "download:outcome": "Downloading outcome.json",
       "download:register": "Downloading register.json",
+      read: "Reading the files",
+      digests: "Digests, commitment and seed",
+      u: "Every entity's number u(e)",
+      samples: "Drawing the samples again",
+      visits: "Visits and their departments",
       rules: "Rules (eligibility, certificate, conflicts, rotation, team size, leave, capacity)",
       schedule: "Schedule (working days, daily limits)",
       stats: "Statistics",
+      done: "Done",
     },
+    detail: {
+      register: "frozen digest, commitment, entropy, input and result digests match what the register published before the draw",
+      header: "format, draw id, input digest, commitment and seed re-derived from the instance and its secret",
+      samples: "every task's samples and exclusion counts drawn again (section 5)",
+      visits: "every drawn entity exactly once, with the id, tasks and departments of section 6",
+      rules: "every team: departments, certificates, qualifications, conflicts, rotation, pair conflicts, size, leave; dates on working days; no inspector over capacity or the daily limit",
+      teams: "not checked: the outcome carries no optimality certificate yet, and this verifier does not re-solve (sections 7.2–7.4)",
+      schedule: "the dates recomputed from the teams (section 8)",
+      unfilled_reasons: "not checked: which visits are unfilled and why needs re-solving (section 7.2); the outcome carries no optimality certificate yet",
+      stats: "stats and every member of the document (section 9)",
+      not_reached: "not made: an earlier check found a discrepancy",
+    },
+    not_made: (ids) => `checks not made: ${ids.join(", ")}`,
     check: {
       register: "Values the register published before the draw",
       input_digest: "Input digest",
@@ -83,6 +123,8 @@ const TEXT = {
       schedule: "Schedule: working days and daily limits",
       stats: "Statistics and document members",
       teams: "Teams' optimality",
+      header: "Format, digests, commitment and seed",
+      unfilled_reasons: "Unfilled visits and their reasons",
     },
   },
 };
@@ -152,13 +194,21 @@ export function start(box) {
         el("span", { class: "check-name", text: t.check[c.id] || c.id }), " ",
         el("code", { class: "check-id", text: c.id }), " ",
         el("strong", { class: "check-status", text: t[c.status] || c.status }));
-      if (c.detail) li.append(" ", el("span", { class: "check-detail", text: c.detail }));
+      // a failed check shows the CLI's words (as the command line does); the others the page's own
+      const detail = c.status === "failed" ? c.detail
+        : c.status === "not_checked" && report.first && !["teams", "unfilled_reasons"].includes(c.id) ? t.detail.not_reached
+          : t.detail[c.id] || c.detail;
+      if (detail) li.append(" ", el("span", { class: "check-detail", text: detail }));
       checks.append(li);
     }
     result.append(el("h3", { text: t.checks }), checks);
     if (report.warnings && report.warnings.length) {
       const list = el("ul", { id: "verify-warnings" });
-      for (const w of report.warnings) list.append(el("li", { text: typeof w === "string" ? w : JSON.stringify(w) }));
+      const skipped = (report.checks || []).filter((c) => c.status === "not_checked").map((c) => t.check[c.id] || c.id);
+      for (const w of report.warnings) {
+        const text = typeof w === "string" && w.startsWith("warning: checks not made") ? t.not_made(skipped) : w;
+        list.append(el("li", { text: typeof text === "string" ? text : JSON.stringify(text) }));
+      }
       result.append(el("h3", { text: t.warnings }), list);
     }
     result.append(files());
