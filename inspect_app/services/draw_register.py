@@ -59,7 +59,23 @@ def public_draws(session: Session) -> list[RegisterEntry]:
     plans = {p.id: p for p in session.exec(select(Plan))}
     starts = _reveal_from(rows)
     waits = _waiting(rows)
-    return [_entry(session, d, plans[d.plan_id], starts.get(d.id), waits.get(d.id, [])) for d in rows]
+    people: dict[int, list[DrawWitness]] = {}
+    for w in session.exec(select(DrawWitness).order_by(DrawWitness.draw_id, DrawWitness.sort)):
+        people.setdefault(w.draw_id, []).append(w)
+    by_id = {d.id: d for d in rows}
+
+    def revealed(d: Draw) -> bool:  # draws.is_revealed, from the rows at hand
+        if d.state != "sealed" or d.revealed_at is None:
+            return False
+        root = d
+        while root.parent_id is not None:
+            if root.parent_id not in by_id:
+                return is_revealed(d, session)
+            root = by_id[root.parent_id]
+        return root.state == "sealed" and root.revealed_at is not None
+
+    return [_entry(session, d, plans[d.plan_id], starts.get(d.id), waits.get(d.id, []), people.get(d.id, []),
+                   revealed(d)) for d in rows]
 
 
 def public_draw(session: Session, code: str) -> RegisterEntry | None:
@@ -123,9 +139,13 @@ def _waiting(rows: list[Draw]) -> dict[int, list[str]]:
 
 
 def _entry(session: Session, draw: Draw, plan: Plan, reveal_from: date | None,
-           waiting: list[str] | None = None) -> RegisterEntry:
-    people = list(session.exec(select(DrawWitness).where(DrawWitness.draw_id == draw.id).order_by(DrawWitness.sort)))
-    revealed = is_revealed(draw, session)
+           waiting: list[str] | None = None, people: list[DrawWitness] | None = None,
+           revealed: bool | None = None) -> RegisterEntry:
+    if people is None:
+        people = list(session.exec(select(DrawWitness).where(DrawWitness.draw_id == draw.id)
+                                   .order_by(DrawWitness.sort)))
+    if revealed is None:
+        revealed = is_revealed(draw, session)
     return RegisterEntry(draw, plan, people, draw.state == "sealed", revealed, None if revealed else reveal_from,
                          [] if revealed else list(waiting or []))
 
