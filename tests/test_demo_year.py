@@ -35,8 +35,9 @@ def _load(session, seed=5, as_of=AS_OF, **kw):
     return demo.load_demo(session, entities=ENTITIES, seed=seed, as_of=as_of, **kw)
 
 
-def _draw(session) -> Draw:
-    return session.exec(select(Draw)).one()
+def _draw(session, year: int = AS_OF.year) -> Draw:
+    """The draw of ``year``'s plan (the demo has last year's too)."""
+    return session.exec(select(Draw).join(Plan, Plan.id == Draw.plan_id).where(Plan.year == year)).one()
 
 
 def _visits(session, draw) -> list[DrawVisit]:
@@ -50,7 +51,7 @@ def _user(session, name) -> User:
 def test_published_plan_and_sealed_draw_of_the_year_in_progress(db_session):
     s = db_session
     result = _load(s)
-    plan = s.exec(select(Plan)).one()
+    plan = s.exec(select(Plan).where(Plan.year == AS_OF.year)).one()
     assert plan.status == "published" and plan.year == AS_OF.year
     assert plan.department == _user(s, "planner").department == "SCJG"
     tasks = list(s.exec(select(Task).where(Task.plan_id == plan.id).order_by(Task.id)))
@@ -223,7 +224,8 @@ def test_results_of_past_visits_through_the_services(db_session, fake_services):
     draw = _draw(s)
     past = {v.id: v for v in _visits(s, draw) if v.day < AS_OF}
     me = _user(s, "inspector").inspector
-    calls = fake_services.calls
+    ours = {v.id for v in _visits(s, draw)}  # last year's batch went through the services too
+    calls = [c for c in fake_services.calls if c[1] in ours]
     opened = [c[1] for c in calls if c[0] == "open"]
     assert sorted(opened) == sorted(past)  # every past visit, none of the others
     mine = [pk for pk in opened if me in past[pk].team]
@@ -284,8 +286,11 @@ def test_demo_results_are_published_through_the_review(db_session, app):
 
     s = db_session
     counts = _load(s).counts
-    approved = s.exec(select(VisitResult).where(VisitResult.state == "approved")).all()
-    records = s.exec(select(PublishedResult)).all()
+    draw = _draw(s)  # this year's (last year's batch is published too: test_last_years_batch_…)
+    ours = [v.id for v in _visits(s, draw)]
+    approved = s.exec(select(VisitResult).where(VisitResult.state == "approved",
+                                                VisitResult.visit_pk.in_(ours))).all()
+    records = s.exec(select(PublishedResult).where(PublishedResult.draw_id == draw.id)).all()
     assert counts["results_approved"] == len(approved) == len(records) > 0
     assert {r.result_id for r in records} == {r.id for r in approved} and all(r.current for r in records)
     assert all(r.on_time for r in records)  # approved the day after the submission
@@ -296,3 +301,25 @@ def test_demo_results_are_published_through_the_review(db_session, app):
     task_id = s.exec(select(PublishedResultTask.task_id)).first()
     page = app.test_client().get(f"/results/tasks/{task_id}")
     assert page.status_code == 200 and "检查结果公告" in page.get_data(as_text=True)
+
+
+def test_last_years_batch_is_published_and_revealed(db_session):
+    """The public side's demo: last year's plan, its draw revealed by the
+    reveal-due rule (every visit done), every visit's result published."""
+    from inspect_app.models import PublishedResult
+    from inspect_app.services import draw_reveal
+
+    s = db_session
+    result = _load(s)
+    last = _draw(s, AS_OF.year - 1)
+    assert last.revealed_at is not None and last.revealed_by == draw_reveal.SYSTEM
+    visits = _visits(s, last)
+    assert result.counts["last_year_visits"] == len(visits) > 0
+    published = s.exec(select(PublishedResult).where(PublishedResult.draw_id == last.id,
+                                                     PublishedResult.current.is_(True))).all()
+    assert sorted(p.visit_pk for p in published) == sorted(v.id for v in visits)
+    assert all(p.published_at.date() < AS_OF for p in published)  # dated on the approval day
+    assert any(p.joint for p in published) and any(p.individual for p in published)
+    this_year = _draw(s)
+    assert last.id in (this_year.history_sources or [])  # this year's draw waits for it: revealed already
+    assert draw_reveal.waiting_for(s, this_year) == []

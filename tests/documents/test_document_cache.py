@@ -65,7 +65,11 @@ def test_a_change_renders_anew_and_drops_the_older_rendering(sealed, client, tod
     before = client.get(f"/draws/{draw.code}/record.pdf").data
     [old] = rows(s, "draw_record")
     old_digest, old_key = old.digest, old.key
-    today(date(2030, 4, 15))  # the window closed: the draw is revealed, the record shows more
+    today(date(2030, 4, 15))
+    from inspect_app.services import draws as draw_service
+
+    draw_service.reveal(s, draw, reason="检查已全部完成", confirmed=True, actor="planner",
+                        today=date(2030, 4, 15))  # revealed: the record shows more
     after = client.get(f"/draws/{draw.code}/record.pdf").data
     assert after != before and renders == ["draw_record.html", "draw_record.html"]
     [new] = rows(s, "draw_record")
