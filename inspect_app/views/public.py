@@ -91,7 +91,7 @@ def draw_document(code: str, name: str):
                     headers={"Content-Disposition": f'attachment; filename="{code}-{name}"'})
 
 
-from . import public_documents  # noqa: E402,F401  (the public PDFs: plan, draw record, results bulletin)
+from . import public_documents  # noqa: E402,F401  (the public PDFs: plan, draw record, results bulletin, year summary)
 
 # --- the year in figures (services/year_figures.py) ---
 

@@ -1,16 +1,18 @@
 """Public documents (PDF): a published plan, a draw's public record (what
-the register shows at this moment) and a task's results bulletin (the
-published record; rendered in the background). The same answer for
-everyone, logged in or not; nothing unpublished or unrevealed."""
+the register shows at this moment), a task's results bulletin (the
+published record; rendered in the background) and the year's summary (the
+figures page as a document). The same answer for everyone, logged in or
+not; nothing unpublished or unrevealed."""
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 
 from ..db import get_session
 from ..models import Plan, Task
-from ..services import draw_register
-from ..services.documents import bulletin, cache, draw_record
+from ..services import draw_register, year_figures
+from ..services.documents import bulletin, cache, draw_record, year_summary
+from ..services.documents.common import department_names
 from ..services.documents import plan as plan_doc
 from ..services.documents.render import chinese
 from .pdf import answer
@@ -60,3 +62,21 @@ def bulletin_document(task_id: int):
         return cache.obtain(session, "bulletin", bulletin.key(task), data)
 
     return answer(outcome, bulletin.filename(task), public=True)
+
+
+@bp.route("/figures/<int:year>/summary.pdf")
+def year_summary_document(year: int):
+    """The year's summary (年度抽查工作总结): the figures page as a document;
+    404 for what the page 404s (a year out of range, an unknown department)."""
+    session = get_session()
+    department = request.args.get("department", "").strip() or None
+    if not year_figures.valid_year(year) or (department is not None
+                                             and department not in department_names(session)):
+        abort(404)
+
+    def outcome():
+        with chinese():
+            data = year_summary.data(session, year, department)
+        return cache.obtain(session, "year_summary", year_summary.key(year, department), data)
+
+    return answer(outcome, year_summary.filename(year, department), public=True)
