@@ -67,11 +67,15 @@ def bulletin_document(task_id: int):
 @bp.route("/figures/<int:year>/summary.pdf")
 def year_summary_document(year: int):
     """The year's summary (年度抽查工作总结): the figures page as a document;
-    404 for what the page 404s (a year out of range, an unknown department)."""
+    404 for what the page 404s (a year out of range, an unknown department),
+    and for a year with neither a published plan nor a published record
+    (nothing to sum up: no rendering, no stored row, whatever year is asked)."""
     session = get_session()
     department = request.args.get("department", "").strip() or None
     if not year_figures.valid_year(year) or (department is not None
                                              and department not in department_names(session)):
+        abort(404)
+    if year not in year_figures.years(session):
         abort(404)
 
     def outcome():

@@ -76,9 +76,9 @@ def test_the_year_summary(sealed, client, backend):
     # another department: only its (joint) record
     other = squeeze(text_of(pdf_of(client.get(URL + "?department=CGJ"))))
     assert "城市管理局2030年度" in other and "公示检查结果1次" in other
-    # a year without records: zeros, not an error
-    none = squeeze(text_of(pdf_of(client.get("/figures/2031/summary.pdf"))))
-    assert "全部部门2031年度" in none and "公示检查结果0次" in none and "暂无公示的检查结果" in none
+    # a year with neither a published plan nor a record: nothing to sum up, nothing rendered or stored
+    assert client.get("/figures/2031/summary.pdf").status_code == 404
+    assert client.get("/figures/2999/summary.pdf").status_code == 404
 
 
 def test_what_is_not_published_changes_nothing(sealed, client):
