@@ -221,9 +221,9 @@ def load(engine, records: int, per_entity: float, seed: int = 2030) -> dict:
                              plan_id, year, any(p[3] for p in picked), json_depts, picked[0][1], len(depts) > 1,
                              done if pg else done.isoformat(), None, True, json_items, 1, problems,
                              sum(1 for c in codes if c == "02")))
-                task_rows.extend((rid, p[0]) for p in picked)
+                task_rows.extend((rid, p[0], done if pg else done.isoformat(), code) for p in picked)
             write(conn, "published_result", RESULT_COLUMNS, rows)
-            write(conn, "published_result_task", ["published_id", "task_id"], task_rows)
+            write(conn, "published_result_task", ["published_id", "task_id", "completed_on", "uscc"], task_rows)
             log(f"  {min(records, start + CHUNK):,} records")
         for start in range(0, n_entities, CHUNK):
             ent_rows, gram_rows = [], []

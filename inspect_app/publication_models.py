@@ -67,9 +67,16 @@ class PublishedResult(SQLModel, table=True):
 
 
 class PublishedResultTask(SQLModel, table=True):
+    """A record's task. ``completed_on`` and ``uscc`` repeat the record's
+    (never changed once published) so that a bulletin's page is read in its
+    order straight from one index, however many records the task has."""
+
     __tablename__ = "published_result_task"
+    __table_args__ = (sa.Index("ix_published_result_task_order", "task_id", "completed_on", "uscc", "published_id"),)
     published_id: int = Field(foreign_key="published_result.id", primary_key=True)
     task_id: int = Field(foreign_key="task.id", primary_key=True, index=True)
+    completed_on: date | None = None
+    uscc: str | None = Field(default=None, max_length=18)
 
 
 class PublishedEntity(SQLModel, table=True):

@@ -109,7 +109,8 @@ class Published:
                             items=items, code_version=1)
         self.session.add(p)
         self.session.flush()
-        self.session.add_all([PublishedResultTask(published_id=p.id, task_id=t.id) for t in task_rows])
+        self.session.add_all([PublishedResultTask(published_id=p.id, task_id=t.id, completed_on=day, uscc=code)
+                              for t in task_rows])
         public_index.index_entity(self.session, code, name, "350102", day, records_delta=1 if revision == 1 else 0)
         self.session.commit()
         return p

@@ -129,15 +129,25 @@ def bulletin(session: Session, task_id: int, page: int = 1, size: int = BULLETIN
         return None
     task, plan = found
     names = department_names(session)
-    c = PublishedResult.__table__.c
-    where = (sa.and_(c.current.is_(True), c.id.in_(sa.select(PublishedResultTask.published_id)
-                                                   .where(PublishedResultTask.task_id == task.id))))
-    total = session.execute(sa.select(sa.func.count()).select_from(PublishedResult.__table__).where(where)).scalar()
+    c, t = PublishedResult.__table__.c, PublishedResultTask.__table__.c
+    # every row of the task, less those of records a correction replaced
+    # (few; found from the other side): two index-only counts, not a join
+    # over the task's records
+    rows = session.execute(sa.select(sa.func.count()).select_from(PublishedResultTask.__table__)
+                           .where(t.task_id == task.id)).scalar()
+    replaced = session.execute(sa.select(sa.func.count()).select_from(
+        PublishedResult.__table__.join(PublishedResultTask.__table__, t.published_id == c.id))
+        .where(c.current.is_(False), t.task_id == task.id)).scalar()
+    total = rows - replaced
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
-    records = list(session.exec(select(PublishedResult).where(where)
-                                .order_by(PublishedResult.completed_on, PublishedResult.uscc, PublishedResult.id)
-                                .offset((page - 1) * size).limit(size)))
+    # the page in the bulletin's order, read along ix_published_result_task_order
+    ids = session.execute(sa.select(t.published_id).select_from(
+        PublishedResultTask.__table__.join(PublishedResult.__table__, c.id == t.published_id))
+        .where(t.task_id == task.id, c.current.is_(True))
+        .order_by(t.completed_on, t.uscc, t.published_id).offset((page - 1) * size).limit(size)).scalars().all()
+    found = {r.id: r for r in session.exec(select(PublishedResult).where(PublishedResult.id.in_(ids)))}
+    records = [found[i] for i in ids]
     number = task_number(session, task)
     lead = names.get(task.department, task.department)
     authority = [names.get(d, d) for d in dict.fromkeys([task.department] + list(task.participating or []))]

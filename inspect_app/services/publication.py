@@ -129,7 +129,8 @@ def publish(session: Session, result: VisitResult, actor: str | None, today: dat
         published_at=published_moment(today))
     session.add(record)
     session.flush()
-    session.add_all([PublishedResultTask(published_id=record.id, task_id=t.id) for t in tasks])
+    session.add_all([PublishedResultTask(published_id=record.id, task_id=t.id, completed_on=record.completed_on,
+                                         uscc=record.uscc) for t in tasks])
     public_index.index_entity(session, visit.uscc, record.entity_name, visit.district, completed_on,
                               records_delta=0 if previous else 1)
     session.flush()

@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 ``published_result`` holds each published check record as the public sees
 it (``inspect_app/publication_models.py``), one row per publication
 revision; ``published_result_task`` indexes records by task for the results
-bulletins; ``published_entity`` and ``published_name_gram`` are the public
+bulletins (with the record's completion date and USCC, the bulletin's
+order); ``published_entity`` and ``published_name_gram`` are the public
 search index (every two-character piece of a published entity's public
 name), filled only when a record is published.
 """
@@ -72,11 +73,15 @@ def upgrade() -> None:
         "published_result_task",
         sa.Column("published_id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("completed_on", sa.Date(), nullable=True),
+        sa.Column("uscc", S(length=18), nullable=True),
         sa.ForeignKeyConstraint(["published_id"], ["published_result.id"]),
         sa.ForeignKeyConstraint(["task_id"], ["task.id"]),
         sa.PrimaryKeyConstraint("published_id", "task_id"),
     )
     op.create_index("ix_published_result_task_task_id", "published_result_task", ["task_id"])
+    op.create_index("ix_published_result_task_order", "published_result_task",
+                    ["task_id", "completed_on", "uscc", "published_id"])
     op.create_table(
         "published_entity",
         sa.Column("uscc", S(length=18), nullable=False),
@@ -99,6 +104,7 @@ def downgrade() -> None:
     op.drop_table("published_name_gram")
     op.drop_index("ix_published_entity_name", table_name="published_entity")
     op.drop_table("published_entity")
+    op.drop_index("ix_published_result_task_order", table_name="published_result_task")
     op.drop_index("ix_published_result_task_task_id", table_name="published_result_task")
     op.drop_table("published_result_task")
     for column in ("visit_pk", "draw_id", "current", "published_at", "uscc", "district", "plan_id", "year",

@@ -94,7 +94,8 @@ def publish(session, draw, task, rows: int | None = None, start: int = 0) -> lis
                 completed_on=date(2030, 3, 10 + n % 5), items=items, code_version=1)
             session.add(row)
             session.flush()
-            session.add(PublishedResultTask(published_id=row.id, task_id=task.id))
+            session.add(PublishedResultTask(published_id=row.id, task_id=task.id, completed_on=row.completed_on,
+                                            uscc=row.uscc))
             out.append(row)
     session.commit()
     return out
