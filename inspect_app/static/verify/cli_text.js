@@ -5,8 +5,7 @@
 // discrepancy is returned as {path, message}: `path` is the JSON path of the
 // value ("visits[3].date"), `message` the whole line the CLI prints after
 // "NOT verified: " ("visits[3].date: 2027-03-06 is not a working day of the
-// window"). The core's difference.js does the same for the other checks;
-// these helpers are kept here so the three modules run on their own.
+// window"). The wording comes from the core's difference.js.
 //
 // What checkRules, checkSchedule and checkStats expect of ctx (the core's
 // verify.js builds it; they run in this order, after steps 1-3 passed):
@@ -19,9 +18,6 @@
 //                       (already compared with them in step 3) are used
 //   progress            optional progress(stage, fraction); stages "rules",
 //                       "schedule", "stats"
-// A number's int/float distinction (1 against 1.0) is not seen by these
-// checks: the stats of an outcome that writes 3.0 for 3 pass here, the CLI
-// refuses them.
 
 /** Python's string order (code points), on JS strings (UTF-16 code units). */
 export function cmp(a, b) {
@@ -56,80 +52,13 @@ export function isObject(v) {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function canonical(v) {
-  if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
-  if (isObject(v)) {
-    return "{" + Object.keys(v).sort(cmp).map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
-  }
-  if (v === undefined) return "null";
-  return JSON.stringify(v);
-}
+// The CLI's wording itself is the core's (difference.js): one rendering of
+// values and one first-difference walk for every check.
+export { firstDifference, missingEntry, mismatch, show, unexpectedEntry } from "./difference.js";
+import { at } from "./difference.js";
 
-/** A short rendering of a JSON value, as the CLI's messages.show. */
-export function show(value) {
-  if (Array.isArray(value)) return "[" + value.map(show).join(", ") + "]";
-  if (typeof value === "string") return value;
-  const text = canonical(value);
-  const points = Array.from(text);
-  return points.length <= 200 ? text : points.slice(0, 197).join("") + "...";
-}
-
-export function discrepancy(path, message) {
-  return { path, message };
-}
-
-export const mismatch = (path, expected, found) =>
-  discrepancy(path, `${path}: expected ${show(expected)}, found ${show(found)}`);
-export const missingEntry = (path, expected) => discrepancy(path, `${path}: missing, expected ${show(expected)}`);
-export const unexpectedEntry = (path, found) => discrepancy(path, `${path}: unexpected ${show(found)}`);
-export const ruleViolation = (path, violation) => discrepancy(path, `${path}: ${violation}`);
-
-function join(path, key) {
-  if (typeof key === "number") return `${path}[${key}]`;
-  return path ? `${path}.${key}` : String(key);
-}
-
-function sameScalar(a, b) {
-  if (a === null || b === null) return a === b;
-  return typeof a === typeof b && a === b;
-}
-
-const SHORT_LIST = 8;
-
-/** The first place where `found` differs from `expected` (verify.first_difference), or null. */
-export function firstDifference(expected, found, path = "") {
-  if (isObject(expected)) {
-    if (!isObject(found)) return mismatch(path || "outcome", expected, found);
-    for (const key of Object.keys(expected).sort(cmp)) {
-      if (!Object.prototype.hasOwnProperty.call(found, key)) return missingEntry(join(path, key), expected[key]);
-      const d = firstDifference(expected[key], found[key], join(path, key));
-      if (d) return d;
-    }
-    for (const key of Object.keys(found).sort(cmp)) {
-      if (!Object.prototype.hasOwnProperty.call(expected, key)) return unexpectedEntry(join(path, key), found[key]);
-    }
-    return null;
-  }
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(found)) return mismatch(path, expected, found);
-    const scalars = expected.every((v) => !(v !== null && typeof v === "object"));
-    if (scalars && expected.length <= SHORT_LIST && found.length <= SHORT_LIST) {
-      if (expected.length !== found.length || !expected.every((v, i) => sameScalar(v, found[i]))) {
-        return mismatch(path, expected, found);
-      }
-      return null;
-    }
-    const n = Math.min(expected.length, found.length);
-    for (let i = 0; i < n; i++) {
-      const d = firstDifference(expected[i], found[i], join(path, i));
-      if (d) return d;
-    }
-    if (expected.length > found.length) return missingEntry(join(path, found.length), expected[found.length]);
-    if (found.length > expected.length) return unexpectedEntry(join(path, expected.length), found[expected.length]);
-    return null;
-  }
-  return sameScalar(expected, found) ? null : mismatch(path, expected, found);
-}
+export const discrepancy = (path, message) => ({ path, message });
+export const ruleViolation = (path, violation) => at(path, violation);
 
 /** A date of the form YYYY-MM-DD that exists, or null. */
 export function isoDay(value) {
