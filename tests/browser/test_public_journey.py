@@ -76,6 +76,7 @@ def test_search_history_bulletin_draw_and_verify(demo, browser, shot):
     page.wait_for_url("**/results/tasks/*")
     assert "检查结果公告" in page.locator("h1").inner_text()
     assert uscc in page.content()
+    assert_fits_phone(page)
     shot(page, "public-journey-3-bulletin")
 
     page.goto(history)
