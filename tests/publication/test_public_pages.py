@@ -194,4 +194,4 @@ def test_bulletin_numbers_continue_across_pages(app, sealed, people, monkeypatch
     monkeypatch.setattr(pr.bulletin, "__defaults__", (1, 2))
     task = _task(s, draw, "T1")
     html = app.test_client().get(f"/results/tasks/{task.id}?page=2").get_data(as_text=True)
-    assert "<td>3</td>" in html and "2 / 2" in html
+    assert '<td data-label="序号">3</td>' in html and "2 / 2" in html
