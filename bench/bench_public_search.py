@@ -362,14 +362,10 @@ def render(results: list[dict]) -> str:
 
 
 def write_docs(section: str, start: str = START, end: str = END) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Performance\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        _, after = rest.split(end, 1)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    """This bench's section of docs/performance.md (the benches' one writer)."""
+    from bench.bench_workflow_pages import write_docs as write_section
+
+    write_section(section, start, end)
 
 
 def main(argv: list[str] | None = None) -> int:
