@@ -7,6 +7,7 @@ not checked here (the machine is shared); that they ran is."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def test_search_bench_on_postgresql(tmp_path):
         with probe.connect():
             pass
     except sa.exc.OperationalError as e:
+        if os.environ.get("CI") == "true":  # .ci/run starts it: a skip there would hide the bench
+            pytest.fail(f"PostgreSQL not reachable: {e.orig}")
         pytest.skip(f"PostgreSQL not reachable: {e.orig}")
     finally:
         probe.dispose()

@@ -4,13 +4,10 @@ results are published once, overdue checks are flagged once — also with
 two scheduler processes running the same jobs at the same moment.
 
 The jobs are thin wrappers (inspect_app/scheduler/jobs.py) around
-``services.draw_reveal.reveal_due`` and ``services.publication.publish_due``,
-written on other branches of issue 10; until the merge brings them, this
-module is skipped with the missing module's name."""
+``services.draw_reveal.reveal_due`` and ``services.publication.publish_due``."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -22,12 +19,6 @@ from scheduler_fixtures import run_in_processes
 
 from inspect_app.models import Draw, DrawEvent, DrawVisit, Notice, PublishedResult
 from inspect_app.scheduler.runs import run
-
-NEEDED = ("inspect_app.services.draw_reveal", "inspect_app.services.publication")
-MISSING = [name for name in NEEDED if importlib.util.find_spec(name) is None]
-pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"needs {', '.join(MISSING)} (issue 10's reveal and publication branches; "
-                          "the integrator removes this skip at the merge)")
 
 SEALED_ON = WINDOW[0] - timedelta(days=3)  # before the window opens
 LAST_DAY = WINDOW[1]  # 29 March 2030: the window's last day

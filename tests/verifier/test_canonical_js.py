@@ -22,7 +22,6 @@ from solver.instance import load_document
 
 NODE = shutil.which("node")
 HELPER = Path(__file__).with_name("canonical_js.mjs")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed (apt-get install nodejs)")
 
 FLOAT_TEXTS = ["0.03", "1e-05", "1E5", "1.0", "100.0", "-0.0", "0.0", "2.50", "1.0e0", "1e16", "1e15",
                "123456789012345.6", "1234567890123456.7", "0.0001", "0.00001234", "1e21", "1e22",

@@ -31,7 +31,6 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 import solver.cli as cli
@@ -55,8 +54,6 @@ RANK = {check: n for n, check in enumerate(CHECKS)} | {"schedule": 5, "unfilled_
 HEADER = ("format", "draw_id", "input_digest", "commitment", "seed")
 VERDICT = {0: "verified", 1: "not_verified", 2: "unreadable"}
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the JavaScript "
-                                "verifier's agreement test needs Node 20 (apt-get install nodejs)")
 
 
 def generated_documents(n: int = GENERATED) -> list[dict]:
