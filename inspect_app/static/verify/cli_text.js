@@ -19,24 +19,9 @@
 //   progress            optional progress(stage, fraction); stages "rules",
 //                       "schedule", "stats"
 
-/** Python's string order (code points), on JS strings (UTF-16 code units). */
-export function cmp(a, b) {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x !== y) {
-      // Surrogates (U+D800-DFFF) encode code points above U+FFFF: they sort after U+E000-FFFF.
-      if (x >= 0xd800 && y >= 0xd800) {
-        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-      }
-      return x < y ? -1 : 1;
-    }
-  }
-  return a.length - b.length;
-}
+/** Python's string order (code points): the core's compareCodePoints. */
+export { compareCodePoints as cmp } from "./canonical.js";
+import { compareCodePoints as cmp } from "./canonical.js";
 
 /** Lexicographic order of two arrays of strings (Python tuple order). */
 export function cmpTuple(a, b) {
@@ -48,9 +33,7 @@ export function cmpTuple(a, b) {
   return a.length - b.length;
 }
 
-export function isObject(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+export { isObject } from "./json.js";
 
 // The CLI's wording itself is the core's (difference.js): one rendering of
 // values and one first-difference walk for every check.
