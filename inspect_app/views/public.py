@@ -117,8 +117,8 @@ def _department_arg() -> dict:
 def figures(year: int):
     """The year's figures from published records only; the same page for
     everyone (anonymous, inspector, planner, admin)."""
-    from ..services import charts
     from ..services.messages import department_names
+    from ..services.year_figure_charts import figure_charts
 
     session = get_session()
     department = request.args.get("department", "").strip() or None
@@ -127,34 +127,10 @@ def figures(year: int):
         abort(404)
     data = year_figures.figures(session, year, department)
     years = sorted(set(year_figures.years(session)) | {year}, reverse=True)
-    shown, per_department = _figure_charts(data, charts), []
-    if department is None:
-        from ..services.messages import _
-
-        per_department = [(names.get(d, d), n) for d, n in year_figures.checks_per_department(session, year)]
-        shown["departments"] = charts.bar_chart(per_department, title=_("各部门公示的检查次数"), width=480,
-                                                empty_text=_("暂无公示的检查结果"))
-    return render_template("public/figures.html", f=data, years=years, department_names=names, charts=shown,
-                           per_department=per_department)
-
-
-def _figure_charts(data, charts) -> dict:
-    from ..services.messages import _
-
-    month_format = charts.calendar_texts()["month_format"]
-    per_month = [(month_format.format(y=y, m=m) if y == data.year else f"{y}-{m:02d}", n) for y, m, n in data.months()]
-    return {
-        "months": charts.bar_chart(per_month, title=_("每月完成的检查（已公示）"), max_bars=None, width=480),
-        "problems": charts.bar_chart([(_("发现问题（检查事项）"), data.problems),
-                                      (_("责令整改（检查事项）"), data.ordered),
-                                      (_("已整改"), data.rectified)], title=_("发现问题、责令整改和已整改"), width=480),
-        "joint": charts.share_bar([(_("综合查一次（联合检查）"), data.entities_joint),
-                                   (_("单一部门检查"), data.entities - data.entities_joint)],
-                                  title=_("检查对象：联合检查的比例"), empty_text=_("暂无公示的检查结果")),
-        "on_time": charts.share_bar([(_("按时公示"), data.on_time),
-                                     (_("逾期公示"), data.on_time_known - data.on_time)],
-                                    title=_("检查结果按时公示的比例"), empty_text=_("暂无公示的检查结果")),
-    }
+    per_department = [] if department is not None else [
+        (names.get(d, d), n) for d, n in year_figures.checks_per_department(session, year)]
+    return render_template("public/figures.html", f=data, years=years, department_names=names,
+                           charts=figure_charts(data, per_department), per_department=per_department)
 
 
 # --- public search and an entity's history (views/public_search.py) ---

@@ -20,6 +20,7 @@ from datetime import date
 from sqlmodel import Session
 
 from .. import charts, year_figures
+from ..year_figure_charts import figure_charts
 from .common import day, department_names
 
 CHART_FONT = 'font-family="Noto Serif CJK SC"'
@@ -37,23 +38,6 @@ def _share(part: int, whole: int) -> str:
 
 def _chart(svg) -> str:
     return str(svg).replace(charts.FONT, CHART_FONT).replace(*CHART_TITLE)
-
-
-def _charts(f: year_figures.YearFigures, per_department: list[tuple[str, int]]) -> list[str]:
-    per_month = [(f"{m}月" if y == f.year else f"{y}-{m:02d}", n) for y, m, n in f.months()]
-    out = [
-        charts.bar_chart(per_month, title="每月完成的检查（已公示）", max_bars=None, width=480),
-        charts.bar_chart([("发现问题（检查事项）", f.problems), ("责令整改（检查事项）", f.ordered),
-                          ("已整改", f.rectified)], title="发现问题、责令整改和已整改", width=480),
-        charts.share_bar([("综合查一次（联合检查）", f.entities_joint), ("单一部门检查", f.entities - f.entities_joint)],
-                         title="检查对象：联合检查的比例", empty_text="暂无公示的检查结果"),
-        charts.share_bar([("按时公示", f.on_time), ("逾期公示", f.on_time_known - f.on_time)],
-                         title="检查结果按时公示的比例", empty_text="暂无公示的检查结果"),
-    ]
-    if f.department is None:
-        out.append(charts.bar_chart(per_department, title="各部门公示的检查次数", width=480,
-                                    empty_text="暂无公示的检查结果"))
-    return [_chart(c) for c in out]
 
 
 def _two_columns(months: list[dict]) -> list[list[dict | None]]:
@@ -95,7 +79,7 @@ def data(session: Session, year: int, department: str | None = None, today: date
                     "on_time_share": _share(f.on_time, f.on_time_known), "credit": f.credit_entities},
         "months": _two_columns([{"month": f"{y}年{m}月", "checks": n} for y, m, n in f.months()]),
         "departments": [{"name": name, "checks": n} for name, n in per_department],
-        "charts": _charts(f, per_department),
+        "charts": [_chart(c) for c in figure_charts(f, per_department).values()],
         "as_of": day(today or date.today()),
     }
 
