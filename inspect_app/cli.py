@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ("db", "users", "calendar", "demo", "registry", "draws", "checkcode", "results", "scheduler")
+COMMAND_MODULES = ("db", "users", "calendar", "demo", "registry", "draws", "checkcode", "results", "scheduler", "audit")
 
 
 def init_app(app) -> None:

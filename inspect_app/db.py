@@ -67,6 +67,7 @@ def init_app(app) -> None:
     url = app.config["DATABASE_URL"]
     app.extensions["db_engine"] = app.config.get("DATABASE_ENGINE") or make_engine(url)
     app.teardown_appcontext(_close_session)
+    from .services import audit  # noqa: F401  (its commit hook appends the audit rows)
 
 
 def get_engine() -> sa.Engine:

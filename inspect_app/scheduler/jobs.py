@@ -245,6 +245,22 @@ def prune_runs(ctx: Context) -> dict:
     return {"deleted": deleted}
 
 
+def audit_checkpoint(ctx: Context) -> dict:
+    """Verify the audit chain and publish the day's checkpoint (head sequence
+    number and hash; one per day, idempotent). A broken chain gets no
+    checkpoint: the run fails and names the first broken sequence number."""
+    from ..services import audit_verify
+
+    report = audit_verify.verify(ctx.session)
+    ctx.session.rollback()
+    audit_verify.save(ctx.session, report, "scheduler")
+    if not report.ok:
+        raise RuntimeError(report.text())
+    checkpoint = audit_verify.write_checkpoint(ctx.session, ctx.today)
+    return {"verified": report.rows, "day": ctx.today.isoformat(),
+            "checkpoint": checkpoint.seq if checkpoint is not None else None}
+
+
 JOBS: tuple[Job, ...] = (
     Job("reveal-due", reveal_due, "interval", {"minutes": 10}, "每 10 分钟",
         "sealed draws with revealed_at still empty (UPDATE … WHERE revealed_at IS NULL)"),
@@ -258,5 +274,7 @@ JOBS: tuple[Job, ...] = (
         "stale running draw/import jobs (UPDATE … WHERE state = 'running')"),
     Job("prune-runs", prune_runs, "cron", {"hour": 3, "minute": 30}, "每天 03:30",
         "run records older than 90 days (DELETE; idempotent)"),
+    Job("audit-checkpoint", audit_checkpoint, "cron", {"hour": 23, "minute": 50}, "每天 23:50",
+        "one checkpoint per day (INSERT … ON CONFLICT DO NOTHING on the day)"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}

@@ -1,7 +1,10 @@
 """Run one scheduler job and record it (``scheduler_run``): a row with the
 start is committed first, so a run that hangs or dies is visible as
 ``running``; the end, what the job did (its summary) or the error follow in
-a second transaction. A failing job never stops the scheduler. A job that
+a second transaction. A run that did something (:func:`.audit.did_something`)
+appends one ``scheduler.run`` row to the audit log in the job's own
+transaction; what the job changed is audited by the services it calls, as
+``scheduler``. A failing job never stops the scheduler. A job that
 loses a lock race (``OperationalError``, e.g. SQLite's "database is
 locked" when two schedulers write at once) runs again, up to
 ``LOCK_ATTEMPTS`` times: it claims only what is still due."""
@@ -19,6 +22,7 @@ from sqlmodel import Session
 
 from ..db import get_engine
 from ..models import SchedulerRun, utcnow
+from ..services import audit
 from .jobs import JOBS_BY_ID, Context
 
 log = logging.getLogger(__name__)
@@ -68,8 +72,13 @@ def run(app, job_id: str, today: date | None = None, now: datetime | None = None
         for attempt in range(1, LOCK_ATTEMPTS + 1):
             with Session(engine, expire_on_commit=False) as session:
                 try:
-                    summary = job.func(Context(session, today, now, record.id)) or {}
-                    session.commit()
+                    with audit.acting_as("scheduler"):
+                        summary = job.func(Context(session, today, now, record.id)) or {}
+                        if audit.did_something(summary):
+                            audit.record(session, action="scheduler.run", object_type="scheduler_job",
+                                         object_id=job_id, details={"run": record.id, "trigger": trigger,
+                                                                    "summary": audit.plain(summary)})
+                        session.commit()
                 except sa.exc.OperationalError as lost:
                     # A lock race with another process (SQLite: "database is
                     # locked"): the jobs claim only what is still due, so

@@ -197,8 +197,15 @@ def _bump(user: User) -> None:
     user.session_version = User.session_version + 1
 
 
-def _commit(session: Session, user: User) -> User:
+def _commit(session: Session, user: User, action: str, **details) -> User:
+    """Commit an account change with its audit row (``account.<action>``:
+    the account's role, department, inspector and state; never a password)."""
     session.add(user)
+    from . import audit
+
+    audit.record(session, action=f"account.{action}", object_type="account", object_id=user.username,
+                 details=dict(details, role=user.role, department=user.department, inspector=user.inspector,
+                              active=bool(user.active)))
     try:
         session.commit()
     except sa.exc.IntegrityError:  # a concurrent change took the name or the inspector record
@@ -222,7 +229,7 @@ def create_account(session: Session, username: str, password: str, role: str,
     _check_role(role, inspector)
     user = User(username=username, username_key=username_key(username), password_hash=hash_password(password),
                 role=role, inspector=inspector, department=(department or "").strip() or None)
-    return _commit(session, user)
+    return _commit(session, user, "created")
 
 
 def set_active(session: Session, user_id: int, active: bool, acting_user_id: int | None = None) -> User:
@@ -236,7 +243,7 @@ def set_active(session: Session, user_id: int, active: bool, acting_user_id: int
         raise AccountError("active", N_("不能停用最后一个启用的管理员账号"))
     user.active = active
     _bump(user)
-    return _commit(session, user)
+    return _commit(session, user, "activated" if active else "deactivated")
 
 
 def reset_password(session: Session, user_id: int, new_password: str) -> User:
@@ -247,7 +254,7 @@ def reset_password(session: Session, user_id: int, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     _bump(user)
     session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username_key))
-    return _commit(session, user)
+    return _commit(session, user, "password_reset")
 
 
 def change_password(session: Session, user_id: int, current_password: str, new_password: str,
@@ -265,14 +272,14 @@ def change_password(session: Session, user_id: int, current_password: str, new_p
     check_password_policy(new_password, user.username)
     user.password_hash = hash_password(new_password)
     _bump(user)
-    return _commit(session, user)
+    return _commit(session, user, "password_changed")
 
 
 def end_sessions(session: Session, user_id: int) -> User:
     """Ends every session of the user (logout everywhere)."""
     user = get_user(session, user_id)
     _bump(user)
-    return _commit(session, user)
+    return _commit(session, user, "sessions_ended")
 
 
 def change_role(session: Session, user_id: int, role: str) -> User:
@@ -283,7 +290,7 @@ def change_role(session: Session, user_id: int, role: str) -> User:
     if role != user.role:
         user.role = role
         _bump(user)
-    return _commit(session, user)
+    return _commit(session, user, "role_changed")
 
 
 def link_inspector(session: Session, user_id: int, inspector: str | None) -> User:
@@ -294,7 +301,7 @@ def link_inspector(session: Session, user_id: int, inspector: str | None) -> Use
     if inspector is None and user.role == "inspector":
         raise AccountError("inspector", N_("检查人员账号必须关联一名检查人员"))
     user.inspector = inspector
-    return _commit(session, user)
+    return _commit(session, user, "inspector_linked")
 
 
 # --------------------------------------------------------------------------

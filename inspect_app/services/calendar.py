@@ -39,6 +39,7 @@ from flask import has_request_context
 from sqlmodel import Session, select
 
 from ..models import CalendarDay, CalendarYear, utcnow
+from . import audit
 from .messages import _
 from .text_rules import TextError, check_text
 
@@ -160,6 +161,9 @@ def seed_from_package(session: Session, years: Iterable[int] | None = None) -> l
         _replace_year(session, year, source)
     if rows:
         session.execute(sa.insert(CalendarDay), rows)
+    for year in years:
+        audit.record(session, action="calendar.seeded", object_type="calendar", object_id=year,
+                     details={"source": source, "days": sum(1 for r in rows if r["day"].year == year)})
     session.commit()
     return years
 
@@ -207,6 +211,8 @@ def import_notice(session: Session, year: int, stream_or_text: str | bytes | IO,
         session.execute(sa.delete(CalendarDay).where(CalendarDay.day.in_(early)))
     if days:
         session.execute(sa.insert(CalendarDay), [days[d] for d in sorted(days)])
+    audit.record(session, action="calendar.imported", object_type="calendar", object_id=year,
+                 details=dict(notice.counts(), source=notice.source))
     session.commit()
     return notice.counts()
 

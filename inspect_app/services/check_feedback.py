@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from ..models import Draw, DrawVisit, User, utcnow
 from ..visit_models import FEEDBACK_KINDS, ResultEvent, VisitFeedback
-from . import check_codes, visit_access
+from . import audit, check_codes, visit_access
 from .messages import _
 
 MESSAGE_MAX = 500
@@ -69,6 +69,8 @@ def add_feedback(session: Session, code: str | None, kind: str, message: str | N
     row = VisitFeedback(visit_pk=view.visit_pk, kind=kind, message=text or None, at=now)
     session.add(row)
     session.add(ResultEvent(visit_pk=view.visit_pk, at=now, actor=None, action="feedback", detail={"kind": kind}))
+    audit.record(session, actor="check_code", action="feedback.added", object_type="visit",
+                 object_id=view.visit_pk, details={"kind": kind})
     session.commit()
     session.refresh(row)
     return row
@@ -115,5 +117,7 @@ def mark_seen(session: Session, user: User | None, feedback_id: int) -> VisitFee
     if row.seen_at is None:
         row.seen_at, row.seen_by = utcnow(), (user.username if user is not None else None)
         session.add(row)
+        audit.record(session, action="feedback.seen", object_type="visit", object_id=row.visit_pk,
+                     details={"feedback": row.id})
         session.commit()
     return row

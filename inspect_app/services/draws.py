@@ -44,7 +44,7 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Plan, Task, utcnow
-from . import calendar, scope, text_rules
+from . import audit, calendar, scope, text_rules
 from .instance_builder import BuildError, task_document
 from .plans import task_key
 from .messages import _
@@ -72,8 +72,18 @@ class DrawConflict(DrawError):
         self.draw = draw
 
 
+# Event details kept out of the audit log: who or what a sealed draw drew
+# (a redraw names the replaced inspector and the visit's entity).
+AUDIT_WITHHELD = ("uscc", "inspector", "unavailable")
+
+
 def event(session: Session, draw: Draw, action: str, actor: str | None = None, **detail) -> None:
+    """One step of the draw's trail (``draw_event``, shown in words on the
+    draw page) and its row in the audit log (``draw.<action>``), in the
+    caller's transaction."""
     session.add(DrawEvent(draw_id=draw.id, action=action, actor=actor, detail=detail))
+    audit.record(session, actor=actor, action=f"draw.{action}", object_type="draw", object_id=draw.code,
+                 details={k: v for k, v in detail.items() if k not in AUDIT_WITHHELD})
 
 
 def _today() -> date:

@@ -29,7 +29,7 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import ImportHeaderMapping, ImportJob, utcnow
-from . import scope
+from . import audit, scope
 from .messages import _
 from .registry_io.readers import FileProblem, file_format
 from .registry_io.report import ImportReport
@@ -94,8 +94,15 @@ def create_job(session: Session, kind: str, stream: BinaryIO, filename: str, *, 
     job = ImportJob(kind=kind, filename=filename[:255], path=path, size=size, sync=sync, dry_run=sync,
                     mapping=remembered_mapping(session, kind), locale=locale, actor=actor)
     session.add(job)
+    session.flush()
+    _audit(session, job, "import.uploaded", actor, filename=job.filename, size=size, sync=sync)
     session.commit()
     return job
+
+
+def _audit(session: Session, job: ImportJob, action: str, actor: str | None = None, **details) -> None:
+    audit.record(session, actor=actor, action=action, object_type="import_job", object_id=job.id,
+                 details=dict(details, registry=job.kind))
 
 
 def get_job(session: Session, job_id: int, kind: str | None = None) -> ImportJob | None:
@@ -116,6 +123,8 @@ def cancel(session: Session, job: ImportJob) -> None:
         result = session.execute(sa.update(ImportJob).where(ImportJob.id == job.id,
                                                             ImportJob.state.in_(("pending", "mapping")))
                                  .values(state="cancelled", cancel_requested=True, finished_at=utcnow()))
+        if result.rowcount == 1:
+            _audit(session, job, "import.cancelled", state=job.state)
         session.commit()
         if result.rowcount == 1:
             session.refresh(job)
@@ -124,12 +133,14 @@ def cancel(session: Session, job: ImportJob) -> None:
         session.refresh(job)
     if job.state == "running":
         session.execute(sa.update(ImportJob).where(ImportJob.id == job.id).values(cancel_requested=True))
+        _audit(session, job, "import.cancel_requested")
         session.commit()
         return
     if job.state == "done" and job.dry_run:
         # A preview nobody will confirm: forget it.
         session.execute(sa.update(ImportJob).where(ImportJob.id == job.id, ImportJob.state == "done")
                         .values(state="cancelled"))
+        _audit(session, job, "import.cancelled", state="preview")
         session.commit()
         session.refresh(job)
         discard_upload(session, job)
@@ -166,6 +177,7 @@ def set_mapping(session: Session, job: ImportJob, choices: dict[str, str], actor
     if result.rowcount != 1:
         session.rollback()
         raise ImportJobError(_("该导入任务不在等待列映射"))
+    _audit(session, job, "import.mapping_set", actor, mapping=mapping)
     session.commit()
     session.refresh(job)
 
@@ -194,6 +206,8 @@ def confirm(session: Session, preview: ImportJob, actor: str | None) -> ImportJo
                     dry_run=False, confirms_id=preview.id, fingerprint=preview.fingerprint,
                     mapping=preview.mapping, locale=preview.locale, actor=actor)
     session.add(job)
+    session.flush()
+    _audit(session, job, "import.confirmed", actor, preview=preview.id, fingerprint=preview.fingerprint)
     session.commit()
     session.refresh(preview)
     return job

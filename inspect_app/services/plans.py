@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from sqlmodel import Session, select
 
 from ..models import RISK_CLASSES, CheckItem, Department, Plan, Task, utcnow
-from . import plan_preview, scope
+from . import audit, plan_preview, scope
 from .messages import _
 
 FILTER_KEYS = ("tags_any", "districts", "industries", "types", "risks", "lists_any")
@@ -73,8 +73,23 @@ def create_plan(session: Session, number: str, name: str, year: int, actor: str 
         raise PlanError(_("计划编号 %(number)s 已存在", number=number), "number")
     plan = Plan(number=number, name=name, year=int(year), created_by=actor, department=owner)
     session.add(plan)
+    session.flush()
+    _audit_plan(session, plan, "plan.created", actor)
     session.commit()
     return plan
+
+
+def _audit_plan(session: Session, plan: Plan, action: str, actor: str | None = None, **extra) -> None:
+    audit.record(session, actor=actor, action=action, object_type="plan", object_id=plan.id,
+                 details=dict(number=plan.number, version=plan.version, name=plan.name, year=plan.year,
+                              department=plan.department, **extra))
+
+
+def _audit_task(session: Session, task: Task, action: str) -> None:
+    audit.record(session, action=action, object_type="task", object_id=task.id,
+                 details={"plan": task.plan_id, "code": task.code, "name": task.name,
+                          "department": task.department, "items": list(task.items or []),
+                          "window": [str(task.window_start), str(task.window_end)]})
 
 
 def get_plan(session: Session, plan_id: int) -> Plan | None:
@@ -115,6 +130,7 @@ def publish_plan(session: Session, plan: Plan, user=None) -> Plan:
             previous.status = "superseded"
             session.add(previous)
     session.add(plan)
+    _audit_plan(session, plan, "plan.published", superseded=plan.previous_id)
     session.commit()
     return plan
 
@@ -138,6 +154,7 @@ def new_version(session: Session, plan: Plan, note: str, actor: str | None = Non
     for task in plan_tasks(session, plan.id):
         data = task.model_dump(exclude={"id", "plan_id", "created_at"})  # keeps ``lineage``
         session.add(Task(plan_id=copy.id, **data))
+    _audit_plan(session, copy, "plan.new_version", actor, previous=plan.id, note=note)
     session.commit()
     return copy
 
@@ -246,6 +263,8 @@ def add_task(session: Session, plan: Plan, data: TaskInput, user=None) -> Task:
     task = Task(plan_id=plan.id, **validate_task(session, plan, data))
     plan_preview.recount(session, task)
     session.add(task)
+    session.flush()
+    _audit_task(session, task, "task.added")
     session.commit()
     return task
 
@@ -258,6 +277,7 @@ def update_task(session: Session, task: Task, data: TaskInput, user=None) -> Tas
         setattr(task, key, value)
     plan_preview.recount(session, task)
     session.add(task)
+    _audit_task(session, task, "task.updated")
     session.commit()
     return task
 
@@ -266,6 +286,7 @@ def remove_task(session: Session, task: Task, user=None) -> None:
     scope.require_task(session, user, task)
     plan = session.get(Plan, task.plan_id)
     _require_draft(plan)
+    _audit_task(session, task, "task.removed")
     session.delete(task)
     session.commit()
 

@@ -37,7 +37,7 @@ from sqlmodel import Session, select
 
 from ..models import CheckItem, Draw, DrawVisit, Entity, Plan, PublishedResult, PublishedResultTask, utcnow
 from ..visit_models import ItemResult, VisitResult
-from . import public_index, result_codes, review, visit_access
+from . import audit, public_index, result_codes, review, visit_access
 from .masking import public_name
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -134,6 +134,9 @@ def publish(session: Session, result: VisitResult, actor: str | None, today: dat
     public_index.index_entity(session, visit.uscc, record.entity_name, visit.district, completed_on,
                               records_delta=0 if previous else 1)
     session.flush()
+    audit.record(session, actor=actor or SYSTEM, action="result.published", object_type="visit", object_id=visit.id,
+                 details={"result": result.id, "record": record.id, "revision": record.revision,
+                          "correction": previous is not None})
     return record
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models import CheckItem, Entity, Inspector, utcnow
-from . import scope
+from . import audit, scope
 from .registry_io.fields import column_converter
 from .registry_io.messages import tr
 from .registry_io.specs import REFERENCE_TARGETS, REGISTRIES
@@ -90,13 +90,20 @@ def validate_fields(session: Session, kind: str, texts: dict[str, str]) -> tuple
     return values, errors
 
 
-def _apply(record, values: dict[str, Any]) -> bool:
-    changed = False
+def _apply(record, values: dict[str, Any]) -> list[str]:
+    """Set the values that differ; return their field names."""
+    changed = []
     for key, value in values.items():
         if getattr(record, key) != value:
             setattr(record, key, value)
-            changed = True
+            changed.append(key)
     return changed
+
+
+def _audit(session: Session, kind: str, key: str, fields: list[str], **extra) -> None:
+    """The edit's audit row: which fields changed (not their values)."""
+    audit.record(session, action=f"registry.{kind}_edited", object_type=kind, object_id=key,
+                 details=dict(fields=sorted(fields), **extra))
 
 
 def edit_entity(session: Session, uscc: str, texts: dict[str, str], user=None) -> EditResult:
@@ -105,8 +112,10 @@ def edit_entity(session: Session, uscc: str, texts: dict[str, str], user=None) -
     values, errors = validate_fields(session, "entities", texts)
     if errors:
         return EditResult(errors=errors, record=entity)
-    if _apply(entity, values):
+    changed = _apply(entity, values)
+    if changed:
         entity.updated_at = utcnow()
+        _audit(session, "entity", uscc, changed)
     session.commit()
     return EditResult(record=entity)
 
@@ -119,8 +128,10 @@ def edit_inspector(session: Session, inspector_id: str, texts: dict[str, str], u
     values, errors = validate_fields(session, "inspectors", texts)
     if errors:
         return EditResult(errors=errors, record=inspector)
-    if _apply(inspector, values):
+    changed = _apply(inspector, values)
+    if changed:
         inspector.updated_at = utcnow()
+        _audit(session, "inspector", inspector_id, changed)
     session.commit()
     return EditResult(record=inspector)
 
@@ -148,6 +159,7 @@ def edit_item(session: Session, code: str, texts: dict[str, str], user=None) -> 
         return EditResult(record=item)
     if not item.published:
         _apply(item, changed)
+        _audit(session, "item", code, list(changed), version=item.version)
         session.commit()
         return EditResult(record=item)
     fields = {k: getattr(item, k) for k in CheckItem.model_fields if k not in ("id", "version", "current")}
@@ -156,6 +168,7 @@ def edit_item(session: Session, code: str, texts: dict[str, str], user=None) -> 
     session.add(item)
     session.flush()  # the old row stops being current before the new one arrives
     session.add(new)
+    _audit(session, "item", code, list(changed), version=new.version, new_version=True)
     session.commit()
     return EditResult(record=new, new_version=True)
 

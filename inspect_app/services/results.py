@@ -37,7 +37,7 @@ from sqlmodel import Session, select
 
 from ..models import CheckItem, Draw, DrawVisit, User, utcnow
 from ..visit_models import ItemResult, ResultEvent, VisitResult
-from . import result_codes, visit_access
+from . import audit, result_codes, visit_access
 from .messages import _
 from .result_checks import (FieldError, ResultError, ResultInvalid, check_complete, check_item, check_remark,
                             parse_changes, parse_seq)
@@ -125,8 +125,11 @@ def items_of(session: Session, result: VisitResult) -> list[ItemResult]:
 
 
 def _event(session: Session, result: VisitResult, actor: str | None, action: str, **detail) -> None:
+    """A step of the result's trail and its audit row (``result.<action>``)."""
     session.add(ResultEvent(visit_pk=result.visit_pk, result_id=result.id, actor=actor, action=action,
                             detail=detail))
+    audit.record(session, actor=actor, action=f"result.{action}", object_type="visit",
+                 object_id=result.visit_pk, details=dict(detail, result=result.id))
 
 
 def open_result(session: Session, user: User | None, visit_pk: int, today: date | None = None) -> VisitResult:

@@ -33,7 +33,7 @@ from ..models import Draw, DrawVisit, User, utcnow
 from ..visit_models import ItemResult, Rectification, ResultEvent, VisitResult
 from . import calendar as calendar_service
 from .batch import gc_paused
-from . import scope, visit_access
+from . import audit, scope, visit_access
 from .messages import _
 from .text_rules import TextError, check_text
 from .text_rules import message as text_message
@@ -114,8 +114,11 @@ def may_review(session: Session, user: User | None, draw: Draw, visit: DrawVisit
 
 
 def event(session: Session, visit_pk: int, result_id: int | None, action: str, actor: str | None, **detail) -> None:
-    session.add(ResultEvent(visit_pk=visit_pk, result_id=result_id, action=action, actor=actor,
-                            detail={k: v for k, v in detail.items() if v is not None}))
+    """A step of the visit's trail and its audit row (``result.<action>``)."""
+    detail = {k: v for k, v in detail.items() if v is not None}
+    session.add(ResultEvent(visit_pk=visit_pk, result_id=result_id, action=action, actor=actor, detail=detail))
+    audit.record(session, actor=actor, action=f"result.{action}", object_type="visit", object_id=visit_pk,
+                 details=dict(detail, result=result_id))
 
 
 def N_(message: str) -> str:

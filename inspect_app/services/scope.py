@@ -210,5 +210,9 @@ def set_department(session: Session, user_id: int, department: str | None) -> Us
         raise AccountError("department", N_("部门不存在：%(value)s"), value=department)
     user.department = department
     session.add(user)
+    from . import audit
+
+    audit.record(session, action="account.department_set", object_type="account", object_id=user.username,
+                 details={"department": department})
     session.commit()
     return user

@@ -142,3 +142,4 @@ def _role_label():
 
 from . import admin_calendar  # noqa: E402,F401  (the calendar page, issue 8 item 22: routes on this blueprint)
 from . import admin_scheduler  # noqa: E402,F401  (the scheduler's runs, issue 11: routes on this blueprint)
+from . import admin_audit  # noqa: E402,F401  (the audit log, issue 11: routes on this blueprint)

@@ -137,3 +137,28 @@ def figures(year: int):
 
 from . import public_search  # noqa: E402,F401
 from . import public_results  # noqa: E402,F401  (the published results and bulletins, 一公开)
+
+
+# --- the audit trail's daily checkpoints (services/audit_verify.py, docs/audit.md) ---
+
+@bp.route("/audit/checkpoints")
+def audit_checkpoints():
+    """The published checkpoints: each day's head sequence number and hash.
+    Nothing of the log itself is public."""
+    from ..services import audit_verify
+
+    return render_template("public/audit_checkpoints.html",
+                           checkpoints=audit_verify.checkpoints(get_session()))
+
+
+@bp.route("/audit/checkpoints.json")
+def audit_checkpoints_json():
+    """The same checkpoints as JSON (day, seq, hash), to keep a copy."""
+    import json
+
+    from ..services import audit_verify
+
+    data = [{"day": c.day.isoformat(), "seq": c.seq, "hash": c.hash}
+            for c in audit_verify.checkpoints(get_session())]
+    return Response(json.dumps({"format": "inspect-audit-checkpoints/1", "checkpoints": data}, ensure_ascii=False),
+                    mimetype="application/json")

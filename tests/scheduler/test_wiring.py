@@ -16,7 +16,8 @@ from inspect_app.scheduler import runs
 from inspect_app.scheduler.jobs import JOBS
 from inspect_app.scheduler.setup import ENTRY, JOB_DEFAULTS, build_scheduler
 
-IDS = ["reveal-due", "publish-due", "certificate-warnings", "draw-reminders", "requeue-stale", "prune-runs"]
+IDS = ["reveal-due", "publish-due", "certificate-warnings", "draw-reminders", "requeue-stale", "prune-runs",
+       "audit-checkpoint"]
 
 
 def started_paused(app, **kw):

@@ -16,13 +16,14 @@ cancel the import by raising from ``check``; nothing is changed then.
 
 from __future__ import annotations
 
+import hashlib
 from operator import itemgetter
 from typing import BinaryIO
 
 import sqlalchemy as sa
 
 from ...models import utcnow
-from .. import scope
+from .. import audit, scope
 from ..batch import gc_paused
 from .bulk import indexes_dropped
 from .fields import same_list, same_ratio
@@ -78,14 +79,15 @@ def import_file(session, kind: str, stream: BinaryIO, filename: str, *, sync: bo
     with gc_paused():
         try:
             return _import(session, spec, stream, filename, report, encoding, mapping, expected_fingerprint,
-                           progress or Progress())
+                           progress or Progress(), user)
         except BaseException:
             session.rollback()
             raise
 
 
 def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, report: ImportReport,
-            encoding: str | None, mapping, expected_fingerprint: str | None, progress: Progress) -> ImportReport:
+            encoding: str | None, mapping, expected_fingerprint: str | None, progress: Progress,
+            user=None) -> ImportReport:
     progress.stage("reading")
     try:
         parsed = parse_file(spec, read_rows(stream, filename, encoding), report, mapping, progress.rows)
@@ -121,8 +123,29 @@ def _import(session, spec: RegistrySpec, stream: BinaryIO, filename: str, report
         session.rollback()
         return report
     progress.check()
+    audit.record(session, actor=user.username if user is not None else None, action=f"registry.{spec.kind}_imported",
+                 object_type="registry", object_id=spec.kind,
+                 details={"filename": filename, "sha256": file_digest(stream), "sync": report.sync,
+                          "rows": report.total_rows, "inserted": report.inserted, "updated": report.updated,
+                          "unchanged": report.unchanged, "deactivated": report.deactivated,
+                          "versioned": report.versioned, "fingerprint_before": fingerprint})
     session.commit()
     return report
+
+
+def file_digest(stream: BinaryIO) -> str | None:
+    """SHA-256 of the whole uploaded file (read again from its start, then
+    put back where it was); None for a stream that cannot seek."""
+    try:
+        position = stream.tell()
+        stream.seek(0)
+        hasher = hashlib.sha256()
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(block if isinstance(block, bytes) else block.encode("utf-8"))
+        stream.seek(position)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return hasher.hexdigest()
 
 
 def registry_fingerprint(conn: sa.Connection, spec: RegistrySpec) -> str:
