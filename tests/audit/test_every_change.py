@@ -6,7 +6,9 @@ prepares what it needs, then only its own step is measured."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from collections import Counter
 from datetime import date, timedelta
 
@@ -126,6 +128,10 @@ def registry_import():
     def act(s, app, _):
         report = import_file(s, "entities", io.BytesIO(text.encode()), "new.csv")
         assert report.ok and report.inserted == 1, report.errors
+        row = s.exec(select(AuditEntry).where(AuditEntry.action == "registry.entities_imported")).one()
+        details = json.loads(row.details)
+        assert details["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+        assert (details["filename"], details["rows"], details["inserted"]) == ("new.csv", 1, 1)
     return (lambda s, app, mp: None), act, {"registry.entities_imported": 1}
 
 
