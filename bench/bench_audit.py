@@ -34,7 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from inspect_app.db import make_engine, upgrade  # noqa: E402

@@ -21,14 +21,16 @@ def work_command(job_id: int | None, once: bool, interval: float) -> None:
     """Claim and run pending jobs (draws, registry imports, documents to
     render); re-queue jobs whose worker died."""
     from ..jobs.runner import run_job, work
+    from ..services import audit
 
     app = current_app._get_current_object()
-    if job_id is not None:
-        if not run_job(app, job_id):
-            raise click.ClickException(f"job {job_id} is not pending (already claimed or finished)")
-        click.echo(f"job {job_id} finished")
-        return
-    count = work(app, once=once, interval=interval)
+    with audit.acting_as(audit.SYSTEM):  # the worker's steps, as the draw trail shows them (系统)
+        if job_id is not None:
+            if not run_job(app, job_id):
+                raise click.ClickException(f"job {job_id} is not pending (already claimed or finished)")
+            click.echo(f"job {job_id} finished")
+            return
+        count = work(app, once=once, interval=interval)
     click.echo(f"{count} job(s) run")
 
 

@@ -35,6 +35,7 @@ from ..models import AuditEntry, AuditHead, utcnow
 GENESIS = "0" * 64  # prev_hash of the first row
 PENDING = "audit_pending"  # session.info key: entries waiting for the commit
 SYSTEM = "system"
+CLI = "cli"
 MAX_DETAILS = 8000  # characters of canonical JSON per row; larger details keep only their keys
 MAX_TEXT = 500  # a longer string in details is cut (with "…")
 
@@ -58,14 +59,18 @@ def acting_as(actor: str):
 
 def current_actor() -> str:
     """The logged-in user of the request, else :func:`acting_as`'s actor,
-    else ``system``."""
+    else ``cli`` inside a ``flask`` command, else ``system``."""
+    import click
     from flask import g, has_app_context
 
     if has_app_context():
         user = g.get("user")
         if user is not None:
             return user.username
-    return _acting.get() or SYSTEM
+    acting = _acting.get()
+    if acting:
+        return acting
+    return CLI if click.get_current_context(silent=True) is not None else SYSTEM
 
 
 def _check(value, path: str = "details"):
@@ -179,7 +184,10 @@ def _claim_head(session: Session, count: int) -> tuple[int, str]:
 
 def append_pending(session: Session) -> int:
     """Append the queued entries (the ``before_commit`` hook); returns how
-    many."""
+    many. A savepoint's release appends nothing: its entries wait for the
+    outermost commit, so that the head is always the last lock taken."""
+    if session.in_nested_transaction():
+        return 0
     entries = session.info.pop(PENDING, None)
     if not entries:
         return 0

@@ -188,3 +188,19 @@ def test_an_empty_log_verifies_and_gets_no_checkpoint(app, database):
     with Session(engine) as session:
         assert audit_verify.write_checkpoint(session, date(2030, 1, 1)) is None
         assert len(session.exec(select(AuditVerification)).all()) == 1
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_entries(app, database):
+    _url, engine = database
+    with Session(engine) as session:
+        audit.record(session, action="test.a", object_type="thing", object_id=1)
+        with pytest.raises(RuntimeError):
+            with session.begin_nested():
+                audit.record(session, action="test.b", object_type="thing", object_id=2)
+                raise RuntimeError("undo the savepoint")
+        with session.begin_nested():
+            audit.record(session, action="test.c", object_type="thing", object_id=3)
+        assert session.exec(select(AuditEntry)).all() == []  # nothing appended before the commit
+        session.commit()
+        assert [(e.seq, e.action) for e in session.exec(select(AuditEntry).order_by(AuditEntry.seq))] == [
+            (1, "test.a"), (2, "test.c")]

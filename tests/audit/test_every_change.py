@@ -218,3 +218,14 @@ def test_a_change_that_fails_appends_nothing(app, db_session):
     s.commit()
     assert _seq(s) == before
     assert s.get(Draw, draw.id).state == "drawn"
+
+
+def test_cli_changes_name_the_cli(app, db_session):
+    from account_fixtures import PASSWORD
+
+    result = app.test_cli_runner().invoke(args=["user", "create", "carol", "--role", "admin",
+                                                "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    row = db_session.exec(select(AuditEntry).where(AuditEntry.action == "account.created")).one()
+    assert (row.actor, row.object_id) == ("cli", "carol")
