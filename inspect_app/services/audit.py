@@ -140,11 +140,6 @@ def record(session: Session, *, actor: str | None = None, action: str, object_ty
     session.info.setdefault(PENDING, []).append(entry)
 
 
-def pending(session: Session) -> list[dict]:
-    """The entries :func:`record` queued on ``session`` (not yet committed)."""
-    return list(session.info.get(PENDING, ()))
-
-
 def stamp(at: datetime) -> str:
     """The time as hashed: UTC, microseconds, ``Z`` (``2026-12-07T04:30:00.000000Z``)."""
     if at.tzinfo is None:
@@ -250,8 +245,9 @@ def entries(session: Session, *, object_type: str | None = None, object_id: str 
     return list(rows), int(total)
 
 
-def object_types(session: Session) -> list[str]:
-    return list(session.exec(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
+# The object types the services record (docs/audit.md), for the admin page's filter.
+OBJECT_TYPES = ("account", "calendar", "draw", "entity", "import_job", "inspector", "item", "plan", "registry",
+                "scheduler_job", "task", "visit")
 
 
 def details_of(entry: AuditEntry) -> dict:

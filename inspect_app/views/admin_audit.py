@@ -37,7 +37,7 @@ def audit_log():
     rows, total = audit.entries(session, page=page, **filters)
     pages = max(1, -(-total // audit.PER_PAGE))
     return render_template("admin/audit.html", rows=rows, total=total, page=page, pages=pages, filters=filters,
-                           object_types=audit.object_types(session), head=audit.head(session),
+                           object_types=audit.OBJECT_TYPES, head=audit.head(session),
                            verification=audit_verify.latest_verification(session),
                            checkpoints=audit_verify.checkpoints(session)[:5], details_of=audit.details_of,
                            local=notices.shanghai)
