@@ -63,3 +63,45 @@ def test_fifty_concurrent_changes_append_one_chain(app, database):
         assert len(session.exec(select(Plan)).all()) == THREADS + 1
         report = audit_verify.verify(session)
         assert report.ok and report.rows == THREADS + 1 and report.head_seq == THREADS + 1
+
+
+def test_fifty_concurrent_requests_append_one_chain(app, database):
+    """The same through HTTP: 50 threads post the plan form at once, each
+    request on its own pooled connection, as one logged-in planner."""
+    from inspect_app import create_app
+    from inspect_app.models import Department
+    from inspect_app.services.accounts import create_account
+
+    url, engine = database
+    with Session(engine) as session:
+        session.add(Department(id="SCJG", name="市场监督管理局"))
+        session.commit()
+        create_account(session, "planner", "correct-horse", "planner", department="SCJG")
+    many = _own_engine(url, engine)
+    web = create_app(dict(app.config, DATABASE_ENGINE=many))
+    first = web.test_client()
+    assert first.post("/login", data={"username": "planner", "password": "correct-horse"}).status_code == 302
+    cookie = first.get_cookie("session").value
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+
+    def work(n: int) -> None:
+        client = web.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait(timeout=60)
+        response = client.post("/planner/plans/", data={"number": f"H-{n}", "name": f"plan {n}", "year": "2030"})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    many.dispose()
+    assert statuses == [302] * THREADS
+    with Session(engine) as session:
+        rows = list(session.exec(select(AuditEntry).order_by(AuditEntry.seq)))
+        assert [r.action for r in rows] == ["account.created"] + ["plan.created"] * THREADS
+        assert [r.seq for r in rows] == list(range(1, THREADS + 2))
+        assert {r.actor for r in rows[1:]} == {"planner"}
+        assert audit_verify.verify(session).ok
