@@ -100,7 +100,8 @@ def test_a_deeply_nested_autosave_is_a_400_not_a_500(team, client):
     JSON parser into the recursion limit: HTTP 500."""
     login(client, team.member)
     url = f"/inspector/visits/{team.visit.id}/results/draft"
-    for body in ('{"seq": 1, "items": ' + '{"a": ' * 2000 + "1" + "}" * 2001, "[" * 100_000 + "]" * 100_000):
+    for body in ('{"seq": 1, "items": ' + '{"a": ' * 2000 + "1" + "}" * 2001, "[" * 100_000 + "]" * 100_000,
+                 '{"seq": 1, "items": ' + '{"a": ' * 2000, "[" * 100_000):  # closed, and never closed
         r = client.post(url, data=body, content_type="application/json")
         assert r.status_code == 400 and r.json["message"] == "数据格式不正确", body[:20]
     assert current(team) is None or current(team).saved_seq == 0  # nothing saved

@@ -96,7 +96,10 @@ def _json_object() -> dict | None:
 
     if nested_deeper_than(request.get_data(cache=True), MAX_DEPTH):
         return None
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the depth check's bound is the solver's; never a 500 here
+        return None
     return body if isinstance(body, dict) else None
 
 
