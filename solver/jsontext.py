@@ -44,23 +44,33 @@ def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
     then everything but quotes and brackets is deleted, strings are removed,
     and matched bracket pairs are removed one level per pass: the number of
     passes that empties the text is its depth. Every step is a C-level bytes
-    operation. For text that is not JSON the answer means nothing (the parser
-    refuses such text anyway).
+    operation.
+
+    Text whose brackets do not pair up is not JSON, but the parser recurses
+    into its opening brackets before it says so (100,000 ``[`` ran it into
+    Python's recursion limit: a traceback). There every level that can
+    still enclose a bracket is a pair an earlier pass removed or an opening
+    bracket left unmatched, and the text is "deeper" when those can add up
+    to more than ``limit``; shallower broken text is left to the parser.
 
     >>> nested_deeper_than(b"[" * 100_000 + b"]" * 100_000)
     True
+    >>> nested_deeper_than(b"[" * 100_000), nested_deeper_than(b'{"a":' * 2_000)
+    (True, True)
+    >>> nested_deeper_than(b"[[1]", 2), nested_deeper_than(b"[[[1]", 2), nested_deeper_than(b'["]"', 1)
+    (False, True, False)
     """
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     rest = data.translate(_PARENS, _DELETE).replace(b'""', b"")
     if b'"' in rest:
         rest = _STRING.sub(b"", rest)
-    for _ in range(limit):
+    for passes in range(limit):
         if not rest:
             return False
         shorter = rest.replace(b"()", b"")
-        if len(shorter) == len(rest):  # unbalanced: not JSON; the parser will say so
-            return False
+        if len(shorter) == len(rest):  # unbalanced: not JSON, yet the parser recurses first
+            return passes + rest.count(b"(") > limit
         rest = shorter
     return bool(rest)
 

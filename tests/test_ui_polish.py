@@ -158,6 +158,52 @@ def test_forbidden_and_not_found_pages_in_the_site_layout(app, client, auth):
     assert "<h1>Access denied</h1>" in client.get("/admin/users").get_data(as_text=True)
 
 
+def test_a_form_address_followed_as_a_link_gets_the_site_page(app, client):
+    """GET /logout (a form's address) was werkzeug's bare English 405 page."""
+    r = client.get("/logout")
+    assert r.status_code == 405 and r.headers["Allow"].split(", ").count("POST") == 1
+    body = r.get_data(as_text=True)
+    assert "<h1>请求方式不正确</h1>" in body and 'id="lang-switch"' in body and 'href="/"' in body
+    assert "Method Not Allowed" not in body
+    client.post("/lang/en", data={"next": "/"})
+    assert "<h1>Method not allowed</h1>" in client.get("/logout").get_data(as_text=True)
+
+
+def _failing_app(app, message: str):
+    """The app with a route that raises, and exceptions handled as in
+    production (tests propagate them)."""
+    def broken():
+        raise RuntimeError(message)
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
+def test_a_server_error_is_the_site_page_without_its_detail(app):
+    secret = "/srv/inspect/instance/seal-key value 4711"
+    client = _failing_app(app, secret).test_client()
+    r = client.get("/broken-for-test")
+    assert r.status_code == 500
+    body = r.get_data(as_text=True)
+    assert "<h1>服务器内部错误</h1>" in body and 'id="lang-switch"' in body and 'href="/"' in body
+    assert secret not in body and "RuntimeError" not in body and "Traceback" not in body
+    client.post("/lang/en", data={"next": "/"})
+    assert "<h1>Internal server error</h1>" in client.get("/broken-for-test").get_data(as_text=True)
+
+
+def test_a_server_error_whose_page_fails_too_is_plain_text(app, monkeypatch):
+    from inspect_app import views
+
+    def no_page(*_args):
+        raise RuntimeError("the layout cannot be rendered")
+
+    monkeypatch.setattr(views, "_status_page", no_page)
+    r = _failing_app(app, "first failure").test_client().get("/broken-for-test")
+    assert r.status_code == 500 and r.mimetype == "text/plain"
+    assert r.get_data(as_text=True) == views.PLAIN_SERVER_ERROR
+
+
 def test_missing_holiday_year_in_the_pages_language(app):
     from inspect_app.services.calendar import CalendarUnknown
 

@@ -15,11 +15,13 @@ def register_blueprints(app) -> None:
         app.register_blueprint(module.bp)
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(500, _server_error)
 
 
 def _status_page(status: int, heading: str, message: str):
-    """403 and 404 in the site's layout and language (werkzeug's bare English
-    page had no way back)."""
+    """403, 404, 405 and 500 in the site's layout and language (werkzeug's
+    bare English page had no way back)."""
     from flask import render_template
 
     return render_template("errors/status.html", heading=heading, message=message), status
@@ -35,3 +37,34 @@ def _not_found(_error):
     from flask_babel import gettext as _
 
     return _status_page(404, _("页面不存在"), _("没有找到这个页面，链接可能已失效。"))
+
+
+def _method_not_allowed(error):
+    """A link followed to a form's address (e.g. GET /logout): the site's
+    page, keeping the ``Allow`` header werkzeug computed."""
+    from flask_babel import gettext as _
+
+    body, status = _status_page(405, _("请求方式不正确"), _("此地址只接受表单提交，请从页面上的按钮操作。"))
+    return body, status, {"Allow": ", ".join(error.valid_methods or [])}
+
+
+# The last resort when even the site's layout cannot be rendered (e.g. the
+# database is down): both languages, no detail.
+PLAIN_SERVER_ERROR = "服务器内部错误，请稍后再试。\nInternal server error. Please try again later.\n"
+
+
+def _server_error(error):
+    """An unhandled exception: the site's page without any detail of the
+    error (no message, no traceback: they may name internal paths or
+    values). Flask has already logged the exception with its traceback."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from ..db import get_session
+
+    try:
+        get_session().rollback()  # a failed transaction must not break the page itself
+        return _status_page(500, _("服务器内部错误"), _("处理请求时出现错误，已记录在服务器日志中。请稍后再试；如仍出错，请联系管理员。"))
+    except Exception:  # noqa: BLE001 — the page itself failed: the plain answer
+        current_app.logger.exception("the error page could not be rendered")
+        return PLAIN_SERVER_ERROR, 500, {"Content-Type": "text/plain; charset=utf-8"}

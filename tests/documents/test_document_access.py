@@ -134,3 +134,24 @@ def test_the_pages_link_their_documents(sealed, accounts, client, monkeypatch):
     on_visit_day(monkeypatch, s, visit)
     as_role(client, "inspector")
     assert f"/inspector/visits/{visit.id}/notice.pdf" in client.get(f"/inspector/visits/{visit.id}").get_data(as_text=True)
+
+
+def test_a_failed_rendering_names_its_reason_to_staff_only(sealed, accounts, client, monkeypatch):
+    """The failure page showed the exception's text (server paths, the
+    fonts' location) to anyone; now only planners and admins see it."""
+    from inspect_app.services.documents import cache
+
+    s, plan, _tasks, _draw = sealed
+    detail = "/srv/inspect/fonts/NotoSerifCJK-Regular.ttc unreadable"
+
+    def broken(_template, _data):
+        raise OSError(detail)
+
+    monkeypatch.setattr(cache, "render_pdf", broken)
+    url = f"/plans/{plan.id}/document.pdf"
+    for role in ROLES:
+        as_role(client, role)
+        r = client.get(url)
+        body = r.get_data(as_text=True)
+        assert r.status_code == 503 and "文档生成失败" in body and "请联系管理员" in body, role
+        assert (detail in body) == (role in ("planner", "admin")), role

@@ -284,6 +284,23 @@ def test_deep_nesting_gives_a_clear_message_not_a_traceback(genuine, tmp_path):
         assert "Traceback" not in result.stderr
 
 
+def test_deep_unclosed_nesting_gives_the_message_too(genuine, tmp_path):
+    """Brackets that never close are not JSON, but the parser recursed into
+    them before saying so: a RecursionError traceback (exit 1)."""
+    g = genuine
+    for label, content in (("brackets", "[" * 100_000), ("objects", '{"a":' * 2_000)):
+        path = tmp_path / f"{label}.json"
+        path.write_text(content, encoding="utf-8")
+        for args in (("verify", path, g["outcome"]), ("verify", g["instance"], path), ("digest", path)):
+            result = run(*args)
+            assert result.returncode == 2, (label, args[0], result.stderr[-300:])
+            assert result.stderr.strip() == f"{path}: the document is nested deeper than 64 levels"
+    path = tmp_path / "broken.json"  # shallow and broken: the parser's own message
+    path.write_text('{"visits": [[1]', encoding="utf-8")
+    result = run("verify", g["instance"], path)
+    assert result.returncode == 2 and "nested deeper" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_the_depth_bound_is_exact(genuine, tmp_path):
     """64 levels are read, 65 are not, wherever the nesting is (the instance
     object is level 1, its entity array 2, an entity 3)."""

@@ -95,6 +95,20 @@ def test_json_autosave_is_idempotent_and_names_errors(team, client):
     assert r.status_code == 200 and r.json["saved"] == 3
 
 
+def test_a_deeply_nested_autosave_is_a_400_not_a_500(team, client):
+    """2,000 levels of nesting (8 KB, far below the request limit) ran the
+    JSON parser into the recursion limit: HTTP 500."""
+    login(client, team.member)
+    url = f"/inspector/visits/{team.visit.id}/results/draft"
+    for body in ('{"seq": 1, "items": ' + '{"a": ' * 2000 + "1" + "}" * 2001, "[" * 100_000 + "]" * 100_000,
+                 '{"seq": 1, "items": ' + '{"a": ' * 2000, "[" * 100_000):  # closed, and never closed
+        r = client.post(url, data=body, content_type="application/json")
+        assert r.status_code == 400 and r.json["message"] == "数据格式不正确", body[:20]
+    assert current(team) is None or current(team).saved_seq == 0  # nothing saved
+    shallow = {"seq": 1, "items": {str(team.items[0]): {"code": "04"}}}
+    assert client.post(url, json=shallow).json == {"saved": 1, "state": "draft", "errors": []}
+
+
 def test_csrf_header_is_required_for_the_autosave(team, app, client):
     login(client, team.member)
     page = client.get(f"/inspector/visits/{team.visit.id}/results").text

@@ -87,14 +87,30 @@ def _json_answer(status: int, saved, state, errors=(), message: str | None = Non
     return jsonify(body), status
 
 
+def _json_object() -> dict | None:
+    """The autosave's JSON object, or None when the body is not JSON, not an
+    object, or nested deeper than any JSON this service reads (the parser
+    would run into Python's recursion limit: an HTTP 500 for a 2,000-level
+    body well within the request size limit)."""
+    from solver.jsontext import MAX_DEPTH, nested_deeper_than
+
+    if nested_deeper_than(request.get_data(cache=True), MAX_DEPTH):
+        return None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the depth check's bound is the solver's; never a 500 here
+        return None
+    return body if isinstance(body, dict) else None
+
+
 @bp.route("/visits/<int:visit_pk>/results/draft", methods=["POST"])
 @role_required("inspector")
 def results_draft(visit_pk: int):
     session = get_session()
     as_json = request.is_json
     if as_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        body = _json_object()
+        if body is None:
             return _json_answer(400, None, None, message=_("数据格式不正确"))
         data, seq = body, body.get("seq")
     else:
