@@ -155,7 +155,9 @@ def hashed_document(seq: int, at: datetime, actor: str, action: str, object_type
 
 
 def entry_hash(prev_hash: str, document: dict) -> str:
-    """``SHA-256(bytes of prev_hash ‖ canonical JSON of document)``, hex."""
+    """``SHA-256(bytes of prev_hash ‖ canonical JSON of document)``, hex.
+    (``solver.canonical.encode_canonical`` would hand every row back to the
+    standard library anyway: the time stamp looks like a float to it.)"""
     return sha256(bytes.fromhex(prev_hash) + canonical_json(document)).hexdigest()
 
 

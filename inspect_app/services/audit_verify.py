@@ -9,11 +9,11 @@ checkpoint (idempotent: one per day) after a successful verify.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
+import orjson
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -81,10 +81,10 @@ def verify(session: Session) -> Report:
         if row.prev_hash != prev:
             report.broken(row.seq, "prev_hash does not match the hash of the row before")
         try:
-            details = json.loads(row.details)
+            details = orjson.loads(row.details)
             digest = entry_hash(row.prev_hash, hashed_document(row.seq, row.at, row.actor, row.action,
                                                                row.object_type, row.object_id, details))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError):  # orjson.JSONDecodeError is a ValueError
             digest = None
         if digest != row.hash:
             report.broken(row.seq, "the row's content does not give its hash")

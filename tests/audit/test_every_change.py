@@ -229,3 +229,22 @@ def test_cli_changes_name_the_cli(app, db_session):
     db_session.expire_all()
     row = db_session.exec(select(AuditEntry).where(AuditEntry.action == "account.created")).one()
     assert (row.actor, row.object_id) == ("cli", "carol")
+
+
+def test_a_broken_chain_gets_no_checkpoint(app, db_session, database):
+    from audit_fixtures import trigger_off
+    from inspect_app.models import AuditCheckpoint, AuditVerification
+    from inspect_app.scheduler import runs
+
+    s = db_session
+    seed_registries(s)
+    for n in range(3):
+        plans.create_plan(s, f"P-{n}", "计划", 2030, actor="planner")
+    with trigger_off(database[1]), database[1].begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    run = runs.run(app, "audit-checkpoint", today=date(2030, 2, 22))
+    assert run.state == "error" and "BROKEN at sequence 2" in run.error
+    s.expire_all()
+    assert s.exec(select(AuditCheckpoint)).all() == []
+    assert [(v.ok, v.first_broken, v.actor) for v in s.exec(select(AuditVerification))] == [(False, 2, "scheduler")]
+    assert s.exec(select(AuditEntry).where(AuditEntry.action == "scheduler.run")).all() == []
