@@ -9,7 +9,9 @@ visit whose result is not published — its entity's name or USCC — and no
 remark, no operator and no inspector of the draw's teams may appear in any
 answer, and no answer may be a server error. Only the published visit's
 entity may appear, and only on the record, entity, bulletin and search
-pages.
+pages. The query parameters the public views read (:data:`QUERIES`: a
+department's figures and summary, a bulletin's or a search's page) are
+swept too, with every value of the world.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import select
 
-from inspect_app.models import Entity, Inspector, Plan, Task
+from inspect_app.models import Department, Entity, Inspector, Plan, Task
 from inspect_app.publication_models import PublishedResult
 from publication.conftest import approve, client_for, individual
 from review.conftest import TODAY, live_visits, make_result
@@ -29,6 +31,9 @@ from review.conftest import TODAY, live_visits, make_result
 REMARK = "内部备注：仅供审核"  # make_result writes "备注" as every problem item's remark
 SWEPT = ("public",)
 SKIP_ENDPOINTS = {"static"}
+# endpoint → the query parameters its view reads (their values: candidates())
+QUERIES = {"public.figures": ["department"], "public.figures_index": ["department", "year"],
+           "public.year_summary_document": ["department"], "public.bulletin": ["page"], "public.search": ["page"]}
 
 
 @pytest.fixture
@@ -56,6 +61,8 @@ def candidates(s, world) -> dict[str, list]:
         "published_id": [r.id for r in s.exec(select(PublishedResult))] + [10**6],
         "year": [2030, TODAY.year],
         "name": ["instance.json", "secret.txt", "outcome.json", "register.json", "record.pdf"],
+        "department": [d.id for d in s.exec(select(Department))] + ["NONE"],
+        "page": [2, 10**5],
     }
 
 
@@ -68,7 +75,11 @@ def urls(app, values: dict[str, list]) -> list[tuple[str, str]]:
                 continue
             names = sorted(rule.arguments)
             for combo in itertools.product(*(values.get(n, ["x"]) for n in names)):
-                out.append((rule.endpoint, app.url_for(rule.endpoint, **dict(zip(names, combo)))))
+                args = dict(zip(names, combo))
+                out.append((rule.endpoint, app.url_for(rule.endpoint, **args)))
+                for query in QUERIES.get(rule.endpoint, []):
+                    for value in values[query]:
+                        out.append((rule.endpoint, app.url_for(rule.endpoint, **args, **{query: value})))
     return out
 
 
@@ -99,6 +110,7 @@ def test_no_public_route_leaks_what_is_not_published(app, world, who):
     client = client_for(app, who)
     swept = urls(app, candidates(s, world))
     assert len({e for e, _ in swept}) >= 12, "the sweep lost the public routes"
+    assert {e for e, u in swept if "department=CGJ" in u} >= {"public.figures", "public.year_summary_document"}
     statuses = set()
     for endpoint, url in swept:
         r = client.get(url)

@@ -98,7 +98,7 @@ def _json_object() -> dict | None:
         return None
     try:
         body = request.get_json(silent=True)
-    except RecursionError:  # the depth check's bound is the solver's; never a 500 here
+    except RecursionError:  # whatever the depth check lets through is never an HTTP 500
         return None
     return body if isinstance(body, dict) else None
 
