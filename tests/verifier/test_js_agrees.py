@@ -136,7 +136,7 @@ class Jobs:
         path = self.root / f"{self.count:05d}.json"
         if raw:
             path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        elif isinstance(content, dict) and content.get("format") == "inspect-draw-outcome/1":
+        elif isinstance(content, dict) and str(content.get("format")).startswith("inspect-draw-outcome/"):
             path.write_bytes(canonical_json(content) + b"\n")  # as `solver draw` writes it
         else:  # instance and register files in an ordinary layout
             path.write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -26,6 +26,8 @@
 //                 integers as numbers (BigInt beyond 2^53), floats as JsonFloat
 //                 (only ratios in a valid instance),
 //   model         the same instance validated, with defaults (instance.js),
+//   format        the outcome's format, "inspect-draw-outcome/2" or /1 (whose
+//                 unfilled reasons are English text instead of codes),
 //   outcome       the decoded outcome document (json.js values: a float the
 //                 outcome writes, e.g. 3.0 in stats, is a JsonFloat; compare with
 //                 difference.js's firstDifference to word it as the CLI does),
@@ -54,7 +56,9 @@ import { checkRules } from "./rules.js";
 import { checkSchedule } from "./schedule.js";
 import { checkStats } from "./stats.js";
 
-export const OUTCOME_FORMAT = "inspect-draw-outcome/1";
+export const OUTCOME_FORMAT = "inspect-draw-outcome/2";
+// Format /1 (reasons as English text) stays readable: the app sealed draws in it.
+export const OUTCOME_FORMATS = ["inspect-draw-outcome/1", OUTCOME_FORMAT];
 const NO_CERTIFICATE = "the outcome carries no optimality certificate yet, and re-solving " +
   "(sections 7.2–7.4) is not part of this verifier";
 export const CHECKS = [
@@ -145,8 +149,9 @@ export async function verify({ instanceText, outcomeText, registerText = null,
         "32-byte secret (revealed after the checks)", "$.secret"));
     }
     const seedBytes = deriveSeed(secretBytes, digests.input, instance.externalEntropy);
+    const format = OUTCOME_FORMATS.includes(outcome.format) ? outcome.format : OUTCOME_FORMAT;
     const header = {
-      format: OUTCOME_FORMAT, draw_id: instance.drawId, input_digest: toHex(digests.input),
+      format, draw_id: instance.drawId, input_digest: toHex(digests.input),
       commitment: toHex(commitment(secretBytes)), seed: toHex(seedBytes),
     };
     for (const key of Object.keys(header)) {
@@ -169,7 +174,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     mark("visits", "passed");
     progress("visits", 1);
 
-    const ctx = { instance: instance.doc, model: instance, outcome, workdays: workingDays(instance), seedBytes,
+    const ctx = { instance: instance.doc, model: instance, outcome, format, workdays: workingDays(instance), seedBytes,
       hmac, visitsExpected, progress };
     run("rules", await checkRules(ctx));
     mark("teams", "not_checked", CHECKS[5][1]);

@@ -11,7 +11,7 @@ import { windowWorkdays } from "./workdays_fixture.mjs";
 
 const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const results = cases.map(({ instance, outcome, visitsExpected }) => {
-  const ctx = { instance, outcome, workdays: windowWorkdays(instance), visitsExpected, progress: null };
+  const ctx = { instance, outcome, format: outcome.format, workdays: windowWorkdays(instance), visitsExpected, progress: null };
   for (const [name, check] of [["rules", checkRules], ["schedule", checkSchedule], ["stats", checkStats]]) {
     const first = check(ctx);
     if (first) return { first, check: name };
