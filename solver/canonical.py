@@ -177,6 +177,7 @@ def finish_digests(hasher, members: dict, keys: Sequence[str], first: bool) -> t
                 frozen_first = False
         head = (("" if first else ",") + _dumps(key) + ":").encode("utf-8")
         if key == FROZEN_KEY:
+            assert frozen is not None  # copied just above
             hasher.update(head)
             for piece in iter_canonical_bytes(members[key]):
                 hasher.update(piece)
