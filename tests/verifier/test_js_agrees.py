@@ -173,6 +173,13 @@ def changed_outcomes(instance, outcome: dict):
         yield "changed sample entity", _changed(outcome, _set(("samples", task, 0), strangers[0]))
     if outcome["unfilled"]:
         yield "changed unfilled reason", _changed(outcome, _set(("unfilled", 0, "reason"), "no inspectors were free"))
+    short = [n for n, u in enumerate(outcome["unfilled"])
+             if isinstance(u["reason"], dict) and u["reason"]["code"] == "too_few_eligible"]
+    if short:  # counts the JS verifier recomputes (9.1)
+        entry = outcome["unfilled"][short[0]]["reason"]["departments"][0]
+        yield "changed eligible count", _changed(outcome, _set(("unfilled", short[0], "reason", "departments", 0,
+                                                                 "eligible"), entry["eligible"] + 1))
+        yield "shortage called capacity", _changed(outcome, _set(("unfilled", short[-1], "reason", "code"), "capacity"))
     if outcome["visits"]:
         yield "staffed visit declared unfilled", _changed(outcome, _declare_unfilled)
     for kind, change in STRUCTURAL:

@@ -302,3 +302,43 @@ def test_crowded_schedules_agree_with_the_solver(doc, rnd):
     for (_, _, found), result in zip(cases, results, strict=True):
         cli = python_says(instance, found)
         assert (result["first"] and result["first"]["message"]) == cli
+
+
+def test_too_few_eligible_reasons_are_recomputed(tmp_path):
+    """Format /2: the JS checks recompute every too_few_eligible reason (counts per rule of
+    7.1) and name a changed one as the CLI does; a format /1 text is not checked."""
+    fixtures = Path(__file__).resolve().parents[1] / "solver" / "fixtures"
+    doc = json.loads((fixtures / "v1-joint.instance.json").read_text(encoding="utf-8"))
+    doc["inspectors"].append(inspector(50, "CGJ", active=False))
+    instance = parse_instance(doc)
+    result = draw(instance)
+    outcome = result.outcome()
+    short = [n for n, u in enumerate(outcome["unfilled"]) if u["reason"]["code"] == "too_few_eligible"]
+    assert short, outcome["unfilled"]
+    n = short[0]
+    reason = outcome["unfilled"][n]["reason"]
+    assert sum(reason["departments"][0]["dropped"].values()) >= 5  # several rules at once
+
+    def changed(change) -> dict:
+        mutated = copy.deepcopy(outcome)
+        change(mutated["unfilled"][n]["reason"])
+        return mutated
+
+    first_rule = next(iter(reason["departments"][0]["dropped"]))
+    mutations = [
+        changed(lambda r: r["departments"][0]["dropped"].update({first_rule: r["departments"][0]["dropped"][first_rule] + 1})),
+        changed(lambda r: r["departments"][0]["dropped"].update({"local_supervisor": 1})),
+        changed(lambda r: r["departments"][0].update(eligible=r["departments"][0]["eligible"] + 1)),
+        changed(lambda r: r["departments"][0].update(qualifications=[])),
+        changed(lambda r: r.update(code="capacity")),
+        changed(lambda r: r.update(departments=[])),
+        changed(lambda r: r["departments"][0].update(members=99)),
+    ]
+    cases = [(doc, instance, outcome), (doc, instance, result.outcome("inspect-draw-outcome/1"))]
+    cases += [(doc, instance, m) for m in mutations]
+    results = run_js(cases, tmp_path)
+    assert results[0] == results[1] == {"first": None, "check": None}
+    for mutated, js in zip(mutations, results[2:], strict=True):
+        cli = python_says(instance, mutated)
+        assert cli is not None and cli.startswith(f"unfilled[{n}].reason")
+        assert js == {"first": {"path": cli.split(": ", 1)[0], "message": cli}, "check": "unfilled_reasons"}, (cli, js)

@@ -47,6 +47,8 @@ const TEXT = {
       teams: "未检查：结果文件尚无最优性证明，本验证程序不重新求解（第 7.2–7.4 节）",
       schedule: "按第 8 节由检查组重新排期，日期一致",
       unfilled_reasons: "未检查：哪些检查未能派员及原因需要重新求解（第 7.2 节），结果文件尚无最优性证明",
+      unfilled_reasons_partial: "部分检查：因符合条件的检查人员不足而未能派员的原因（按第 7.1 节各条规则计数）已重新计算，结果一致；" +
+        "容量不足、互斥人员等原因需要重新求解（第 7.2–7.4 节），结果文件尚无最优性证明，未检查",
       stats: "统计数值和文件的全部成员（第 9 节）",
       not_reached: "未进行：前面的检查已发现不一致",
     },
@@ -106,6 +108,9 @@ const TEXT = {
       teams: "not checked: the outcome carries no optimality certificate yet, and this verifier does not re-solve (sections 7.2–7.4)",
       schedule: "the dates recomputed from the teams (section 8)",
       unfilled_reasons: "not checked: which visits are unfilled and why needs re-solving (section 7.2); the outcome carries no optimality certificate yet",
+      unfilled_reasons_partial: "partly checked: the reasons of visits unfilled for want of eligible inspectors (counted rule by " +
+        "rule, section 7.1) are recomputed and agree; capacity and pair-conflict reasons need re-solving (sections " +
+        "7.2–7.4), the outcome carries no optimality certificate yet: not checked",
       stats: "stats and every member of the document (section 9)",
       not_reached: "not made: an earlier check found a discrepancy",
     },
@@ -197,7 +202,7 @@ export function start(box) {
       // a failed check shows the CLI's words (as the command line does); the others the page's own
       const detail = c.status === "failed" ? c.detail
         : c.status === "not_checked" && report.first && !["teams", "unfilled_reasons"].includes(c.id) ? t.detail.not_reached
-          : t.detail[c.id] || c.detail;
+          : (c.partial && t.detail[c.id + "_partial"]) || t.detail[c.id] || c.detail;
       if (detail) li.append(" ", el("span", { class: "check-detail", text: detail }));
       checks.append(li);
     }

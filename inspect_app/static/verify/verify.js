@@ -12,7 +12,9 @@
 //            the CLI's exit status 2);
 //   first    null or {path, message}; message is the text the CLI prints after
 //            "NOT verified: " (it starts with path);
-//   checks   [{id, status: "passed"|"failed"|"not_checked", detail}] in order:
+//   checks   [{id, status: "passed"|"failed"|"not_checked", detail, partial?}] in order
+//            (partial: true on a check not made in full, e.g. unfilled_reasons,
+//            whose too_few_eligible reasons are recomputed and the rest not):
 //            register, header, samples, visits, rules, teams, schedule,
 //            unfilled_reasons, stats;
 //   warnings [strings]: register values not published yet, no register given,
@@ -55,6 +57,7 @@ import { at, firstDifference, missingEntry, mismatch, pyStr } from "./difference
 import { checkRules } from "./rules.js";
 import { checkSchedule } from "./schedule.js";
 import { checkStats } from "./stats.js";
+import { checkUnfilledReasons } from "./reasons.js";
 
 export const OUTCOME_FORMAT = "inspect-draw-outcome/2";
 // Format /1 (reasons as English text) stays readable: the app sealed draws in it.
@@ -69,7 +72,8 @@ export const CHECKS = [
   ["rules", "the rules on every staffed visit, working days, max_visits and daily limits"],
   ["teams", "the teams are the optimal ones (section 7.3–7.4): " + NO_CERTIFICATE],
   ["schedule", "the dates of the visits (section 8)"],
-  ["unfilled_reasons", "which visits are unfilled and why (section 7.2): " + NO_CERTIFICATE],
+  ["unfilled_reasons", "which visits are unfilled and why (section 7.2): " + NO_CERTIFICATE +
+    "; a shortage of eligible inspectors (too_few_eligible) is recomputed"],
   ["stats", "stats and the whole document (section 9)"],
 ];
 
@@ -79,11 +83,12 @@ export async function verify({ instanceText, outcomeText, registerText = null,
   names = {} }, { progress = () => {} } = {}) {
   const report = { verdict: "verified", first: null, checks: [], warnings: [] };
   const status = new Map();
-  const mark = (id, state, detail) => status.set(id, { state, detail });
+  const mark = (id, state, detail, partial = false) => status.set(id, { state, detail, partial });
   const finish = () => {
     report.checks = CHECKS.map(([id, what]) => {
       const s = status.get(id) || { state: "not_checked", detail: report.first ? "not reached (an earlier check failed)" : what };
-      return { id, status: s.state, detail: s.detail || what };
+      return s.partial ? { id, status: s.state, detail: s.detail || what, partial: true }
+        : { id, status: s.state, detail: s.detail || what };
     });
     const skipped = report.checks.filter((c) => c.status === "not_checked").map((c) => c.id);
     if (report.verdict === "verified" && skipped.length) {
@@ -105,7 +110,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     throw new Stop();
   };
   const run = (id, result) => {
-    if (result && result.status === "not_checked") mark(id, "not_checked", result.detail);
+    if (result && result.status === "not_checked") mark(id, "not_checked", result.detail, Boolean(result.partial));
     else { fail(id, result); mark(id, "passed"); }
   };
 
@@ -179,7 +184,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     run("rules", await checkRules(ctx));
     mark("teams", "not_checked", CHECKS[5][1]);
     run("schedule", await checkSchedule(ctx));
-    mark("unfilled_reasons", "not_checked", CHECKS[7][1]);
+    run("unfilled_reasons", await checkUnfilledReasons(ctx));
     run("stats", await checkStats(ctx));
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
