@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from solver.teams import DEPARTMENT_REASONS, VISIT_REASONS
+
 TOO_FEW_ELIGIBLE = "too_few_eligible"
 CAPACITY = "capacity"
 PAIR_CONFLICT = "pair_conflict"
@@ -35,10 +37,8 @@ NOT_SCHEDULED = "not_scheduled"  # likewise for scheduling
 CODES = (TOO_FEW_ELIGIBLE, CAPACITY, PAIR_CONFLICT, NO_COMMON_DAY, DAYS_FULLY_BOOKED, NOT_STAFFED,
          NOT_SCHEDULED)
 
-# The eligibility rules of section 7.1 in rule order, as written in solver.teams, and their codes.
-RULES = ("outside jurisdiction", "inactive", "no certificate", "certificate expired", "not qualified",
-         "no available day", "no capacity", "declared conflict", "checked last time", "local supervisor")
-VISIT_RULES = ("declared conflict", "checked last time", "local supervisor")  # rules 6-8: per entity
+# The eligibility rules of section 7.1 in rule order, as solver.teams names them, and their codes.
+RULES = DEPARTMENT_REASONS + VISIT_REASONS
 
 
 def rule_code(rule: str) -> str:
