@@ -146,6 +146,8 @@ def test_the_page_shows_progress_checks_files_and_command(revealed, screen, shot
     assert report["error"] is None
     assert report["verdict"] == "verified" and report["verdict_text"] == "已验证", report
     assert ["rules", "passed"] in report["checks"] and ["teams", "not_checked"] in report["checks"]
+    # format /2: the shortage reasons are recomputed, the rest of the reasons is not: "partly checked"
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("部分检查")
     assert {"download:instance", "download:outcome", "download:register", "rules"} <= set(report["stages"])
     assert page.eval_on_selector_all("#verify-progress progress", "els => els.every(e => e.value === 1)")
     files_shown = page.eval_on_selector_all("#verify-files a", "els => els.map(e => e.getAttribute('download'))")
@@ -227,4 +229,5 @@ def test_in_english(revealed, browser):
     page.wait_for_selector("#verify-browser[data-state=done]", timeout=60_000)
     assert page.inner_text("#verify-verdict") == "Verified"
     assert "passed" in page.inner_text("#verify-checks")
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("partly checked")
     context.close()
