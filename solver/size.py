@@ -39,20 +39,19 @@ import numpy as np
 
 from solver.model import RISK_CLASSES, Instance
 
-# Memory model, fitted to docs/performance.md (peak RSS of `python -m solver draw`
-# on the bench instances, jurisdiction_digits 6): county 50 k entities 0.09 GiB,
-# city 500 k 0.33 GiB, province 5 M entities / 20.3 M arcs 2.91 GiB. The model
-# estimates 0.10, 0.39 and (a hundred counties) 3.5 GiB: on the large side, as a
-# guard should be.
+# Memory model, set above docs/performance.md's measurements (peak RSS of
+# `python -m solver draw` on the bench instances, jurisdiction_digits 6): county
+# 50 k entities 0.09 GiB, city 500 k 0.33 GiB, province 5 M entities / 20.3 M arcs
+# 2.91 GiB. The model estimates 0.10, 0.39 and 4.0 GiB (bench/bench_size.py): on the
+# large side, as a guard should be.
 BASE_MEMORY = 64 << 20
 MEMORY_PER_ENTITY = 600
 MEMORY_PER_ARC = 40
 
 # Defaults of the limits (the app's DRAW_MAX_FLOW_ARCS / DRAW_MAX_MEMORY_BYTES).
-# The largest measured draw, the province with jurisdictions (20.3 M actual arcs;
-# a hundred bench counties are estimated at 17 M), took 48 s and 2.9 GiB; the
-# province without jurisdictions (~1.07 billion actual arcs, 1.7 billion
-# estimated) was killed after 900 s.
+# The largest measured draw, the province with jurisdictions (20.3 M actual arcs,
+# 31 M estimated), took 48 s and 2.9 GiB; the province without jurisdictions
+# (~1.07 billion actual arcs, 1.66 billion estimated) was killed after 900 s.
 DEFAULT_MAX_ARCS = 100_000_000
 DEFAULT_MAX_MEMORY = 8 << 30
 
