@@ -50,4 +50,5 @@ def test_english_in_an_english_request(app, reason):
         english = reason_text(reason, {"CGJ": "Urban management"})
     assert english and not any("\u4e00" <= c <= "\u9fff" for c in english), english
     assert english[0].isupper() or english.startswith(("SCJG", "CGJ", "E0"))
+    assert "、" not in english and "；" not in english
     assert solver_text.render(reason, {})  # the CLI's English renders every code as well

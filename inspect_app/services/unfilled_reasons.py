@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .messages import _
+from .messages import _, english
 
 RULE_CODES = ("outside_jurisdiction", "inactive", "no_certificate", "certificate_expired", "not_qualified",
               "no_available_day", "no_capacity", "declared_conflict", "checked_last_time", "local_supervisor")
@@ -38,15 +38,20 @@ def _shortage(entry: Mapping, names: Mapping[str, str]) -> str:
     name = names.get(department, department)
     if entry.get("members") == 0:
         return _("%(d)s 在本次抽取中没有检查人员", d=name)
-    quals = "、".join(map(str, entry.get("qualifications") or [])) or "-"
+    quals = _separator().join(map(str, entry.get("qualifications") or [])) or "-"
     dropped = entry.get("dropped") or {}
-    details = "；".join(_rule(code, dropped[code], quals) for code in RULE_CODES if code in dropped)
+    details = ("; " if english() else "；").join(_rule(code, dropped[code], quals) for code in RULE_CODES
+                                                 if code in dropped)
     return _("%(d)s：需 %(n)s 名检查人员，%(m)s 名中仅 %(e)s 名符合条件（%(x)s）", d=name, n=entry.get("needed"),
              m=entry.get("members"), e=entry.get("eligible"), x=details)
 
 
+def _separator() -> str:
+    return ", " if english() else "、"
+
+
 def _team(team: object) -> str:
-    return "、".join(map(str, team)) if isinstance(team, list) else str(team)
+    return _separator().join(map(str, team)) if isinstance(team, list) else str(team)
 
 
 def reason_text(reason: object, names: Mapping[str, str]) -> str:
@@ -58,7 +63,7 @@ def reason_text(reason: object, names: Mapping[str, str]) -> str:
         return str(reason)
     code = reason.get("code")
     if code == "too_few_eligible":
-        return "；".join(_shortage(entry, names) for entry in reason.get("departments") or ())
+        return ("; " if english() else "；").join(_shortage(entry, names) for entry in reason.get("departments") or ())
     if code == "capacity":
         department = str(reason.get("department"))
         return _("%(d)s：需 %(n)s 名检查人员，符合条件的有 %(e)s 名，但无论怎样安排优先级更高的检查，"

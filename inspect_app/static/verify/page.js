@@ -8,6 +8,10 @@
 // discrepancy in the CLI's words, and the files with the offline command.
 // A static module, not an inline script: the CSP allows scripts from 'self'.
 
+import { reasonText } from "./reason_text.js";
+
+const UNFILLED_SHOWN = 20; // distinct reasons listed
+
 const TEXT = {
   zh: {
     running: "正在验证…",
@@ -24,6 +28,8 @@ const TEXT = {
     warnings: "提示",
     files: "离线验证：下载以下文件，在同一目录运行",
     seconds: (s) => `用时 ${s.toFixed(1)} 秒`,
+    unfilled: (n) => `未能派员的检查（${n} 次），按原因：`,
+    more: (n) => `另有 ${n} 种原因`,
     stage: {
       "download:instance": "下载 instance.json",
       "download:outcome": "下载 outcome.json",
@@ -85,6 +91,8 @@ const TEXT = {
     warnings: "Warnings",
     files: "Offline: download these files and run, in their folder",
     seconds: (s) => `${s.toFixed(1)} s`,
+    unfilled: (n) => `Unfilled visits (${n}), by reason:`,
+    more: (n) => `${n} more reasons`,
     stage: {
       "download:instance": "Downloading instance.json",
       "download:outcome": "Downloading outcome.json",
@@ -207,6 +215,16 @@ export function start(box) {
       checks.append(li);
     }
     result.append(el("h3", { text: t.checks }), checks);
+    if (report.unfilled && report.unfilled.length) {  // worded from the codes, in the page's language
+      const lang = t === TEXT.en ? "en" : "zh";
+      const list = el("ul", { id: "verify-unfilled" });
+      for (const { reason, count } of report.unfilled.slice(0, UNFILLED_SHOWN)) {
+        list.append(el("li", { text: `${count} × ${reasonText(reason, report.departments || {}, lang)}` }));
+      }
+      if (report.unfilled.length > UNFILLED_SHOWN) list.append(el("li", { text: t.more(report.unfilled.length - UNFILLED_SHOWN) }));
+      const total = report.unfilled.reduce((n, g) => n + g.count, 0);
+      result.append(el("h3", { text: t.unfilled(total) }), list);
+    }
     if (report.warnings && report.warnings.length) {
       const list = el("ul", { id: "verify-warnings" });
       const skipped = (report.checks || []).filter((c) => c.status === "not_checked").map((c) => t.check[c.id] || c.id);

@@ -18,7 +18,10 @@
 //            register, header, samples, visits, rules, teams, schedule,
 //            unfilled_reasons, stats;
 //   warnings [strings]: register values not published yet, no register given,
-//            checks not made.
+//            checks not made;
+//   unfilled [{reason, count}]: the outcome's unfilled visits grouped by reason
+//            (as written: a code object or a format /1 text), most frequent
+//            first, with departments {id: name} of the instance to word them.
 // progress(stage_id, fraction) is called as the work advances (stages: read,
 // digests, u, samples, visits, rules, schedule, stats, done).
 //
@@ -46,6 +49,7 @@
 // "not_checked", detail}.
 
 import { JsonError, has, isObject, parseJson } from "./json.js";
+import { canonicalText } from "./canonical.js";
 import { InstanceError, parseInstance } from "./instance.js";
 import { RegisterError, readRegister, registerDifference, registerWarnings } from "./register.js";
 import { commitment, instanceDigests, resultDigest, seed as deriveSeed } from "./digests.js";
@@ -81,7 +85,7 @@ class Stop extends Error {}
 
 export async function verify({ instanceText, outcomeText, registerText = null,
   names = {} }, { progress = () => {} } = {}) {
-  const report = { verdict: "verified", first: null, checks: [], warnings: [] };
+  const report = { verdict: "verified", first: null, checks: [], warnings: [], unfilled: [], departments: {} };
   const status = new Map();
   const mark = (id, state, detail, partial = false) => status.set(id, { state, detail, partial });
   const finish = () => {
@@ -124,6 +128,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     progress("read", 0.9);
     outcome = parseJson(outcomeText, names.outcome || "outcome");
     if (!isObject(outcome)) throw new JsonError(`${names.outcome || "outcome"}: the document must be a JSON object`);
+    summarizeUnfilled(report, instance, outcome);
     progress("read", 1);
   } catch (error) {
     if (error instanceof JsonError || error instanceof InstanceError || error instanceof RegisterError) return unreadable(error);
@@ -190,6 +195,28 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     if (!(error instanceof Stop)) throw error;
   }
   return finish();
+}
+
+/** The outcome's unfilled visits by reason, for the page to word (reason_text.js): report.unfilled =
+ *  [{reason, count}] most frequent first, report.departments = {id: name} of the instance. */
+function summarizeUnfilled(report, instance, outcome) {
+  for (const d of instance.departments || []) report.departments[d.id] = d.name;
+  if (!Array.isArray(outcome.unfilled)) return;
+  const groups = new Map();
+  for (const u of outcome.unfilled) {
+    if (!isObject(u) || !has(u, "reason")) continue;
+    let key;
+    try {
+      key = canonicalText(u.reason);
+    } catch {
+      continue; // not a JSON value the summary can show
+    }
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { reason: u.reason, count: 1, key });
+  }
+  report.unfilled = [...groups.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ reason, count }) => ({ reason, count }));
 }
 
 /** Every drawn entity exactly once across visits and unfilled (section 10, step 3). */
