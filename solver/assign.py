@@ -73,7 +73,7 @@ from ortools.graph.python import min_cost_flow
 
 from solver import reasons
 from solver.canonical import FastHmac
-from solver.forking import run_forked
+from solver.forking import bytes_forked, run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
 from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
@@ -147,14 +147,7 @@ class RandomCost:
                 k += 1
         bounds += [len(places)] * (workers + 1 - len(bounds))
         runs = [places[bounds[k]:bounds[k + 1]] for k in range(workers)]
-        first, rest = run_forked(lambda: self._cost_bytes(runs[0]),
-                                 [partial(self._cost_bytes, run) for run in runs[1:]])
-        parts = [first]
-        for run, part in zip(runs[1:], rest, strict=True):
-            if part is None or len(part) != RANDOM_BYTES * sum(len(ids) for _, ids in run):
-                part = self._cost_bytes(run)  # never trust a partial result: compute it here instead
-            parts.append(part)
-        return b"".join(parts)
+        return bytes_forked(runs, self._cost_bytes, lambda run: RANDOM_BYTES * sum(len(ids) for _, ids in run))
 
 
 PARALLEL_ARCS = 200_000  # fewer arcs are hashed in-process
