@@ -484,8 +484,11 @@ def _last_stage(stderr: str) -> str:
     return stages[-1] if stages else (parts[-1][:200] if parts else "")
 
 
-def _reason_kind(reason: str) -> str:
-    return re.sub(r"\d+", "N", reason)[:90]
+def _reason_kind(reason: object) -> str:
+    """A reason code with its department (format /2), or a /1 text with its numbers masked."""
+    if isinstance(reason, dict):
+        return " ".join(str(reason.get(k)) for k in ("code", "department") if k in reason)
+    return re.sub(r"\d+", "N", str(reason))[:90]
 
 
 def reduce_instance(inst: dict, visits: list[dict], fraction: float) -> tuple[dict, list[dict]]:

@@ -44,6 +44,13 @@ def load(app, test_config: dict | None) -> None:
         # "subprocess" (default), or "worker" where `flask draws work` runs
         # next to the web (the Procfile's process set).
         DRAW_RUNNER=os.environ.get("DRAW_RUNNER") or "subprocess",
+        # The size guard (services/draw_size.py): a draw whose estimated team
+        # flows exceed this many place -> inspector arcs, or whose estimated
+        # peak memory exceeds this many bytes, is refused before it starts
+        # (None: solver.size's defaults, calibrated from docs/performance.md).
+        DRAW_MAX_FLOW_ARCS=int(os.environ["DRAW_MAX_FLOW_ARCS"]) if os.environ.get("DRAW_MAX_FLOW_ARCS") else None,
+        DRAW_MAX_MEMORY_BYTES=(int(os.environ["DRAW_MAX_MEMORY_BYTES"]) if os.environ.get("DRAW_MAX_MEMORY_BYTES")
+                               else None),
         # The scheduler (inspect_app/scheduler): every job every N seconds
         # instead of its own period (tests, demos; None: the periods).
         SCHEDULER_INTERVAL=float(os.environ["SCHEDULER_INTERVAL"]) if os.environ.get("SCHEDULER_INTERVAL") else None,

@@ -62,17 +62,18 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import cast
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from solver import messages
+from solver import reasons
 from solver.canonical import FastHmac
-from solver.forking import run_forked
+from solver.forking import bytes_forked, run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
 from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
@@ -86,7 +87,7 @@ _REPORT_EVERY = 1000
 @dataclass(frozen=True, slots=True)
 class Assignment:
     teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
-    unfilled: dict[str, str]  # visit id -> reason
+    unfilled: dict[str, reasons.Reason]  # visit id -> reason
     loads: dict[str, int]  # inspector id -> visits assigned, for every inspector of the instance
 
 
@@ -146,14 +147,7 @@ class RandomCost:
                 k += 1
         bounds += [len(places)] * (workers + 1 - len(bounds))
         runs = [places[bounds[k]:bounds[k + 1]] for k in range(workers)]
-        first, rest = run_forked(lambda: self._cost_bytes(runs[0]),
-                                 [partial(self._cost_bytes, run) for run in runs[1:]])
-        parts = [first]
-        for run, part in zip(runs[1:], rest, strict=True):
-            if part is None or len(part) != RANDOM_BYTES * sum(len(ids) for _, ids in run):
-                part = self._cost_bytes(run)  # never trust a partial result: compute it here instead
-            parts.append(part)
-        return b"".join(parts)
+        return bytes_forked(runs, self._cost_bytes, lambda run: RANDOM_BYTES * sum(len(ids) for _, ids in run))
 
 
 PARALLEL_ARCS = 200_000  # fewer arcs are hashed in-process
@@ -275,7 +269,7 @@ _UNBOUNDED = 1 << 30
 
 
 def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
-                  progress: Progress) -> tuple[list[VisitRequest], dict[str, str]]:
+                  progress: Progress) -> tuple[list[VisitRequest], dict[str, reasons.Reason]]:
     """Step 1: the accepted visits (in the given order) and the reasons of the others."""
     departments = sorted(set(rules.members) | {d.id for d in rules.instance.departments})
     members = {d: tuple(i.id for i in rules.members.get(d, ())) for d in departments}
@@ -284,11 +278,11 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
     local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
     positions: dict[tuple[str, ...], dict[str, int]] = {}
     accepted: list[VisitRequest] = []
-    unfilled: dict[str, str] = {}
+    unfilled: dict[str, reasons.Reason] = {}
     for n, request in enumerate(ordered, 1):
         if n % _REPORT_EVERY == 0:
             progress.advance(_REPORT_EVERY)
-        reason = _shortage_reason(request, rules)
+        reason = _shortage_reason(request)
         if reason is None:
             places = []
             for slot in request.slots:
@@ -314,7 +308,7 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
                                                             or slot.eligible == qualified):
                     cands = tuple(department_index[i] for i in slot.eligible)  # not a pool's subset
                 places.append((slot, nets[slot.department], cands))
-            reason = _augment_visit(places, rules)
+            reason = _augment_visit(places)
         if reason is None:
             accepted.append(request)
         else:
@@ -323,9 +317,9 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
     return accepted, unfilled
 
 
-def _shortage_reason(request: VisitRequest, rules: Rules) -> str | None:
+def _shortage_reason(request: VisitRequest) -> reasons.Reason | None:
     """Departments with fewer eligible inspectors than places, whatever the load."""
-    reasons = []
+    shortages = []
     for slot in request.slots:
         if len(slot.eligible) < slot.count:
             dropped = list(slot.pool.dropped)
@@ -333,15 +327,14 @@ def _shortage_reason(request: VisitRequest, rules: Rules) -> str | None:
             for _, why in slot.excluded:
                 per_visit[why] = per_visit.get(why, 0) + 1
             dropped += [(why, per_visit[why]) for why in _VISIT_RULE_ORDER if why in per_visit]
-            reasons.append(messages.too_few_eligible(rules.department_name(slot.department), slot.count,
-                                                     slot.qualifications, slot.pool.members, dropped,
-                                                     len(slot.eligible)))
-    return "; ".join(reasons) or None
+            shortages.append(reasons.Shortage(slot.department, slot.count, tuple(sorted(slot.qualifications)),
+                                              slot.pool.members, len(slot.eligible), tuple(dropped)))
+    return reasons.too_few_eligible(shortages) if shortages else None
 
 
-def _capacity_reason(slot: SlotRequest, net: _Network, cands: Sequence[int], rules: Rules) -> str:
-    full = sum(1 for i in cands if net.load[i] >= net.cap[i])
-    return messages.capacity_exhausted(rules.department_name(slot.department), slot.count, len(cands), full)
+def _capacity_reason(slot: SlotRequest, net: _Network, cands: Sequence[int]) -> reasons.Reason:
+    full = sum(1 for i in cands if net.load[i] >= net.cap[i])  # (for the format /1 text only)
+    return reasons.capacity(slot.department, slot.count, len(cands), at_capacity=full)
 
 
 def _cannot_fill_quickly(slot: SlotRequest, net: _Network, cands: Sequence[int]) -> bool:
@@ -359,7 +352,7 @@ def _cannot_fill_quickly(slot: SlotRequest, net: _Network, cands: Sequence[int])
     return True
 
 
-def _augment_visit(places: list, rules: Rules) -> str | None:
+def _augment_visit(places: list) -> reasons.Reason | None:
     """Place every unit of the visit, department by department, or roll the
     visit back and name the first department whose place cannot be filled."""
     journals = []
@@ -388,7 +381,7 @@ def _augment_visit(places: list, rules: Rules) -> str | None:
     for net, journal in reversed(journals):
         net.rollback(journal)
         net.drop_last_place()
-    return _capacity_reason(*failed, rules)
+    return _capacity_reason(*failed)
 
 
 def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
@@ -418,7 +411,8 @@ def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str,
     return _solve_part(department, chosen, rules, random_cost.many([(u, s.eligible) for u, s in chosen]))
 
 
-def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, list[tuple[str, SlotRequest]]],
+def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
+                by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int,
                 progress: Progress) -> list[list[tuple[str, ...]]]:
     """Every (department, part) flow. With ``workers`` > 1 (POSIX) and enough
@@ -448,10 +442,11 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
         owner[j] = min(range(workers), key=lambda w: (share[w], w))
         share[owner[j]] += arcs[j]
     mine = [[j for j in range(len(jobs)) if owner[j] == w] for w in range(workers)]
+    def pickled(chosen: list[int]) -> bytes:
+        return pickle.dumps(solve(chosen, random_cost), protocol=pickle.HIGHEST_PROTOCOL)
+
     here, there = run_forked(lambda: solve(mine[0], random_cost, report=True),
-                             [lambda chosen=chosen: pickle.dumps(solve(chosen, random_cost),
-                                                                 protocol=pickle.HIGHEST_PROTOCOL)
-                              for chosen in mine[1:]])
+                             [partial(pickled, chosen) for chosen in mine[1:]])
     results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
     for j, teams in zip(mine[0], here, strict=True):
         results[j] = teams
@@ -465,7 +460,8 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]], by_department: dict[str, 
         for j, teams in zip(chosen, solved, strict=True):
             results[j] = teams
         progress.advance(len(chosen))
-    return results
+    assert all(r is not None for r in results)
+    return cast("list[list[tuple[str, ...]]]", results)
 
 
 def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
@@ -544,7 +540,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
 
 
 def repair_pair_conflicts(accepted: Sequence[VisitRequest], teams: dict[str, tuple[str, ...]], loads: dict[str, int],
-                          rules: Rules, random_cost: RandomCost) -> dict[str, str]:
+                          rules: Rules, random_cost: RandomCost) -> dict[str, reasons.Reason]:
     """Step 3: fix teams holding a pair conflict in place; returns the visits
     that had to be given up (``teams`` and ``loads`` are updated)."""
     partners: dict[str, set[str]] = {}
@@ -553,7 +549,7 @@ def repair_pair_conflicts(accepted: Sequence[VisitRequest], teams: dict[str, tup
             a, b = sorted(pair)
             partners.setdefault(a, set()).add(b)
             partners.setdefault(b, set()).add(a)
-    unfilled: dict[str, str] = {}
+    unfilled: dict[str, reasons.Reason] = {}
     if not partners:
         return unfilled
     for request in accepted:
@@ -578,7 +574,7 @@ def _clashes(team: Sequence[str], partners: dict[str, set[str]]) -> list[tuple[s
 
 
 def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], partners: dict[str, set[str]],
-                 rules: Rules, random_cost: RandomCost) -> str | None:
+                 rules: Rules, random_cost: RandomCost) -> reasons.Reason | None:
     """Swap members until no pair clashes (``team`` and ``loads`` change in
     place); the reason if no swap reduces the clashes."""
     slot_of = {slot.department: slot for slot in request.slots}
@@ -606,7 +602,7 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
                 if best is None or key < best:
                     best = key
         if best is None:
-            return messages.pair_conflict_unresolvable(*clashes[0])
+            return reasons.pair_conflict(*clashes[0])
         _, _, out, j = best
         team[team.index(out)] = j
         loads[out] -= 1
@@ -637,7 +633,8 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     progress.stage("form teams", len(jobs))
     solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
     progress.done()
-    chosen_of = {department: [()] * len(places) for department, places in by_department.items()}
+    chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
+                                                   for department, places in by_department.items()}
     for (department, part), part_teams in zip(jobs, solved, strict=True):
         for p, team in zip(part, part_teams, strict=True):
             chosen_of[department][p] = team

@@ -23,13 +23,12 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import partial
 from hashlib import sha256
 
 import numpy as np
 import orjson
 
-from solver.forking import run_forked
+from solver.forking import bytes_forked
 
 CHUNK = 2048  # list elements serialised per json.dumps call when streaming
 
@@ -177,6 +176,7 @@ def finish_digests(hasher, members: dict, keys: Sequence[str], first: bool) -> t
                 frozen_first = False
         head = (("" if first else ",") + _dumps(key) + ":").encode("utf-8")
         if key == FROZEN_KEY:
+            assert frozen is not None  # copied just above
             hasher.update(head)
             for piece in iter_canonical_bytes(members[key]):
                 hasher.update(piece)
@@ -293,17 +293,10 @@ def _u_bytes(seed: bytes, usccs: Sequence[str], task_id: str | None) -> bytes:
 
 def _u_bytes_forked(seed: bytes, usccs: Sequence[str], task_id: str | None, workers: int) -> bytes:
     """:func:`_u_bytes` with the list cut into ``workers`` slices, all but the
-    first computed by forked children (:func:`solver.forking.run_forked`)."""
+    first computed by forked children (:func:`solver.forking.bytes_forked`)."""
     bounds = [len(usccs) * k // workers for k in range(workers + 1)]
-    first, rest = run_forked(lambda: _u_bytes(seed, usccs[bounds[0]:bounds[1]], task_id),
-                             [partial(_u_bytes, seed, usccs[bounds[k]:bounds[k + 1]], task_id)
-                              for k in range(1, workers)])
-    parts = [first]
-    for k, part in enumerate(rest, 1):
-        if part is None or len(part) != 8 * (bounds[k + 1] - bounds[k]):  # never trust a partial result
-            part = _u_bytes(seed, usccs[bounds[k]:bounds[k + 1]], task_id)
-        parts.append(part)
-    return b"".join(parts)
+    runs = [usccs[bounds[k]:bounds[k + 1]] for k in range(workers)]
+    return bytes_forked(runs, lambda run: _u_bytes(seed, run, task_id), lambda run: 8 * len(run))
 
 
 PARALLEL_MINIMUM = 100_000  # fewer entities are hashed in-process

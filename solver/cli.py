@@ -17,10 +17,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from solver import messages
+from solver import messages, reason_text
 from solver import published as register
 from solver.canonical import canonical_json, commitment, result_digest
-from solver.draw import draw
+from solver.draw import department_names, draw
 from solver.errors import InputError, VerificationFailed
 from solver.instance import load_document, load_instance
 from solver.progress import NullProgress, StageTimer, StderrProgress
@@ -62,7 +62,8 @@ def _summary(result, timer: StageTimer, output: str, compare: bool, workers: int
                                          stats["unfilled"]))
     if staffing.unfilled:
         lines.append(messages.summary_unfilled_header())
-        reasons = Counter(staffing.unfilled.values())
+        names = department_names(instance)
+        reasons = Counter(reason_text.render(r.document(), names) for r in staffing.unfilled.values())
         for reason, count in sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0])):
             lines.append(messages.summary_unfilled_reason(count, reason))
     lines.append(messages.summary_loads(stats["load_min"], stats["load_max"], len(result.loads)))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from solver import messages
+from solver import legacy_v1, messages, reasons
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
 from solver.canonical import derive_seed
@@ -28,7 +28,8 @@ from solver.progress import NullProgress, Progress
 from solver.sampling import EntityTable, Sampling, sample
 from solver.visits import merge_samples
 
-OUTCOME_FORMAT = "inspect-draw-outcome/1"
+OUTCOME_FORMAT = "inspect-draw-outcome/2"
+OUTCOME_FORMATS = (legacy_v1.FORMAT, OUTCOME_FORMAT)  # what verify reads; draw writes the last
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class Staffing:
 
     teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
     dates: dict[str, date]  # visit id -> day
-    unfilled: dict[str, str]  # visit id -> reason
+    unfilled: dict[str, reasons.Reason]  # visit id -> reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +87,11 @@ class DrawResult:
     def stats(self) -> dict[str, int]:
         return outcome_stats(self.instance, self.sampling, self.visits, self.staffing)
 
-    def outcome(self) -> dict:
-        """The ``inspect-draw-outcome/1`` document."""
+    def outcome(self, outcome_format: str = OUTCOME_FORMAT) -> dict:
+        """The outcome document (``inspect-draw-outcome/2``; /1 only to verify
+        the outcomes sealed in that format)."""
         return outcome_document(self.instance, self.commitment, self.seed, self.sampling,
-                                self.visits, self.staffing)
+                                self.visits, self.staffing, outcome_format)
 
 
 def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Sequence[date],
@@ -107,11 +109,9 @@ def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Se
             final_teams[visit.id] = teams[visit.id]
             dates[visit.id] = schedule.dates[visit.id]
         elif visit.id in teams:
-            unfilled[visit.id] = schedule.unscheduled.get(visit.id,
-                                                          messages.unscheduled_without_reason())
+            unfilled[visit.id] = schedule.unscheduled.get(visit.id, reasons.not_scheduled())
         else:
-            unfilled[visit.id] = assignment.unfilled.get(visit.id,
-                                                         messages.unstaffed_without_reason())
+            unfilled[visit.id] = assignment.unfilled.get(visit.id, reasons.not_staffed())
     return Staffing(final_teams, dates, unfilled)
 
 
@@ -128,7 +128,7 @@ def draw(instance: Instance, progress: Progress | None = None, stages: Stages | 
     visits = merge_samples(instance, sampling)
     staffing = staff(instance, seed, visits, workdays, progress, stages)
     progress.done()
-    return DrawResult(instance, compute_commitment(instance.secret), seed, sampling, visits,
+    return DrawResult(instance, compute_commitment(require_secret(instance)), seed, sampling, visits,
                       staffing)
 
 
@@ -168,10 +168,26 @@ def outcome_stats(instance: Instance, sampling: Sampling, visits: Sequence[Visit
     }
 
 
+def department_names(instance: Instance) -> dict[str, str]:
+    """Department id -> name, for rendering reasons."""
+    return {d.id: d.name for d in instance.departments}
+
+
+def reason_document(reason: reasons.Reason, outcome_format: str, names: Mapping[str, str]) -> object:
+    """An unfilled visit's ``reason``: code and parameters (format /2), or the
+    frozen English text of format /1."""
+    if outcome_format == legacy_v1.FORMAT:
+        return legacy_v1.render(reason, names)
+    return reason.document()
+
+
 def outcome_document(instance: Instance, commitment: bytes, seed: bytes, sampling: Sampling,
-                     visits: Sequence[Visit], staffing: Staffing) -> dict:
+                     visits: Sequence[Visit], staffing: Staffing, outcome_format: str = OUTCOME_FORMAT) -> dict:
+    if outcome_format not in OUTCOME_FORMATS:
+        raise ValueError(f"unknown outcome format {outcome_format!r}")
+    names = department_names(instance)
     return {
-        "format": OUTCOME_FORMAT,
+        "format": outcome_format,
         "draw_id": instance.draw_id,
         "input_digest": instance.input_digest.hex(),
         "commitment": commitment.hex(),
@@ -182,7 +198,7 @@ def outcome_document(instance: Instance, commitment: bytes, seed: bytes, samplin
                     "date": staffing.dates[v.id].isoformat()}
                    for v in visits if v.id in staffing.teams],
         "unfilled": [{"id": v.id, "uscc": v.uscc, "tasks": list(v.tasks),
-                      "reason": staffing.unfilled[v.id]}
+                      "reason": reason_document(staffing.unfilled[v.id], outcome_format, names)}
                      for v in visits if v.id in staffing.unfilled],
         "excluded": sampling.excluded(),
         "stats": outcome_stats(instance, sampling, visits, staffing),

@@ -21,9 +21,11 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 def run_forked(here: Callable[[], T], elsewhere: Sequence[Callable[[], bytes]]) -> tuple[T, list[bytes | None]]:
@@ -61,3 +63,20 @@ def run_forked(here: Callable[[], T], elsewhere: Sequence[Callable[[], bytes]]) 
         _, status = os.waitpid(pid, 0)
         results.append(data if status == 0 else None)
     return mine, results
+
+
+def bytes_forked(runs: Sequence[S], compute: Callable[[S], bytes], size: Callable[[S], int]) -> bytes:
+    """``compute(run)`` of every run, concatenated in order: the first run here,
+    the others in forked children (:func:`run_forked`). A child's answer that is
+    missing or not ``size(run)`` bytes long is never trusted: that run is
+    computed here instead, so the result is always that of computing all here.
+
+    >>> runs = [b"ab", b"c", b""] if hasattr(os, "fork") else [b"abc"]
+    >>> bytes_forked(runs, bytes.upper, len)
+    b'ABC'
+    """
+    first, rest = run_forked(lambda: compute(runs[0]), [partial(compute, run) for run in runs[1:]])
+    parts = [first]
+    for run, part in zip(runs[1:], rest, strict=True):
+        parts.append(part if part is not None and len(part) == size(run) else compute(run))
+    return b"".join(parts)

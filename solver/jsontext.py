@@ -106,6 +106,7 @@ class _Marked(dict):
     """A decoded object that had a duplicate key (which one: ``repeated``)."""
 
     __slots__ = ("repeated",)
+    repeated: str
 
 
 def _marking_hook(found: list):

@@ -63,7 +63,8 @@ class StderrProgress:
 
     def __init__(self, stream=sys.stderr) -> None:
         self.stream = stream
-        self.name, self.total, self.count, self._last = "", None, 0, 0.0
+        self.name, self.count, self._last = "", 0, 0.0
+        self.total: int | None = None
 
     def stage(self, name: str, total: int | None = None) -> None:
         self.name, self.total, self.count = name, total, 0

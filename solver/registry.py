@@ -62,8 +62,12 @@ class RowsBuilder:
         self.names: list[str] = []
         self.risk: list[int] = []
         self.checks: list[int] = []
-        self.status, self.district = [], []
-        self.tags, self.lists, self.industry, self.type = [], [], [], []
+        self.status: list[int] = []
+        self.district: list[int] = []
+        self.tags: list[int] = []
+        self.lists: list[int] = []
+        self.industry: list[int] = []
+        self.type: list[int] = []
         self.statuses, self.districts = _Codes(), _Codes()
         self.tagsets, self.listsets = _Codes(), _Codes()
         self.industries, self.types = _Codes(), _Codes()
@@ -115,6 +119,20 @@ class EntityRows(Sequence):
     __slots__ = ("usccs", "names", "risk", "checks", "status", "statuses", "district", "districts",
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
                  "last", "big_checks", "_row")
+
+    # the columns set from the builder's lists: codes (int32) into tables of distinct values
+    status: np.ndarray
+    statuses: list[str]
+    district: np.ndarray
+    districts: list[str]
+    tags: np.ndarray
+    tagsets: list[frozenset[str]]
+    lists: np.ndarray
+    listsets: list[frozenset[str]]
+    industry: np.ndarray
+    industries: list[str | None]
+    type: np.ndarray
+    types: list[str | None]
 
     def __init__(self, builder: RowsBuilder, row_index: dict[str, int] | None = None) -> None:
         self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last

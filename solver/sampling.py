@@ -213,12 +213,20 @@ def _strata(table: EntityTable, task: Task, eligible: np.ndarray) -> list[tuple[
     stratum = np.where(listed >= 0, listed, table.risk[eligible])
     keys = [(risk, (task.ratio or {}).get(risk, Fraction(0))) for risk in RISK_CLASSES]
     keys += [("list:" + name, task.list_ratio[name]) for name in list_names]
-    result = []
+    result: list[tuple[str, Fraction | None, np.ndarray]] = []
     for code, (key, ratio) in enumerate(keys):
         members = eligible[stratum == code]
         if len(members):
             result.append((key, ratio, members))
     return result
+
+
+def _stratum_size(task: Task, ratio: Fraction | None, eligible: int) -> int:
+    """How many of a stratum's ``eligible`` entities are drawn (a count task has one stratum)."""
+    if ratio is not None:
+        return sample_size(ratio, eligible)
+    assert task.count is not None
+    return min(task.count, eligible)
 
 
 def _smallest(members: np.ndarray, u: np.ndarray, k: int, usccs: list[str]) -> list[int]:
@@ -250,9 +258,9 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
     progress.stage("sampling: populations", len(instance.tasks))
     eligible_of, excluded_of, population_of = [], [], []
     for task in instance.tasks:
-        population = population_mask(table, task)
-        left = population & ~inactive
-        excluded = {"inactive": int(population.sum() - left.sum())}
+        matching = population_mask(table, task)
+        left = matching & ~inactive
+        excluded = {"inactive": int(matching.sum() - left.sum())}
         recent = left & recent_check_mask(table, instance, task)
         left &= ~recent
         excluded["recent_check"] = int(recent.sum())
@@ -261,7 +269,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
         excluded["frequency_cap"] = int(over_cap.sum())
         eligible_of.append(np.flatnonzero(left))
         excluded_of.append(excluded)
-        population_of.append(int(population.sum()))
+        population_of.append(int(matching.sum()))
         progress.advance()
     u_shared = np.zeros(n, dtype=np.uint64)
     if coordinated:
@@ -284,8 +292,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
                                    workers)
         strata, drawn = [], []
         for key, ratio, members in _strata(table, task, eligible):
-            size = sample_size(ratio, len(members)) if ratio is not None else min(task.count,
-                                                                                 len(members))
+            size = _stratum_size(task, ratio, len(members))
             drawn += _smallest(members, u, size, table.usccs)
             strata.append(Stratum(key, ratio, len(members), size))
             if size:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from solver import messages
+from solver import reasons
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
 from solver.registry import entity_lookup
@@ -40,7 +40,7 @@ _MIXED = object()  # visits in several districts that day
 @dataclass(frozen=True, slots=True)
 class Schedule:
     dates: dict[str, date]  # visit id -> working day
-    unscheduled: dict[str, str]  # visit id -> reason
+    unscheduled: dict[str, reasons.Reason]  # visit id -> reason
 
 
 def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[str, Sequence[str]],
@@ -66,7 +66,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     empty = dict(available)
     load = {i: [0] * len(days) for i in members}
     per_day = [0] * len(days)  # visits placed on each day, all teams
-    district_of_day = {i: [_FREE] * len(days) for i in members}
+    district_of_day: dict[str, list[object]] = {i: [_FREE] * len(days) for i in members}
 
     def common_days(team: tuple[str, ...]) -> int:
         mask = -1
@@ -76,7 +76,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
 
     order = sorted(groups, key=lambda g: (common_days(g[0]).bit_count(), -len(groups[g]), g[0], g[1]))
     dates: dict[str, date] = {}
-    unscheduled: dict[str, str] = {}
+    unscheduled: dict[str, reasons.Reason] = {}
     progress.stage("schedule visits", len(order))
     for team, district in order:
         ok_days = common_days(team)
@@ -86,14 +86,15 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
             free_together = ok_days
             for i in team:
                 free_together &= empty[i]
+            day: int | None
             if free_together:  # a day nobody on the team works yet: the best score; the quietest, earliest
                 day, room = _quietest(free_together, per_day), limit
             else:
                 day, room = _best_day([load[i] for i in team], [district_of_day[i] for i in team], ok_days,
                                       limit, chunk, district, per_day)
             if day is None:
-                reason = (messages.no_common_day(team) if not ok_days
-                          else messages.days_fully_booked(team, ok_days.bit_count(), limit))
+                reason = (reasons.no_common_day(team) if not ok_days
+                          else reasons.days_fully_booked(team, ok_days.bit_count(), limit))
                 for visit_id in pending:
                     unscheduled[visit_id] = reason
                 break

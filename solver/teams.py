@@ -252,7 +252,7 @@ class Rules:
         self.conflicted = conflicted  # uscc -> sorted inspector ids
         self._pools: dict[tuple[str, tuple[str, ...], str], Pool] = {}
         self._districts: dict[tuple[str, tuple[str, ...], str], dict[str, tuple[str, ...]]] = {}
-        self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
+        self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...], str], tuple] = {}
         self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._positions: dict[tuple[str, ...], dict[str, int]] = {}
 

@@ -3,7 +3,9 @@
 :func:`verify_outcome` raises :class:`~solver.errors.VerificationFailed` naming
 the first discrepancy, in this order:
 
-1. the header: ``format``, ``draw_id``, ``input_digest``, ``commitment``,
+1. the header: ``format`` (``inspect-draw-outcome/2``, or /1 for the outcomes
+   sealed in that format, whose reasons are the frozen texts of
+   :mod:`solver.legacy_v1`), ``draw_id``, ``input_digest``, ``commitment``,
    ``seed`` (re-derived from the instance and its secret);
 2. ``samples`` and ``excluded`` (re-drawn);
 3. the visits: every drawn entity exactly once, either in ``visits`` or in
@@ -22,11 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import NoReturn
 
 from solver import messages
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
-from solver.draw import OUTCOME_FORMAT, Stages, default_stages, instance_seed, outcome_document, staff
+from solver.draw import (
+    OUTCOME_FORMAT,
+    OUTCOME_FORMATS,
+    Stages,
+    default_stages,
+    instance_seed,
+    outcome_document,
+    require_secret,
+    staff,
+)
 from solver.errors import VerificationFailed
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
@@ -96,6 +108,10 @@ def _fail(discrepancy: str | None) -> None:
         raise VerificationFailed(discrepancy)
 
 
+def _stop(discrepancy: str) -> NoReturn:
+    raise VerificationFailed(discrepancy)
+
+
 def _checker(instance: Instance, workdays: Sequence[date]) -> Callable:
     """``check(visit, team, day) -> violations`` of :mod:`solver.teams`."""
     from solver import teams
@@ -122,27 +138,27 @@ def _check_entries(outcome: dict, visits: Sequence[Visit]) -> None:
                             ("unfilled", ("id", "uscc", "tasks"))):
         entries = outcome.get(section)
         if not isinstance(entries, list):
-            _fail(messages.mismatch(section, [], entries))
+            _stop(messages.mismatch(section, [], entries))
         for n, entry in enumerate(entries):
             at = f"{section}[{n}]"
             if not isinstance(entry, dict):
-                _fail(messages.mismatch(at, {}, entry))
+                _stop(messages.mismatch(at, {}, entry))
             uscc = entry.get("uscc")
             if not isinstance(uscc, str) or uscc not in by_uscc:
-                _fail(messages.rule_violation(at + ".uscc", messages.entity_not_drawn(str(uscc))))
+                _stop(messages.rule_violation(at + ".uscc", messages.entity_not_drawn(str(uscc))))
             if uscc in seen:
-                _fail(messages.rule_violation(at + ".uscc", messages.entity_twice(uscc)))
+                _stop(messages.rule_violation(at + ".uscc", messages.entity_twice(uscc)))
             seen.add(uscc)
             visit = by_uscc[uscc]
             expected = {"id": visit.id, "uscc": uscc, "tasks": list(visit.tasks),
                         "departments": list(visit.departments)}
             for key in fields:
                 if key not in entry:
-                    _fail(messages.missing_entry(f"{at}.{key}", expected[key]))
+                    _stop(messages.missing_entry(f"{at}.{key}", expected[key]))
                 _fail(first_difference(expected[key], entry[key], f"{at}.{key}"))
     for visit in visits:
         if visit.uscc not in seen:
-            _fail(messages.rule_violation("visits", messages.entity_missing(visit.uscc, visit.id)))
+            _stop(messages.rule_violation("visits", messages.entity_missing(visit.uscc, visit.id)))
 
 
 def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
@@ -157,26 +173,26 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
         at = f"visits[{n}]"
         team, day = entry.get("team"), _day(entry.get("date"))
         if not isinstance(team, list) or not all(isinstance(i, str) for i in team):
-            _fail(messages.mismatch(at + ".team", ["inspector ids"], team))
+            _stop(messages.mismatch(at + ".team", ["inspector ids"], team))
         if day is None:
-            _fail(messages.mismatch(at + ".date", "YYYY-MM-DD", entry.get("date")))
+            _stop(messages.mismatch(at + ".date", "YYYY-MM-DD", entry.get("date")))
         if day not in working:
-            _fail(messages.rule_violation(at + ".date", messages.not_a_working_day(day)))
+            _stop(messages.rule_violation(at + ".date", messages.not_a_working_day(day)))
         violations = check(by_uscc[entry["uscc"]], tuple(team), day)
         if violations:
-            _fail(messages.rule_violation(at, violations[0]))
+            _stop(messages.rule_violation(at, violations[0]))
         for inspector in team:
             load[inspector] = load.get(inspector, 0) + 1
             daily[(inspector, day)] = daily.get((inspector, day), 0) + 1
     capacity = {i.id: i.max_visits for i in instance.inspectors}
     for inspector in sorted(load):
         if load[inspector] > capacity.get(inspector, 0):
-            _fail(messages.rule_violation("visits", messages.capacity_exceeded(
+            _stop(messages.rule_violation("visits", messages.capacity_exceeded(
                 inspector, load[inspector], capacity.get(inspector, 0))))
     limit = instance.policy.daily_visits_per_inspector
     for inspector, day in sorted(daily):
         if daily[(inspector, day)] > limit:
-            _fail(messages.rule_violation("visits", messages.daily_limit_exceeded(
+            _stop(messages.rule_violation("visits", messages.daily_limit_exceeded(
                 inspector, day, daily[(inspector, day)], limit)))
 
 
@@ -190,17 +206,19 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     if not isinstance(outcome, dict):
         raise VerificationFailed(messages.outcome_not_object())
     seed = instance_seed(instance)
-    header = {"format": OUTCOME_FORMAT, "draw_id": instance.draw_id,
+    found_format = outcome.get("format")
+    outcome_format = found_format if found_format in OUTCOME_FORMATS else OUTCOME_FORMAT
+    header = {"format": outcome_format, "draw_id": instance.draw_id,
               "input_digest": instance.input_digest.hex(),
-              "commitment": compute_commitment(instance.secret).hex(), "seed": seed.hex()}
+              "commitment": compute_commitment(require_secret(instance)).hex(), "seed": seed.hex()}
     for key in header:
         if key not in outcome:
-            _fail(messages.missing_entry(key, header[key]))
+            _stop(messages.missing_entry(key, header[key]))
         _fail(first_difference(header[key], outcome[key], key))
     sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
     for key, expected in (("samples", sampling.samples()), ("excluded", sampling.excluded())):
         if key not in outcome:
-            _fail(messages.missing_entry(key, expected))
+            _stop(messages.missing_entry(key, expected))
         _fail(first_difference(expected, outcome[key], key))
     progress.stage("verify: visits")
     visits = merge_samples(instance, sampling)
@@ -209,11 +227,11 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     progress.stage("verify: rules", len(outcome["visits"]))
     _check_rules(instance, outcome, visits, workdays)
     staffing = staff(instance, seed, visits, workdays, progress, stages)
-    expected = outcome_document(instance, compute_commitment(instance.secret), seed, sampling,
-                                visits, staffing)
+    expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,
+                                visits, staffing, str(outcome_format))
     for key in ("visits", "unfilled", "stats"):
         if key not in outcome:
-            _fail(messages.missing_entry(key, expected[key]))
+            _stop(messages.missing_entry(key, expected[key]))
         _fail(first_difference(expected[key], outcome[key], key))
     _fail(first_difference(expected, outcome))
     progress.done()

@@ -5,7 +5,9 @@ register shows each stage's data and nothing more."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from hashlib import sha256
 
@@ -515,3 +517,33 @@ def test_review_page_pages_unfilled_visits(app, client, auth, thin, monkeypatch)
     assert unfilled[-1]["uscc"] in last and unfilled[0]["uscc"] not in last
     beyond = client.get(f"/planner/draws/{draw.id}/review?unfilled_page=999").get_data(as_text=True)
     assert unfilled[-1]["uscc"] in beyond  # clamped to the last page
+
+
+def test_review_page_shows_reasons_from_their_codes(app, client, auth, thin):
+    """The outcome holds reason codes (format /2); the review page words them in
+    the page's language, Chinese by default, English once the user switches."""
+    import flask_babel
+
+    from inspect_app.services.messages import department_names
+    from inspect_app.services.unfilled_reasons import reason_text
+
+    s, plan, tasks = thin
+    draw = run_ceremony(s, plan, tasks, app)
+    outcome = draw_store.read_document(draw.outcome_path)
+    assert outcome["format"] == "inspect-draw-outcome/2"
+    first = outcome["unfilled"][0]["reason"]
+    assert isinstance(first, dict) and first["code"]
+    auth.login()
+    zh = client.get(f"/planner/draws/{draw.id}/review").get_data(as_text=True)
+    client.post("/lang/en", data={"next": "/"})
+    flask_babel.refresh()  # the test's app context (and its g) outlives the requests
+    en = client.get(f"/planner/draws/{draw.id}/review").get_data(as_text=True)
+    chinese = reason_text(first, department_names(s))
+    assert html.escape(chinese) in zh and "&#39;code&#39;" not in zh
+    rows = re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td></tr>",
+                      en.split('id="unfilled"')[1].split("</table>")[0])
+    assert len(rows) == min(len(outcome["unfilled"]), 200)
+    assert html.escape(chinese) not in en
+    for text in rows:  # worded in English from the code (department names aside)
+        assert re.search(r"needed|must not serve|working day|team", text), text
+

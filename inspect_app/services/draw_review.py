@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from ..models import District, Draw, DrawSummary, DrawVisit, Entity, Inspector
 from . import charts, draw_store
 from .batch import json_lists
-from .messages import _
+from .messages import _, department_names
+from .unfilled_reasons import reason_text
 
 
 @dataclass
@@ -39,7 +40,7 @@ class ReviewFigures:
 class Review:
     visits: list[DrawVisit]  # one page of them
     pages: int
-    unfilled: list[dict]  # one page of them: uscc, name, tasks, reason
+    unfilled: list[dict]  # one page of them: uscc, name, tasks, reason, reason_text
     unfilled_pages: int
     unfilled_page: int
     excluded: dict[str, dict[str, int]]
@@ -125,6 +126,9 @@ def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200,
     unfilled_pages = max(1, -(-len(summary.unfilled) // per_page))
     unfilled_page = min(max(1, unfilled_page), unfilled_pages)
     unfilled = summary.unfilled[(unfilled_page - 1) * per_page:unfilled_page * per_page]
+    if unfilled:  # the reason in the page's language, from its code (format /2) or as sealed (/1)
+        departments = department_names(session)
+        unfilled = [dict(u, reason_text=reason_text(u.get("reason"), departments)) for u in unfilled]
     ids = sorted({i for v in shown for i in v.team} | set(figures.per_inspector))
     names = dict(session.execute(sa.select(Inspector.id, Inspector.name).where(Inspector.id.in_(ids))).all()) \
         if ids else {}

@@ -44,7 +44,7 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import Draw, DrawEvent, DrawJob, DrawTask, DrawVisit, DrawWitness, Plan, Task, utcnow
-from . import audit, calendar, scope, text_rules
+from . import audit, calendar, draw_size, scope, text_rules
 from .instance_builder import BuildError, task_document
 from .plans import task_key
 from .messages import _
@@ -62,6 +62,15 @@ CANCELLABLE = ("committed", "drawn", "sealed")
 
 class DrawError(ValueError):
     """A refused ceremony step; the message says why."""
+
+
+class DrawTooLarge(DrawError):
+    """The size guard refused the draw (services/draw_size.py): ``size`` is the
+    estimate, ``limits`` the configured limits, ``exceeded`` which of them."""
+
+    def __init__(self, error: draw_size.DrawTooLarge) -> None:
+        super().__init__(str(error))
+        self.size, self.limits, self.exceeded = error.size, error.limits, error.exceeded
 
 
 class DrawConflict(DrawError):
@@ -251,11 +260,16 @@ def start_draw(session: Session, plan: Plan, task_ids: list[int], entropy_source
         calendar.require_years(session, start, end)
     except calendar.CalendarUnknown as error:
         raise DrawError(_("检查时段 %(a)s–%(b)s 没有已知的工作日安排，不能抽取：%(e)s", a=start, b=end, e=error)) from None
+    task_docs = []
     for task in tasks:
         try:
-            task_document(session, task)
+            task_docs.append(task_document(session, task)[0])
         except BuildError as error:
             raise DrawError(str(error)) from None
+    try:  # the size guard: refuse what this machine cannot draw, with the numbers
+        draw_size.check(session, task_docs)
+    except draw_size.DrawTooLarge as error:
+        raise DrawTooLarge(error) from None
     keys = {t.id: _free_key(session, task_key(plan, t)) for t in tasks}
     draw = Draw(plan_id=plan.id, window_start=start, window_end=end,
                 task_codes=[t.code for t in tasks], entropy_source=entropy_source, created_by=actor)

@@ -146,6 +146,15 @@ def test_the_page_shows_progress_checks_files_and_command(revealed, screen, shot
     assert report["error"] is None
     assert report["verdict"] == "verified" and report["verdict_text"] == "已验证", report
     assert ["rules", "passed"] in report["checks"] and ["teams", "not_checked"] in report["checks"]
+    # format /2: the shortage reasons are recomputed, the rest of the reasons is not: "partly checked"
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("部分检查")
+    unfilled = json.loads(files["outcome.json"])["unfilled"]
+    shown = page.eval_on_selector_all("#verify-unfilled li", "els => els.map(e => e.textContent)")
+    if unfilled:  # grouped by reason, worded in Chinese from the codes
+        assert sum(int(line.split(" × ")[0]) for line in shown) == len(unfilled)
+        assert all("需" in line or "检查" in line for line in shown) and "code" not in "".join(shown)
+    else:
+        assert shown == []
     assert {"download:instance", "download:outcome", "download:register", "rules"} <= set(report["stages"])
     assert page.eval_on_selector_all("#verify-progress progress", "els => els.every(e => e.value === 1)")
     files_shown = page.eval_on_selector_all("#verify-files a", "els => els.map(e => e.getAttribute('download'))")
@@ -227,4 +236,32 @@ def test_in_english(revealed, browser):
     page.wait_for_selector("#verify-browser[data-state=done]", timeout=60_000)
     assert page.inner_text("#verify-verdict") == "Verified"
     assert "passed" in page.inner_text("#verify-checks")
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("partly checked")
+    for line in page.eval_on_selector_all("#verify-unfilled li", "els => els.map(e => e.textContent)"):
+        assert " × " in line and not any("\u4e00" <= c <= "\u9fff" for c in line.split(":")[-1]), line
     context.close()
+
+
+def test_unfilled_reasons_are_worded_from_their_codes(revealed, screen):
+    """The report lists the outcome's unfilled visits by reason, worded in the page's
+    language from the codes (a /1 text as written); here on an outcome that moves two
+    visits to unfilled, which the verifier then rejects."""
+    server, code, files = revealed
+    _name, context, page = screen
+    instance, outcome = json.loads(files["instance.json"]), json.loads(files["outcome.json"])
+    names = {d["id"]: d["name"] for d in instance["departments"]}
+    mutated = copy.deepcopy(outcome)
+    moved = [mutated["visits"].pop(0), mutated["visits"].pop(0)]
+    department = moved[0]["departments"][0]
+    for visit in moved:
+        mutated["unfilled"].append({"id": visit["id"], "uscc": visit["uscc"], "tasks": visit["tasks"],
+                                    "reason": {"code": "capacity", "department": department, "needed": 2,
+                                               "eligible": 3}})
+    mutated["unfilled"].sort(key=lambda u: u["id"])
+    serve(context, code, "outcome.json", json.dumps(mutated, ensure_ascii=False).encode())
+    report = run_verification(page, server.url, code)
+    assert report["verdict"] == "not_verified"
+    shown = page.eval_on_selector_all("#verify-unfilled li", "els => els.map(e => e.textContent)")
+    assert shown == [f"2 × {names[department]}：需 2 名检查人员，符合条件的有 3 名，"
+                     "但无论怎样安排优先级更高的检查，其中有余量的都不足 2 名"]
+    assert page.inner_text("#verify-result h3:has(+ #verify-unfilled)") == "未能派员的检查（2 次），按原因："

@@ -13,11 +13,23 @@ from ortools.graph.python import max_flow
 from test_teams import WORKDAYS, entity, inspector, make_instance, visit
 
 from solver.assign import RandomCost, _solve_part, accept_visits, assign_teams, balance_cost, department_teams
+from solver import legacy_v1
 from solver.model import Item, LastCheck, Policy, Task
 from solver.progress import NullProgress
 from solver.teams import Rules, VisitChecker, build_requests
 
 SEED = bytes(range(32))
+
+
+def texts(result, instance):
+    """The unfilled reasons as format /1 wrote them (frozen in solver.legacy_v1)."""
+    names = {d.id: d.name for d in instance.departments}
+    return {k: legacy_v1.render(r, names) for k, r in result.unfilled.items()}
+
+
+def codes(result):
+    """The unfilled reasons as format /2 writes them."""
+    return {k: r.document() for k, r in result.unfilled.items()}
 
 
 def run(instance, visits, seed=SEED):
@@ -174,7 +186,8 @@ def test_higher_priority_visits_win_when_capacity_is_short():
                          [entity("U1"), entity("U2")])
     _, result = run(inst, [visit("V1", "U1", priority=9), visit("V2", "U2", priority=3)])
     assert list(result.teams) == ["V2"]
-    assert result.unfilled == {"V1": "市场监督管理局: 2 eligible inspectors, all at capacity with higher-priority visits"}
+    assert texts(result, inst) == {"V1": "市场监督管理局: 2 eligible inspectors, all at capacity with higher-priority visits"}
+    assert codes(result) == {"V1": {"code": "capacity", "department": "SCJG", "needed": 2, "eligible": 2}}
 
 
 def test_acceptance_reroutes_earlier_visits_instead_of_refusing():
@@ -189,18 +202,21 @@ def test_unfilled_reason_all_conflicted():
     inst = make_instance([inspector("C1", "CG"), inspector("C2", "CG"), inspector("E1"), inspector("E2")],
                          [entity("U1")], conflicts={("C1", "U1"), ("C2", "U1")})
     _, result = run(inst, [visit("V1", "U1", tasks=("T-CG", "T-SCJG"))])
-    assert result.unfilled == {"V1": "both qualified inspectors of 城管局 have declared conflicts with the entity"}
+    assert texts(result, inst) == {"V1": "both qualified inspectors of 城管局 have declared conflicts with the entity"}
+    assert codes(result) == {"V1": {"code": "too_few_eligible", "departments": [
+        {"department": "CG", "needed": 1, "qualifications": ["urban"], "members": 2, "eligible": 0,
+         "dropped": {"declared_conflict": 2}}]}}
 
 
 def test_unfilled_reason_none_qualified_or_expired():
     inst = make_instance([inspector("E1", qualifications=frozenset()), inspector("E2", qualifications=frozenset()),
                           inspector("E3", certificate_expires=date(2027, 1, 1))], [entity("U1")])
     _, result = run(inst, [visit("V1", "U1")])
-    assert result.unfilled["V1"] == ("市场监督管理局: 2 inspectors needed, 0 of 3 eligible "
+    assert texts(result, inst)["V1"] == ("市场监督管理局: 2 inspectors needed, 0 of 3 eligible "
                                      "(1 certificate expired before the window ends; 2 not qualified (food))")
     only_expired = make_instance([inspector("E3", certificate_expires=date(2027, 1, 1))], [entity("U1")])
     _, result = run(only_expired, [visit("V1", "U1")])
-    assert result.unfilled["V1"] == ("the only inspector of 市场监督管理局 has a certificate that expires "
+    assert texts(result, only_expired)["V1"] == ("the only inspector of 市场监督管理局 has a certificate that expires "
                                      "before the window ends")
 
 
@@ -208,17 +224,21 @@ def test_unfilled_reason_no_inspectors_and_rotation():
     inst = make_instance([inspector("E1"), inspector("E2")],
                          [entity("U1", last_checks=(LastCheck("SCJG", date(2026, 3, 3), ("E1",)),))])
     _, result = run(inst, [visit("V1", "U1"), visit("V2", "U1", tasks=("T-WJ",))])
-    assert result.unfilled["V1"] == ("市场监督管理局: 2 inspectors needed, 1 of 2 eligible "
+    assert texts(result, inst)["V1"] == ("市场监督管理局: 2 inspectors needed, 1 of 2 eligible "
                                      "(1 on the entity's last check (rotation))")
-    assert result.unfilled["V2"] == "卫健委 has no inspectors in the instance"
+    assert texts(result, inst)["V2"] == "卫健委 has no inspectors in the instance"
+    assert codes(result)["V2"]["departments"][0] == {"department": "WJ", "needed": 2, "qualifications": ["health"],
+                                                     "members": 0, "eligible": 0, "dropped": {}}
 
 
 def test_unfilled_reason_partial_capacity():
     inspectors = [inspector("E1", max_visits=1), inspector("E2", max_visits=1), inspector("E3", max_visits=1)]
     inst = make_instance(inspectors, [entity("U1"), entity("U2")])
     _, result = run(inst, [visit("V1", "U1", priority=1), visit("V2", "U2", priority=2)])
-    assert result.unfilled == {"V2": "市场监督管理局: 2 inspectors needed, 3 eligible, 2 at capacity with "
-                                     "higher-priority visits that cannot be reassigned"}
+    assert texts(result, inst) == {"V2": "市场监督管理局: 2 inspectors needed, 3 eligible, 2 at capacity with "
+                                         "higher-priority visits that cannot be reassigned"}
+    # format /2 names no count at capacity: another maximum flow of V1 could hold E3 instead
+    assert codes(result) == {"V2": {"code": "capacity", "department": "SCJG", "needed": 2, "eligible": 3}}
 
 
 # --- pair conflicts --------------------------------------------------------------------------
@@ -241,8 +261,9 @@ def test_pair_conflict_without_replacement_leaves_the_visit_unfilled():
     inst = make_instance([inspector("E1"), inspector("E2"), inspector("C1", "CG")], [entity("U1"), entity("U2")],
                          pair_conflicts=[("E1", "E2")])
     _, result = run(inst, [visit("V1", "U1"), visit("V2", "U2", tasks=("T-CG", "T-SCJG"))])
-    assert result.unfilled == {"V1": "inspectors E1 and E2 must not serve on one team, and no eligible "
-                                     "replacement with spare capacity resolves it"}
+    assert texts(result, inst) == {"V1": "inspectors E1 and E2 must not serve on one team, and no eligible "
+                                         "replacement with spare capacity resolves it"}
+    assert codes(result) == {"V1": {"code": "pair_conflict", "inspectors": ["E1", "E2"]}}
     assert sorted(result.teams) == ["V2"]
     assert sum(result.loads.values()) == 2
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from solver import messages
+from solver import reasons
 from solver.canonical import commitment, u_value
 from solver.draw import OUTCOME_FORMAT, Stages, compare_policies, draw, instance_seed
 from solver.errors import InputError
@@ -34,6 +34,10 @@ def test_visits_merge_tasks_per_entity_in_priority_order():
     assert any(len(v.departments) == 2 for v in visits)
 
 
+NOBODY = reasons.pair_conflict("E001", "E002")
+NO_DAY = reasons.no_common_day(["E001", "E002"])
+
+
 @dataclass
 class FakeAssignment:
     teams: dict
@@ -55,14 +59,14 @@ def fake_stages(calls):
     def assign_teams(instance, requests, seed, workdays, progress):
         calls.append(("assign", seed, workdays[0]))
         teams = {v.id: ("E002", "E001") for n, v in enumerate(requests) if n % 3 != 2}
-        unfilled = {v.id: "nobody" for n, v in enumerate(requests) if n % 3 == 2}
+        unfilled = {v.id: NOBODY for n, v in enumerate(requests) if n % 3 == 2}
         return FakeAssignment(teams, unfilled, {})
 
     def schedule_visits(instance, visits, teams, workdays, progress):
         calls.append(("schedule", [v.id for v in visits]))
         first = visits[0].id if visits else None
         return FakeSchedule({v.id: workdays[0] for v in visits if v.id != first},
-                            {first: "no day left"})
+                            {first: NO_DAY})
 
     return Stages(build_requests, assign_teams, schedule_visits)
 
@@ -79,7 +83,7 @@ def test_pipeline_with_stand_in_stages():
     staffed = [i for n, i in enumerate(ids) if n % 3 != 2]
     assert calls[2] == ("schedule", staffed)
     staffing = result.staffing
-    assert staffing.unfilled == {ids[0]: "no day left", ids[2]: "nobody", ids[5]: "nobody"}
+    assert staffing.unfilled == {ids[0]: NO_DAY, ids[2]: NOBODY, ids[5]: NOBODY}
     assert set(staffing.teams) == set(staffing.dates) == {ids[1], ids[3], ids[4]}
     assert staffing.teams[ids[1]] == ("E001", "E002")  # sorted
     outcome = result.outcome()
@@ -92,7 +96,7 @@ def test_pipeline_with_stand_in_stages():
                                     "departments": ["SCJG"], "team": ["E001", "E002"],
                                     "date": "2027-03-01"}
     assert outcome["unfilled"][0] == {"id": ids[0], "uscc": result.visits[0].uscc, "tasks": ["T1"],
-                                      "reason": "no day left"}
+                                      "reason": {"code": "no_common_day", "team": ["E001", "E002"]}}
     assert outcome["samples"] == {"T1": [v.uscc for v in result.visits]}
     assert outcome["excluded"] == {"T1": {"inactive": 0, "recent_check": 0, "frequency_cap": 0}}
     assert outcome["stats"] == {"visits": 3, "joint_visits": 0, "unfilled": 3, "sampled": 6,
@@ -104,7 +108,8 @@ def test_missing_reasons_get_a_default():
     silent = Stages(stages.build_requests,
                     lambda *a: FakeAssignment({}, {}, {}), stages.schedule_visits)
     result = draw(parse_instance(document(entities=100)), stages=silent)
-    assert set(result.staffing.unfilled.values()) == {messages.unstaffed_without_reason()}
+    assert all(r == reasons.not_staffed() for r in result.staffing.unfilled.values())
+    assert {u["reason"]["code"] for u in result.outcome()["unfilled"]} == {"not_staffed"}
 
 
 def test_draw_needs_the_secret():

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from solver.forking import run_forked
+from solver.forking import bytes_forked, run_forked
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
 
@@ -49,3 +49,16 @@ def test_a_failure_here_stops_the_children(tmp_path):
     assert time.monotonic() - started < 20  # the child was not waited for to the end
     with pytest.raises(ProcessLookupError):  # it was killed and reaped
         os.kill(int(stamp.read_text()), 0)
+
+
+def test_bytes_forked_recomputes_a_short_or_missing_answer():
+    parent = os.getpid()
+
+    def compute(run: bytes) -> bytes:
+        if os.getpid() != parent and run == b"cd":
+            return b"C"  # short: must be recomputed here
+        if os.getpid() != parent and run == b"ef":
+            raise RuntimeError("child lost")  # missing
+        return run.upper()
+
+    assert bytes_forked([b"ab", b"cd", b"ef", b"gh"], compute, len) == b"ABCDEFGH"

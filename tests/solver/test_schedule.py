@@ -62,7 +62,8 @@ def test_no_common_day_is_reported():
                           inspector("E2", unavailable=frozenset(WORKDAYS[half:]))], [entity("U1")])
     result = schedule_visits(inst, [visit("V1", "U1")], {"V1": ("E1", "E2")}, WORKDAYS)
     assert result.dates == {}
-    assert result.unscheduled == {"V1": "no working day of the window on which the whole team (E1, E2) is available"}
+    assert {k: r.document() for k, r in result.unscheduled.items()} == {
+        "V1": {"code": "no_common_day", "team": ["E1", "E2"]}}
 
 
 def test_fully_booked_days_are_reported():
@@ -73,8 +74,8 @@ def test_fully_booked_days_are_reported():
     visits = [visit(f"V{k}", f"U{k}") for k in range(3)]
     result = schedule_visits(inst, visits, {v.id: ("E1", "E2") for v in visits}, WORKDAYS)
     assert sorted(result.dates) == ["V0", "V1"]
-    assert result.unscheduled == {"V2": "the team (E1, E2) is fully booked on all 1 working days on which all of "
-                                        "them are available (at most 2 visits per inspector and day)"}
+    assert {k: r.document() for k, r in result.unscheduled.items()} == {
+        "V2": {"code": "days_fully_booked", "team": ["E1", "E2"], "days": 1, "limit": 2}}
 
 
 @settings(max_examples=60, deadline=None)

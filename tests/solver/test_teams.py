@@ -166,8 +166,9 @@ def test_jurisdiction_shortage_is_reported_and_checked():
                   inspector("E3", district="350102001")]
     inst = make_instance(inspectors, [entity("U1", district="350102009")], policy=Policy(jurisdiction_digits=6))
     result = assign_teams(inst, build_requests(inst, [visit("V1", "U1")], WORKDAYS), bytes(32), WORKDAYS)
-    assert result.unfilled == {"V1": "市场监督管理局: 2 inspectors needed, 1 of 3 eligible "
-                                     "(2 outside the entity's jurisdiction)"}
+    assert result.unfilled["V1"].document() == {"code": "too_few_eligible", "departments": [
+        {"department": "SCJG", "needed": 2, "qualifications": ["food"], "members": 3, "eligible": 1,
+         "dropped": {"outside_jurisdiction": 2}}]}
     problems = VisitChecker(inst, WORKDAYS).check(visit("V1", "U1"), ["E1", "E3"], WORKDAYS[0])
     assert problems == ["V1: E1 is not eligible (outside jurisdiction)"]
 

@@ -128,12 +128,13 @@ def test_rejects_a_changed_digest(drawn, key):
 
 
 @pytest.mark.parametrize(("path", "value", "prefix"), [
-    (("format",), "inspect-draw-outcome/2", "format: expected inspect-draw-outcome/1"),
+    (("format",), "inspect-draw-outcome/3", "format: expected inspect-draw-outcome/2"),
     (("draw_id",), "X", "draw_id: expected 2027-Q1-01, found X"),
     (("stats", "visits"), 0, "stats.visits: expected"),
     (("stats", "load_max"), 99, "stats.load_max: expected"),
     (("excluded", "T1", "inactive"), 0, "excluded.T1.inactive: expected 1, found 0"),
     (("unfilled", 0, "reason"), "x", "unfilled[0].reason: expected"),
+    (("unfilled", 0, "reason", "code"), "pair_conflict", "unfilled[0].reason.code: expected"),
     (("visits", 0, "tasks"), ["T9"], "visits[0].tasks: expected"),
     (("visits", 0, "id"), "V99999", "visits[0].id: expected"),
     (("extra",), 1, "extra: unexpected 1"),

@@ -136,7 +136,7 @@ class Jobs:
         path = self.root / f"{self.count:05d}.json"
         if raw:
             path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        elif isinstance(content, dict) and content.get("format") == "inspect-draw-outcome/1":
+        elif isinstance(content, dict) and str(content.get("format")).startswith("inspect-draw-outcome/"):
             path.write_bytes(canonical_json(content) + b"\n")  # as `solver draw` writes it
         else:  # instance and register files in an ordinary layout
             path.write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -173,6 +173,13 @@ def changed_outcomes(instance, outcome: dict):
         yield "changed sample entity", _changed(outcome, _set(("samples", task, 0), strangers[0]))
     if outcome["unfilled"]:
         yield "changed unfilled reason", _changed(outcome, _set(("unfilled", 0, "reason"), "no inspectors were free"))
+    short = [n for n, u in enumerate(outcome["unfilled"])
+             if isinstance(u["reason"], dict) and u["reason"]["code"] == "too_few_eligible"]
+    if short:  # counts the JS verifier recomputes (9.1)
+        entry = outcome["unfilled"][short[0]]["reason"]["departments"][0]
+        yield "changed eligible count", _changed(outcome, _set(("unfilled", short[0], "reason", "departments", 0,
+                                                                 "eligible"), entry["eligible"] + 1))
+        yield "shortage called capacity", _changed(outcome, _set(("unfilled", short[-1], "reason", "code"), "capacity"))
     if outcome["visits"]:
         yield "staffed visit declared unfilled", _changed(outcome, _declare_unfilled)
     for kind, change in STRUCTURAL:

@@ -205,7 +205,8 @@ def test_generated_draws_pass_and_a_moved_date_is_named(doc):
 
 def test_scheduling_reasons_are_re_derived(tmp_path):
     """Teams whose members share too few days: visits unfilled by scheduling, and the JS
-    checks name a changed scheduling reason as the CLI does."""
+    checks name a changed scheduling reason as the CLI does, in format /2 (codes) and in
+    format /1 (texts)."""
     doc = joint_document()
     doc["window"] = {"start": "2027-03-01", "end": "2027-03-05"}
     doc["calendar"] = {"holidays": [], "workdays": []}
@@ -215,27 +216,42 @@ def test_scheduling_reasons_are_re_derived(tmp_path):
                          inspector(3, unavailable=["2027-03-01", "2027-03-02"])]
     doc["tasks"] = doc["tasks"][:1]
     instance = parse_instance(doc)
-    outcome = draw(instance).outcome()
-    reasons = [u["reason"] for u in outcome["unfilled"]]
-    assert any("team (" in r for r in reasons), reasons
-    cases = [(doc, instance, outcome)]
-    mutated = copy.deepcopy(outcome)
-    n = next(k for k, r in enumerate(reasons) if "team (" in r)
-    # The team stays (the JS checks read it from the reason); the kind of reason changes.
-    team = reasons[n].split("(")[1].split(")")[0]
-    mutated["unfilled"][n]["reason"] = (
-        f"the team ({team}) is fully booked on all 1 working days on which all of them are available "
-        "(at most 1 visits per inspector and day)" if reasons[n].startswith("no working day")
-        else f"no working day of the window on which the whole team ({team}) is available")
-    cases.append((doc, instance, mutated))
-    if outcome["visits"]:
+    result = draw(instance)
+    honest, changed = [], []
+    for outcome_format in ("inspect-draw-outcome/2", "inspect-draw-outcome/1"):
+        outcome = result.outcome(outcome_format)
+        honest.append(outcome)
+        reasons = [u["reason"] for u in outcome["unfilled"]]
+        scheduling = [k for k, r in enumerate(reasons) if "team (" in str(r)
+                      or isinstance(r, dict) and r["code"] in ("no_common_day", "days_fully_booked")]
+        assert scheduling, reasons
+        n = scheduling[0]
         mutated = copy.deepcopy(outcome)
-        mutated["visits"][0]["date"] = "2027-03-02" if outcome["visits"][0]["date"] != "2027-03-02" else "2027-03-01"
-        cases.append((doc, instance, mutated))
-    results = run_js(cases, tmp_path)
-    assert results[0]["first"] is None
-    for (_, _, changed), result in zip(cases[1:], results[1:], strict=True):
-        assert result["first"] is not None and result["first"]["message"] == python_says(instance, changed)
+        # The team stays (the JS checks read it from the reason); the kind of reason changes.
+        if isinstance(reasons[n], dict):
+            team = reasons[n]["team"]
+            mutated["unfilled"][n]["reason"] = (
+                {"code": "days_fully_booked", "team": team, "days": 1, "limit": 1}
+                if reasons[n]["code"] == "no_common_day" else {"code": "no_common_day", "team": team})
+            extra = copy.deepcopy(outcome)
+            extra["unfilled"][n]["reason"]["extra"] = 1
+            changed.append(extra)
+        else:
+            team = reasons[n].split("(")[1].split(")")[0]
+            mutated["unfilled"][n]["reason"] = (
+                f"the team ({team}) is fully booked on all 1 working days on which all of them are available "
+                "(at most 1 visits per inspector and day)" if reasons[n].startswith("no working day")
+                else f"no working day of the window on which the whole team ({team}) is available")
+        changed.append(mutated)
+        if outcome["visits"]:
+            mutated = copy.deepcopy(outcome)
+            mutated["visits"][0]["date"] = ("2027-03-02" if outcome["visits"][0]["date"] != "2027-03-02"
+                                            else "2027-03-01")
+            changed.append(mutated)
+    results = run_js([(doc, instance, o) for o in honest + changed], tmp_path)
+    assert [r["first"] for r in results[:len(honest)]] == [None] * len(honest)
+    for outcome, js in zip(changed, results[len(honest):], strict=True):
+        assert js["first"] is not None and js["first"]["message"] == python_says(instance, outcome)
 
 
 def test_the_daily_limit_across_visits(tmp_path):
@@ -286,3 +302,43 @@ def test_crowded_schedules_agree_with_the_solver(doc, rnd):
     for (_, _, found), result in zip(cases, results, strict=True):
         cli = python_says(instance, found)
         assert (result["first"] and result["first"]["message"]) == cli
+
+
+def test_too_few_eligible_reasons_are_recomputed(tmp_path):
+    """Format /2: the JS checks recompute every too_few_eligible reason (counts per rule of
+    7.1) and name a changed one as the CLI does; a format /1 text is not checked."""
+    fixtures = Path(__file__).resolve().parents[1] / "solver" / "fixtures"
+    doc = json.loads((fixtures / "v1-joint.instance.json").read_text(encoding="utf-8"))
+    doc["inspectors"].append(inspector(50, "CGJ", active=False))
+    instance = parse_instance(doc)
+    result = draw(instance)
+    outcome = result.outcome()
+    short = [n for n, u in enumerate(outcome["unfilled"]) if u["reason"]["code"] == "too_few_eligible"]
+    assert short, outcome["unfilled"]
+    n = short[0]
+    reason = outcome["unfilled"][n]["reason"]
+    assert sum(reason["departments"][0]["dropped"].values()) >= 5  # several rules at once
+
+    def changed(change) -> dict:
+        mutated = copy.deepcopy(outcome)
+        change(mutated["unfilled"][n]["reason"])
+        return mutated
+
+    first_rule = next(iter(reason["departments"][0]["dropped"]))
+    mutations = [
+        changed(lambda r: r["departments"][0]["dropped"].update({first_rule: r["departments"][0]["dropped"][first_rule] + 1})),
+        changed(lambda r: r["departments"][0]["dropped"].update({"local_supervisor": 1})),
+        changed(lambda r: r["departments"][0].update(eligible=r["departments"][0]["eligible"] + 1)),
+        changed(lambda r: r["departments"][0].update(qualifications=[])),
+        changed(lambda r: r.update(code="capacity")),
+        changed(lambda r: r.update(departments=[])),
+        changed(lambda r: r["departments"][0].update(members=99)),
+    ]
+    cases = [(doc, instance, outcome), (doc, instance, result.outcome("inspect-draw-outcome/1"))]
+    cases += [(doc, instance, m) for m in mutations]
+    results = run_js(cases, tmp_path)
+    assert results[0] == results[1] == {"first": None, "check": None}
+    for mutated, js in zip(mutations, results[2:], strict=True):
+        cli = python_says(instance, mutated)
+        assert cli is not None and cli.startswith(f"unfilled[{n}].reason")
+        assert js == {"first": {"path": cli.split(": ", 1)[0], "message": cli}, "check": "unfilled_reasons"}, (cli, js)

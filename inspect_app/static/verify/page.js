@@ -8,6 +8,10 @@
 // discrepancy in the CLI's words, and the files with the offline command.
 // A static module, not an inline script: the CSP allows scripts from 'self'.
 
+import { reasonText } from "./reason_text.js";
+
+const UNFILLED_SHOWN = 20; // distinct reasons listed
+
 const TEXT = {
   zh: {
     running: "正在验证…",
@@ -24,6 +28,8 @@ const TEXT = {
     warnings: "提示",
     files: "离线验证：下载以下文件，在同一目录运行",
     seconds: (s) => `用时 ${s.toFixed(1)} 秒`,
+    unfilled: (n) => `未能派员的检查（${n} 次），按原因：`,
+    more: (n) => `另有 ${n} 种原因`,
     stage: {
       "download:instance": "下载 instance.json",
       "download:outcome": "下载 outcome.json",
@@ -47,6 +53,8 @@ const TEXT = {
       teams: "未检查：结果文件尚无最优性证明，本验证程序不重新求解（第 7.2–7.4 节）",
       schedule: "按第 8 节由检查组重新排期，日期一致",
       unfilled_reasons: "未检查：哪些检查未能派员及原因需要重新求解（第 7.2 节），结果文件尚无最优性证明",
+      unfilled_reasons_partial: "部分检查：因符合条件的检查人员不足而未能派员的原因（按第 7.1 节各条规则计数）已重新计算，结果一致；" +
+        "容量不足、互斥人员等原因需要重新求解（第 7.2–7.4 节），结果文件尚无最优性证明，未检查",
       stats: "统计数值和文件的全部成员（第 9 节）",
       not_reached: "未进行：前面的检查已发现不一致",
     },
@@ -83,6 +91,8 @@ const TEXT = {
     warnings: "Warnings",
     files: "Offline: download these files and run, in their folder",
     seconds: (s) => `${s.toFixed(1)} s`,
+    unfilled: (n) => `Unfilled visits (${n}), by reason:`,
+    more: (n) => `${n} more reasons`,
     stage: {
       "download:instance": "Downloading instance.json",
       "download:outcome": "Downloading outcome.json",
@@ -106,6 +116,9 @@ const TEXT = {
       teams: "not checked: the outcome carries no optimality certificate yet, and this verifier does not re-solve (sections 7.2–7.4)",
       schedule: "the dates recomputed from the teams (section 8)",
       unfilled_reasons: "not checked: which visits are unfilled and why needs re-solving (section 7.2); the outcome carries no optimality certificate yet",
+      unfilled_reasons_partial: "partly checked: the reasons of visits unfilled for want of eligible inspectors (counted rule by " +
+        "rule, section 7.1) are recomputed and agree; capacity and pair-conflict reasons need re-solving (sections " +
+        "7.2–7.4), the outcome carries no optimality certificate yet: not checked",
       stats: "stats and every member of the document (section 9)",
       not_reached: "not made: an earlier check found a discrepancy",
     },
@@ -197,11 +210,21 @@ export function start(box) {
       // a failed check shows the CLI's words (as the command line does); the others the page's own
       const detail = c.status === "failed" ? c.detail
         : c.status === "not_checked" && report.first && !["teams", "unfilled_reasons"].includes(c.id) ? t.detail.not_reached
-          : t.detail[c.id] || c.detail;
+          : (c.partial && t.detail[c.id + "_partial"]) || t.detail[c.id] || c.detail;
       if (detail) li.append(" ", el("span", { class: "check-detail", text: detail }));
       checks.append(li);
     }
     result.append(el("h3", { text: t.checks }), checks);
+    if (report.unfilled && report.unfilled.length) {  // worded from the codes, in the page's language
+      const lang = t === TEXT.en ? "en" : "zh";
+      const list = el("ul", { id: "verify-unfilled" });
+      for (const { reason, count } of report.unfilled.slice(0, UNFILLED_SHOWN)) {
+        list.append(el("li", { text: `${count} × ${reasonText(reason, report.departments || {}, lang)}` }));
+      }
+      if (report.unfilled.length > UNFILLED_SHOWN) list.append(el("li", { text: t.more(report.unfilled.length - UNFILLED_SHOWN) }));
+      const total = report.unfilled.reduce((n, g) => n + g.count, 0);
+      result.append(el("h3", { text: t.unfilled(total) }), list);
+    }
     if (report.warnings && report.warnings.length) {
       const list = el("ul", { id: "verify-warnings" });
       const skipped = (report.checks || []).filter((c) => c.status === "not_checked").map((c) => t.check[c.id] || c.id);

@@ -3,9 +3,9 @@
 //
 // The staffed set is what team assignment gave: the outcome's visits with
 // their teams, and the unfilled visits whose reason is a scheduling reason
-// (section 8 names their team: "no working day of the window on which the
-// whole team (E1, E2) is available", "the team (E1, E2) is fully booked on
-// ..."). The dates are recomputed from those teams alone; the result must give
+// (section 9.1: codes no_common_day and days_fully_booked name their team; in
+// format /1 the texts "no working day of the window on which the whole team
+// (E1, E2) is available", "the team (E1, E2) is fully booked on ..."). The dates are recomputed from those teams alone; the result must give
 // every visit's date and exactly those scheduling-unfilled visits, with their
 // reasons. Whether the teams themselves are the optimal ones (section 7.3) is
 // not this module's question.
@@ -20,8 +20,13 @@ export const daysFullyBooked = (team, days, limit) =>
   `the team (${team.join(", ")}) is fully booked on all ${days} working days on which all of them ` +
   `are available (at most ${limit} visits per inspector and day)`;
 
-/** The team named by a scheduling reason, or null if `reason` is not one. */
+/** The team named by a scheduling reason (a code of format /2 or a text of /1), or null if `reason` is not one. */
 export function schedulingTeam(reason) {
+  if (reason !== null && typeof reason === "object" && !Array.isArray(reason)) {
+    if (reason.code !== "no_common_day" && reason.code !== "days_fully_booked") return null;
+    const team = reason.team;
+    return Array.isArray(team) && team.length && team.every((i) => typeof i === "string") ? team : null;
+  }
   if (typeof reason !== "string") return null;
   const m = NO_COMMON_DAY.exec(reason) || FULLY_BOOKED.exec(reason);
   return m ? m[1].split(", ") : null;
@@ -29,9 +34,9 @@ export function schedulingTeam(reason) {
 
 /**
  * Section 8. `staffed`: [{id, uscc, team (sorted ids)}]; returns {dates: Map(id -> day), unscheduled:
- * Map(id -> reason)}.
+ * Map(id -> reason)}: reason objects (section 9.1) with `codes`, else the format /1 texts.
  */
-export function scheduleVisits(instance, staffed, workdays, progress = null) {
+export function scheduleVisits(instance, staffed, workdays, progress = null, codes = false) {
   const days = [...workdays].sort();
   const D = days.length;
   const limit = instance.policy && instance.policy.daily_visits_per_inspector !== undefined
@@ -133,7 +138,10 @@ export function scheduleVisits(instance, staffed, workdays, progress = null) {
         }
       }
       if (day < 0) {
-        const reason = okCount === 0 ? noCommonDay(team) : daysFullyBooked(team, okCount, limit);
+        const reason = codes
+          ? (okCount === 0 ? { code: "no_common_day", team: [...team] }
+            : { code: "days_fully_booked", team: [...team], days: okCount, limit })
+          : okCount === 0 ? noCommonDay(team) : daysFullyBooked(team, okCount, limit);
         for (const id of pending) unscheduled.set(id, reason);
         break;
       }
@@ -182,7 +190,8 @@ export function checkSchedule(ctx) {
       kept.push(u);
     }
   }
-  const { dates, unscheduled } = scheduleVisits(instance, staffed, workdays, ctx.progress);
+  const codes = ctx.format !== "inspect-draw-outcome/1";
+  const { dates, unscheduled } = scheduleVisits(instance, staffed, workdays, ctx.progress, codes);
   const expectedVisits = staffed.filter((v) => dates.has(v.id)).sort(byNumber).map((v) => ({
     id: v.id, uscc: v.uscc, tasks: v.tasks, departments: v.departments, team: v.team, date: dates.get(v.id),
   }));

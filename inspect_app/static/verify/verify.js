@@ -12,11 +12,16 @@
 //            the CLI's exit status 2);
 //   first    null or {path, message}; message is the text the CLI prints after
 //            "NOT verified: " (it starts with path);
-//   checks   [{id, status: "passed"|"failed"|"not_checked", detail}] in order:
+//   checks   [{id, status: "passed"|"failed"|"not_checked", detail, partial?}] in order
+//            (partial: true on a check not made in full, e.g. unfilled_reasons,
+//            whose too_few_eligible reasons are recomputed and the rest not):
 //            register, header, samples, visits, rules, teams, schedule,
 //            unfilled_reasons, stats;
 //   warnings [strings]: register values not published yet, no register given,
-//            checks not made.
+//            checks not made;
+//   unfilled [{reason, count}]: the outcome's unfilled visits grouped by reason
+//            (as written: a code object or a format /1 text), most frequent
+//            first, with departments {id: name} of the instance to word them.
 // progress(stage_id, fraction) is called as the work advances (stages: read,
 // digests, u, samples, visits, rules, schedule, stats, done).
 //
@@ -26,6 +31,8 @@
 //                 integers as numbers (BigInt beyond 2^53), floats as JsonFloat
 //                 (only ratios in a valid instance),
 //   model         the same instance validated, with defaults (instance.js),
+//   format        the outcome's format, "inspect-draw-outcome/2" or /1 (whose
+//                 unfilled reasons are English text instead of codes),
 //   outcome       the decoded outcome document (json.js values: a float the
 //                 outcome writes, e.g. 3.0 in stats, is a JsonFloat; compare with
 //                 difference.js's firstDifference to word it as the CLI does),
@@ -42,6 +49,7 @@
 // "not_checked", detail}.
 
 import { JsonError, has, isObject, parseJson } from "./json.js";
+import { canonicalText } from "./canonical.js";
 import { InstanceError, parseInstance } from "./instance.js";
 import { RegisterError, readRegister, registerDifference, registerWarnings } from "./register.js";
 import { commitment, instanceDigests, resultDigest, seed as deriveSeed } from "./digests.js";
@@ -53,8 +61,11 @@ import { at, firstDifference, missingEntry, mismatch, pyStr } from "./difference
 import { checkRules } from "./rules.js";
 import { checkSchedule } from "./schedule.js";
 import { checkStats } from "./stats.js";
+import { checkUnfilledReasons } from "./reasons.js";
 
-export const OUTCOME_FORMAT = "inspect-draw-outcome/1";
+export const OUTCOME_FORMAT = "inspect-draw-outcome/2";
+// Format /1 (reasons as English text) stays readable: the app sealed draws in it.
+export const OUTCOME_FORMATS = ["inspect-draw-outcome/1", OUTCOME_FORMAT];
 const NO_CERTIFICATE = "the outcome carries no optimality certificate yet, and re-solving " +
   "(sections 7.2–7.4) is not part of this verifier";
 export const CHECKS = [
@@ -65,7 +76,8 @@ export const CHECKS = [
   ["rules", "the rules on every staffed visit, working days, max_visits and daily limits"],
   ["teams", "the teams are the optimal ones (section 7.3–7.4): " + NO_CERTIFICATE],
   ["schedule", "the dates of the visits (section 8)"],
-  ["unfilled_reasons", "which visits are unfilled and why (section 7.2): " + NO_CERTIFICATE],
+  ["unfilled_reasons", "which visits are unfilled and why (section 7.2): " + NO_CERTIFICATE +
+    "; a shortage of eligible inspectors (too_few_eligible) is recomputed"],
   ["stats", "stats and the whole document (section 9)"],
 ];
 
@@ -73,13 +85,14 @@ class Stop extends Error {}
 
 export async function verify({ instanceText, outcomeText, registerText = null,
   names = {} }, { progress = () => {} } = {}) {
-  const report = { verdict: "verified", first: null, checks: [], warnings: [] };
+  const report = { verdict: "verified", first: null, checks: [], warnings: [], unfilled: [], departments: {} };
   const status = new Map();
-  const mark = (id, state, detail) => status.set(id, { state, detail });
+  const mark = (id, state, detail, partial = false) => status.set(id, { state, detail, partial });
   const finish = () => {
     report.checks = CHECKS.map(([id, what]) => {
       const s = status.get(id) || { state: "not_checked", detail: report.first ? "not reached (an earlier check failed)" : what };
-      return { id, status: s.state, detail: s.detail || what };
+      return s.partial ? { id, status: s.state, detail: s.detail || what, partial: true }
+        : { id, status: s.state, detail: s.detail || what };
     });
     const skipped = report.checks.filter((c) => c.status === "not_checked").map((c) => c.id);
     if (report.verdict === "verified" && skipped.length) {
@@ -101,7 +114,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     throw new Stop();
   };
   const run = (id, result) => {
-    if (result && result.status === "not_checked") mark(id, "not_checked", result.detail);
+    if (result && result.status === "not_checked") mark(id, "not_checked", result.detail, Boolean(result.partial));
     else { fail(id, result); mark(id, "passed"); }
   };
 
@@ -115,6 +128,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     progress("read", 0.9);
     outcome = parseJson(outcomeText, names.outcome || "outcome");
     if (!isObject(outcome)) throw new JsonError(`${names.outcome || "outcome"}: the document must be a JSON object`);
+    summarizeUnfilled(report, instance, outcome);
     progress("read", 1);
   } catch (error) {
     if (error instanceof JsonError || error instanceof InstanceError || error instanceof RegisterError) return unreadable(error);
@@ -145,8 +159,9 @@ export async function verify({ instanceText, outcomeText, registerText = null,
         "32-byte secret (revealed after the checks)", "$.secret"));
     }
     const seedBytes = deriveSeed(secretBytes, digests.input, instance.externalEntropy);
+    const format = OUTCOME_FORMATS.includes(outcome.format) ? outcome.format : OUTCOME_FORMAT;
     const header = {
-      format: OUTCOME_FORMAT, draw_id: instance.drawId, input_digest: toHex(digests.input),
+      format, draw_id: instance.drawId, input_digest: toHex(digests.input),
       commitment: toHex(commitment(secretBytes)), seed: toHex(seedBytes),
     };
     for (const key of Object.keys(header)) {
@@ -169,17 +184,39 @@ export async function verify({ instanceText, outcomeText, registerText = null,
     mark("visits", "passed");
     progress("visits", 1);
 
-    const ctx = { instance: instance.doc, model: instance, outcome, workdays: workingDays(instance), seedBytes,
+    const ctx = { instance: instance.doc, model: instance, outcome, format, workdays: workingDays(instance), seedBytes,
       hmac, visitsExpected, progress };
     run("rules", await checkRules(ctx));
     mark("teams", "not_checked", CHECKS[5][1]);
     run("schedule", await checkSchedule(ctx));
-    mark("unfilled_reasons", "not_checked", CHECKS[7][1]);
+    run("unfilled_reasons", await checkUnfilledReasons(ctx));
     run("stats", await checkStats(ctx));
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
   }
   return finish();
+}
+
+/** The outcome's unfilled visits by reason, for the page to word (reason_text.js): report.unfilled =
+ *  [{reason, count}] most frequent first, report.departments = {id: name} of the instance. */
+function summarizeUnfilled(report, instance, outcome) {
+  for (const d of instance.departments || []) report.departments[d.id] = d.name;
+  if (!Array.isArray(outcome.unfilled)) return;
+  const groups = new Map();
+  for (const u of outcome.unfilled) {
+    if (!isObject(u) || !has(u, "reason")) continue;
+    let key;
+    try {
+      key = canonicalText(u.reason);
+    } catch {
+      continue; // not a JSON value the summary can show
+    }
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { reason: u.reason, count: 1, key });
+  }
+  report.unfilled = [...groups.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ reason, count }) => ({ reason, count }));
 }
 
 /** Every drawn entity exactly once across visits and unfilled (section 10, step 3). */
