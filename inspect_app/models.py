@@ -514,3 +514,4 @@ from .publication_models import (PublishedEntity, PublishedNameGram, PublishedRe
                                  PublishedResultTask)
 from .scheduler_models import Notice, SchedulerRun  # noqa: E402,F401
 from .document_models import Document  # noqa: E402,F401
+from .token_models import ApiToken  # noqa: E402,F401
