@@ -117,3 +117,4 @@ bp.register_error_handler(Exception, problems.from_exception)
 
 from . import meta  # noqa: E402,F401  (the API page and the spec's settings)
 from . import tokens  # noqa: E402,F401  (the caller's own tokens)
+from . import registries  # noqa: E402,F401  (registry reads and bulk upserts)

@@ -125,7 +125,7 @@ def from_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     code = STATUS_CODES.get(status)
     detail = error.description if isinstance(error.description, str) else None
-    if status == 400 and request.is_json is not None and _json_failed(error):
+    if status == 400 and _json_failed():
         code, detail = "malformed_json", "The body could not be parsed as JSON."
     elif status == 413:
         detail = f"The body is larger than the {request.max_content_length or 0:,} bytes this endpoint accepts."
@@ -138,9 +138,21 @@ def from_http_exception(error: HTTPException) -> Response:
     return problem(status, code, detail, headers=headers)
 
 
-def _json_failed(error: HTTPException) -> bool:
-    text = (error.description or "").lower()
-    return "json" in text or "decode" in text
+def _json_failed() -> bool:
+    """The 400 came from a body that is not JSON (werkzeug's BadRequest does not say)."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    try:
+        data = request.get_data(cache=True)
+    except HTTPException:
+        return False
+    if not data:
+        return False
+    try:
+        json.loads(data)
+    except ValueError:
+        return True
+    return False
 
 
 def from_exception(error: Exception) -> Response:
