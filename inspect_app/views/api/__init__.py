@@ -122,3 +122,4 @@ from . import refusals  # noqa: E402,F401  (the services' refusals as problem do
 from . import visits  # noqa: E402,F401  (an inspector's visits and results)
 from . import review  # noqa: E402,F401  (a planner's review)
 from . import public  # noqa: E402,F401  (the public record, no token)
+from . import plans  # noqa: E402,F401  (plans and tasks)

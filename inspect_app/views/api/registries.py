@@ -25,15 +25,9 @@ from ...services.scope import ScopeError
 from ...services.search import entity_statement, keyset_page
 from . import PLANNER, auth, bp, current_user
 from .problems import ApiProblem
-from .schemas import Cursor, Input, Output
+from .schemas import Cursor, Input, Output, out_model
 
 Short = Annotated[str, Field(max_length=200)]
-
-
-def out_model(table_model) -> type[BaseModel]:
-    """A response model with the fields of a registry's table model."""
-    fields = {name: (info.annotation | None, None) for name, info in table_model.model_fields.items()}
-    return create_model(f"{table_model.__name__}Out", __base__=Output, **fields)
 
 
 def page_model(row_model: type[BaseModel]) -> type[BaseModel]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 Text = Annotated[str, Field(max_length=2000)]
 Cursor = Annotated[str, Field(max_length=200, description="Opaque cursor from a previous page's `next_cursor`")]
@@ -63,3 +63,10 @@ class TokenOut(Output):
 
 class TokenList(Output):
     items: list[TokenOut]
+
+
+def out_model(table_model, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
+    """A response model with the fields of a table model (less ``exclude``)."""
+    fields = {name: (info.annotation | None, None) for name, info in table_model.model_fields.items()
+              if name not in exclude}
+    return create_model(f"{table_model.__name__}Out", __base__=Output, **fields)
