@@ -159,7 +159,7 @@ def test_check_items_version_and_respect_the_department_scope(app, client, plann
     assert upsert(client, planner, "items", [item | {"name": "食品经营许可检查"}]).get_json()["versioned"] == 1
     other = token_for(app, "cg", "planner", department="CGJ")
     response = upsert(client, other, "items", [item | {"name": "越权修改"}])
-    assert response.status_code == 403 and response.get_json()["code"] == "forbidden"
+    assert response.status_code == 403 and response.get_json()["code"] == "out_of_scope"
     with app.app_context():
         names = get_session().execute(sa.select(CheckItem.name).where(CheckItem.current.is_(True))).scalars().all()
     assert names == ["食品经营许可检查"]

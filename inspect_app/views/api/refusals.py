@@ -53,7 +53,7 @@ def _conflict(error):
 
 @bp.errorhandler(ScopeError)
 def _scope(error):
-    return _refuse(403, "forbidden", error.message)
+    return _refuse(403, "out_of_scope", error.message)
 
 
 @bp.errorhandler(plans.PlanError)

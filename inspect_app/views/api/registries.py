@@ -222,7 +222,7 @@ def registry_upsert(kind: str, body: UpsertBody):
         report = registry_json.upsert(session, kind, body.rows, sync=body.sync, dry_run=body.dry_run,
                                       user=current_user())
     except ScopeError as e:
-        raise ApiProblem(403, "forbidden", e.message) from None
+        raise ApiProblem(403, "out_of_scope", e.message) from None
     except ValueError as e:  # sync on a registry without it
         raise ApiProblem(422, "validation_failed", str(e), errors=[{"path": "$.sync", "message": str(e)}]) \
             from None
