@@ -21,7 +21,8 @@ TAG = "Review"
 @bp.input(StateQuery, location="query", arg_name="query_data")
 @bp.output(ProgressOut)
 @bp.doc(tags=[TAG], summary="Results progress of a sealed draw (its visits and their states)",
-        description=f"`state` filters: {', '.join(review.STATUS_FILTERS)}. 404 for a draw that is not sealed.")
+        description=f"`state` filters: {', '.join(review.STATUS_FILTERS)}; `page` of `limit` visits (as the "
+                    "planner's overview page). 404 for a draw that is not sealed.")
 def draw_results(draw_id: int, query_data: StateQuery):
     session = get_session()
     draw = session.get(Draw, draw_id)
@@ -31,11 +32,14 @@ def draw_results(draw_id: int, query_data: StateQuery):
     if query_data.state is not None and query_data.state not in review.STATUS_FILTERS:
         raise ApiProblem(422, "validation_failed", "Unknown state filter.",
                          errors=[{"path": "query.state", "message": f"one of {', '.join(review.STATUS_FILTERS)}"}])
-    return {"draw": draw.id, "today": progress.today, "counts": progress.counts,
+    rows = progress.filtered(query_data.state)
+    pages = max(1, -(-len(rows) // query_data.limit))
+    page = min(query_data.page, pages)
+    return {"draw": draw.id, "today": progress.today, "counts": progress.counts, "page": page, "pages": pages,
             "items": [{"visit": r.visit_pk, "visit_id": r.visit_id, "uscc": r.uscc, "entity_name": r.entity_name,
                        "day": r.day, "state": r.state, "revision": r.revision, "completed_on": r.completed_on,
                        "overdue": r.overdue, "deadline": r.deadline, "flag": r.flag}
-                      for r in progress.filtered(query_data.state)]}
+                      for r in rows[(page - 1) * query_data.limit:page * query_data.limit]]}
 
 
 @bp.get("/results/<int:visit_pk>")

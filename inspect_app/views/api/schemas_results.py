@@ -135,6 +135,8 @@ class ProgressOut(Output):
     draw: int
     today: date
     counts: dict[str, int]
+    page: int
+    pages: int
     items: list[ProgressRowOut]
 
 
@@ -160,6 +162,8 @@ class ReviewOut(Output):
 
 class StateQuery(Input):
     state: Annotated[str, Field(max_length=16)] | None = None
+    page: int = Field(default=1, ge=1, le=100_000)
+    limit: int = Field(default=200, ge=1, le=1000)
 
 
 class BulletinQuery(Input):
