@@ -31,7 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"),
     )
     from . import config
+    from .json_provider import JSONProvider
 
+    app.json = JSONProvider(app)
     config.load(app, test_config)
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # owner-only when new: secret key, database
 

@@ -229,3 +229,13 @@ def test_english_reasons_with_accept_language(client, planner):
     body = client.post("/api/v1/registries/entities/upsert", json={"rows": rows},
                        headers={**bearer(planner), "Accept-Language": "en"}).get_json()
     assert body["errors"][0]["reason"].startswith("must be one of")
+
+
+def test_bulk_requests_restore_the_garbage_collector(client, planner):
+    import gc
+
+    assert gc.isenabled()
+    assert upsert(client, planner, "entities", entities(3)).status_code == 200
+    assert gc.isenabled()
+    assert upsert(client, planner, "entities", [{"uscc": "bad"}]).status_code == 422
+    assert gc.isenabled()

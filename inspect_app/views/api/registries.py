@@ -170,9 +170,10 @@ for _kind, (_table, _query, _build) in READS.items():
 
 # --- bulk upsert -------------------------------------------------------------
 
-Cell = (Annotated[str, Field(max_length=registry_json.MAX_TEXT)] | int | float | bool | None
-        | Annotated[list[Annotated[str, Field(max_length=registry_json.MAX_TEXT)]],
-                    Field(max_length=registry_json.MAX_LIST)])
+Cell = Annotated[
+    Annotated[str, Field(max_length=registry_json.MAX_TEXT)] | bool | int | float | None
+    | Annotated[list[Annotated[str, Field(max_length=registry_json.MAX_TEXT)]], Field(max_length=registry_json.MAX_LIST)],
+    Field(union_mode="left_to_right")]
 
 
 class UpsertBody(Input):
