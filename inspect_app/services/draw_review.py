@@ -115,6 +115,11 @@ def _samples_and_excluded(draw: Draw) -> tuple[dict, dict]:
 OUTCOME_STATES = ("drawn", "sealed")
 
 
+def sample_sizes(draw: Draw) -> dict[str, int]:
+    """Task code → the number of entities sampled (from the stored stats, else the outcome)."""
+    return _samples_and_excluded(draw)[0]
+
+
 def require_outcome(draw: Draw) -> None:
     """The outcome exists for review only once drawn (planners: the review
     page and the API); before that a :class:`~.draws.DrawError`."""

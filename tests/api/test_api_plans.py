@@ -86,3 +86,16 @@ def test_task_refusals_change_nothing(client, setup):
     assert duplicate.status_code == 422
     assert len(session.exec(select(Plan)).all()) == 1
     assert client.get("/api/v1/plans/424242", headers=bearer(scjg)).status_code == 404
+
+
+def test_huge_ids_are_validation_problems(client, setup):
+    session, scjg, _cgj = setup
+    plan_id = client.post("/api/v1/plans", json={"number": "N9", "name": "计划", "year": YEAR},
+                          headers=bearer(scjg)).get_json()["plan"]["id"]
+    for items in ([2**70], [0], [-1]):
+        response = client.post(f"/api/v1/plans/{plan_id}/tasks", json=task_body(session, items=items),
+                               headers=bearer(scjg))
+        assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    draw = client.post(f"/api/v1/plans/{plan_id}/draws", json={"tasks": [2**63], "entropy_source": "x"},
+                       headers=bearer(scjg))
+    assert draw.status_code == 422

@@ -26,7 +26,7 @@ from ...services.search import keyset_page
 from . import PLANNER, auth, bp, current_user
 from .problems import ApiProblem
 from .registries import decode_cursor, encode_cursor
-from .schemas import Cursor, Input, Output, out_model
+from .schemas import Cursor, Id, Input, Output, out_model
 
 TAG = "Draws"
 Reason = Annotated[str, Field(max_length=500)]
@@ -36,7 +36,7 @@ VisitOut = out_model(DrawVisit)
 
 
 class StartBody(Input):
-    tasks: list[int] = Field(min_length=1, max_length=100, description="Task ids of the plan")
+    tasks: list[Id] = Field(min_length=1, max_length=100, description="Task ids of the plan")
     entropy_source: Annotated[str, Field(max_length=300)] = Field(
         description="The named source of the external entropy, fixed at commitment")
 
@@ -248,7 +248,7 @@ def draw_outcome(draw_id: int, query_data: OutcomeQuery):
     rows, next_key = keyset_page(session, sa.select(DrawVisit).where(DrawVisit.draw_id == draw.id), order, after,
                                  query_data.limit)
     summary = draw_review.draw_summary(session, draw)
-    samples, _excluded = draw_review._samples_and_excluded(draw)
+    samples = draw_review.sample_sizes(draw)
     return {"items": [v.model_dump() for v in rows], "next_cursor": encode_cursor(next_key) if next_key else None,
             "samples": samples, "unfilled": len(summary.unfilled)}
 

@@ -16,7 +16,7 @@ from ...services import plans as plan_service
 from ...services.plan_preview import preview_plan
 from . import PLANNER, auth, bp, current_user
 from .problems import ApiProblem
-from .schemas import Input, Output, out_model
+from .schemas import Id, Input, Output, out_model
 
 TAG = "Plans"
 Word = Annotated[str, Field(min_length=1, max_length=100)]
@@ -50,7 +50,7 @@ class TaskBody(Input):
     code: Annotated[str, Field(max_length=32)] = ""
     department: Annotated[str, Field(max_length=32)]
     participating: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=50)
-    items: list[int] = Field(max_length=500, description="Check item ids (published, current)")
+    items: list[Id] = Field(max_length=500, description="Check item ids (published, current)")
     window_start: date
     window_end: date
     filter: TaskFilter = Field(default_factory=TaskFilter)

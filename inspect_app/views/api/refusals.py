@@ -89,3 +89,9 @@ def _database_value(error):
                                                 and isinstance(error.orig, (ValueError, TypeError, OverflowError))):
         return _refuse(422, "validation_failed", "A value is out of range or holds characters that are not allowed.")
     return from_exception(error)
+
+
+@bp.errorhandler(OverflowError)
+def _overflow(error):
+    """sqlite3's bare OverflowError for an integer beyond 64 bits (the models bound ids; a safety net)."""
+    return _refuse(422, "validation_failed", "A number is out of range.")

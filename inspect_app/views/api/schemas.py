@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 Text = Annotated[str, Field(max_length=2000)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a row id (the database's integer range)
 Cursor = Annotated[str, Field(max_length=200, description="Opaque cursor from a previous page's `next_cursor`")]
 
 
