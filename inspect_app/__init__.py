@@ -9,17 +9,31 @@ from __future__ import annotations
 
 import os
 
+from apiflask import APIFlask
 from flask import Flask
+
+API_TITLE = "inspect API"
+API_VERSION = "1.0.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    # APIFlask is Flask plus the OpenAPI machinery of the JSON API
+    # (views/api); HTML error pages stay as they are (json_errors=False),
+    # and the API page is our own (views/api/meta.py), not a CDN's UI.
+    app = APIFlask(
         __name__,
+        title=API_TITLE,
+        version=API_VERSION,
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
         instance_relative_config=True,
         template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"),
     )
     from . import config
+    from .json_provider import JSONProvider
 
+    app.json = JSONProvider(app)
     config.load(app, test_config)
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # owner-only when new: secret key, database
 

@@ -19,6 +19,8 @@ def select_locale() -> str:
     from flask import current_app
 
     langs = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/"):  # the JSON API: Accept-Language, never the cookie
+        return request.accept_languages.best_match(langs, current_app.config["BABEL_DEFAULT_LOCALE"])
     lang = request.args.get("lang") or session.get("lang")
     if lang in langs:
         return lang

@@ -515,3 +515,4 @@ from .publication_models import (PublishedEntity, PublishedNameGram, PublishedRe
 from .scheduler_models import Notice, SchedulerRun  # noqa: E402,F401
 from .document_models import Document  # noqa: E402,F401
 from .audit_models import AuditCheckpoint, AuditEntry, AuditHead, AuditVerification  # noqa: E402,F401
+from .token_models import ApiToken  # noqa: E402,F401

@@ -248,7 +248,7 @@ def entries(session: Session, *, object_type: str | None = None, object_id: str 
 
 
 # The object types the services record (docs/audit.md), for the admin page's filter.
-OBJECT_TYPES = ("account", "calendar", "draw", "entity", "import_job", "inspector", "item", "plan", "registry",
+OBJECT_TYPES = ("account", "api_token", "calendar", "draw", "entity", "import_job", "inspector", "item", "plan", "registry",
                 "scheduler_job", "task", "visit")
 
 

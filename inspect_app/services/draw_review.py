@@ -113,6 +113,23 @@ def _samples_and_excluded(draw: Draw) -> tuple[dict, dict]:
     return ({t: len(s) for t, s in outcome["samples"].items()}, outcome.get("excluded", {}))
 
 
+OUTCOME_STATES = ("drawn", "sealed")
+
+
+def sample_sizes(draw: Draw) -> dict[str, int]:
+    """Task code → the number of entities sampled (from the stored stats, else the outcome)."""
+    return _samples_and_excluded(draw)[0]
+
+
+def require_outcome(draw: Draw) -> None:
+    """The outcome exists for review only once drawn (planners: the review
+    page and the API); before that a :class:`~.draws.DrawError`."""
+    from .draws import DrawError
+
+    if draw.state not in OUTCOME_STATES:
+        raise DrawError(_("抽取结果尚未产生"))
+
+
 def review(session: Session, draw: Draw, page: int = 1, per_page: int = 200,
            unfilled_page: int = 1) -> Review:
     """The figures cover all visits; ``visits`` holds page ``page`` of the

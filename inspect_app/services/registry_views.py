@@ -45,10 +45,10 @@ def certificate_state(expires: date | None, today: date) -> str:
     return "valid"
 
 
-def list_inspectors(session: Session, q: str | None = None, department: str | None = None,
-                    district: str | None = None, qualification: str | None = None,
-                    certificate: str | None = None, active: bool | None = None,
-                    today: date | None = None, page: int = 1, page_size: int = 50) -> Page:
+def inspectors_query(session: Session, q: str | None = None, department: str | None = None,
+                     district: str | None = None, qualification: str | None = None, certificate: str | None = None,
+                     active: bool | None = None, today: date | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_inspectors`."""
     today = today or date.today()
     dialect = session.get_bind().dialect.name
     stmt = sa.select(Inspector)
@@ -72,12 +72,22 @@ def list_inspectors(session: Session, q: str | None = None, department: str | No
         stmt = stmt.where(Inspector.certificate_expires > soon)
     elif certificate == "missing":
         stmt = stmt.where(Inspector.certificate_expires.is_(None))
-    return _page(session, stmt, [Inspector.id], page, page_size)
+    return stmt, [Inspector.id]
 
 
-def list_items(session: Session, q: str | None = None, department: str | None = None,
-               published: bool | None = None, current_only: bool = True,
-               page: int = 1, page_size: int = 50) -> Page:
+def list_inspectors(session: Session, q: str | None = None, department: str | None = None,
+                    district: str | None = None, qualification: str | None = None,
+                    certificate: str | None = None, active: bool | None = None,
+                    today: date | None = None, page: int = 1, page_size: int = 50) -> Page:
+    stmt, order = inspectors_query(
+        session, q=q, department=department, district=district, qualification=qualification, certificate=certificate,
+        active=active, today=today)
+    return _page(session, stmt, order, page, page_size)
+
+
+def items_query(session: Session, q: str | None = None, department: str | None = None, published: bool | None = None,
+                current_only: bool = True):
+    """The filtered statement and its order (a unique key) behind :func:`list_items`."""
     stmt = sa.select(CheckItem)
     if q:
         stmt = stmt.where(sa.or_(CheckItem.code == q.strip(), _contains(CheckItem.name, q.strip())))
@@ -87,18 +97,31 @@ def list_items(session: Session, q: str | None = None, department: str | None = 
         stmt = stmt.where(CheckItem.published.is_(published))
     if current_only:
         stmt = stmt.where(CheckItem.current.is_(True))
-    return _page(session, stmt, [CheckItem.code, CheckItem.version], page, page_size)
+    return stmt, [CheckItem.code, CheckItem.version]
 
 
-def list_departments(session: Session, q: str | None = None, page: int = 1, page_size: int = 50) -> Page:
+def list_items(session: Session, q: str | None = None, department: str | None = None,
+               published: bool | None = None, current_only: bool = True,
+               page: int = 1, page_size: int = 50) -> Page:
+    stmt, order = items_query(
+        session, q=q, department=department, published=published, current_only=current_only)
+    return _page(session, stmt, order, page, page_size)
+
+
+def departments_query(session: Session, q: str | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_departments`."""
     stmt = sa.select(Department)
     if q:
         stmt = stmt.where(sa.or_(Department.id == q.strip(), _contains(Department.name, q.strip())))
-    return _page(session, stmt, [Department.id], page, page_size)
+    return stmt, [Department.id]
 
 
-def list_districts(session: Session, q: str | None = None, parent: str | None = None,
-                   level: int | None = None, page: int = 1, page_size: int = 50) -> Page:
+def list_departments(session: Session, q: str | None = None, page: int = 1, page_size: int = 50) -> Page:
+    return _page(session, *departments_query(session, q=q), page, page_size)
+
+
+def districts_query(session: Session, q: str | None = None, parent: str | None = None, level: int | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_districts`."""
     stmt = sa.select(District)
     if q:
         q = q.strip()
@@ -108,36 +131,55 @@ def list_districts(session: Session, q: str | None = None, parent: str | None = 
         stmt = stmt.where(District.parent_code == parent)
     if level:
         stmt = stmt.where(District.level == level)
-    return _page(session, stmt, [District.code], page, page_size)
+    return stmt, [District.code]
 
 
-def list_conflicts(session: Session, inspector: str | None = None, uscc: str | None = None,
-                   page: int = 1, page_size: int = 50) -> Page:
+def list_districts(session: Session, q: str | None = None, parent: str | None = None,
+                   level: int | None = None, page: int = 1, page_size: int = 50) -> Page:
+    return _page(session, *districts_query(session, q=q, parent=parent, level=level), page, page_size)
+
+
+def conflicts_query(session: Session, inspector: str | None = None, uscc: str | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_conflicts`."""
     stmt = sa.select(Conflict)
     if inspector:
         stmt = stmt.where(Conflict.inspector == inspector.strip())
     if uscc:
         stmt = stmt.where(Conflict.uscc == uscc.strip().upper())
-    return _page(session, stmt, [Conflict.inspector, Conflict.uscc], page, page_size)
+    return stmt, [Conflict.inspector, Conflict.uscc]
+
+
+def list_conflicts(session: Session, inspector: str | None = None, uscc: str | None = None,
+                   page: int = 1, page_size: int = 50) -> Page:
+    return _page(session, *conflicts_query(session, inspector=inspector, uscc=uscc), page, page_size)
+
+
+def pair_conflicts_query(session: Session, inspector: str | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_pair_conflicts`."""
+    stmt = sa.select(PairConflict)
+    if inspector:
+        stmt = stmt.where(sa.or_(PairConflict.a == inspector.strip(), PairConflict.b == inspector.strip()))
+    return stmt, [PairConflict.a, PairConflict.b]
 
 
 def list_pair_conflicts(session: Session, inspector: str | None = None,
                         page: int = 1, page_size: int = 50) -> Page:
-    stmt = sa.select(PairConflict)
-    if inspector:
-        stmt = stmt.where(sa.or_(PairConflict.a == inspector.strip(), PairConflict.b == inspector.strip()))
-    return _page(session, stmt, [PairConflict.a, PairConflict.b], page, page_size)
+    return _page(session, *pair_conflicts_query(session, inspector=inspector), page, page_size)
 
 
-def list_leaves(session: Session, inspector: str | None = None, on: date | None = None,
-                page: int = 1, page_size: int = 50) -> Page:
+def leaves_query(session: Session, inspector: str | None = None, on: date | None = None):
+    """The filtered statement and its order (a unique key) behind :func:`list_leaves`."""
     stmt = sa.select(InspectorLeave)
     if inspector:
         stmt = stmt.where(InspectorLeave.inspector == inspector.strip())
     if on:
         stmt = stmt.where(InspectorLeave.start <= on, InspectorLeave.end >= on)
-    return _page(session, stmt, [InspectorLeave.inspector, InspectorLeave.start, InspectorLeave.id],
-                 page, page_size)
+    return stmt, [InspectorLeave.inspector, InspectorLeave.start, InspectorLeave.id]
+
+
+def list_leaves(session: Session, inspector: str | None = None, on: date | None = None,
+                page: int = 1, page_size: int = 50) -> Page:
+    return _page(session, *leaves_query(session, inspector=inspector, on=on), page, page_size)
 
 
 # --- details -----------------------------------------------------------------

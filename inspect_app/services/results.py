@@ -264,16 +264,37 @@ class StalePage(ResultLocked):
         super().__init__(_("没有保存：页面已过期（其他组员刚保存过），请核对下面的内容后再保存或提交"))
 
 
+KEY_MAX = 64  # characters of a client's idempotency key
+
+
+def submitted_with_key(session: Session, visit_pk: int, key: str) -> VisitResult | None:
+    """The result an earlier submission with idempotency ``key`` submitted
+    (its ``submitted`` event carries the key), or None."""
+    for event in session.exec(select(ResultEvent).where(ResultEvent.visit_pk == visit_pk,
+                                                        ResultEvent.action == "submitted")):
+        if (event.detail or {}).get("key") == key:
+            return session.get(VisitResult, event.result_id)
+    return None
+
+
 def submit(session: Session, user: User | None, visit_pk: int, today: date | None = None, data=None,
-           seq=None) -> VisitResult:
+           seq=None, key: str | None = None) -> VisitResult:
     """The lead submits the current result (draft or returned → submitted)
     after the full check; the visit is then locked for the team. With
     ``data`` and ``seq`` (the plain form), they are saved first, and an old
-    ``seq`` is refused (:class:`StalePage`)."""
+    ``seq`` is refused (:class:`StalePage`). With an idempotency ``key``
+    (the API's clients), a repeated submission with the same key answers
+    with the result that submission submitted and changes nothing."""
     today = today or _today()
     visit, draw = _visit(session, user, visit_pk, today)
     if not is_lead(session, user, draw, visit):
         raise NotLead(_("只有检查组组长可以提交检查结果"))
+    if key is not None:
+        if not isinstance(key, str) or not 1 <= len(key) <= KEY_MAX or not key.isprintable():
+            raise ResultInvalid([FieldError(None, "key", _("幂等键应为 1 到 %(n)s 个可打印字符", n=KEY_MAX))])
+        earlier = submitted_with_key(session, visit.id, key)
+        if earlier is not None:
+            return earlier
     result = _open(session, user, visit, draw, today)
     _editable(result)
     if seq is not None and data is not None:
@@ -298,7 +319,8 @@ def submit(session: Session, user: User | None, visit_pk: int, today: date | Non
         session.rollback()
         raise ResultLocked(_("检查结果已被提交或更正，请刷新页面"))
     _event(session, result, actor, "submitted", revision=result.revision, previous=previous, seq=result.saved_seq,
-           problems=sum(1 for i in items if result_codes.is_problem(i.code)))
+           problems=sum(1 for i in items if result_codes.is_problem(i.code)),
+           **({"key": key} if key is not None else {}))
     session.commit()
     session.refresh(result)
     return result

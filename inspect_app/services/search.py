@@ -148,20 +148,19 @@ def entity_filters(dialect: str, district: str | None = None, risk: str | None =
     return where
 
 
-def search_entities(session: Session, q: str | None = None, district: str | None = None,
-                    risk: str | None = None, status: str | None = None, active: bool | None = None,
-                    industry: str | None = None, list_name: str | None = None,
-                    page: int = 1, page_size: int = 50, count_cap: int = COUNT_CAP) -> Page:
-    """One page of entities matching ``q`` and the filters; see the module
-    docstring for how each kind of query is answered."""
+def entity_statement(session: Session, q: str | None = None, district: str | None = None,
+                     risk: str | None = None, status: str | None = None, active: bool | None = None,
+                     industry: str | None = None, list_name: str | None = None):
+    """(statement, where clauses, order, mode, notes) of an entity search: the
+    query ``q`` read as a USCC, a name (full text) or a short name fragment,
+    and the filters. Shared by :func:`search_entities` (pages) and the API's
+    keyset pages (``Entity.id`` order: the FTS rowid is the entity's id)."""
     dialect = session.get_bind().dialect.name
-    page = max(1, int(page))
     q = (q or "").strip()
     where = entity_filters(dialect, district=district, risk=risk, status=status, active=active,
                            industry=industry, list_name=list_name)
     stmt = sa.select(Entity)
     order = Entity.id
-    count_from = None  # a select of matching rows for the capped count; None = not counted
     notes: list[str] = []
 
     if q and looks_like_uscc(q):
@@ -189,6 +188,19 @@ def search_entities(session: Session, q: str | None = None, district: str | None
     else:
         mode = "list"
 
+    return stmt, where, order, mode, notes
+
+
+def search_entities(session: Session, q: str | None = None, district: str | None = None,
+                    risk: str | None = None, status: str | None = None, active: bool | None = None,
+                    industry: str | None = None, list_name: str | None = None,
+                    page: int = 1, page_size: int = 50, count_cap: int = COUNT_CAP) -> Page:
+    """One page of entities matching ``q`` and the filters; see the module
+    docstring for how each kind of query is answered."""
+    page = max(1, int(page))
+    stmt, where, order, mode, notes = entity_statement(session, q, district=district, risk=risk, status=status,
+                                                       active=active, industry=industry, list_name=list_name)
+    count_from = None  # a select of matching rows for the capped count; None = not counted
     stmt = stmt.where(*where)
     if mode != "short":
         count_from = stmt.with_only_columns(Entity.id).order_by(None)
@@ -211,3 +223,21 @@ def search_entities(session: Session, q: str | None = None, district: str | None
             total, capped = (count_cap, True) if n > count_cap else (n, False)
     return Page(items=rows, page=page, page_size=page_size, has_next=has_next,
                 total=total, total_capped=capped, mode=mode, notes=notes)
+
+
+def keyset_page(session: Session, stmt, order: list, after: tuple | None, limit: int) -> tuple[list, tuple | None]:
+    """One page of ``stmt`` in ``order`` (columns forming a unique key)
+    after the key ``after``: (rows, the key to continue after, or None on
+    the last page). Keyset pagination: each page costs the same however far
+    the caller has read, and rows inserted meanwhile are neither skipped nor
+    repeated."""
+    if after is not None:
+        if len(after) != len(order):
+            raise ValueError("cursor does not match the order")
+        stmt = stmt.where(sa.tuple_(*order) > sa.tuple_(*[sa.bindparam(None, value, type_=col.type)
+                                                          for col, value in zip(order, after)]))
+    rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)).scalars())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, tuple(getattr(rows[-1], col.key) for col in order)

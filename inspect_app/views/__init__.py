@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib
 
+from .api.problems import from_exception, from_http_exception, is_api_request
+
 # module name -> attribute holding the blueprint
-BLUEPRINTS = ("auth", "public", "planner", "admin", "inspector", "check_code")
+BLUEPRINTS = ("auth", "public", "planner", "admin", "inspector", "check_code", "api")
 
 
 def register_blueprints(app) -> None:
@@ -28,12 +30,16 @@ def _status_page(status: int, heading: str, message: str):
 
 
 def _forbidden(_error):
+    if is_api_request():
+        return from_http_exception(_error)
     from flask_babel import gettext as _
 
     return _status_page(403, _("无权访问"), _("您的账号没有访问此页面的权限。"))
 
 
 def _not_found(_error):
+    if is_api_request():
+        return from_http_exception(_error)
     from flask_babel import gettext as _
 
     return _status_page(404, _("页面不存在"), _("没有找到这个页面，链接可能已失效。"))
@@ -42,6 +48,8 @@ def _not_found(_error):
 def _method_not_allowed(error):
     """A link followed to a form's address (e.g. GET /logout): the site's
     page, keeping the ``Allow`` header werkzeug computed."""
+    if is_api_request():
+        return from_http_exception(error)
     from flask_babel import gettext as _
 
     body, status = _status_page(405, _("请求方式不正确"), _("此地址只接受表单提交，请从页面上的按钮操作。"))
@@ -62,6 +70,8 @@ def _server_error(error):
 
     from ..db import get_session
 
+    if is_api_request():
+        return from_exception(getattr(error, "original_exception", None) or error)
     try:
         get_session().rollback()  # a failed transaction must not break the page itself
         return _status_page(500, _("服务器内部错误"), _("处理请求时出现错误，已记录在服务器日志中。请稍后再试；如仍出错，请联系管理员。"))

@@ -10,7 +10,7 @@ from sqlmodel import select
 from ..db import get_session
 from ..models import ROLES, Department, Inspector, User
 from ..security import role_required
-from ..services import accounts
+from ..services import accounts, api_tokens
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,6 +34,8 @@ def _choices() -> dict:
         "roles": ROLES,
         "departments": session.exec(select(Department).order_by(Department.id)).all(),
         "free_inspectors": [i for i in session.exec(select(Inspector).order_by(Inspector.id)).all() if i.id not in linked],
+        "tokens_of": lambda user_id: api_tokens.tokens_of(session, user_id),
+        "token_active": api_tokens.is_active,
     }
 
 
@@ -71,6 +73,19 @@ def users():
 @role_required("admin")
 def user(user_id: int):
     return render_template("admin/user.html", user=_user_or_404(user_id), errors={}, **_choices())
+
+
+@bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@role_required("admin")
+def revoke_token(user_id: int, token_id: int):
+    """An admin revokes any user's API token (services/api_tokens.py)."""
+    target = _user_or_404(user_id)
+    session = get_session()
+    if not any(t.id == token_id for t in api_tokens.tokens_of(session, target.id)):
+        abort(404)
+    token = api_tokens.revoke_token(session, g.user, token_id)
+    flash(_("令牌 %(name)s 已撤销", name=token.name))
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 def _apply(user_id: int, change, done_msg: str):

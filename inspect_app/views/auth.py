@@ -77,3 +77,6 @@ def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
     return redirect(safe_target(request.form.get("next"), url_for("public.index")))
+
+
+from . import account_tokens  # noqa: E402,F401  (the account page's API tokens: routes on this blueprint)

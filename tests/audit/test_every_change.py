@@ -122,6 +122,25 @@ def account_change():
     return prepare, act, {"account.deactivated": 1, "account.role_changed": 1, "account.password_reset": 1}
 
 
+def api_tokens():
+    def prepare(s, app, mp):
+        return (accounts.create_account(s, "carol", "correct-horse", "planner", department="SCJG"),
+                accounts.create_account(s, "root", "correct-horse", "admin"))
+
+    def act(s, app, users):
+        from inspect_app.services import api_tokens
+
+        owner, admin = users
+        token, _secret = api_tokens.create_token(s, owner, "省平台")
+        before = _seq(s)
+        api_tokens.revoke_token(s, admin, token.id)
+        api_tokens.revoke_token(s, admin, token.id)  # already revoked: nothing changes, nothing appended
+        row = s.exec(select(AuditEntry).where(AuditEntry.seq > before)).one()
+        assert (row.action, row.actor, json.loads(row.details)) == (
+            "account.token_revoked", "root", {"user": "carol"})
+    return prepare, act, {"account.token_created": 1, "account.token_revoked": 1}
+
+
 def registry_import():
     code = with_check_character("91350100MA0000001")
     text = f"统一社会信用代码,名称,行政区划,登记状态,信用风险分类\n{code},新公司,350181001,存续,B\n"
@@ -161,7 +180,7 @@ def scheduler_runs():
 
 
 CASES = {f.__name__: f for f in (plan_publish, plan_edit, draw_ceremony, result_submit, result_approve_publish,
-                                 reveal, account_change, registry_import, registry_edit_entity, scheduler_runs)}
+                                 reveal, account_change, api_tokens, registry_import, registry_edit_entity, scheduler_runs)}
 
 
 @pytest.mark.parametrize("kind", list(CASES))

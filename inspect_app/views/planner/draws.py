@@ -193,8 +193,10 @@ def draw_retry(draw_id: int):
 def draw_review_page(draw_id: int):
     session = get_session()
     draw = _draw_or_404(draw_id)
-    if draw.state not in ("drawn", "sealed"):
-        flash(_("抽取结果尚未产生"), "error")
+    try:
+        draw_review.require_outcome(draw)
+    except draw_service.DrawError as error:
+        flash(str(error), "error")
         return redirect(url_for("planner.draw", draw_id=draw_id))
     page = arg_int("page")
     review = draw_review.review(session, draw, page=page, per_page=REVIEW_PAGE,
