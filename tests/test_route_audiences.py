@@ -24,6 +24,8 @@ SWEPT = {
     "inspector": "tests/test_access.py",
     "check": "tests/checkcode/test_check_code_routes.py",
     "auth": "tests/test_route_audiences.py",
+    "api": "tests/api/test_api_matrix.py",  # every operation × six callers; docs and spec here
+    "openapi": "tests/test_route_audiences.py",  # apiflask's /api/v1/openapi.json
 }
 NOT_A_PAGE = {"static"}  # the static files (CSS, JS, fonts): the same for everyone
 
@@ -52,11 +54,11 @@ def test_every_blueprint_is_swept(app):
 def test_a_new_blueprint_is_caught(app):
     from flask import Blueprint
 
-    api = Blueprint("api", __name__)
-    api.add_url_rule("/api/draws/<code>", "draw", lambda code: {"code": code})
-    app.register_blueprint(api)
+    partner = Blueprint("partner", __name__)
+    partner.add_url_rule("/partner/draws/<code>", "draw", lambda code: {"code": code})
+    app.register_blueprint(partner)
     app.add_url_rule("/bare", "bare", lambda: "bare")
-    assert unswept(app) == {"api": ["api.draw /api/draws/<code>"], "(no blueprint)": ["bare /bare"]}
+    assert unswept(app) == {"partner": ["partner.draw /partner/draws/<code>"], "(no blueprint)": ["bare /bare"]}
 
 
 @pytest.fixture
@@ -87,11 +89,13 @@ def test_auth_routes_for_every_role(app, clients):
     language switch and logout are harmless for anyone (a redirect to a
     path of this site)."""
     rules = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("auth.")}
-    assert rules == {"auth.login", "auth.logout", "auth.password", "auth.set_language"}, \
-        "a new auth route: add its expectations below"
+    assert rules == {"auth.login", "auth.logout", "auth.password", "auth.set_language", "auth.tokens",
+                     "auth.revoke_token"}, "a new auth route: add its expectations below"
     seen = {}
     for who, c in clients.items():
         seen[who or "anonymous"] = (
+            c.get("/account/tokens").status_code,
+            c.post("/account/tokens/999999/revoke").status_code,  # nobody's token: 404 for the logged-in
             c.get("/login").status_code,
             c.get("/account/password").status_code,
             c.post("/account/password", data={}).status_code,  # 400 names the empty form's reason
@@ -100,11 +104,21 @@ def test_auth_routes_for_every_role(app, clients):
             c.get("/account/password").headers.get("Location", "").split("?")[0],  # after logout
         )
     assert seen == {
-        "anonymous": (200, 302, 302, "/", "/", "/login"),
-        "inspector": (200, 200, 400, "/", "/", "/login"),
-        "planner": (200, 200, 400, "/", "/", "/login"),
-        "admin": (200, 200, 400, "/", "/", "/login"),
+        "anonymous": (302, 302, 200, 302, 302, "/", "/", "/login"),
+        "inspector": (200, 404, 200, 200, 400, "/", "/", "/login"),
+        "planner": (200, 404, 200, 200, 400, "/", "/", "/login"),
+        "admin": (200, 404, 200, 200, 400, "/", "/", "/login"),
     }
+
+
+def test_the_api_description_is_public_and_the_same_for_everyone(app, clients):
+    """The OpenAPI document and its page hold no data: every caller gets the same."""
+    answers = {}
+    for who, c in clients.items():
+        spec, page = c.get("/api/v1/openapi.json"), c.get("/api/v1/docs")
+        assert spec.status_code == 200 and page.status_code == 200, who
+        answers[who] = (spec.get_data(), page.status_code)
+    assert len({a[0] for a in answers.values()}) == 1
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
