@@ -71,7 +71,7 @@ from typing import cast
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from solver import reasons
+from solver import certificate, reasons
 from solver.canonical import FastHmac
 from solver.forking import bytes_forked, run_forked
 from solver.model import Instance
@@ -89,6 +89,11 @@ class Assignment:
     teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
     unfilled: dict[str, reasons.Reason]  # visit id -> reason
     loads: dict[str, int]  # inspector id -> visits assigned, for every inspector of the instance
+    flow_teams: dict[str, tuple[str, ...]] | None = None  # accepted visit id -> team of 7.3 (before 7.4)
+    potentials: list[dict[str, int]] | None = None  # the certificate's levels (7.5)
+
+
+PartResult = tuple[list[tuple[str, ...]], list[dict[str, int]]]  # teams, potential levels
 
 
 class RandomCost:
@@ -114,6 +119,13 @@ class RandomCost:
         """r(v, i) for one entity and several inspectors."""
         raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), RANDOM_BYTES)
         return [int.from_bytes(raw[k:k + RANDOM_BYTES], "big") for k in range(0, len(raw), RANDOM_BYTES)]
+
+    def levels(self, uscc: str, inspector_ids: Sequence[str], count: int) -> tuple[tuple[int, ...], ...]:
+        """The tie-break costs of levels 0..count-1 (7.5): level k is bytes
+        3k..3k+2 of the HMAC whose first 3 bytes are r(v, i)."""
+        raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), 32)
+        return tuple(tuple(int.from_bytes(raw[n * 32 + 3 * k:n * 32 + 3 * k + 3], "big")
+                           for n in range(len(inspector_ids))) for k in range(count))
 
     def _cost_bytes(self, places: Sequence[tuple[str, Sequence[str]]]) -> bytes:
         """r(v, i) of every (USCC, inspector ids) pair in order, as 3-byte
@@ -397,24 +409,25 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     optimum of the whole department."""
     teams: list[tuple[str, ...]] = [()] * len(places)
     parts = _parts(places)
-    for part, part_teams in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
-                                                   rules, random_cost, 1, NullProgress()), strict=True):
+    for part, (part_teams, _) in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
+                                                        rules, random_cost, 1, NullProgress()), strict=True):
         for p, team in zip(part, part_teams, strict=True):
             teams[p] = team
     return teams
 
 
 def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-               random_cost: RandomCost) -> list[tuple[str, ...]]:
-    """The teams of one part of one department's places (in-process)."""
+               random_cost: RandomCost) -> PartResult:
+    """The teams and certificate levels of one part of one department's places (in-process)."""
     chosen = [places[p] for p in part]
-    return _solve_part(department, chosen, rules, random_cost.many([(u, s.eligible) for u, s in chosen]))
+    return _solve_part(department, chosen, rules, random_cost.many([(u, s.eligible) for u, s in chosen]),
+                       random_cost)
 
 
 def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
                 by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int,
-                progress: Progress) -> list[list[tuple[str, ...]]]:
+                progress: Progress) -> list[PartResult]:
     """Every (department, part) flow. With ``workers`` > 1 (POSIX) and enough
     arcs, the parts are shared out by arcs between this process and forked
     children, each hashing its own parts' random costs and solving their
@@ -422,7 +435,7 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
     department): then the parts are solved here and ``random_cost`` shares
     the hashing of each large part instead. The parts are independent
     problems, so the result is the same either way."""
-    def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[list[tuple[str, ...]]]:
+    def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[PartResult]:
         out = []
         for j in chosen:
             department, part = jobs[j]
@@ -447,7 +460,7 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
 
     here, there = run_forked(lambda: solve(mine[0], random_cost, report=True),
                              [partial(pickled, chosen) for chosen in mine[1:]])
-    results: list[list[tuple[str, ...]] | None] = [None] * len(jobs)
+    results: list[PartResult | None] = [None] * len(jobs)
     for j, teams in zip(mine[0], here, strict=True):
         results[j] = teams
     for chosen, raw in zip(mine[1:], there, strict=True):
@@ -461,7 +474,7 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
             results[j] = teams
         progress.advance(len(chosen))
     assert all(r is not None for r in results)
-    return cast("list[list[tuple[str, ...]]]", results)
+    return cast("list[PartResult]", results)
 
 
 def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
@@ -497,9 +510,10 @@ def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
 
 
 def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-                costs: np.ndarray) -> list[tuple[str, ...]]:
+                costs: np.ndarray, random_cost: RandomCost) -> PartResult:
     """One min-cost flow: places, then inspectors, then the sink; ``costs``
-    holds r(v, i) of every place's eligible inspectors, place by place."""
+    holds r(v, i) of every place's eligible inspectors, place by place.
+    Returns the teams and the certificate's potential levels (7.5)."""
     inspector_ids = sorted({i for _, slot in places for i in slot.eligible})
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
@@ -530,13 +544,88 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise AssertionError(f"team flow of {department} ended with status {status}")
-    chosen = np.flatnonzero(flow.flows(np.arange(len(tails), dtype=np.int64)))
+    used = flow.flows(np.arange(len(tails), dtype=np.int64)) > 0
+    chosen = np.flatnonzero(used)
     by_place: list[list[str]] = [[] for _ in places]
     for p, h in zip(tails[chosen].tolist(), place_heads[chosen].tolist(), strict=True):
         by_place[p].append(inspector_ids[h - len(places)])
     for (uscc, slot), members in zip(places, by_place, strict=True):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
-    return [tuple(sorted(m)) for m in by_place]
+    teams = [tuple(sorted(m)) for m in by_place]
+    caps = np.array([rules.capacity[i] for i in inspector_ids], dtype=np.int64)
+    potentials = _potentials(tails, place_heads - len(places), costs, used, caps)
+    level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
+    if not _tied(tails, place_heads - len(places), costs, used, caps, potentials, inspector_ids):
+        return teams, [level0]
+    return _break_ties(department, places, teams, level0, rules, random_cost)
+
+
+def _moves(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray,
+           caps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The contracted residual moves of :mod:`solver.certificate` as (tail,
+    head, cost) arrays over inspector indices, the sink being ``len(caps)``."""
+    n = len(caps)
+    member = np.flatnonzero(used)  # place by place
+    places = int(tails[-1]) + 1 if len(tails) else 0
+    first = np.searchsorted(tails[member], np.arange(places))
+    count = np.bincount(tails[member], minlength=places)
+    free = np.flatnonzero(~used)
+    move_tails, move_heads, move_costs = [], [], []
+    for k in range(int(count.max(initial=0))):
+        arcs = free[count[tails[free]] > k]
+        mine = member[first[tails[arcs]] + k]
+        move_tails.append(heads[mine])
+        move_heads.append(heads[arcs])
+        move_costs.append(costs[arcs] - costs[mine])
+    loads = np.bincount(heads[member], minlength=n)
+    busy = np.flatnonzero(loads >= 1)
+    spare = np.flatnonzero(loads < caps)
+    move_tails += [np.full(len(busy), n, dtype=np.int64), spare]
+    move_heads += [busy, np.full(len(spare), n, dtype=np.int64)]
+    move_costs += [-(BALANCE_SCALE * loads[busy] // caps[busy]), BALANCE_SCALE * (loads[spare] + 1) // caps[spare]]
+    return np.concatenate(move_tails), np.concatenate(move_heads), np.concatenate(move_costs)
+
+
+def _potentials(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray,
+                caps: np.ndarray) -> np.ndarray:
+    """Level-0 potentials of the inspectors (7.5): Bellman–Ford distances over
+    the moves from a virtual root at distance 0 to every node, minus the sink's."""
+    t, h, w = _moves(tails, heads, costs, used, caps)
+    dist = np.zeros(len(caps) + 1, dtype=np.int64)
+    for _ in range(len(caps) + 2):
+        relaxed = dist.copy()
+        np.minimum.at(relaxed, h, dist[t] + w)
+        if np.array_equal(relaxed, dist):
+            return (dist - dist[-1])[:-1]
+        dist = relaxed
+    raise AssertionError("team flow: the residual graph has a negative cycle")
+
+
+def _tied(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray, caps: np.ndarray,
+          potentials: np.ndarray, inspector_ids: Sequence[str]) -> bool:
+    """Whether the tight moves form a cycle (the optimum is not unique)."""
+    t, h, w = _moves(tails, heads, costs, used, caps)
+    pi = np.append(potentials, 0)
+    tight = np.flatnonzero(w + pi[t] - pi[h] == 0)
+    names = [*inspector_ids, certificate.SINK]
+    return bool(certificate.cyclic_nodes([(names[a], names[b]) for a, b in zip(t[tight].tolist(), h[tight].tolist(),
+                                                                                strict=True)]))
+
+
+def _break_ties(department: str, places: Sequence[tuple[str, SlotRequest]], teams: list[tuple[str, ...]],
+                level0: dict[str, int], rules: Rules, random_cost: RandomCost) -> PartResult:
+    """The lexicographic optimum of 7.5 and its levels, when level 0 ties."""
+    names = [f"{p} {department}" for p in range(len(places))]
+    current = [certificate.Place(name, uscc, slot.eligible, team, (tuple(random_cost.costs(uscc, slot.eligible)),))
+               for name, (uscc, slot), team in zip(names, places, teams, strict=True)]
+
+    def with_levels(chosen: list[certificate.Place], count: int) -> list[certificate.Place]:
+        return [certificate.Place(p.name, p.uscc, p.eligible, p.members,
+                                  random_cost.levels(p.uscc, p.eligible, count + 1)) for p in chosen]
+
+    caps = {i: rules.capacity[i] for _, slot in places for i in slot.eligible}
+    levels = certificate.break_ties(current, caps, level0, with_levels)
+    return [p.members for p in current], levels
 
 
 def repair_pair_conflicts(accepted: Sequence[VisitRequest], teams: dict[str, tuple[str, ...]], loads: dict[str, int],
@@ -635,15 +724,20 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     progress.done()
     chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
                                                    for department, places in by_department.items()}
-    for (department, part), part_teams in zip(jobs, solved, strict=True):
+    levels: list[dict[str, int]] = []
+    for (department, part), (part_teams, part_levels) in zip(jobs, solved, strict=True):
         for p, team in zip(part, part_teams, strict=True):
             chosen_of[department][p] = team
+        levels += [{} for _ in range(len(part_levels) - len(levels))]
+        for level, potentials in zip(levels, part_levels, strict=False):
+            level.update(potentials)
     members: dict[str, list[str]] = {r.visit.id: [] for r in accepted}
     for department in sorted(by_department):
         for visit_id, team in zip(visits_of[department], chosen_of[department], strict=True):
             members[visit_id].extend(team)
 
     teams = {visit_id: tuple(sorted(m)) for visit_id, m in members.items()}
+    flow_teams = dict(teams)
     loads = {i.id: 0 for i in sorted(instance.inspectors, key=lambda i: i.id)}
     for team in teams.values():
         for inspector_id in team:
@@ -651,4 +745,5 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     progress.stage("resolve pair conflicts", None)
     unfilled.update(repair_pair_conflicts(accepted, teams, loads, rules, random_cost))
     progress.done()
-    return Assignment({k: teams[k] for k in sorted(teams)}, {k: unfilled[k] for k in sorted(unfilled)}, loads)
+    return Assignment({k: teams[k] for k in sorted(teams)}, {k: unfilled[k] for k in sorted(unfilled)}, loads,
+                      flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]])

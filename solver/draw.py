@@ -69,6 +69,7 @@ class Staffing:
     teams: dict[str, tuple[str, ...]]  # visit id -> sorted inspector ids
     dates: dict[str, date]  # visit id -> day
     unfilled: dict[str, reasons.Reason]  # visit id -> reason
+    certificate: dict | None = None  # the optimality certificate (7.5), if the team stage gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,19 @@ def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Se
             unfilled[visit.id] = schedule.unscheduled.get(visit.id, reasons.not_scheduled())
         else:
             unfilled[visit.id] = assignment.unfilled.get(visit.id, reasons.not_staffed())
-    return Staffing(final_teams, dates, unfilled)
+    return Staffing(final_teams, dates, unfilled, team_certificate(assignment, final_teams))
+
+
+def team_certificate(assignment: object, final_teams: Mapping[str, Sequence[str]]) -> dict | None:
+    """The ``certificate`` member (7.5): the potential levels, and the team of
+    7.3 of every accepted visit whose outcome team differs or is missing."""
+    flow_teams = getattr(assignment, "flow_teams", None)
+    potentials = getattr(assignment, "potentials", None)
+    if flow_teams is None or potentials is None:
+        return None
+    return {"levels": potentials,
+            "flow_teams": {v: list(team) for v, team in sorted(flow_teams.items())
+                           if tuple(final_teams.get(v, ())) != team}}
 
 
 def draw(instance: Instance, progress: Progress | None = None, stages: Stages | None = None,
@@ -202,7 +215,8 @@ def outcome_document(instance: Instance, commitment: bytes, seed: bytes, samplin
                      for v in visits if v.id in staffing.unfilled],
         "excluded": sampling.excluded(),
         "stats": outcome_stats(instance, sampling, visits, staffing),
-    }
+    } | ({"certificate": staffing.certificate}
+         if staffing.certificate is not None and outcome_format == OUTCOME_FORMAT else {})
 
 
 @dataclass(frozen=True, slots=True)

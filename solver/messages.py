@@ -308,3 +308,38 @@ def digest_lines(input_digest: str, commitment: str | None) -> str:
     if commitment is not None:
         lines.append(f"commitment   {commitment}")
     return "\n".join(lines)
+
+
+# --- the optimality certificate (draw protocol 7.5) ---
+
+def certificate_missing() -> str:
+    return "certificate: missing: the outcome carries no optimality certificate (section 7.5)"
+
+
+def certificate_no_potential(path: str, inspector: str) -> str:
+    return f"{path}: no potential for {inspector}"
+
+
+def certificate_negative_move(path: str, tail: str, head: str, place: str, reduced: int) -> str:
+    via = f"via place {place}" if place else "via the sink"
+    return f"{path}: the move {tail or 'sink'} -> {head or 'sink'} {via} has reduced cost {reduced}, so the teams are not optimal"
+
+
+def certificate_level_count(found: int, expected: int) -> str:
+    return f"certificate.levels: {found} levels, expected {expected}"
+
+
+def certificate_tie(path: str, level: int, nodes: Iterable[str]) -> str:
+    shown = ", ".join(n or "sink" for n in sorted(nodes)[:SHOWN])
+    return f"{path}: the optimum of level {level} is not unique (tight moves form a cycle through {shown})"
+
+
+def certificate_not_unique() -> str:
+    return "certificate.levels: the optimum is not unique after every tie-break level"
+
+
+def certificate_flow_team(path: str, problem: str) -> str:
+    return f"{path}: {problem}"
+
+
+SHOWN = 6

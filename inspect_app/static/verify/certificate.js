@@ -1,0 +1,202 @@
+// The optimality certificate of the team flows (docs/draw-protocol.md 7.5),
+// checked without solving: the potentials of every level give each move of the
+// contracted residual graph a reduced cost >= 0 (so the teams of 7.3 are
+// optimal), and the moves of reduced cost 0 at the last level form no cycle
+// (so they are the unique lexicographic optimum). Written from 7.5.
+
+import { cmp } from "./cli_text.js";
+import { mismatch } from "./difference.js";
+import { RuleBook } from "./rules.js";
+
+const SINK = "";
+const MAX_LEVELS = 10;
+const BIG = 2 ** 40;
+const SHOWN = 6;
+
+const balance = (k, cap) => Math.floor((BIG * k) / cap); // exact: BIG * k < 2^53
+const fail = (path, message) => ({ path, message: `${path}: ${message}` });
+const name = (node) => node || "sink";
+
+/** Level-k costs of `ids` for the entity: bytes 3k..3k+2 of HMAC(seed, "assign:" + USCC + ":" + id). */
+function levelCosts(hmac, uscc, ids, levels) {
+  const encoder = new TextEncoder();
+  const out = Array.from({ length: levels }, () => []);
+  for (const id of ids) {
+    const mac = hmac(encoder.encode(`assign:${uscc}:${id}`));
+    for (let k = 0; k < levels; k++) out[k].push(mac[3 * k] * 65536 + mac[3 * k + 1] * 256 + mac[3 * k + 2]);
+  }
+  return out;
+}
+
+/** Every move of the contracted residual graph with its level cost: [tail, head, cost, place]. */
+function moves(places, caps, level) {
+  const out = [];
+  const loads = new Map();
+  const nodes = new Set();
+  for (const p of places) {
+    const members = new Set(p.members);
+    const cost = new Map(p.eligible.map((i, n) => [i, p.costs[level][n]]));
+    for (const j of p.members) {
+      loads.set(j, (loads.get(j) || 0) + 1);
+      for (const i of p.eligible) if (!members.has(i)) out.push([j, i, cost.get(i) - cost.get(j), p.name]);
+    }
+    for (const i of p.eligible) nodes.add(i);
+  }
+  for (const i of [...nodes].sort(cmp)) {
+    const load = loads.get(i) || 0, cap = caps.get(i);
+    if (load >= 1) out.push([SINK, i, level === 0 ? -balance(load, cap) : 0, SINK]);
+    if (load < cap) out.push([i, SINK, level === 0 ? balance(load + 1, cap) : 0, SINK]);
+  }
+  return out;
+}
+
+/** Node -> component number for the nodes of strongly connected components with a cycle (Tarjan). */
+export function cyclicNodes(edges) {
+  const succ = new Map();
+  for (const [u, v] of edges) {
+    if (!succ.has(u)) succ.set(u, []);
+    if (!succ.has(v)) succ.set(v, []);
+    succ.get(u).push(v);
+  }
+  const index = new Map(), low = new Map(), stack = [], on = new Set(), out = new Map();
+  let components = 0;
+  for (const root of [...succ.keys()].sort(cmp)) {
+    if (index.has(root)) continue;
+    const work = [[root, 0]];
+    while (work.length) {
+      const [node, k] = work.pop();
+      if (k === 0) {
+        index.set(node, index.size); low.set(node, index.get(node));
+        stack.push(node); on.add(node);
+      }
+      const next = succ.get(node);
+      if (k < next.length) {
+        work.push([node, k + 1]);
+        const n = next[k];
+        if (!index.has(n)) work.push([n, 0]);
+        else if (on.has(n)) low.set(node, Math.min(low.get(node), index.get(n)));
+        continue;
+      }
+      if (work.length) {
+        const parent = work[work.length - 1][0];
+        low.set(parent, Math.min(low.get(parent), low.get(node)));
+      }
+      if (low.get(node) === index.get(node)) {
+        const members = [];
+        for (;;) {
+          const top = stack.pop();
+          on.delete(top);
+          members.push(top);
+          if (top === node) break;
+        }
+        if (members.length > 1) {
+          for (const m of members) out.set(m, components);
+          components++;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const key = (u, v, place) => u + "\u0000" + v + "\u0000" + place;
+
+/** The first reason the levels do not certify the places' members as the unique optimum, or null. */
+export function checkLevels(places, caps, levels) {
+  let keep = null, component = new Map();
+  for (let level = 0; level < MAX_LEVELS; level++) {
+    const at = `certificate.levels[${level}]`;
+    if (level >= levels.length) { // level - 1 has a tie (a nonempty component)
+      const shown = [...component.keys()].sort(cmp).slice(0, SHOWN).map(name).join(", ");
+      return fail(at, `the optimum of level ${level - 1} is not unique (tight moves form a cycle through ${shown})`);
+    }
+    let levelMoves = moves(places, caps, level);
+    if (keep !== null) {
+      levelMoves = levelMoves.filter(([u, v, , p]) => keep.has(key(u, v, p)) && component.has(u)
+        && component.get(v) === component.get(u));
+    }
+    const pi = levels[level];
+    const tight = [];
+    for (const [u, v, w, place] of levelMoves) {
+      for (const node of [u, v]) {
+        if (node !== SINK && !Object.prototype.hasOwnProperty.call(pi, node)) return fail(at, `no potential for ${node}`);
+      }
+      const reduced = w + (u === SINK ? 0 : pi[u]) - (v === SINK ? 0 : pi[v]);
+      if (reduced < 0) {
+        const via = place ? `via place ${place}` : "via the sink";
+        return fail(at, `the move ${name(u)} -> ${name(v)} ${via} has reduced cost ${reduced}, so the teams are not optimal`);
+      }
+      if (reduced === 0) tight.push([u, v, place]);
+    }
+    component = cyclicNodes(tight);
+    keep = new Set(tight.map(([u, v, p]) => key(u, v, p)));
+    if (!component.size) {
+      return levels.length === level + 1 ? null : fail("certificate.levels", `${levels.length} levels, expected ${level + 1}`);
+    }
+  }
+  return fail("certificate.levels", "the optimum is not unique after every tie-break level");
+}
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Section 10 step 5 (7.5): the certificate's shape, then its check. Null, a discrepancy, or not_checked. */
+export function checkCertificate(ctx) {
+  const { instance, outcome, workdays } = ctx;
+  if (ctx.format !== "inspect-draw-outcome/2") {
+    return { status: "not_checked", detail: "format /1 outcomes carry no optimality certificate (section 9.4)" };
+  }
+  if (!Object.prototype.hasOwnProperty.call(outcome, "certificate")) {
+    return fail("certificate", "missing: the outcome carries no optimality certificate (section 7.5)");
+  }
+  const doc = outcome.certificate;
+  if (!isObject(doc)) return mismatch("certificate", { levels: [], flow_teams: {} }, doc);
+  const { levels, flow_teams: flowTeams } = doc;
+  if (!Array.isArray(levels) || levels.length < 1 || levels.length > MAX_LEVELS || !levels.every(isObject)) {
+    return mismatch("certificate.levels", ["potentials by inspector id"], levels === undefined ? null : levels);
+  }
+  for (let n = 0; n < levels.length; n++) {
+    for (const [k, v] of Object.entries(levels[n])) {
+      if (!Number.isSafeInteger(v)) return mismatch(`certificate.levels[${n}].${k}`, "an integer", v);
+    }
+  }
+  if (!isObject(flowTeams) || !Object.values(flowTeams).every((t) => Array.isArray(t) && t.every((i) => typeof i === "string"))) {
+    return mismatch("certificate.flow_teams", { "visit id": ["inspector ids"] }, flowTeams === undefined ? null : flowTeams);
+  }
+  const byId = new Map((ctx.visitsExpected || []).map((v) => [v.id, v]));
+  const teams = new Map(outcome.visits.map((e) => [e.id, e.team]));
+  for (const id of Object.keys(flowTeams).sort(cmp)) {
+    if (!byId.has(id)) return fail(`certificate.flow_teams.${id}`, "no such visit");
+    teams.set(id, flowTeams[id]);
+  }
+  const wanted = new Set([...teams.keys()].map((id) => byId.get(id).uscc));
+  const book = new RuleBook(instance, workdays, wanted);
+  const tied = new Set(levels.slice(1).flatMap((l) => Object.keys(l)));
+  const staff = new Map(); // department -> inspectors, by id
+  for (const i of [...book.inspectors.values()].sort((a, b) => cmp(a.id, b.id))) {
+    if (!staff.has(i.department)) staff.set(i.department, []);
+    staff.get(i.department).push(i);
+  }
+  const places = [];
+  for (const id of [...teams.keys()].sort(cmp)) {
+    const visit = byId.get(id);
+    const entity = book.entities.get(visit.uscc);
+    const need = book.requirement(visit);
+    const quals = book.qualifications(visit);
+    const team = teams.get(id);
+    for (const department of [...need.keys()].sort(cmp)) {
+      const eligible = (staff.get(department) || []).filter((i) => book.reason(i, entity, department,
+        quals.get(department)) === null).map((i) => i.id);
+      const members = team.filter((i) => book.inspectors.has(i) && book.inspectors.get(i).department === department).sort(cmp);
+      const allowed = new Set(eligible);
+      if (members.length !== need.get(department) || !members.every((i) => allowed.has(i))) {
+        return fail(`certificate.flow_teams.${id}`,
+          `not ${need.get(department)} eligible inspectors of ${department}: [${members.join(", ")}]`);
+      }
+      const count = eligible.some((i) => tied.has(i)) ? levels.length : 1;
+      const costs = levelCosts(ctx.hmac, visit.uscc, eligible, count);
+      while (costs.length < levels.length) costs.push(eligible.map(() => 0));
+      places.push({ name: `${id} ${department}`, eligible, members, costs });
+    }
+  }
+  return checkLevels(places, book.capacity, levels);
+}
