@@ -6,6 +6,7 @@
 
 import { cmp } from "./cli_text.js";
 import { mismatch } from "./difference.js";
+import { isObject } from "./json.js";
 import { RuleBook } from "./rules.js";
 
 const SINK = "";
@@ -136,8 +137,6 @@ export function checkLevels(places, caps, levels) {
   }
   return fail("certificate.levels", "the optimum is not unique after every tie-break level");
 }
-
-const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Section 10 step 5 (7.5): the certificate's shape, then its check. Null, a discrepancy, or not_checked. */
 export function checkCertificate(ctx) {
