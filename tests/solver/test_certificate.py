@@ -4,6 +4,7 @@ tie is refused at level 0 and broken at level 1, tampering is named."""
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 from solver import certificate
 from solver.certificate import BIG, Place, break_ties, check
@@ -100,3 +101,33 @@ def test_every_single_potential_change_that_breaks_a_bound_is_named():
             pi = certificate.shortest_potentials([*eligible, certificate.SINK], certificate.moves(optimal, caps, 0))
             assert isinstance(pi, dict)
             assert "has reduced cost -" in (check(places, caps, [pi]) or "")
+
+
+class _TieCosts:
+    """A RandomCost stand-in: level 0 = LEVEL0 (a tie), level 1 = LEVEL1."""
+
+    def costs(self, uscc: str, ids) -> list[int]:
+        return list(LEVEL0[uscc])
+
+    def levels(self, uscc: str, ids, count: int):
+        return (LEVEL0[uscc], LEVEL1[uscc])[:count]
+
+
+def test_the_solver_breaks_a_forced_tie_and_certifies_it():
+    """assign._solve_part on the tied flow: whichever optimum OR-Tools
+    returns, the teams are the level-1 optimum and the two levels certify them."""
+    import numpy as np
+
+    from solver import assign
+
+    slot = SimpleNamespace(eligible=("a", "b"), count=1)
+    places = [("P1", slot), ("P2", slot)]
+    rules = SimpleNamespace(capacity=CAPS)
+    costs = np.array(LEVEL0["P1"] + LEVEL0["P2"], dtype=np.int64)
+    teams, levels = assign._solve_part("D", places, rules, costs, _TieCosts())
+    assert teams == [("b",), ("a",)]
+    assert len(levels) == 2
+    solved = [Place(name, name, ("a", "b"), team, (LEVEL0[name], LEVEL1[name]))
+              for name, team in zip(("P1", "P2"), teams, strict=True)]
+    assert check(solved, CAPS, levels) is None
+    assert check(solved, CAPS, levels[:1]).startswith("certificate.levels[1]: the optimum of level 0 is not unique")
