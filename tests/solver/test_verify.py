@@ -164,3 +164,68 @@ def test_first_difference():
     long = list(range(30))
     assert first_difference(long, long[:29]) == "[29]: missing, expected 29"
     assert first_difference(long, long[:5] + [0] + long[6:]) == "[5]: expected 5, found 0"
+
+
+# --- the optimality certificate (draw protocol 7.5) ---
+
+def test_the_outcome_carries_a_certificate_of_one_level(drawn):
+    _, outcome = drawn
+    levels = outcome["certificate"]["levels"]
+    assert len(levels) == 1 and levels[0]
+    members = {i for v in outcome["visits"] for i in v["team"]}
+    assert members <= set(levels[0])
+
+
+def test_a_raised_potential_is_named(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    member = outcome["visits"][0]["team"][0]
+    mutated["certificate"]["levels"][0][member] += 2**41  # above -b(L): its sink move turns negative
+    message = rejection(instance, mutated)
+    assert message.startswith("certificate.levels[0]: the move ") and "has reduced cost -" in message
+
+
+def test_a_dropped_potential_is_named(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    member = outcome["visits"][0]["team"][0]
+    del mutated["certificate"]["levels"][0][member]
+    assert rejection(instance, mutated) == f"certificate.levels[0]: no potential for {member}"
+
+
+def test_a_removed_certificate_is_named(drawn):
+    instance, outcome = drawn
+    mutated = copy.deepcopy(outcome)
+    del mutated["certificate"]
+    assert rejection(instance, mutated) == ("certificate: missing: the outcome carries no optimality "
+                                            "certificate (section 7.5)")
+
+
+def test_a_valid_but_not_canonical_potential_is_named_by_the_comparison(drawn):
+    instance, outcome = drawn
+    level = outcome["certificate"]["levels"][0]
+    for inspector in sorted(level):
+        mutated = copy.deepcopy(outcome)
+        mutated["certificate"]["levels"][0][inspector] -= 1
+        message = rejection(instance, mutated)
+        assert message.startswith("certificate.levels[0]")
+        if message.startswith(f"certificate.levels[0].{inspector}: expected {level[inspector]}"):
+            return  # the check passed: only the recomputation sees it
+    pytest.fail("every lowered potential broke the certificate")
+
+
+def test_a_swap_that_breaks_no_rule_is_named_by_the_certificate(drawn):
+    """A member swapped for another eligible inspector: the certificate fails
+    before the re-solved teams are compared."""
+    instance, outcome = drawn
+    named = 0
+    for n, entry in enumerate(outcome["visits"]):
+        mutated = copy.deepcopy(outcome)
+        mutated["visits"][n]["team"] = sorted([other_inspector(instance, mutated, entry)] + entry["team"][1:])
+        message = rejection(instance, mutated)
+        if message.startswith("certificate."):
+            assert "has reduced cost -" in message or "not unique" in message, message
+            named += 1
+        else:
+            assert message.startswith(f"visits[{n}]: "), message  # a rule of 7.1 broke first
+    assert named, "no swap kept to the rules"

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from solver import certificate
 from solver.certificate import Place, break_ties, check
 from tests.solver.test_certificate import CAPS, tie_places, with_levels
@@ -59,3 +61,62 @@ def test_javascript_and_python_agree_on_the_levels(tmp_path):
     assert verdicts["broken tie"] is None
     assert verdicts["tie with level 0 only"].startswith("certificate.levels[1]: the optimum of level 0 is not unique")
     assert all(verdicts[name] for name in verdicts if name != "broken tie")
+
+
+def test_tampered_certificates_and_teams_are_named_by_both_verifiers(tmp_path):
+    """A raised or dropped potential, a removed certificate and a rule-abiding
+    swap on the verify tests' joint draw: the JS verifier fails its teams check
+    with the CLI's message."""
+    import copy
+
+    from solver.draw import draw
+    from solver.errors import VerificationFailed
+    from solver.instance import parse_instance
+    from solver.verify import verify_outcome
+    from tests.solver.examples import joint_document
+
+    doc = joint_document()
+    instance = parse_instance(copy.deepcopy(doc))
+    outcome = draw(instance).outcome()
+    member = outcome["visits"][0]["team"][0]
+    tampered = {}
+    raised = copy.deepcopy(outcome)
+    raised["certificate"]["levels"][0][member] += 2**41
+    tampered["raised"] = raised
+    dropped = copy.deepcopy(outcome)
+    del dropped["certificate"]["levels"][0][member]
+    tampered["dropped"] = dropped
+    removed = copy.deepcopy(outcome)
+    del removed["certificate"]
+    tampered["removed"] = removed
+    department = {i.id: i.department for i in instance.inspectors}
+    for n, entry in enumerate(outcome["visits"]):
+        for other in sorted(i.id for i in instance.inspectors if department[i.id] == department[entry["team"][0]]):
+            if other in entry["team"]:
+                continue
+            swapped = copy.deepcopy(outcome)
+            swapped["visits"][n]["team"] = sorted([other] + entry["team"][1:])
+            try:
+                verify_outcome(instance, swapped)
+            except VerificationFailed as failure:
+                if str(failure).startswith("certificate."):
+                    tampered["swap"] = swapped
+                    break
+        if "swap" in tampered:
+            break
+    assert set(tampered) == {"raised", "dropped", "removed", "swap"}
+    instance_path = tmp_path / "instance.json"
+    instance_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
+    for name, mutated in tampered.items():
+        with pytest.raises(VerificationFailed) as caught:
+            verify_outcome(instance, mutated)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(mutated, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([NODE, str(runner), str(instance_path), str(path)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 1, (name, done.stderr)
+        report = json.loads(done.stdout)
+        assert report["first"]["message"] == str(caught.value), name
+        assert report["first"]["message"].startswith("certificate"), name
+        assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == "failed", name
