@@ -216,11 +216,27 @@ def break_ties(places: list[Place], caps: Mapping[str, int], first: Mapping[str,
                level_costs: Callable[[list[Place], int], list[Place]]) -> list[dict[str, int]]:
     """Given level-0 potentials ``first`` of an optimal flow, move ``places``
     (in place) to the lexicographic optimum and return every level's
-    potentials. ``level_costs(places, k)`` returns the places with costs of
-    levels 0..k."""
+    potentials, each the canonical one of the final flow (Bellman–Ford, as
+    7.5 defines it), whichever optimum the solver returned.
+    ``level_costs(places, k)`` returns the places with costs of levels 0..k."""
+    levels, moved = _levels(places, caps, first, level_costs)
+    if not moved:
+        return levels
+    nodes = sorted({i for place in places for i in place.eligible} | {SINK})
+    canonical = shortest_potentials(nodes, moves(places, caps, 0))
+    assert isinstance(canonical, dict), "the lexicographic optimum is optimal at level 0"
+    levels, moved = _levels(places, caps, canonical, level_costs)
+    assert not moved
+    return levels
+
+
+def _levels(places: list[Place], caps: Mapping[str, int], first: Mapping[str, int],
+            level_costs: Callable[[list[Place], int], list[Place]]) -> tuple[list[dict[str, int]], bool]:
+    """The levels of :func:`break_ties`, and whether any member moved."""
     levels = [dict(first)]
     keep: set[tuple[str, str, str]] = set()
     component: dict[str, int] = {}
+    moved = False
     for level in range(MAX_LEVELS):
         pi = levels[level]
         level_moves = moves(places, caps, level)
@@ -229,7 +245,7 @@ def break_ties(places: list[Place], caps: Mapping[str, int], first: Mapping[str,
         tight = [(u, v, p) for u, v, w, p in level_moves if w + pi.get(u, 0) - pi.get(v, 0) == 0]
         component = cyclic_nodes([(u, v) for u, v, _ in tight])
         if not component:
-            return levels
+            return levels, moved
         keep = set(tight)
         if level + 1 == MAX_LEVELS:
             break
@@ -242,6 +258,7 @@ def break_ties(places: list[Place], caps: Mapping[str, int], first: Mapping[str,
                 levels.append(found)
                 break
             _apply(places, found)
+            moved = True
     raise AssertionError("team flow: the optimum is not unique after every tie-break level")
 
 

@@ -45,6 +45,9 @@ def test_the_tie_is_broken_at_level_1_whichever_optimum_the_solver_returned():
         levels = break_ties(places, CAPS, pi, with_levels)
         assert len(levels) == 2
         assert check(places, CAPS, levels) is None
+        # canonical: level 0 is the Bellman-Ford potential of the final flow, not of the solver's
+        assert levels[0] == certificate.shortest_potentials(["a", "b", certificate.SINK],
+                                                            certificate.moves(places, CAPS, 0))
         results.append(([p.members for p in places], levels))
     assert results[0] == results[1]
     assert results[0][0] == [("b",), ("a",)]  # the level-1 optimum: 1 + 1 < 5 + 7
