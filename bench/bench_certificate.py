@@ -107,7 +107,9 @@ def section(rows: list[dict]) -> str:
     lines += ["", "The certificate is one integer per inspector eligible for an accepted place (level 0; "
               "further levels only where level 0 ties) plus the flow teams of visits changed by 7.4 or "
               "left without a day; *verify* still re-solves as well (section 10 step 6), so its added "
-              "time is the certificate check."]
+              "time is the certificate check. Most of the check is hashing r(v, i) for every arc of the "
+              "accepted places (HMAC-SHA256, as the draw does); in the browser the check is the span from "
+              "the end of the *rules* stage to the *schedule* stage in the in-browser table above."]
     return "\n".join(lines)
 
 
