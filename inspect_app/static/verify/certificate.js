@@ -176,6 +176,7 @@ export function checkCertificate(ctx) {
     staff.get(i.department).push(i);
   }
   const places = [];
+  if (ctx.progress) ctx.progress("teams", 0);
   for (const id of [...teams.keys()].sort(cmp)) {
     const visit = byId.get(id);
     const entity = book.entities.get(visit.uscc);
@@ -197,5 +198,8 @@ export function checkCertificate(ctx) {
       places.push({ name: `${id} ${department}`, eligible, members, costs });
     }
   }
-  return checkLevels(places, book.capacity, levels);
+  if (ctx.progress) ctx.progress("teams", 0.9);
+  const found = checkLevels(places, book.capacity, levels);
+  if (ctx.progress) ctx.progress("teams", 1);
+  return found;
 }
