@@ -47,6 +47,14 @@ Three steps, each deterministic and defined independently of solver internals.
    fewer than 2**21 places' units per department. Acceptance guarantees that
    every place is filled; this is asserted.
 
+   After each part's flow, the optimality certificate of protocol 7.5
+   (:mod:`solver.certificate`): the inspectors' potentials (Bellman–Ford over
+   the contracted residual moves, vectorised, :func:`_potentials`) and the
+   test for a cycle of tight moves (:func:`_tied`); on a tie, the part moves
+   to the lexicographic optimum of the further HMAC bytes and every level's
+   potentials are recomputed on it (:func:`_break_ties`), so the teams and
+   the certificate do not depend on which optimum OR-Tools returned.
+
 3. Pair conflicts (two inspectors who must not serve together) cannot be
    stated in a flow. Visits whose team holds such a pair are repaired in
    priority order, one swap at a time: a member of a clashing pair is replaced
