@@ -120,3 +120,37 @@ def test_tampered_certificates_and_teams_are_named_by_both_verifiers(tmp_path):
         assert report["first"]["message"] == str(caught.value), name
         assert report["first"]["message"].startswith("certificate"), name
         assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == "failed", name
+
+
+def test_flow_teams_of_repaired_and_undated_visits_are_checked_by_both(tmp_path):
+    """The scheduling fixture (pair conflicts and visits without a common day):
+    the certificate lists their flow teams (7.5), both verifiers accept the
+    draw and name a flow team changed to an ineligible one."""
+    import copy
+
+    from solver.draw import draw
+    from solver.errors import VerificationFailed
+    from solver.instance import load_document, parse_instance
+    from solver.verify import verify_outcome
+
+    source = ROOT / "tests" / "solver" / "fixtures" / "v1-sched.instance.json"
+    instance = parse_instance(load_document(str(source)))
+    outcome = draw(instance).outcome()
+    flow_teams = outcome["certificate"]["flow_teams"]
+    unfilled = {u["id"]: u["reason"]["code"] for u in outcome["unfilled"]}
+    assert flow_teams and {unfilled.get(v) for v in flow_teams} >= {"pair_conflict", "no_common_day"}
+    visit = sorted(flow_teams)[0]
+    changed = copy.deepcopy(outcome)
+    changed["certificate"]["flow_teams"][visit] = ["E001"]
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, changed)
+    assert str(caught.value).startswith(f"certificate.flow_teams.{visit}: not 2 eligible inspectors of ")
+    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
+    for name, document, code in (("drawn", outcome, 0), ("changed", changed, 1)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([NODE, str(runner), str(source), str(path)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == code, (name, done.stdout[-2000:])
+        if code:
+            assert json.loads(done.stdout)["first"]["message"] == str(caught.value)
