@@ -19,6 +19,7 @@ from inspect_app.db import get_session
 from inspect_app.models import DrawVisit, Inspector, User
 from inspect_app.services import api_tokens, draw_runs, draws, results, visit_access
 from inspect_app.token_models import ApiToken
+from inspect_app.visit_models import VisitFeedback
 
 from .api_fixtures import bearer, token_for, utc
 from .test_api_foundation import NOT_OPERATIONS
@@ -47,6 +48,10 @@ def world(app, db_session, tmp_path, monkeypatch):
     spare = token_for(app, "spare", "planner", department="SCJG")
     with app.app_context():
         s = get_session()
+        feedback = VisitFeedback(visit_pk=visit.id, kind="confirmed")
+        s.add(feedback)
+        s.commit()
+        feedback_id = feedback.id
         row = s.exec(select(ApiToken).where(ApiToken.token_hash == api_tokens.digest(tokens["revoked"]))).one()
         api_tokens.revoke_token(s, s.get(User, row.user_id), row.id)
         spare_id = s.exec(select(ApiToken.id).where(ApiToken.token_hash == api_tokens.digest(spare))).one()
@@ -58,6 +63,7 @@ def world(app, db_session, tmp_path, monkeypatch):
         results.submit(s, user, visit.id)
     values = {"draw_id": draw.id, "plan_id": plan.id, "task_id": tasks[0].id, "visit_pk": visit.id,
               "token_id": spare_id, "published_id": 1, "code": draw.code, "kind": "entities", "year": plan.year,
+              "feedback_id": feedback_id,
               "name": "outcome_json"}
     secret = draw_runs.secret_of(draw).hex()
     drawn = [v.uscc for v in visits]
