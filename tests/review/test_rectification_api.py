@@ -80,3 +80,43 @@ def test_followup_with_the_pages_rules(client, sealed, people):
     assert events(s) == before + 1
     again = client.post(url, json={"state": "not_rectified", "note": "反悔"}, headers=bearer(tok["scjg"]))
     assert again.status_code == 422 and "不能再修改" in again.get_json()["detail"] and events(s) == before + 1
+
+
+def test_credit_marks(client, sealed, people):
+    from inspect_app.visit_models import CreditMark
+
+    from .conftest import live_visits, make_result
+
+    s, draw = sealed
+    visits = live_visits(s, draw)
+    tok = tokens(s, people)
+    make_result(s, draw, visits[0], state="approved", codes={"SCJG-01": "06", "SCJG-02": "06"})
+    url = f"/api/v1/results/{visits[0].id}/credit"
+    seen = client.get(url, headers=bearer(tok["scjg"])).get_json()
+    assert seen["marks"] == [] and seen["eligible"] == ["refused"]
+
+    def marks() -> int:
+        s.expire_all()
+        return s.exec(select(func.count()).select_from(CreditMark)).one()
+
+    for body, code in [({"reason_code": "unrectified", "reason": "逾期"}, "rule_refused"),
+                       ({"reason_code": "nope", "reason": "x"}, "rule_refused"),
+                       ({"reason_code": "refused", "reason": ""}, "rule_refused"),
+                       ({"reason_code": "refused"}, "validation_failed"),
+                       ({"reason_code": "refused", "reason": "x", "more": 1}, "validation_failed"),
+                       ({"reason_code": "refused", "reason": "x" * 2001}, "validation_failed")]:
+        r = client.post(url, json=body, headers=bearer(tok["scjg"]))
+        assert r.status_code == 422 and r.get_json()["code"] == code, (body, r.get_json())
+    other = client.post(url, json={"reason_code": "refused", "reason": "拒绝检查"}, headers=bearer(tok["cgj"]))
+    assert other.status_code == 403
+    assert marks() == 0
+    r = client.post(url, json={"reason_code": "refused", "reason": "拒绝检查"}, headers=bearer(tok["scjg"]))
+    assert r.status_code == 201 and r.get_json()["marked_by"] == "scjg"
+    again = client.post(url, json={"reason_code": "refused", "reason": "再次"}, headers=bearer(tok["admin"]))
+    assert again.status_code == 422 and marks() == 1
+    listed = client.get("/api/v1/credit", headers=bearer(tok["scjg"])).get_json()
+    assert [m["visit"] for m in listed["items"]] == [visits[0].id] and listed["counts"]["credit_marks"] == 1
+    assert client.get("/api/v1/credit?department=SCJG", headers=bearer(tok["cgj"])).get_json()["items"] == []
+    assert len(client.get("/api/v1/credit?department=SCJG", headers=bearer(tok["admin"])).get_json()["items"]) == 1
+    assert client.get("/api/v1/credit?department=CGJ", headers=bearer(tok["admin"])).get_json()["items"] == []
+    assert client.get("/api/v1/results/99999/credit", headers=bearer(tok["scjg"])).status_code == 404

@@ -143,3 +143,4 @@ from . import draws  # noqa: E402,F401  (the draw ceremony, the trail and the pu
 from . import documents  # noqa: E402,F401  (printable documents, PDF)
 from . import oversight  # noqa: E402,F401  (publication figures and entities' feedback)
 from . import rectifications  # noqa: E402,F401  (rectification follow-ups)
+from . import credit  # noqa: E402,F401  (credit marks)
