@@ -111,14 +111,14 @@ def test_every_body_endpoint_refuses_bad_bodies_and_changes_nothing(app, client,
         visit_pk = get_session().exec(select(DrawVisit.id)).first() or 1
     inspector = token_for(app, "u_insp", "inspector", inspector="SCJG03")
     values = {"draw_id": draw_id, "plan_id": plan.id, "task_id": tasks[0].id, "visit_pk": visit_pk, "token_id": 1,
-              "published_id": 1, "code": "X", "kind": "entities", "name": "outcome_json", "rect_id": 1}
+              "published_id": 1, "code": "X", "kind": "entities", "name": "outcome_json", "rect_id": 1, "key": "X"}
     before = _snapshot(app)
     checked = 0
     from flask import url_for
 
     for rule, method, secured, roles in operations(app):
         view = app.view_functions[rule.endpoint]
-        if method not in ("POST", "PUT") or not view._spec.get("body"):
+        if method not in ("POST", "PUT", "PATCH") or not view._spec.get("body"):
             continue
         with app.test_request_context():
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

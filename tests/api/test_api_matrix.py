@@ -63,7 +63,7 @@ def world(app, db_session, tmp_path, monkeypatch):
         results.submit(s, user, visit.id)
     values = {"draw_id": draw.id, "plan_id": plan.id, "task_id": tasks[0].id, "visit_pk": visit.id,
               "token_id": spare_id, "published_id": 1, "code": draw.code, "kind": "entities", "year": plan.year,
-              "feedback_id": feedback_id, "rect_id": 1,
+              "feedback_id": feedback_id, "rect_id": 1, "key": "X",
               "name": "outcome_json"}
     secret = draw_runs.secret_of(draw).hex()
     drawn = [v.uscc for v in visits]

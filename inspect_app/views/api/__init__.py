@@ -145,3 +145,4 @@ from . import oversight  # noqa: E402,F401  (publication figures and entities' f
 from . import rectifications  # noqa: E402,F401  (rectification follow-ups)
 from . import credit  # noqa: E402,F401  (credit marks)
 from . import schedule  # noqa: E402,F401  (a draw's schedule)
+from . import registry_edit  # noqa: E402,F401  (single-record registry edits)
