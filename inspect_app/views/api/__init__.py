@@ -34,7 +34,7 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="API")
 csrf.exempt(bp)
 
 auth = HTTPTokenAuth(scheme="Bearer", description=(
-    "A personal API token (`insp_…`), created on the account page (/account/tokens); "
+    "A personal API token (`insp_…`), created on the account page (/account/tokens) or with POST /api/v1/tokens; "
     "sent as `Authorization: Bearer <token>`."))
 
 PLANNER = ["planner"]  # admins have it too (roles_of)
