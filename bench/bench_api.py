@@ -198,10 +198,10 @@ def render(results: list[dict]) -> str:
              "(the slower of warm and cold). Flask test client with bearer tokens: the whole request (routing, "
              "token check and rate limit, Pydantic validation, service, serialisation).", "",
              "Reading the figures:", "",
-             "* **Results progress** (`/draws/{id}/results`) calls `review.draw_progress`, the service of the "
-             "planner's results overview page: it reads every live visit of the draw with its current result and "
-             "computes each one's publication deadline (14,742 visits here) before the page of 200 is cut. The API "
-             "pays what the page pays; a per-draw cache or counts kept on write would fix both (not done).",
+             "* **Results progress** (`/draws/{id}/results`) pages in SQL (`services/review_progress.py`, the "
+             "planner's results overview page uses it too): one aggregate query for the counts and the publication "
+             "deadlines of the completion days, then the page's 200 rows with `LIMIT`/`OFFSET`; it no longer builds "
+             "a row for each of the draw's visits (14,742 here).",
              "* **Plan preview** reads the populations stored on the tasks and computes inspector capacity per "
              "window (`plan_preview.preview_plan`), the page's service too.",
              "* **Bulk upserts**: the body is parsed with orjson and validated by Pydantic with the cyclic garbage "

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -22,6 +23,7 @@ from ..token_models import ApiToken
 from . import audit
 
 PREFIX = "insp_"
+LOCAL = ZoneInfo("Asia/Shanghai")
 MAX_ACTIVE_TOKENS = 20  # unrevoked, unexpired tokens per user
 MAX_NAME_LENGTH = 64
 MAX_DAYS = 366 * 2  # an expiry at most this far ahead
@@ -62,6 +64,12 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
     """A user's tokens, newest first (revoked and expired ones included)."""
     return list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id)
                              .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all())
+
+
+def end_of_day(day: date) -> datetime:
+    """The expiry a user picks as a date: the end of that day in
+    Asia/Shanghai, as a UTC moment (the account page and the API)."""
+    return datetime.combine(day, time(23, 59, 59), LOCAL).astimezone(timezone.utc)
 
 
 def create_token(session: Session, user: User, name: str, expires_at: datetime | None = None,

@@ -154,6 +154,12 @@ def _rows(session: Session, query, today: date) -> list[RectificationRow]:
     return out
 
 
+def row_of(session: Session, rect: Rectification, today: date | None = None) -> RectificationRow:
+    """One rectification as a list row (after a follow-up, for the API)."""
+    return _rows(session, select(Rectification).where(Rectification.id == rect.id),
+                 today or visit_access._today())[0]
+
+
 def _live_visit_ids():
     d, v = Draw.__table__.c, DrawVisit.__table__.c
     return (sa.select(v.id).select_from(DrawVisit.__table__.join(Draw.__table__, d.id == v.draw_id))

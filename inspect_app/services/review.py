@@ -322,7 +322,7 @@ def draw_progress(session: Session, draw: Draw, today: date | None = None) -> Pr
              .select_from(DrawVisit.__table__.outerjoin(
                  VisitResult.__table__, sa.and_(r.visit_pk == v.id, r.current.is_(True))))
              .where(v.draw_id.in_(chain_draw_ids(session, draw)), v.current.is_(True))
-             .order_by(v.day, v.visit_id))
+             .order_by(v.day, v.visit_id, v.id))
     with gc_paused():  # 15,000 rows of small objects: no collection midway
         raw = session.execute(query).all()
     deadlines = publication_deadlines(session, {r[7] for r in raw if r[7] is not None and r[5] is not None})

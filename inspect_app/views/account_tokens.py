@@ -4,8 +4,7 @@ the ``auth`` blueprint; the rules are in ``services/api_tokens.py``."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,9 +15,6 @@ from ..security import role_required
 from ..services import api_tokens
 from .auth import bp
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
 def _expiry(text: str) -> datetime | None:
     """The end of the chosen day (Asia/Shanghai) as a UTC moment; None for no expiry."""
     text = text.strip()
@@ -28,7 +24,7 @@ def _expiry(text: str) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise api_tokens.TokenError("expires_at", api_tokens.N_("日期格式应为 YYYY-MM-DD")) from None
-    return datetime.combine(day, time(23, 59, 59), LOCAL).astimezone(timezone.utc)
+    return api_tokens.end_of_day(day)
 
 
 def _page(errors: dict, new_token: str | None = None, status: int = 200):

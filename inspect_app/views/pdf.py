@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, g, render_template
+from flask import Response, abort, g, render_template
 from flask_babel import gettext as _
 
+from ..services.documents.access import DocumentNotFound, Wanted
 from ..services.documents.cache import DocumentFailed, Outcome
 from ..services.documents.render import FontsMissing
 
@@ -41,3 +42,14 @@ def answer(get_outcome, filename: str, public: bool = False):
         return pdf_response(outcome.pdf, filename, public)
     return render_template("document_pending.html", outcome=outcome, refresh=REFRESH_SECONDS), \
         (503 if outcome.state == "failed" else 202)
+
+
+def answer_wanted(find, public: bool | None = None):
+    """``find()`` → a :class:`Wanted` (``services/documents/access.py``) or
+    :class:`DocumentNotFound` (404). ``public`` overrides the document's own
+    cacheability (the planner's copy of a published plan stays private)."""
+    try:
+        wanted: Wanted = find()
+    except DocumentNotFound:
+        abort(404)
+    return answer(wanted.obtain, wanted.filename, wanted.public if public is None else public)

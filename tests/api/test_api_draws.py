@@ -13,7 +13,8 @@ from draw_fixtures import inline_jobs, published_plan, seed_registries
 from inspect_app.db import get_session
 from inspect_app.models import Draw, DrawEvent, DrawVisit, Plan, Task
 from inspect_app.services import draws
-from inspect_app.visit_models import ResultEvent, VisitResult
+from inspect_app.token_models import ApiToken
+from inspect_app.visit_models import Rectification, ResultEvent, VisitResult
 
 from .api_fixtures import bearer, token_for
 from .test_api_matrix import operations
@@ -96,7 +97,7 @@ def _snapshot(app) -> list:
     with app.app_context():
         s = get_session()
         return [s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()
-                for m in (Plan, Task, Draw, DrawEvent, VisitResult, ResultEvent)]
+                for m in (Plan, Task, Draw, DrawEvent, VisitResult, ResultEvent, ApiToken, Rectification)]
 
 
 BAD_BODIES = [(b'{"broken', "malformed_json", 400), (b'[1, 2]', "validation_failed", 422),
@@ -110,14 +111,14 @@ def test_every_body_endpoint_refuses_bad_bodies_and_changes_nothing(app, client,
         visit_pk = get_session().exec(select(DrawVisit.id)).first() or 1
     inspector = token_for(app, "u_insp", "inspector", inspector="SCJG03")
     values = {"draw_id": draw_id, "plan_id": plan.id, "task_id": tasks[0].id, "visit_pk": visit_pk, "token_id": 1,
-              "published_id": 1, "code": "X", "kind": "entities", "name": "outcome_json"}
+              "published_id": 1, "code": "X", "kind": "entities", "name": "outcome_json", "rect_id": 1, "key": "X"}
     before = _snapshot(app)
     checked = 0
     from flask import url_for
 
     for rule, method, secured, roles in operations(app):
         view = app.view_functions[rule.endpoint]
-        if method not in ("POST", "PUT") or not view._spec.get("body"):
+        if method not in ("POST", "PUT", "PATCH") or not view._spec.get("body"):
             continue
         with app.test_request_context():
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

@@ -13,11 +13,13 @@ import pytest
 from flask import url_for
 from sqlmodel import select
 
+from documents.pdf_checks import text_of
 from draw_fixtures import inline_jobs, sealed_draw
 from inspect_app.db import get_session
 from inspect_app.models import DrawVisit, Inspector, User
 from inspect_app.services import api_tokens, draw_runs, draws, results, visit_access
 from inspect_app.token_models import ApiToken
+from inspect_app.visit_models import VisitFeedback
 
 from .api_fixtures import bearer, token_for, utc
 from .test_api_foundation import NOT_OPERATIONS
@@ -46,6 +48,10 @@ def world(app, db_session, tmp_path, monkeypatch):
     spare = token_for(app, "spare", "planner", department="SCJG")
     with app.app_context():
         s = get_session()
+        feedback = VisitFeedback(visit_pk=visit.id, kind="confirmed")
+        s.add(feedback)
+        s.commit()
+        feedback_id = feedback.id
         row = s.exec(select(ApiToken).where(ApiToken.token_hash == api_tokens.digest(tokens["revoked"]))).one()
         api_tokens.revoke_token(s, s.get(User, row.user_id), row.id)
         spare_id = s.exec(select(ApiToken.id).where(ApiToken.token_hash == api_tokens.digest(spare))).one()
@@ -56,7 +62,8 @@ def world(app, db_session, tmp_path, monkeypatch):
             str(i): {"code": "0304", "remark": UNPUBLISHED} for i in items}}, 1)
         results.submit(s, user, visit.id)
     values = {"draw_id": draw.id, "plan_id": plan.id, "task_id": tasks[0].id, "visit_pk": visit.id,
-              "token_id": spare_id, "published_id": 1, "code": draw.code, "kind": "entities",
+              "token_id": spare_id, "published_id": 1, "code": draw.code, "kind": "entities", "year": plan.year,
+              "feedback_id": feedback_id, "rect_id": 1, "key": "X",
               "name": "outcome_json"}
     secret = draw_runs.secret_of(draw).hex()
     drawn = [v.uscc for v in visits]
@@ -88,7 +95,7 @@ def expected(secured: bool, roles: tuple, who: str) -> str:
 
 def test_every_endpoint_for_every_caller(app, client, world):
     tokens, values, confidential = world
-    seen = 0
+    seen = pdfs = 0
     app.config["API_RATE_LIMIT"] = (10_000, 60)
     for rule, method, secured, roles in operations(app):
         with app.test_request_context():
@@ -98,7 +105,12 @@ def test_every_endpoint_for_every_caller(app, client, world):
             if who == "admin" and method == "DELETE" and "tokens" in rule.rule:
                 continue  # would revoke the spare token mid-walk; revocation is tested elsewhere
             response = client.open(url, method=method, headers=bearer(tokens[who]), **kwargs)
-            status, body = response.status_code, response.get_data(as_text=True)
+            status = response.status_code
+            if response.mimetype == "application/pdf":  # a document: its text is what could leak
+                assert status == 200 and response.data.startswith(b"%PDF"), f"{method} {url} as {who}"
+                body, pdfs = text_of(response.data), pdfs + 1
+            else:
+                body = response.get_data(as_text=True)
             want = expected(secured, roles, who)
             where = f"{method} {url} as {who}: {status} {body[:300]}"
             assert status < 500, where
@@ -113,6 +125,9 @@ def test_every_endpoint_for_every_caller(app, client, world):
             assert_no_leak(who, body, confidential, url)
             seen += 1
     assert seen >= 6 * 40
+    # the public plan, draw record and year summary for all six callers (the bulletin: nothing published),
+    # the plan and full record for planners and admins, the notice for the visit's team
+    assert pdfs >= 3 * 6 + 2 * 2 + 1
 
 
 def assert_no_leak(who: str, body: str, confidential: dict, url: str) -> None:

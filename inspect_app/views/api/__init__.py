@@ -34,7 +34,7 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="API")
 csrf.exempt(bp)
 
 auth = HTTPTokenAuth(scheme="Bearer", description=(
-    "A personal API token (`insp_…`), created on the account page (/account/tokens); "
+    "A personal API token (`insp_…`), created on the account page (/account/tokens) or with POST /api/v1/tokens; "
     "sent as `Authorization: Bearer <token>`."))
 
 PLANNER = ["planner"]  # admins have it too (roles_of)
@@ -140,3 +140,9 @@ from . import review  # noqa: E402,F401  (a planner's review)
 from . import public  # noqa: E402,F401  (the public record, no token)
 from . import plans  # noqa: E402,F401  (plans and tasks)
 from . import draws  # noqa: E402,F401  (the draw ceremony, the trail and the public register)
+from . import documents  # noqa: E402,F401  (printable documents, PDF)
+from . import oversight  # noqa: E402,F401  (publication figures and entities' feedback)
+from . import rectifications  # noqa: E402,F401  (rectification follow-ups)
+from . import credit  # noqa: E402,F401  (credit marks)
+from . import schedule  # noqa: E402,F401  (a draw's schedule)
+from . import registry_edit  # noqa: E402,F401  (single-record registry edits)

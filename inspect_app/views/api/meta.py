@@ -19,7 +19,7 @@ from .schemas import Problem
 DESCRIPTION = (
     "The JSON API of the 双随机、一公开 service: registries, plans and tasks, draws, results, review and "
     "publication, with the same rules as the pages. Authenticate with a personal API token "
-    "(`Authorization: Bearer insp_…`, created on the account page). Errors are RFC 9457 "
+    "(`Authorization: Bearer insp_…`, created on the account page or with `POST /api/v1/tokens`). Errors are RFC 9457 "
     "`application/problem+json` documents with a stable `code`. See docs/api.md."
 )
 

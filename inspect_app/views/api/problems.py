@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "unsupported_media_type": "The body must be application/json",
     "rate_limited": "Too many requests for this token",
     "internal_error": "Internal server error",
+    "document_failed": "The document could not be rendered",
 }
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...db import get_session
 from ...models import Draw
-from ...services import publication, review
+from ...services import publication, review, review_progress
 from . import PLANNER, auth, bp, current_user
 from .problems import ApiProblem
 from .schemas_results import ProgressOut, ReasonBody, ResultOut, ReviewOut, StateQuery
@@ -25,21 +25,18 @@ TAG = "Review"
                     "planner's overview page). 404 for a draw that is not sealed.")
 def draw_results(draw_id: int, query_data: StateQuery):
     session = get_session()
-    draw = session.get(Draw, draw_id)
-    progress = review.draw_progress(session, draw) if draw is not None else None
-    if progress is None:
-        raise ApiProblem(404, "not_found", "No sealed draw with this id.")
     if query_data.state is not None and query_data.state not in review.STATUS_FILTERS:
         raise ApiProblem(422, "validation_failed", "Unknown state filter.",
                          errors=[{"path": "query.state", "message": f"one of {', '.join(review.STATUS_FILTERS)}"}])
-    rows = progress.filtered(query_data.state)
-    pages = max(1, -(-len(rows) // query_data.limit))
-    page = min(query_data.page, pages)
-    return {"draw": draw.id, "today": progress.today, "counts": progress.counts, "page": page, "pages": pages,
+    found = review_progress.progress_page(session, session.get(Draw, draw_id), query_data.state, query_data.page,
+                                          query_data.limit)
+    if found is None:
+        raise ApiProblem(404, "not_found", "No sealed draw with this id.")
+    return {"draw": draw_id, "today": found.today, "counts": found.counts, "page": found.page, "pages": found.pages,
             "items": [{"visit": r.visit_pk, "visit_id": r.visit_id, "uscc": r.uscc, "entity_name": r.entity_name,
                        "day": r.day, "state": r.state, "revision": r.revision, "completed_on": r.completed_on,
                        "overdue": r.overdue, "deadline": r.deadline, "flag": r.flag}
-                      for r in rows[(page - 1) * query_data.limit:page * query_data.limit]]}
+                      for r in found.rows]}
 
 
 @bp.get("/results/<int:visit_pk>")

@@ -7,7 +7,7 @@ document from.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -60,6 +60,16 @@ class TokenOut(Output):
     revoked_at: datetime | None = None
     revoked_by: str | None = None
     active: bool
+
+
+class TokenCreate(Input):
+    name: Annotated[str, Field(min_length=1, max_length=200, description="At most 64 characters once trimmed")]
+    expires_on: date | None = Field(default=None, description="The last day (Asia/Shanghai) it is valid; at most "
+                                                              "732 days ahead; none: no expiry")
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The token itself: shown in this response only")
 
 
 class TokenList(Output):

@@ -1,14 +1,17 @@
-"""The caller's identity and tokens: who am I, my tokens, revoke one (an
-admin may revoke anyone's). Tokens are created on the account page only,
-where they can be shown once to a logged-in person."""
+"""The caller's identity and tokens: who am I, my tokens, create one for
+oneself (shown once, in that response), revoke one (an admin may revoke
+anyone's). The rules and the audit trail are ``services/api_tokens.py``'s,
+as on the account page."""
 
 from __future__ import annotations
+
+from flask_babel import gettext as _
 
 from ...db import get_session
 from ...services import api_tokens
 from . import auth, bp, current_user
 from .problems import ApiProblem
-from .schemas import Me, TokenList, TokenOut
+from .schemas import Me, TokenCreate, TokenCreated, TokenList, TokenOut
 
 
 def token_out(token) -> dict:
@@ -31,6 +34,31 @@ def me():
 @bp.doc(tags=["Account"], summary="The caller's own tokens (never the tokens themselves)")
 def my_tokens():
     return {"items": [token_out(t) for t in api_tokens.tokens_of(get_session(), current_user().id)]}
+
+
+@bp.post("/tokens")
+@bp.auth_required(auth)
+@bp.input(TokenCreate, arg_name="body")
+@bp.output(TokenCreated, status_code=201)
+@bp.doc(tags=["Account"], summary="Create a token for the caller (the token is in this response only)",
+        description="The account page's rules: a name of at most 64 characters, an expiry at most 732 days "
+                    "ahead (the end of `expires_on`, Asia/Shanghai), at most 20 active tokens. Refusals are 422 "
+                    "`rule_refused` naming the field.")
+def create_token(body: TokenCreate):
+    session = get_session()
+    try:
+        token, secret = api_tokens.create_token(
+            session, current_user(), body.name,
+            api_tokens.end_of_day(body.expires_on) if body.expires_on is not None else None)
+    except api_tokens.TokenError as error:
+        message = _(error.msgid, **error.params)
+        raise ApiProblem(422, "rule_refused", message, errors=[{"path": f"$.{_body_field(error.field)}",
+                                                                "message": message}]) from None
+    return {**token_out(token), "token": secret}
+
+
+def _body_field(field: str) -> str:
+    return {"expires_at": "expires_on"}.get(field, field)
 
 
 @bp.delete("/tokens/<int:token_id>")

@@ -17,7 +17,7 @@ from ...db import get_session
 from ...models import CheckItem, Department, Draw, Inspector, Plan, ResultCode
 from ...security import role_required
 from ...visit_models import Rectification
-from ...services import credit, publication, rectification, review
+from ...services import credit, publication, rectification, review, review_progress
 from ...services.scope import ScopeError
 from ...validation import arg_int
 from . import bp
@@ -25,29 +25,21 @@ from . import bp
 PAGE = 200  # visits per page of the results overview
 
 
-def _progress_or_404(draw_id: int):
-    session = get_session()
-    draw = session.get(Draw, draw_id)
-    progress = review.draw_progress(session, draw) if draw is not None else None
-    if progress is None:
-        abort(404)
-    return draw, progress
-
-
 @bp.route("/draws/<int:draw_id>/results")
 @role_required("planner")
 def draw_results(draw_id: int):
-    draw, progress = _progress_or_404(draw_id)
+    session = get_session()
     status = request.args.get("state") or None
     if status not in review.STATUS_FILTERS:
         status = None
-    rows = progress.filtered(status)
-    pages = max(1, -(-len(rows) // PAGE))
-    page = min(arg_int("page", maximum=100_000), pages)
-    return render_template("planner/results/overview.html", draw=draw, progress=progress, status=status,
-                           rows=rows[(page - 1) * PAGE:page * PAGE], page=page, pages=pages,
+    draw = session.get(Draw, draw_id)
+    found = review_progress.progress_page(session, draw, status, arg_int("page", maximum=100_000), PAGE)
+    if found is None:
+        abort(404)
+    return render_template("planner/results/overview.html", draw=draw, progress=found, status=status,
+                           rows=found.rows, page=found.page, pages=found.pages,
                            filters=review.STATUS_FILTERS, state_name=review.state_name,
-                           plan=get_session().get(Plan, draw.plan_id))
+                           plan=session.get(Plan, draw.plan_id))
 
 
 def _visit_or_404(visit_pk: int):
