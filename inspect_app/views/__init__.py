@@ -47,13 +47,34 @@ def _not_found(_error):
 
 def _method_not_allowed(error):
     """A link followed to a form's address (e.g. GET /logout): the site's
-    page, keeping the ``Allow`` header werkzeug computed."""
+    page, keeping the ``Allow`` header werkzeug computed. A 405 that no
+    allowed method would answer either is a 404: werkzeug says 405 when one
+    URL has a rule per method and the path's value fails every rule's
+    converter (e.g. an id beyond the database's range)."""
+    if not _matches_for_some_method(error.valid_methods or []):
+        from werkzeug.exceptions import NotFound
+
+        return _not_found(NotFound())
     if is_api_request():
         return from_http_exception(error)
     from flask_babel import gettext as _
 
     body, status = _status_page(405, _("请求方式不正确"), _("此地址只接受表单提交，请从页面上的按钮操作。"))
     return body, status, {"Allow": ", ".join(error.valid_methods or [])}
+
+
+def _matches_for_some_method(methods) -> bool:
+    from flask import current_app, request
+    from werkzeug.exceptions import HTTPException
+
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
 
 
 # The last resort when even the site's layout cannot be rendered (e.g. the
