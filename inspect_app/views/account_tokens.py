@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from ..db import get_session
 from ..models import ROLES
 from ..security import role_required
-from ..services import api_tokens
+from ..services import api_tokens, notices
 from .auth import bp
 
 def _expiry(text: str) -> datetime | None:
@@ -31,7 +31,7 @@ def _page(errors: dict, new_token: str | None = None, status: int = 200):
     session = get_session()
     return render_template("auth/tokens.html", tokens=api_tokens.tokens_of(session, g.user.id), errors=errors,
                            new_token=new_token, is_active=api_tokens.is_active,
-                           max_days=api_tokens.MAX_DAYS), status
+                           max_days=api_tokens.MAX_DAYS, local=notices.shanghai), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"], endpoint="tokens")

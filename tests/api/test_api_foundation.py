@@ -108,6 +108,23 @@ def test_token_shown_once_stored_hashed_and_works(app, client, auth):
     assert me.headers["Cache-Control"] == "no-store"
 
 
+def test_token_page_shows_beijing_time(app, client, auth):
+    from datetime import date, datetime, timedelta, timezone
+
+    expires = (date.today() + timedelta(days=60)).isoformat()
+    auth.login("planner", PASSWORD)
+    _create_on_page(client, expires=expires)
+    with app.app_context():
+        session = get_session()
+        stored = session.exec(select(ApiToken)).one()
+        stored.created_at = datetime(2026, 12, 7, 20, 30, tzinfo=timezone.utc)  # 04:30 the next day in Beijing
+        session.add(stored)
+        session.commit()
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert "2026-12-08 04:30" in page and "2026-12-07 20:30" not in page
+    assert f"{expires} 23:59" in page  # the expiry is the end of that day in Beijing
+
+
 def test_token_form_refuses_bad_input(client, auth):
     auth.login("planner", PASSWORD)
     assert _create_on_page(client, name="").status_code == 400
