@@ -50,12 +50,14 @@ def render(reason: Reason, names: Mapping[str, str]) -> str:
 
 
 def _int(value: object) -> int:
-    assert isinstance(value, int)
+    if not isinstance(value, int):
+        raise TypeError(f"a reason parameter should be an integer, found {value!r}")
     return value
 
 
 def _strs(value: object) -> list[str]:
-    assert isinstance(value, list)
+    if not isinstance(value, list):
+        raise TypeError(f"a reason parameter should be a list, found {value!r}")
     return [str(v) for v in value]
 
 

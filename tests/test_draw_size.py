@@ -61,7 +61,7 @@ def test_an_oversized_draw_is_refused_with_the_numbers(app, ready):
     assert refused.value.exceeded == ["memory"]
     app.config["DRAW_MAX_MEMORY_BYTES"] = None
     draw, _job = draws.start_draw(s, plan, [t.id for t in tasks], "公证员现场掷骰", actor="planner")
-    assert draw.id
+    assert [d.id for d in s.exec(select(Draw)).all()] == [draw.id]  # within the limits again: created
 
 
 def test_the_refusal_reads_in_english(app, client, auth, ready):

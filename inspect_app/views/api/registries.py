@@ -138,7 +138,7 @@ def decode_cursor(text: str, order: list) -> tuple:
                 raise ValueError
             key.append(value)
         return tuple(key)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ApiProblem(422, "validation_failed", "The cursor is not one this endpoint issued.",
                          errors=[{"path": "query.cursor", "message": "invalid cursor"}]) from None
 
