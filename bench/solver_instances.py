@@ -64,6 +64,13 @@ SIZES = {
     "county": {"entities": 50_000, "inspectors": 120, "target_visits": 1_500},
     "city": {"entities": 500_000, "inspectors": 1_200, "target_visits": 15_000},
     "province": {"entities": 5_000_000, "inspectors": 12_000, "target_visits": 150_000},
+    # Without 属地管理 (jurisdiction_digits 0, the app's default; a city-wide 城管 detachment):
+    # the same geography and entities as "city" / "province", more inspectors, every one a
+    # candidate for every entity of their department.
+    "city-open": {"entities": 500_000, "inspectors": 2_000, "target_visits": 15_000,
+                  "geography": "city", "jurisdiction_digits": 0},
+    "province-open": {"entities": 5_000_000, "inspectors": 20_000, "target_visits": 150_000,
+                      "geography": "province", "jurisdiction_digits": 0},
 }
 
 WINDOW = (date(2027, 1, 1), date(2027, 3, 31))
@@ -427,16 +434,17 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
     t0 = time.perf_counter()
     spec = SIZES[size]
     n = spec["entities"]
-    size_salt = {"county": 1, "city": 2, "province": 3}[size]
+    geography = spec.get("geography", size)
+    size_salt = {"county": 1, "city": 2, "province": 3}[geography]
     rng = np.random.default_rng([seed, size_salt])
     log = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
 
     # --- geography
-    counties = _counties(size)
+    counties = _counties(geography)
     cw = np.array([w for _, _, w in counties])
     street_codes, street_county, street_w = [], [], []
     for ci, (code, _, _) in enumerate(counties):
-        ns = 24 if size == "county" else int(rng.integers(8, 21))
+        ns = 24 if geography == "county" else int(rng.integers(8, 21))
         n_urban = max(3, ns // 3)
         for k in range(ns):
             num = k + 1 if k < n_urban else 100 + k - n_urban + 1
@@ -494,7 +502,7 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
     lc2_dept = np.where(has_lc2, (ent["lc_dept"] + rng.integers(1, 5, n)) % 5, -1)
     lc2_day = rng.integers(0, (date(2026, 12, 20) - day0).days, n)
 
-    tasks = _tasks(counties, size, n)
+    tasks = _tasks(counties, geography, n)
     ent_county = street_county[ent["street"]]
     est = estimate(tasks, ent, tag_idx, street_codes, rng, ent_county=ent_county, n_counties=len(counties))
     log(f"[{size}] estimated samples per task {est['tasks']}")
@@ -628,7 +636,8 @@ def generate(size: str, path: str, seed: int = DEFAULT_SEED, *, full_records: bo
                      "workdays": [_iso(d) for d in MAKEUP_WORKDAYS],
                      "note": "SYNTHETIC 2027 arrangement (not yet published): Spring Festival "
                              "2027-02-05..13, make-up workdays 2027-01-31 and 2027-02-20"},
-        "policy": dict(POLICY, coordinated_sampling=coordinated),
+        "policy": dict(POLICY, coordinated_sampling=coordinated,
+                       jurisdiction_digits=spec.get("jurisdiction_digits", POLICY["jurisdiction_digits"])),
         "departments": [{"id": d, "name": nm} for d, nm in DEPARTMENTS],
         "items": [{"id": i, "department": d, "name": nm, "qualification": q}
                   for i, d, nm, q in ITEMS],

@@ -79,6 +79,7 @@ from typing import cast
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from solver import candidates as candidate_sets
 from solver import certificate, reasons
 from solver.canonical import FastHmac
 from solver.forking import bytes_forked, run_forked
@@ -99,9 +100,12 @@ class Assignment:
     loads: dict[str, int]  # inspector id -> visits assigned, for every inspector of the instance
     flow_teams: dict[str, tuple[str, ...]] | None = None  # accepted visit id -> team of 7.3 (before 7.4)
     potentials: list[dict[str, int]] | None = None  # the certificate's levels (7.5)
+    widened: dict[str, int] | None = None  # department -> candidate bound, where above the default (7.3)
 
 
 PartResult = tuple[list[tuple[str, ...]], list[dict[str, int]]]  # teams, potential levels
+Job = tuple[str, list[int], "int | None"]  # department, place indices, candidate bound (None: all eligible)
+_MISSING = object()
 
 
 class RandomCost:
@@ -127,6 +131,10 @@ class RandomCost:
         """r(v, i) for one entity and several inspectors."""
         raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), RANDOM_BYTES)
         return [int.from_bytes(raw[k:k + RANDOM_BYTES], "big") for k in range(0, len(raw), RANDOM_BYTES)]
+
+    def candidates(self, uscc: str, department: str, eligible: Sequence[str], bound: int | None) -> tuple[str, ...]:
+        """The place's candidates of 7.3 (:mod:`solver.candidates`)."""
+        return candidate_sets.candidates(self._key, uscc, department, eligible, bound)
 
     def levels(self, uscc: str, inspector_ids: Sequence[str], count: int) -> tuple[tuple[int, ...], ...]:
         """The tie-break costs of levels 0..count-1 (7.5): level k is bytes
@@ -405,7 +413,7 @@ def _augment_visit(places: list) -> reasons.Reason | None:
 
 
 def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-                     random_cost: RandomCost) -> list[tuple[str, ...]]:
+                     random_cost: RandomCost, bound: int | None = None) -> list[tuple[str, ...]] | None:
     """Step 2 for one department: the members of this department for each of
     ``places`` ((USCC, place) pairs), sorted. Every place must be fillable
     together with the others (step 1).
@@ -414,28 +422,36 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     its pool (the inspectors passing the department-level rules for its
     qualifications), so places whose pools share no inspector share no arc.
     Each part is solved on its own; the union of the parts' optima is an
-    optimum of the whole department."""
+    optimum of the whole department. None if the candidates within ``bound``
+    cannot fill every place."""
     teams: list[tuple[str, ...]] = [()] * len(places)
     parts = _parts(places)
-    for part, (part_teams, _) in zip(parts, _solve_jobs([(department, part) for part in parts], {department: places},
-                                                        rules, random_cost, 1, NullProgress()), strict=True):
-        for p, team in zip(part, part_teams, strict=True):
+    solved = _solve_jobs([(department, part, bound) for part in parts], {department: places}, rules, random_cost, 1,
+                         NullProgress())
+    if any(result is None for result in solved):
+        return None
+    for part, result in zip(parts, solved, strict=True):
+        assert result is not None
+        for p, team in zip(part, result[0], strict=True):
             teams[p] = team
     return teams
 
 
 def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-               random_cost: RandomCost) -> PartResult:
-    """The teams and certificate levels of one part of one department's places (in-process)."""
+               random_cost: RandomCost, bound: int | None) -> PartResult | None:
+    """The teams and certificate levels of one part of one department's places
+    (in-process), None if the candidates within ``bound`` cannot fill them."""
     chosen = [places[p] for p in part]
-    return _solve_part(department, chosen, rules, random_cost.many([(u, s.eligible) for u, s in chosen]),
-                       random_cost)
+    offered = [random_cost.candidates(u, department, s.eligible, bound) for u, s in chosen]
+    return _solve_part(department, chosen, rules,
+                       random_cost.many([(u, c) for (u, _), c in zip(chosen, offered, strict=True)]),
+                       random_cost, offered)
 
 
-def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
+def _solve_jobs(jobs: Sequence[Job],
                 by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int,
-                progress: Progress) -> list[PartResult]:
+                progress: Progress) -> list[PartResult | None]:
     """Every (department, part) flow. With ``workers`` > 1 (POSIX) and enough
     arcs, the parts are shared out by arcs between this process and forked
     children, each hashing its own parts' random costs and solving their
@@ -443,16 +459,17 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
     department): then the parts are solved here and ``random_cost`` shares
     the hashing of each large part instead. The parts are independent
     problems, so the result is the same either way."""
-    def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[PartResult]:
+    def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[PartResult | None]:
         out = []
         for j in chosen:
-            department, part = jobs[j]
-            out.append(_solve_job(department, part, by_department[department], rules, costs))
+            department, part, bound = jobs[j]
+            out.append(_solve_job(department, part, by_department[department], rules, costs, bound))
             if report:
                 progress.advance()
         return out
 
-    arcs = [sum(len(by_department[d][p][1].eligible) for p in part) for d, part in jobs]
+    arcs = [sum(min(len(by_department[d][p][1].eligible), bound or _UNBOUNDED) for p in part)
+            for d, part, bound in jobs]
     total = sum(arcs)
     if workers <= 1 or len(jobs) < 2 or total < PARALLEL_ARCS or 2 * max(arcs) > total or not hasattr(os, "fork"):
         return solve(list(range(len(jobs))), random_cost, report=True)
@@ -468,7 +485,7 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
 
     here, there = run_forked(lambda: solve(mine[0], random_cost, report=True),
                              [partial(pickled, chosen) for chosen in mine[1:]])
-    results: list[PartResult | None] = [None] * len(jobs)
+    results: list[object] = [_MISSING] * len(jobs)
     for j, teams in zip(mine[0], here, strict=True):
         results[j] = teams
     for chosen, raw in zip(mine[1:], there, strict=True):
@@ -481,8 +498,8 @@ def _solve_jobs(jobs: Sequence[tuple[str, list[int]]],
         for j, teams in zip(chosen, solved, strict=True):
             results[j] = teams
         progress.advance(len(chosen))
-    assert all(r is not None for r in results)
-    return cast("list[PartResult]", results)
+    assert all(r is not _MISSING for r in results)
+    return cast("list[PartResult | None]", results)
 
 
 def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
@@ -518,21 +535,26 @@ def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
 
 
 def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-                costs: np.ndarray, random_cost: RandomCost) -> PartResult:
-    """One min-cost flow: places, then inspectors, then the sink; ``costs``
-    holds r(v, i) of every place's eligible inspectors, place by place.
-    Returns the teams and the certificate's potential levels (7.5)."""
-    inspector_ids = sorted({i for _, slot in places for i in slot.eligible})
+                costs: np.ndarray, random_cost: RandomCost,
+                offered: Sequence[tuple[str, ...]] | None = None) -> PartResult | None:
+    """One min-cost flow: places, then inspectors, then the sink; ``offered``
+    are the places' candidates (default: every eligible inspector), ``costs``
+    r(v, i) of every candidate, place by place. Returns the teams and the
+    certificate's potential levels (7.5), or None if the candidates cannot
+    fill every place."""
+    if offered is None:
+        offered = [slot.eligible for _, slot in places]
+    inspector_ids = sorted({i for cands in offered for i in cands})
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
     heads_of: dict[tuple[str, ...], np.ndarray] = {}
     heads, lengths = [], []
-    for _uscc, slot in places:
-        h = heads_of.get(slot.eligible)
+    for cands in offered:
+        h = heads_of.get(cands)
         if h is None:
-            h = heads_of[slot.eligible] = np.array([node[i] for i in slot.eligible], dtype=np.int64)
+            h = heads_of[cands] = np.array([node[i] for i in cands], dtype=np.int64)
         heads.append(h)
-        lengths.append(len(slot.eligible))
+        lengths.append(len(cands))
     place_heads = np.concatenate(heads)
     tails = np.repeat(np.arange(len(places), dtype=np.int64), lengths)
     cap_tails, cap_costs = [], []
@@ -550,6 +572,8 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     supplies[sink] = -int(supplies.sum())
     flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
     status = flow.solve()
+    if status == flow.INFEASIBLE:
+        return None
     if status != flow.OPTIMAL:
         raise AssertionError(f"team flow of {department} ended with status {status}")
     used = flow.flows(np.arange(len(tails), dtype=np.int64)) > 0
@@ -565,7 +589,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
     if not _tied(tails, place_heads - len(places), costs, used, caps, potentials, inspector_ids):
         return teams, [level0]
-    return _break_ties(department, places, teams, level0, rules, random_cost)
+    return _break_ties(department, places, offered, teams, level0, rules, random_cost)
 
 
 def _moves(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray,
@@ -620,18 +644,19 @@ def _tied(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndar
                                                                                 strict=True)]))
 
 
-def _break_ties(department: str, places: Sequence[tuple[str, SlotRequest]], teams: list[tuple[str, ...]],
-                level0: dict[str, int], rules: Rules, random_cost: RandomCost) -> PartResult:
+def _break_ties(department: str, places: Sequence[tuple[str, SlotRequest]], offered: Sequence[tuple[str, ...]],
+                teams: list[tuple[str, ...]], level0: dict[str, int], rules: Rules,
+                random_cost: RandomCost) -> PartResult:
     """The lexicographic optimum of 7.5 and its levels, when level 0 ties."""
     names = [f"{p} {department}" for p in range(len(places))]
-    current = [certificate.Place(name, uscc, slot.eligible, team, (tuple(random_cost.costs(uscc, slot.eligible)),))
-               for name, (uscc, slot), team in zip(names, places, teams, strict=True)]
+    current = [certificate.Place(name, uscc, cands, team, (tuple(random_cost.costs(uscc, cands)),))
+               for name, (uscc, _), cands, team in zip(names, places, offered, teams, strict=True)]
 
     def with_levels(chosen: list[certificate.Place], count: int) -> list[certificate.Place]:
         return [certificate.Place(p.name, p.uscc, p.eligible, p.members,
                                   random_cost.levels(p.uscc, p.eligible, count + 1)) for p in chosen]
 
-    caps = {i: rules.capacity[i] for _, slot in places for i in slot.eligible}
+    caps = {i: rules.capacity[i] for cands in offered for i in cands}
     levels = certificate.break_ties(current, caps, level0, with_levels)
     return [p.members for p in current], levels
 
@@ -707,10 +732,13 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
 
 
 def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: bytes, workdays: Sequence[date],
-                 progress: Progress | None = None, workers: int = 1) -> Assignment:
+                 progress: Progress | None = None, workers: int = 1,
+                 bound: int | None = candidate_sets.DEFAULT_BOUND) -> Assignment:
     """Steps 1–3 of the module docstring. The result does not depend on the
     order of ``requests``; ``workers`` > 1 lets forked processes share the
-    hashing of the random arc costs (same result)."""
+    hashing of the random arc costs (same result). ``bound`` is the number of
+    candidates a place offers the team flow (format /3; None: every eligible
+    inspector, formats /1 and /2)."""
     progress = progress or NullProgress()
     rules = Rules(instance, workdays)
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
@@ -725,15 +753,12 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
             by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
             visits_of.setdefault(slot.department, []).append(request.visit.id)
     random_cost = RandomCost(seed, workers)
-    jobs = [(department, part) for department in sorted(by_department)
-            for part in _parts(by_department[department])]
-    progress.stage("form teams", len(jobs))
-    solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
-    progress.done()
+    parts = {department: _parts(by_department[department]) for department in sorted(by_department)}
+    jobs, solved, widened = _form_teams(parts, by_department, rules, random_cost, workers, progress, bound)
     chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
                                                    for department, places in by_department.items()}
     levels: list[dict[str, int]] = []
-    for (department, part), (part_teams, part_levels) in zip(jobs, solved, strict=True):
+    for (department, part, _), (part_teams, part_levels) in zip(jobs, solved, strict=True):
         for p, team in zip(part, part_teams, strict=True):
             chosen_of[department][p] = team
         levels += [{} for _ in range(len(part_levels) - len(levels))]
@@ -754,4 +779,39 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     unfilled.update(repair_pair_conflicts(accepted, teams, loads, rules, random_cost))
     progress.done()
     return Assignment({k: teams[k] for k in sorted(teams)}, {k: unfilled[k] for k in sorted(unfilled)}, loads,
-                      flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]])
+                      flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]], widened)
+
+
+def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
+                rules: Rules, random_cost: RandomCost, workers: int, progress: Progress,
+                bound: int | None) -> tuple[list[Job], list[PartResult], dict[str, int]]:
+    """Step 2 for every department: each department's flow with its places'
+    candidates within ``bound``; a department whose candidates cannot fill
+    every accepted place is solved again with the bound doubled, until they
+    can (at worst every eligible inspector is a candidate, and step 1 made
+    that feasible). Returns the jobs, their results and the widened bounds."""
+    bounds = dict.fromkeys(parts, bound)
+    results: dict[str, list[PartResult]] = {}
+    pending = sorted(parts)
+    progress.stage("form teams", sum(len(parts[d]) for d in pending))
+    while pending:
+        jobs = [(department, part, bounds[department]) for department in pending for part in parts[department]]
+        solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
+        retry = []
+        for department in pending:
+            mine = [result for (d, _, _), result in zip(jobs, solved, strict=True) if d == department]
+            if all(result is not None for result in mine):
+                results[department] = cast("list[PartResult]", mine)
+                continue
+            widest = max(len(slot.eligible) for _, slot in by_department[department])
+            current = bounds[department]
+            if current is None or current >= widest:
+                raise AssertionError(f"team flow of {department}: accepted places cannot all be filled")
+            bounds[department] = current * 2
+            retry.append(department)
+        pending = retry
+    progress.done()
+    all_jobs = [(department, part, bounds[department]) for department in sorted(parts) for part in parts[department]]
+    all_results = [result for department in sorted(parts) for result in results[department]]
+    widened = {d: k for d, k in sorted(bounds.items()) if k is not None and k != bound}
+    return all_jobs, all_results, widened

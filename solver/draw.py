@@ -28,8 +28,18 @@ from solver.progress import NullProgress, Progress
 from solver.sampling import EntityTable, Sampling, sample
 from solver.visits import merge_samples
 
-OUTCOME_FORMAT = "inspect-draw-outcome/2"
-OUTCOME_FORMATS = (legacy_v1.FORMAT, OUTCOME_FORMAT)  # what verify reads; draw writes the last
+OUTCOME_FORMAT = "inspect-draw-outcome/3"  # teams from bounded candidate sets (protocol 7.3)
+FORMAT_2 = "inspect-draw-outcome/2"  # every eligible inspector a candidate; reason codes and certificate as /3
+OUTCOME_FORMATS = (legacy_v1.FORMAT, FORMAT_2, OUTCOME_FORMAT)  # what verify reads; draw writes the last
+CERTIFIED_FORMATS = (FORMAT_2, OUTCOME_FORMAT)  # the formats that carry the optimality certificate (7.5)
+
+
+def candidate_bound(outcome_format: str) -> int | None:
+    """The candidates a place offers the team flow (7.3): bounded from format
+    /3 on, every eligible inspector before."""
+    from solver.candidates import DEFAULT_BOUND
+
+    return DEFAULT_BOUND if outcome_format == OUTCOME_FORMAT else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,7 @@ class DrawResult:
     sampling: Sampling
     visits: tuple[Visit, ...]  # every sampled entity, staffed or not, in id order
     staffing: Staffing
+    team_format: str = OUTCOME_FORMAT  # the format whose team rule formed the teams
 
     @property
     def loads(self) -> dict[str, int]:
@@ -88,19 +99,26 @@ class DrawResult:
     def stats(self) -> dict[str, int]:
         return outcome_stats(self.instance, self.sampling, self.visits, self.staffing)
 
-    def outcome(self, outcome_format: str = OUTCOME_FORMAT) -> dict:
-        """The outcome document (``inspect-draw-outcome/2``; /1 only to verify
-        the outcomes sealed in that format)."""
+    def outcome(self, outcome_format: str | None = None) -> dict:
+        """The outcome document (``inspect-draw-outcome/3``; /1 and /2 only to
+        verify the outcomes sealed in those formats, whose teams were formed
+        with the same ``candidate_bound``: see :func:`draw`)."""
+        outcome_format = outcome_format or self.team_format
+        if candidate_bound(outcome_format) != candidate_bound(self.team_format):
+            raise ValueError(f"teams formed by the rule of {self.team_format} cannot be written as {outcome_format}")
         return outcome_document(self.instance, self.commitment, self.seed, self.sampling,
                                 self.visits, self.staffing, outcome_format)
 
 
 def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Sequence[date],
-          progress: Progress, stages: Stages) -> Staffing:
+          progress: Progress, stages: Stages, outcome_format: str = OUTCOME_FORMAT) -> Staffing:
     """Form teams, then date the staffed visits; everything else is unfilled."""
     progress.stage("teams: requests", len(visits))
     requests = stages.build_requests(instance, visits)
-    assignment = stages.assign_teams(instance, requests, seed, workdays, progress)
+    if outcome_format == OUTCOME_FORMAT:
+        assignment = stages.assign_teams(instance, requests, seed, workdays, progress)
+    else:  # the teams of the formats before /3: every eligible inspector a candidate
+        assignment = stages.assign_teams(instance, requests, seed, workdays, progress, bound=None)
     staffed = [v for v in visits if v.id in assignment.teams]
     teams = {v.id: tuple(sorted(assignment.teams[v.id])) for v in staffed}
     schedule = stages.schedule_visits(instance, staffed, teams, workdays, progress)
@@ -113,25 +131,30 @@ def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Se
             unfilled[visit.id] = schedule.unscheduled.get(visit.id, reasons.not_scheduled())
         else:
             unfilled[visit.id] = assignment.unfilled.get(visit.id, reasons.not_staffed())
-    return Staffing(final_teams, dates, unfilled, team_certificate(assignment, final_teams))
+    return Staffing(final_teams, dates, unfilled, team_certificate(assignment, final_teams, outcome_format))
 
 
-def team_certificate(assignment: object, final_teams: Mapping[str, Sequence[str]]) -> dict | None:
-    """The ``certificate`` member (7.5): the potential levels, and the team of
-    7.3 of every accepted visit whose outcome team differs or is missing."""
+def team_certificate(assignment: object, final_teams: Mapping[str, Sequence[str]],
+                     outcome_format: str = OUTCOME_FORMAT) -> dict | None:
+    """The ``certificate`` member (7.5): the potential levels, the team of 7.3
+    of every accepted visit whose outcome team differs or is missing, and
+    (format /3) the departments whose candidate bound was widened (7.3)."""
     flow_teams = getattr(assignment, "flow_teams", None)
     potentials = getattr(assignment, "potentials", None)
     if flow_teams is None or potentials is None:
         return None
     return {"levels": potentials,
             "flow_teams": {v: list(team) for v, team in sorted(flow_teams.items())
-                           if tuple(final_teams.get(v, ())) != team}}
+                           if tuple(final_teams.get(v, ())) != team}} | (
+        {"widened": dict(getattr(assignment, "widened", None) or {})} if outcome_format == OUTCOME_FORMAT else {})
 
 
 def draw(instance: Instance, progress: Progress | None = None, stages: Stages | None = None,
-         table: EntityTable | None = None, workers: int = 1) -> DrawResult:
+         table: EntityTable | None = None, workers: int = 1, outcome_format: str = OUTCOME_FORMAT) -> DrawResult:
     """Run the whole draw. The instance must hold its secret. ``workers`` > 1
-    lets the sampling hash a large registry in several processes."""
+    lets the sampling hash a large registry in several processes.
+    ``outcome_format`` chooses the team rule of that format (tests and
+    benches compare the formats; the outcome of a new draw is /3)."""
     progress = progress or NullProgress()
     stages = stages or default_stages(workers)
     seed = instance_seed(instance)
@@ -139,10 +162,10 @@ def draw(instance: Instance, progress: Progress | None = None, stages: Stages | 
     sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
     progress.stage("visits")
     visits = merge_samples(instance, sampling)
-    staffing = staff(instance, seed, visits, workdays, progress, stages)
+    staffing = staff(instance, seed, visits, workdays, progress, stages, outcome_format)
     progress.done()
     return DrawResult(instance, compute_commitment(require_secret(instance)), seed, sampling, visits,
-                      staffing)
+                      staffing, outcome_format)
 
 
 def involved_inspectors(instance: Instance) -> list[str]:
@@ -187,8 +210,8 @@ def department_names(instance: Instance) -> dict[str, str]:
 
 
 def reason_document(reason: reasons.Reason, outcome_format: str, names: Mapping[str, str]) -> object:
-    """An unfilled visit's ``reason``: code and parameters (format /2), or the
-    frozen English text of format /1."""
+    """An unfilled visit's ``reason``: code and parameters (formats /2 and /3),
+    or the frozen English text of format /1."""
     if outcome_format == legacy_v1.FORMAT:
         return legacy_v1.render(reason, names)
     return reason.document()
@@ -216,7 +239,7 @@ def outcome_document(instance: Instance, commitment: bytes, seed: bytes, samplin
         "excluded": sampling.excluded(),
         "stats": outcome_stats(instance, sampling, visits, staffing),
     } | ({"certificate": staffing.certificate}
-         if staffing.certificate is not None and outcome_format == OUTCOME_FORMAT else {})
+         if staffing.certificate is not None and outcome_format in CERTIFIED_FORMATS else {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 :func:`verify_outcome` raises :class:`~solver.errors.VerificationFailed` naming
 the first discrepancy, in this order:
 
-1. the header: ``format`` (``inspect-draw-outcome/2``, or /1 for the outcomes
-   sealed in that format, whose reasons are the frozen texts of
+1. the header: ``format`` (``inspect-draw-outcome/3``, or /2 or /1 for the
+   outcomes sealed in those formats: their teams offer every eligible
+   inspector to the flow, and /1's reasons are the frozen texts of
    :mod:`solver.legacy_v1`), ``draw_id``, ``input_digest``, ``commitment``,
    ``seed`` (re-derived from the instance and its secret);
 2. ``samples`` and ``excluded`` (re-drawn);
@@ -13,7 +14,7 @@ the first discrepancy, in this order:
 4. the rules, on every staffed visit (:func:`solver.teams.check_visit`), and
    across visits: no inspector above ``max_visits`` in the window, nor above
    ``policy.daily_visits_per_inspector`` on one day;
-5. the optimality certificate (format /2, :mod:`solver.certificate`): the
+5. the optimality certificate (formats /2 and /3, :mod:`solver.certificate`): the
    teams of 7.3 are the unique optimum, checked without solving;
 6. teams, dates, reasons and the certificate itself, by re-running team
    assignment and scheduling;
@@ -33,9 +34,11 @@ from solver import certificate, messages
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
 from solver.draw import (
+    CERTIFIED_FORMATS,
     OUTCOME_FORMAT,
     OUTCOME_FORMATS,
     Stages,
+    candidate_bound,
     default_stages,
     instance_seed,
     outcome_document,
@@ -199,6 +202,22 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
                 inspector, day, daily[(inspector, day)], limit)))
 
 
+def _certificate_widened(document: dict, outcome_format: str) -> dict[str, int]:
+    """``certificate.widened`` (format /3, 7.3): department -> a candidate
+    bound above the default, the default doubled some times."""
+    if outcome_format != OUTCOME_FORMAT:
+        return {}
+    widened = document.get("widened")
+    default = candidate_bound(outcome_format) or 0
+    if not isinstance(widened, dict):
+        _stop(messages.mismatch("certificate.widened", {"department id": default * 2}, widened))
+    for department, bound in widened.items():
+        if type(bound) is not int or bound <= default or bound % default or (bound // default) & (bound // default - 1):
+            _stop(messages.mismatch(f"certificate.widened.{department}",
+                                    f"{default} doubled one or more times", bound))
+    return widened
+
+
 def _certificate_levels(document: object) -> tuple[list[dict[str, int]], dict[str, list[str]]]:
     """The certificate's members, checked for shape (7.5)."""
     if not isinstance(document, dict):
@@ -218,13 +237,15 @@ def _certificate_levels(document: object) -> tuple[list[dict[str, int]], dict[st
 
 
 def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],
-                       seed: bytes, stages: Stages) -> None:
-    """The teams of 7.3 are the protocol's unique optimum, by the certificate
-    alone (7.5): no re-solving."""
+                       seed: bytes, stages: Stages, outcome_format: str = OUTCOME_FORMAT) -> None:
+    """The teams of 7.3 are the protocol's unique optimum over the places'
+    candidates, by the certificate alone (7.5): no re-solving."""
     from solver.assign import RandomCost
     from solver.teams import Rules
 
     levels, flow_teams = _certificate_levels(outcome["certificate"])
+    widened = _certificate_widened(outcome["certificate"], outcome_format)
+    default = candidate_bound(outcome_format)
     requests = {r.visit.id: r for r in stages.build_requests(instance, visits)}
     rules = Rules(instance, workdays)
     teams = {entry["id"]: entry["team"] for entry in outcome["visits"]}
@@ -239,16 +260,18 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
         for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
             members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
                                    and rules.inspectors[i].department == slot.department))
-            if len(members) != slot.count or not set(members) <= set(slot.eligible):
+            uscc = requests[visit_id].visit.uscc
+            offered = cost.candidates(uscc, slot.department, slot.eligible, widened.get(slot.department, default))
+            if len(members) != slot.count or not set(members) <= set(offered):
+                what = "eligible inspectors" if default is None else "candidates"
                 _stop(messages.certificate_flow_team(
                     f"certificate.flow_teams.{visit_id}",
-                    f"not {slot.count} eligible inspectors of {slot.department}: {messages.show(list(members))}"))
-            uscc = requests[visit_id].visit.uscc
-            if tied & set(slot.eligible):
-                costs = cost.levels(uscc, slot.eligible, len(levels))
+                    f"not {slot.count} {what} of {slot.department}: {messages.show(list(members))}"))
+            if tied & set(offered):
+                costs = cost.levels(uscc, offered, len(levels))
             else:
-                costs = (tuple(cost.costs(uscc, slot.eligible)),) + ((0,) * len(slot.eligible),) * (len(levels) - 1)
-            places.append(certificate.Place(f"{visit_id} {slot.department}", uscc, slot.eligible, members, costs))
+                costs = (tuple(cost.costs(uscc, offered)),) + ((0,) * len(offered),) * (len(levels) - 1)
+            places.append(certificate.Place(f"{visit_id} {slot.department}", uscc, offered, members, costs))
     _fail(certificate.check(places, rules.capacity, levels))
 
 
@@ -282,12 +305,12 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     workdays = working_days(instance)
     progress.stage("verify: rules", len(outcome["visits"]))
     _check_rules(instance, outcome, visits, workdays)
-    staffing = staff(instance, seed, visits, workdays, progress, stages)
-    if outcome_format == OUTCOME_FORMAT and (staffing.certificate is not None or "certificate" in outcome):
+    staffing = staff(instance, seed, visits, workdays, progress, stages, str(outcome_format))
+    if outcome_format in CERTIFIED_FORMATS and (staffing.certificate is not None or "certificate" in outcome):
         progress.stage("verify: certificate")
         if "certificate" not in outcome:
             _stop(messages.certificate_missing())
-        _check_certificate(instance, outcome, visits, workdays, seed, stages)
+        _check_certificate(instance, outcome, visits, workdays, seed, stages, str(outcome_format))
     expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,
                                 visits, staffing, str(outcome_format))
     for key in ("visits", "unfilled", "stats"):

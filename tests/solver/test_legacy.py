@@ -1,6 +1,7 @@
-"""Outcome formats: /1 outcomes sealed before the reasons became codes stay
-verifiable (tests/solver/fixtures/, written by the format /1 solver), and the
-texts of format /2 can be reworded without breaking any verification."""
+"""Outcome formats: /1 outcomes sealed before the reasons became codes and /2
+outcomes sealed before teams came from bounded candidate sets stay verifiable
+(tests/solver/fixtures/, written by the solver of that format), and the texts
+of the reason codes can be reworded without breaking any verification."""
 
 import copy
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from solver import legacy_v1, reason_text
-from solver.draw import OUTCOME_FORMAT, draw
+from solver.draw import FORMAT_2, OUTCOME_FORMAT, draw
 from solver.errors import VerificationFailed
 from solver.instance import parse_instance
 from solver.verify import verify_outcome
@@ -55,8 +56,8 @@ def test_a_changed_format_1_reason_is_caught(name):
 
 def test_the_same_draw_in_format_2_holds_codes():
     instance, v1 = load("v1-joint")
-    outcome = draw(instance).outcome()
-    assert outcome["format"] == OUTCOME_FORMAT == "inspect-draw-outcome/2"
+    outcome = draw(instance, outcome_format=FORMAT_2).outcome()
+    assert outcome["format"] == FORMAT_2 == "inspect-draw-outcome/2"
     assert [u["id"] for u in outcome["unfilled"]] == [u["id"] for u in v1["unfilled"]]
     assert {u["reason"]["code"] for u in outcome["unfilled"]} == {"capacity", "too_few_eligible"}
     for key in ("samples", "visits", "excluded", "stats"):
@@ -90,3 +91,28 @@ def test_rewording_a_format_2_message_breaks_no_verification(monkeypatch):
     assert after == outcome
     verify_outcome(instance, outcome)
     assert any("1 inactive" in text for text in before)
+
+
+def test_a_format_2_outcome_still_verifies_with_every_eligible_inspector_a_candidate():
+    instance, outcome = load("v2-wide")
+    assert outcome["format"] == FORMAT_2 and "widened" not in outcome["certificate"]
+    verify_outcome(instance, outcome)
+    now = draw(instance).outcome()  # pools of 40 and 24: format /3 offers 16 of them
+    assert now["format"] == OUTCOME_FORMAT == "inspect-draw-outcome/3"
+    assert now["samples"] == outcome["samples"]
+    assert [v["team"] for v in now["visits"]] != [v["team"] for v in outcome["visits"]]
+    verify_outcome(instance, now)
+
+
+def test_a_format_2_outcome_relabelled_as_format_3_is_refused():
+    instance, outcome = load("v2-wide")
+    relabelled = copy.deepcopy(outcome)
+    relabelled["format"] = OUTCOME_FORMAT
+    relabelled["certificate"]["widened"] = {}
+    assert rejection(instance, relabelled).startswith("certificate")
+
+
+def test_a_draw_cannot_be_written_in_a_format_of_another_team_rule():
+    instance, _ = load("v2-wide")
+    with pytest.raises(ValueError, match="cannot be written"):
+        draw(instance).outcome(FORMAT_2)

@@ -114,7 +114,7 @@ def test_rejects_a_changed_digest(drawn, key):
 
 
 @pytest.mark.parametrize(("path", "value", "prefix"), [
-    (("format",), "inspect-draw-outcome/3", "format: expected inspect-draw-outcome/2"),
+    (("format",), "inspect-draw-outcome/4", "format: expected inspect-draw-outcome/3"),
     (("draw_id",), "X", "draw_id: expected 2027-Q1-01, found X"),
     (("stats", "visits"), 0, "stats.visits: expected"),
     (("stats", "load_max"), 99, "stats.load_max: expected"),
