@@ -81,11 +81,11 @@ from ortools.graph.python import min_cost_flow
 
 from solver import candidates as candidate_sets
 from solver import certificate, reasons
+from solver.accept import _UNBOUNDED, accept_visits
 from solver.canonical import FastHmac
 from solver.forking import bytes_forked, run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
-from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
 from solver.teams import Rules, SlotRequest, VisitRequest
 
 BALANCE_SCALE = 2**40
@@ -184,232 +184,6 @@ PARALLEL_ARCS = 200_000  # fewer arcs are hashed in-process
 def balance_cost(k: int, cap: int) -> int:
     """Cost of an inspector's k-th visit (1-based) given their capacity."""
     return BALANCE_SCALE * k // cap
-
-
-class _Network:
-    """The residual b-matching of one department during acceptance.
-
-    Inspectors are local indices; ``cands[s]`` are the candidates of place s,
-    ``used[s]`` the inspectors it currently holds, ``users[i]`` the places that
-    hold inspector i.
-    """
-
-    def __init__(self, caps: Sequence[int]) -> None:
-        n = len(caps)
-        self.cap = list(caps)
-        self.load = [0] * n
-        self.users: list[list[int]] = [[] for _ in range(n)]
-        self.dead = bytearray(n)
-        self.free = sum(self.cap)
-        self.cands: list[Sequence[int]] = []
-        self.used: list[list[int]] = []
-        self.bound: dict[tuple[str, ...], int] = {}  # candidate ids -> most units such a place can still get
-
-    def add_place(self, cands: Sequence[int]) -> int:
-        self.cands.append(cands)
-        self.used.append([])
-        return len(self.cands) - 1
-
-    def drop_last_place(self) -> None:
-        self.cands.pop()
-        self.used.pop()
-
-    def augment(self, s: int, journal: list) -> list[int] | None:
-        """Give place s one more inspector. Returns None on success, else the
-        inspectors reached (all at capacity, closed under the residual graph)."""
-        cands, used, load, cap, dead = self.cands[s], self.used[s], self.load, self.cap, self.dead
-        for i in cands:
-            if load[i] < cap[i] and i not in used:
-                self._take(s, i, journal)
-                return None
-        users, all_cands, all_used = self.users, self.cands, self.used
-        reached_from: dict[int, int] = {}  # inspector -> place that reached it
-        released: dict[int, int] = {s: -1}  # place -> inspector it would give up
-        queue = []
-        for i in cands:
-            if not dead[i] and i not in used and i not in reached_from:
-                reached_from[i] = s
-                queue.append(i)
-        head = 0
-        while head < len(queue):
-            i = queue[head]
-            head += 1
-            for t in users[i]:
-                if t in released:
-                    continue
-                released[t] = i
-                held = all_used[t]
-                for j in all_cands[t]:
-                    if j in reached_from or dead[j] or j in held:
-                        continue
-                    reached_from[j] = t
-                    if load[j] < cap[j]:
-                        self._flip(s, j, reached_from, released, journal)
-                        return None
-                    queue.append(j)
-        return queue
-
-    def _take(self, s: int, i: int, journal: list) -> None:
-        self.used[s].append(i)
-        self.users[i].append(s)
-        self.load[i] += 1
-        self.free -= 1
-        journal.append((s, -1, i))
-        journal.append((-1, i, -1))
-
-    def _flip(self, s: int, end: int, reached_from: dict[int, int], released: dict[int, int], journal: list) -> None:
-        j = end
-        t = reached_from[j]
-        while t != s:
-            i = released[t]
-            held = self.used[t]
-            held[held.index(i)] = j
-            self.users[i].remove(t)
-            self.users[j].append(t)
-            journal.append((t, i, j))
-            j = i
-            t = reached_from[j]
-        self.used[s].append(j)
-        self.users[j].append(s)
-        journal.append((s, -1, j))
-        self.load[end] += 1
-        self.free -= 1
-        journal.append((-1, end, -1))
-
-    def rollback(self, journal: list) -> None:
-        """Undo the changes recorded in ``journal`` (newest first)."""
-        for t, old, new in reversed(journal):
-            if t == -1:  # the load of a path's end
-                self.load[old] -= 1
-                self.free += 1
-            elif old == -1:  # place t took ``new``
-                self.used[t].remove(new)
-                self.users[new].remove(t)
-            else:  # place t moved from ``old`` to ``new``
-                held = self.used[t]
-                held[held.index(new)] = old
-                self.users[new].remove(t)
-                self.users[old].append(t)
-        journal.clear()
-
-
-_UNBOUNDED = 1 << 30
-
-
-def accept_visits(ordered: Sequence[VisitRequest], rules: Rules,
-                  progress: Progress) -> tuple[list[VisitRequest], dict[str, reasons.Reason]]:
-    """Step 1: the accepted visits (in the given order) and the reasons of the others."""
-    departments = sorted(set(rules.members) | {d.id for d in rules.instance.departments})
-    members = {d: tuple(i.id for i in rules.members.get(d, ())) for d in departments}
-    index = {d: {inspector_id: k for k, inspector_id in enumerate(ids)} for d, ids in members.items()}
-    nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
-    local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
-    positions: dict[tuple[str, ...], dict[str, int]] = {}
-    accepted: list[VisitRequest] = []
-    unfilled: dict[str, reasons.Reason] = {}
-    for n, request in enumerate(ordered, 1):
-        if n % _REPORT_EVERY == 0:
-            progress.advance(_REPORT_EVERY)
-        reason = _shortage_reason(request)
-        if reason is None:
-            places = []
-            for slot in request.slots:
-                department_index = index[slot.department]
-                qualified = slot.pool.qualified
-                key = (slot.department, qualified)
-                shared = local.get(key)  # the pool's candidates, shared by many places
-                if shared is None:
-                    shared = local[key] = tuple(department_index[i] for i in qualified)
-                if slot.excluded:  # the pool's without the excluded (all pool members), by slicing
-                    position = positions.get(qualified)
-                    if position is None:
-                        position = positions[qualified] = {i: n for n, i in enumerate(qualified)}
-                    start, pieces = 0, []
-                    for cut in sorted(position[i] for i, _ in slot.excluded):
-                        pieces.append(shared[start:cut])
-                        start = cut + 1
-                    pieces.append(shared[start:])
-                    cands = sum(pieces, ())
-                else:
-                    cands = shared
-                if len(cands) != len(slot.eligible) or not (slot.eligible is qualified or slot.excluded
-                                                            or slot.eligible == qualified):
-                    cands = tuple(department_index[i] for i in slot.eligible)  # not a pool's subset
-                places.append((slot, nets[slot.department], cands))
-            reason = _augment_visit(places)
-        if reason is None:
-            accepted.append(request)
-        else:
-            unfilled[request.visit.id] = reason
-    progress.advance(len(ordered) % _REPORT_EVERY)
-    return accepted, unfilled
-
-
-def _shortage_reason(request: VisitRequest) -> reasons.Reason | None:
-    """Departments with fewer eligible inspectors than places, whatever the load."""
-    shortages = []
-    for slot in request.slots:
-        if len(slot.eligible) < slot.count:
-            dropped = list(slot.pool.dropped)
-            per_visit: dict[str, int] = {}
-            for _, why in slot.excluded:
-                per_visit[why] = per_visit.get(why, 0) + 1
-            dropped += [(why, per_visit[why]) for why in _VISIT_RULE_ORDER if why in per_visit]
-            shortages.append(reasons.Shortage(slot.department, slot.count, tuple(sorted(slot.qualifications)),
-                                              slot.pool.members, len(slot.eligible), tuple(dropped)))
-    return reasons.too_few_eligible(shortages) if shortages else None
-
-
-def _capacity_reason(slot: SlotRequest, net: _Network, cands: Sequence[int]) -> reasons.Reason:
-    full = sum(1 for i in cands if net.load[i] >= net.cap[i])  # (for the format /1 text only)
-    return reasons.capacity(slot.department, slot.count, len(cands), at_capacity=full)
-
-
-def _cannot_fill_quickly(slot: SlotRequest, net: _Network, cands: Sequence[int]) -> bool:
-    """Exact rejections that need no search (see the module docstring)."""
-    count = slot.count
-    bound = min(net.bound.get(slot.eligible, _UNBOUNDED), net.bound.get(slot.pool.qualified, _UNBOUNDED))
-    if net.free < count or bound < count:
-        return True
-    dead, alive = net.dead, 0
-    for i in cands:  # are there ``count`` candidates not known to be dead?
-        if not dead[i]:
-            alive += 1
-            if alive >= count:
-                return False
-    return True
-
-
-def _augment_visit(places: list) -> reasons.Reason | None:
-    """Place every unit of the visit, department by department, or roll the
-    visit back and name the first department whose place cannot be filled."""
-    journals = []
-    failed = None
-    for slot, net, cands in places:
-        if _cannot_fill_quickly(slot, net, cands):
-            failed = (slot, net, cands)
-            break
-        s = net.add_place(cands)
-        journal: list = []
-        journals.append((net, journal))
-        for unit in range(slot.count):
-            reached = net.augment(s, journal)
-            if reached is None:
-                continue
-            if unit == 0:  # this department's flow is the committed one: a proof for good
-                for i in reached:
-                    net.dead[i] = 1
-            net.bound[slot.eligible] = min(net.bound.get(slot.eligible, _UNBOUNDED), unit)
-            failed = (slot, net, cands)
-            break
-        if failed:
-            break
-    if failed is None:
-        return None
-    for net, journal in reversed(journals):
-        net.rollback(journal)
-        net.drop_last_place()
-    return _capacity_reason(*failed)
 
 
 def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
@@ -543,7 +317,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     certificate's potential levels (7.5), or None if the candidates cannot
     fill every place."""
     if offered is None:
-        offered = [slot.eligible for _, slot in places]
+        offered = [tuple(slot.eligible) for _, slot in places]
     inspector_ids = sorted({i for cands in offered for i in cands})
     node = {inspector_id: len(places) + k for k, inspector_id in enumerate(inspector_ids)}
     sink = len(places) + len(inspector_ids)
@@ -743,7 +517,7 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     rules = Rules(instance, workdays)
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
     progress.stage("accept visits", len(ordered))
-    accepted, unfilled = accept_visits(ordered, rules, progress)
+    accepted, unfilled = accept_visits(ordered, rules, progress, count_full=bound is None)
     progress.done()
 
     by_department: dict[str, list[tuple[str, SlotRequest]]] = {}

@@ -70,6 +70,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+from solver.eligible import without
 from solver.model import Entity, Inspector, Instance, Item, Policy, Task, Visit
 from solver.registry import entity_lookup
 
@@ -110,7 +111,7 @@ class SlotRequest:
     department: str
     count: int
     qualifications: frozenset[str]
-    eligible: tuple[str, ...]  # sorted inspector ids
+    eligible: Sequence[str]  # sorted inspector ids: the pool's tuple, or an Eligible view of it
     excluded: tuple[tuple[str, str], ...]  # (inspector id, reason) of the pool excluded for this visit, by id
     pool: Pool
 
@@ -305,17 +306,12 @@ class Rules:
         slots = []
         for department, count, quals, pool in self._shape(visit, jurisdiction(entity.district, self.policy)):
             excluded = self._excluded(pool, entity, conflicted)
-            if excluded:  # the pool without the excluded (all pool members), by slicing
+            if excluded:  # the pool without the excluded (all pool members), not copied
                 position = self._positions.get(pool.qualified)
                 if position is None:
                     position = self._positions[pool.qualified] = {
                         i: n for n, i in enumerate(pool.qualified)}
-                qualified, start, pieces = pool.qualified, 0, []
-                for cut in sorted(position[i] for i, _ in excluded):
-                    pieces.append(qualified[start:cut])
-                    start = cut + 1
-                pieces.append(qualified[start:])
-                eligible = sum(pieces, ())
+                eligible: Sequence[str] = without(pool.qualified, [position[i] for i, _ in excluded])
             else:
                 eligible = pool.qualified
             slots.append(SlotRequest(department, count, quals, eligible, excluded, pool))

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from ortools.graph.python import max_flow
 from test_teams import WORKDAYS, entity, inspector, make_instance, visit
 
-from solver.assign import RandomCost, _solve_part, accept_visits, assign_teams, balance_cost, department_teams
+from solver.accept import accept_visits
+from solver.assign import RandomCost, _solve_part, assign_teams, balance_cost, department_teams
 from solver import legacy_v1
 from solver.model import Item, LastCheck, Policy, Task
 from solver.progress import NullProgress
@@ -32,9 +33,9 @@ def codes(result):
     return {k: r.document() for k, r in result.unfilled.items()}
 
 
-def run(instance, visits, seed=SEED):
+def run(instance, visits, seed=SEED, **options):
     requests = build_requests(instance, visits, WORKDAYS)
-    return requests, assign_teams(instance, requests, seed, WORKDAYS, NullProgress())
+    return requests, assign_teams(instance, requests, seed, WORKDAYS, NullProgress(), **options)
 
 
 # --- acceptance equals a from-scratch max flow per prefix ------------------------------------
@@ -184,7 +185,7 @@ def test_teams_minimise_random_cost_when_balance_ties():
 def test_higher_priority_visits_win_when_capacity_is_short():
     inst = make_instance([inspector("E1", max_visits=1), inspector("E2", max_visits=1)],
                          [entity("U1"), entity("U2")])
-    _, result = run(inst, [visit("V1", "U1", priority=9), visit("V2", "U2", priority=3)])
+    _, result = run(inst, [visit("V1", "U1", priority=9), visit("V2", "U2", priority=3)], bound=None)  # /1's rule
     assert list(result.teams) == ["V2"]
     assert texts(result, inst) == {"V1": "市场监督管理局: 2 eligible inspectors, all at capacity with higher-priority visits"}
     assert codes(result) == {"V1": {"code": "capacity", "department": "SCJG", "needed": 2, "eligible": 2}}
@@ -234,7 +235,7 @@ def test_unfilled_reason_no_inspectors_and_rotation():
 def test_unfilled_reason_partial_capacity():
     inspectors = [inspector("E1", max_visits=1), inspector("E2", max_visits=1), inspector("E3", max_visits=1)]
     inst = make_instance(inspectors, [entity("U1"), entity("U2")])
-    _, result = run(inst, [visit("V1", "U1", priority=1), visit("V2", "U2", priority=2)])
+    _, result = run(inst, [visit("V1", "U1", priority=1), visit("V2", "U2", priority=2)], bound=None)  # /1's rule
     assert texts(result, inst) == {"V2": "市场监督管理局: 2 inspectors needed, 3 eligible, 2 at capacity with "
                                          "higher-priority visits that cannot be reassigned"}
     # format /2 names no count at capacity: another maximum flow of V1 could hold E3 instead
