@@ -218,7 +218,8 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules, progress: Progr
     members = {d: tuple(i.id for i in rules.members.get(d, ())) for d in departments}
     index = {d: {inspector_id: k for k, inspector_id in enumerate(ids)} for d, ids in members.items()}
     nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
-    local: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+    local: dict[int, tuple[int, ...]] = {}  # id() of a pool's ``qualified`` (kept by ``rules``) -> local indices
+    own: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
     accepted: list[VisitRequest] = []
     unfilled: dict[str, reasons.Reason] = {}
     for n, request in enumerate(ordered, 1):
@@ -230,10 +231,9 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules, progress: Progr
             for slot in request.slots:
                 department_index = index[slot.department]
                 qualified = slot.pool.qualified
-                key = (slot.department, qualified)
-                shared = local.get(key)  # the pool's candidates, shared by many places
+                shared = local.get(id(qualified))  # the pool's candidates, shared by many places
                 if shared is None:
-                    shared = local[key] = tuple(department_index[i] for i in qualified)
+                    shared = local[id(qualified)] = tuple(department_index[i] for i in qualified)
                 eligible = slot.eligible
                 if eligible is qualified:
                     cands: Candidates = (shared, _NO_CUT)
@@ -241,9 +241,9 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules, progress: Progr
                       and len(eligible.cut) == len(slot.excluded)):
                     cands = (shared, frozenset(shared[k] for k in eligible.cut))
                 else:  # not a pool's subset (requests built by hand): a pool of its own, kept
-                    own = local.setdefault((slot.department, tuple(eligible)),
-                                           tuple(department_index[i] for i in eligible))
-                    cands = (own, _NO_CUT)
+                    kept = own.setdefault((slot.department, tuple(eligible)),
+                                          tuple(department_index[i] for i in eligible))
+                    cands = (kept, _NO_CUT)
                 places.append((slot, nets[slot.department], cands))
             reason = _augment_visit(places, count_full)
         if reason is None:

@@ -287,12 +287,12 @@ def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
             x = parent[x]
         return x
 
-    seen_pools = set()
+    seen_pools = set()  # id() of each pool's member tuple: hashing the tuples would cost a pool per place
     for _, slot in places:
         members = slot.pool.qualified
-        if members in seen_pools:
+        if id(members) in seen_pools:
             continue
-        seen_pools.add(members)
+        seen_pools.add(id(members))
         for inspector_id in members:
             parent.setdefault(inspector_id, inspector_id)
         root = find(members[0])

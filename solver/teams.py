@@ -254,8 +254,10 @@ class Rules:
         self._pools: dict[tuple[str, tuple[str, ...], str], Pool] = {}
         self._districts: dict[tuple[str, tuple[str, ...], str], dict[str, tuple[str, ...]]] = {}
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...], str], tuple] = {}
-        self._pool_sets: dict[tuple[str, ...], frozenset[str]] = {}
-        self._positions: dict[tuple[str, ...], dict[str, int]] = {}
+        # by id() of a pool's ``qualified`` (pools are cached for the Rules' life; hashing a
+        # tuple of thousands of ids for every visit would cost as much as the draw)
+        self._pool_sets: dict[int, frozenset[str]] = {}
+        self._positions: dict[int, dict[str, int]] = {}
 
     @cached_property
     def entities(self) -> Mapping[str, Entity]:
@@ -307,9 +309,9 @@ class Rules:
         for department, count, quals, pool in self._shape(visit, jurisdiction(entity.district, self.policy)):
             excluded = self._excluded(pool, entity, conflicted)
             if excluded:  # the pool without the excluded (all pool members), not copied
-                position = self._positions.get(pool.qualified)
+                position = self._positions.get(id(pool.qualified))
                 if position is None:
-                    position = self._positions[pool.qualified] = {
+                    position = self._positions[id(pool.qualified)] = {
                         i: n for n, i in enumerate(pool.qualified)}
                 eligible: Sequence[str] = without(pool.qualified, [position[i] for i, _ in excluded])
             else:
@@ -343,9 +345,9 @@ class Rules:
             suspects |= set(self._districts[key].get(entity.district, ()))
         if not suspects:
             return ()
-        in_pool = self._pool_sets.get(pool.qualified)
+        in_pool = self._pool_sets.get(id(pool.qualified))
         if in_pool is None:
-            in_pool = self._pool_sets[pool.qualified] = frozenset(pool.qualified)
+            in_pool = self._pool_sets[id(pool.qualified)] = frozenset(pool.qualified)
         excluded = []
         for inspector_id in sorted(suspects):
             if inspector_id not in in_pool:

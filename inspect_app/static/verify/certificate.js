@@ -7,10 +7,12 @@
 import { cmp } from "./cli_text.js";
 import { mismatch } from "./difference.js";
 import { isObject } from "./json.js";
-import { RuleBook } from "./rules.js";
+import { CHECKED_LAST_TIME, DECLARED_CONFLICT, LOCAL_SUPERVISOR, RuleBook, lastTeam } from "./rules.js";
 
 const SINK = "";
 const MAX_LEVELS = 10;
+const FORMAT_3 = "inspect-draw-outcome/3";
+const BOUND = 16; // the candidates a place offers the team flow from format /3 on (7.3)
 const BIG = 2 ** 40;
 const SHOWN = 6;
 
@@ -27,6 +29,106 @@ function levelCosts(hmac, uscc, ids, levels) {
     for (let k = 0; k < levels; k++) out[k].push(mac[3 * k] * 65536 + mac[3 * k + 1] * 256 + mac[3 * k + 2]);
   }
   return out;
+}
+
+/**
+ * The place's candidates (7.3, format /3): with more than `bound` eligible
+ * inspectors, the first `bound` distinct picks eligible[x mod n], x the 8-byte
+ * big-endian words of HMAC(seed, "cand:" + USCC + ":" + department + ":" + b),
+ * four per block b = 0, 1, ...; sorted by id.
+ */
+export function candidates(hmac, uscc, department, eligible, bound) {
+  const n = eligible.length;
+  if (bound === null || n <= bound) return eligible.all();
+  const encoder = new TextEncoder();
+  const taken = new Set();
+  const high = 2 ** 32 % n;
+  for (let block = 0; taken.size < bound; block++) {
+    const mac = hmac(encoder.encode(`cand:${uscc}:${department}:${block}`));
+    for (let w = 0; w < 4 && taken.size < bound; w++) {
+      const word = (k) => ((mac[k] * 256 + mac[k + 1]) * 256 + mac[k + 2]) * 256 + mac[k + 3];
+      // (hi * 2^32 + lo) mod n without leaving the safe integers: n < 2^21
+      taken.add(((word(8 * w) % n) * high + word(8 * w + 4) % n) % n);
+    }
+  }
+  return [...taken].sort((a, b) => a - b).map((x) => eligible.at(x));
+}
+
+/**
+ * A place's eligible inspectors (7.1) as {length, at(x), all()}: rules 1-5 are
+ * evaluated once per pool (department, qualifications, jurisdiction) and rules
+ * 6-8 only for the pool's members the entity could exclude (its declared
+ * conflicts, its last team, its district's inspectors), so that a place costs
+ * its exclusions, not its pool.
+ */
+class Eligibility {
+  constructor(book, staff) {
+    this.book = book;
+    this.staff = staff;
+    this.pools = new Map();
+    this.conflicted = new Map(); // uscc -> inspector ids with a declared conflict
+    for (const key of book.conflicts) {
+      const [inspector, uscc] = key.split("\u0000");
+      if (!this.conflicted.has(uscc)) this.conflicted.set(uscc, []);
+      this.conflicted.get(uscc).push(inspector);
+    }
+  }
+
+  pool(entity, department, quals) {
+    const k = this.book.policy.jurisdiction_digits;
+    const prefix = k > 0 ? String(entity.district).slice(0, k) : "";
+    const key = [department, [...quals].sort(cmp).join("\u0001"), prefix].join("\u0000");
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const late = new Set([DECLARED_CONFLICT, CHECKED_LAST_TIME, LOCAL_SUPERVISOR]); // rules 6-8
+      const ids = (this.staff.get(department) || []).filter((i) => {
+        const why = this.book.reason(i, entity, department, quals);
+        return why === null || late.has(why);
+      }).map((i) => i.id);
+      const position = new Map(ids.map((id, n) => [id, n]));
+      const byDistrict = new Map();
+      for (const id of ids) {
+        const d = this.book.inspectors.get(id).district;
+        if (!byDistrict.has(d)) byDistrict.set(d, []);
+        byDistrict.get(d).push(id);
+      }
+      pool = { ids, position, byDistrict };
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  of(entity, department, quals) {
+    const { ids, position, byDistrict } = this.pool(entity, department, quals);
+    const p = this.book.policy;
+    const suspects = new Set(this.conflicted.get(entity.uscc) || []);
+    if (p.rotation) for (const id of lastTeam(entity, department)) suspects.add(id);
+    if (p.exclude_local_supervisor) for (const id of byDistrict.get(entity.district) || []) suspects.add(id);
+    const cut = [...suspects].filter((id) => position.has(id)
+      && this.book.reason(this.book.inspectors.get(id), entity, department, quals) !== null)
+      .map((id) => position.get(id)).sort((a, b) => a - b);
+    const at = (x) => { // the x-th position not cut
+      let q = x;
+      for (const c of cut) { if (c > q) break; q++; }
+      return ids[q];
+    };
+    return {
+      length: ids.length - cut.length,
+      at,
+      all: () => (cut.length ? ids.filter((_, n) => !cut.includes(n)) : ids),
+    };
+  }
+}
+
+/** certificate.widened (format /3): department -> the default bound doubled one or more times. */
+function widenedBounds(doc) {
+  const widened = doc.widened;
+  if (!isObject(widened)) return mismatch("certificate.widened", { "department id": 2 * BOUND }, widened === undefined ? null : widened);
+  for (const [department, bound] of Object.entries(widened)) {
+    const times = Number.isSafeInteger(bound) && bound > BOUND && bound % BOUND === 0 ? bound / BOUND : 0;
+    if (!times || (times & (times - 1))) return mismatch(`certificate.widened.${department}`, `${BOUND} doubled one or more times`, bound);
+  }
+  return null;
 }
 
 /** Every move of the contracted residual graph with its level cost: [tail, head, cost, place]. */
@@ -141,7 +243,7 @@ export function checkLevels(places, caps, levels) {
 /** Section 10 step 5 (7.5): the certificate's shape, then its check. Null, a discrepancy, or not_checked. */
 export function checkCertificate(ctx) {
   const { instance, outcome, workdays } = ctx;
-  if (ctx.format !== "inspect-draw-outcome/2") {
+  if (ctx.format === "inspect-draw-outcome/1") {
     return { status: "not_checked", detail: "format /1 outcomes carry no optimality certificate (section 9.4)" };
   }
   if (!Object.prototype.hasOwnProperty.call(outcome, "certificate")) {
@@ -161,6 +263,13 @@ export function checkCertificate(ctx) {
   if (!isObject(flowTeams) || !Object.values(flowTeams).every((t) => Array.isArray(t) && t.every((i) => typeof i === "string"))) {
     return mismatch("certificate.flow_teams", { "visit id": ["inspector ids"] }, flowTeams === undefined ? null : flowTeams);
   }
+  const bounded = ctx.format === FORMAT_3;
+  if (bounded) {
+    const bad = widenedBounds(doc);
+    if (bad) return bad;
+  }
+  const boundOf = (department) => (!bounded ? null
+    : Object.prototype.hasOwnProperty.call(doc.widened, department) ? doc.widened[department] : BOUND);
   const byId = new Map((ctx.visitsExpected || []).map((v) => [v.id, v]));
   const teams = new Map(outcome.visits.map((e) => [e.id, e.team]));
   for (const id of Object.keys(flowTeams).sort(cmp)) {
@@ -175,6 +284,7 @@ export function checkCertificate(ctx) {
     if (!staff.has(i.department)) staff.set(i.department, []);
     staff.get(i.department).push(i);
   }
+  const eligibility = new Eligibility(book, staff);
   const places = [];
   if (ctx.progress) ctx.progress("teams", 0);
   for (const id of [...teams.keys()].sort(cmp)) {
@@ -184,13 +294,13 @@ export function checkCertificate(ctx) {
     const quals = book.qualifications(visit);
     const team = teams.get(id);
     for (const department of [...need.keys()].sort(cmp)) {
-      const eligible = (staff.get(department) || []).filter((i) => book.reason(i, entity, department,
-        quals.get(department)) === null).map((i) => i.id);
+      const eligible = candidates(ctx.hmac, visit.uscc, department, eligibility.of(entity, department,
+        quals.get(department)), boundOf(department));
       const members = team.filter((i) => book.inspectors.has(i) && book.inspectors.get(i).department === department).sort(cmp);
       const allowed = new Set(eligible);
       if (members.length !== need.get(department) || !members.every((i) => allowed.has(i))) {
         return fail(`certificate.flow_teams.${id}`,
-          `not ${need.get(department)} eligible inspectors of ${department}: [${members.join(", ")}]`);
+          `not ${need.get(department)} ${bounded ? "candidates" : "eligible inspectors"} of ${department}: [${members.join(", ")}]`);
       }
       const count = eligible.some((i) => tied.has(i)) ? levels.length : 1;
       const costs = levelCosts(ctx.hmac, visit.uscc, eligible, count);

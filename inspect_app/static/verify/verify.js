@@ -31,8 +31,9 @@
 //                 integers as numbers (BigInt beyond 2^53), floats as JsonFloat
 //                 (only ratios in a valid instance),
 //   model         the same instance validated, with defaults (instance.js),
-//   format        the outcome's format, "inspect-draw-outcome/2" or /1 (whose
-//                 unfilled reasons are English text instead of codes),
+//   format        the outcome's format, "inspect-draw-outcome/3", /2 (teams
+//                 offered every eligible inspector, not a bounded candidate
+//                 set) or /1 (as /2, and unfilled reasons as English text),
 //   outcome       the decoded outcome document (json.js values: a float the
 //                 outcome writes, e.g. 3.0 in stats, is a JsonFloat; compare with
 //                 difference.js's firstDifference to word it as the CLI does),
@@ -64,9 +65,11 @@ import { checkStats } from "./stats.js";
 import { checkUnfilledReasons } from "./reasons.js";
 import { checkCertificate } from "./certificate.js";
 
-export const OUTCOME_FORMAT = "inspect-draw-outcome/2";
-// Format /1 (reasons as English text) stays readable: the app sealed draws in it.
-export const OUTCOME_FORMATS = ["inspect-draw-outcome/1", OUTCOME_FORMAT];
+export const OUTCOME_FORMAT = "inspect-draw-outcome/3";
+// Formats /1 (reasons as English text) and /2 (every eligible inspector a
+// candidate, section 7.3) stay readable: the app sealed draws in them.
+export const FORMAT_2 = "inspect-draw-outcome/2";
+export const OUTCOME_FORMATS = ["inspect-draw-outcome/1", FORMAT_2, OUTCOME_FORMAT];
 const NO_SOLVING = "re-solving (sections 7.2, 7.4) is not part of this verifier";
 export const CHECKS = [
   ["register", "the values the register published before the draw"],
