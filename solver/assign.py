@@ -132,6 +132,10 @@ class RandomCost:
         raw = self._key.truncated(f"assign:{uscc}:".encode(), self._encode(inspector_ids), RANDOM_BYTES)
         return [int.from_bytes(raw[k:k + RANDOM_BYTES], "big") for k in range(0, len(raw), RANDOM_BYTES)]
 
+    @property
+    def key(self) -> FastHmac:
+        return self._key
+
     def candidates(self, uscc: str, department: str, eligible: Sequence[str], bound: int | None) -> tuple[str, ...]:
         """The place's candidates of 7.3 (:mod:`solver.candidates`)."""
         return candidate_sets.candidates(self._key, uscc, department, eligible, bound)
@@ -216,7 +220,7 @@ def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str,
     """The teams and certificate levels of one part of one department's places
     (in-process), None if the candidates within ``bound`` cannot fill them."""
     chosen = [places[p] for p in part]
-    offered = [random_cost.candidates(u, department, s.eligible, bound) for u, s in chosen]
+    offered = candidate_sets.many_candidates(random_cost.key, [(u, department, s.eligible) for u, s in chosen], bound)
     return _solve_part(department, chosen, rules,
                        random_cost.many([(u, c) for (u, _), c in zip(chosen, offered, strict=True)]),
                        random_cost, offered)

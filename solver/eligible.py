@@ -15,6 +15,8 @@ the remaining ids.
 (True, False, True)
 >>> hash(e) == hash(("E1", "E3", "E5"))
 True
+>>> e.pick([0, 2]), Eligible(pool, (0, 1)).pick([0, 1, 2])
+(('E1', 'E5'), ('E3', 'E4', 'E5'))
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ class Eligible(Sequence[str]):
                 break
             position += 1
         return self.pool[position]
+
+    def pick(self, indexes: Sequence[int]) -> tuple[str, ...]:
+        """The members at ascending ``indexes`` (one pass over the cut)."""
+        out, cut, pool, skipped = [], self.cut, self.pool, 0
+        for index in indexes:
+            while skipped < len(cut) and cut[skipped] <= index + skipped:
+                skipped += 1
+            out.append(pool[index + skipped])
+        return tuple(out)
 
     def __iter__(self) -> Iterator[str]:
         start = 0
