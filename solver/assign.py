@@ -105,6 +105,20 @@ class Assignment:
 
 PartResult = tuple[list[tuple[str, ...]], list[dict[str, int]]]  # teams, potential levels
 Job = tuple[str, list[int], "int | None"]  # department, place indices, candidate bound (None: all eligible)
+Given = tuple[list["tuple[str, ...] | None"], Mapping[str, int]]  # a part's claimed members per place, level-0 potentials
+Claim = tuple[list["tuple[str, ...] | None"], Mapping[str, int]]  # the same for all places of a department
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedFlow:
+    """What an outcome claims about the flow of 7.3 (a verifier's input):
+    the team of every accepted visit, the level-0 potentials, the widened
+    candidate bounds. Parts whose claim proves itself (:func:`_claimed`)
+    are not solved again."""
+
+    teams: Mapping[str, Sequence[str]]  # visit id -> team
+    level0: Mapping[str, int]
+    widened: Mapping[str, int]
 _MISSING = object()
 
 
@@ -216,20 +230,21 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
 
 
 def _solve_job(department: str, part: Sequence[int], places: Sequence[tuple[str, SlotRequest]], rules: Rules,
-               random_cost: RandomCost, bound: int | None) -> PartResult | None:
+               random_cost: RandomCost, bound: int | None, claim: Claim | None = None) -> PartResult | None:
     """The teams and certificate levels of one part of one department's places
     (in-process), None if the candidates within ``bound`` cannot fill them."""
     chosen = [places[p] for p in part]
     offered = candidate_sets.many_candidates(random_cost.key, [(u, department, s.eligible) for u, s in chosen], bound)
+    given = None if claim is None else ([claim[0][p] for p in part], claim[1])
     return _solve_part(department, chosen, rules,
                        random_cost.many([(u, c) for (u, _), c in zip(chosen, offered, strict=True)]),
-                       random_cost, offered)
+                       random_cost, offered, given)
 
 
 def _solve_jobs(jobs: Sequence[Job],
                 by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int,
-                progress: Progress) -> list[PartResult | None]:
+                progress: Progress, claims: Mapping[str, Claim] | None = None) -> list[PartResult | None]:
     """Every (department, part) flow. With ``workers`` > 1 (POSIX) and enough
     arcs, the parts are shared out by arcs between this process and forked
     children, each hashing its own parts' random costs and solving their
@@ -241,7 +256,8 @@ def _solve_jobs(jobs: Sequence[Job],
         out = []
         for j in chosen:
             department, part, bound = jobs[j]
-            out.append(_solve_job(department, part, by_department[department], rules, costs, bound))
+            out.append(_solve_job(department, part, by_department[department], rules, costs, bound,
+                                  (claims or {}).get(department)))
             if report:
                 progress.advance()
         return out
@@ -314,12 +330,14 @@ def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
 
 def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
                 costs: np.ndarray, random_cost: RandomCost,
-                offered: Sequence[tuple[str, ...]] | None = None) -> PartResult | None:
+                offered: Sequence[tuple[str, ...]] | None = None, given: Given | None = None) -> PartResult | None:
     """One min-cost flow: places, then inspectors, then the sink; ``offered``
     are the places' candidates (default: every eligible inspector), ``costs``
     r(v, i) of every candidate, place by place. Returns the teams and the
     certificate's potential levels (7.5), or None if the candidates cannot
-    fill every place."""
+    fill every place. With ``given`` (a verifier's claimed teams and level-0
+    potentials), the flow is taken from the claim instead of solved when the
+    claim proves itself optimal and untied (:func:`_claimed`)."""
     if offered is None:
         offered = [tuple(slot.eligible) for _, slot in places]
     inspector_ids = sorted({i for cands in offered for i in cands})
@@ -340,6 +358,11 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
         cap = rules.capacity[inspector_id]
         cap_tails.append(np.full(cap, node[inspector_id], dtype=np.int64))
         cap_costs.append(np.array([balance_cost(k, cap) for k in range(1, cap + 1)], dtype=np.int64))
+    caps = np.array([rules.capacity[i] for i in inspector_ids], dtype=np.int64)
+    if given is not None:
+        claimed = _claimed(places, offered, inspector_ids, tails, place_heads - len(places), costs, caps, given)
+        if claimed is not None:
+            return claimed
     all_tails = np.concatenate([tails] + cap_tails)
     all_heads = np.concatenate([place_heads, np.full(len(all_tails) - len(tails), sink, dtype=np.int64)])
     all_costs = np.concatenate([costs] + cap_costs)
@@ -362,12 +385,49 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     for (uscc, slot), members in zip(places, by_place, strict=True):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
     teams = [tuple(sorted(m)) for m in by_place]
-    caps = np.array([rules.capacity[i] for i in inspector_ids], dtype=np.int64)
     potentials = _potentials(tails, place_heads - len(places), costs, used, caps)
     level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
     if not _tied(tails, place_heads - len(places), costs, used, caps, potentials, inspector_ids):
         return teams, [level0]
     return _break_ties(department, places, offered, teams, level0, rules, random_cost)
+
+
+def _claimed(places: Sequence[tuple[str, SlotRequest]], offered: Sequence[tuple[str, ...]],
+             inspector_ids: Sequence[str], tails: np.ndarray, heads: np.ndarray, costs: np.ndarray,
+             caps: np.ndarray, given: Given) -> PartResult | None:
+    """The claimed flow of a part as its result, if it is the part's unique
+    optimum: every place holds ``count`` of its candidates, the claimed
+    potentials leave no move of negative reduced cost (so the flow is optimal
+    and Bellman–Ford converges), and the tight moves of the recomputed
+    (canonical) potentials form no cycle. None otherwise: the caller solves."""
+    claimed_teams, claimed_pi = given
+    used = np.zeros(len(tails), dtype=bool)
+    start = 0
+    for (_, slot), cands, members in zip(places, offered, claimed_teams, strict=True):
+        if members is None or len(members) != slot.count:
+            return None
+        position = {i: k for k, i in enumerate(cands)}
+        for m in members:
+            k = position.get(m)
+            if k is None or used[start + k]:
+                return None
+            used[start + k] = True
+        start += len(cands)
+    loads = np.bincount(heads[used], minlength=len(caps))
+    if np.any(loads > caps):
+        return None
+    pi = [claimed_pi.get(i) for i in inspector_ids]
+    if any(p is None for p in pi):
+        return None
+    t, h, w = _moves(tails, heads, costs, used, caps)
+    pi_all = np.array([*pi, 0], dtype=np.int64)
+    if np.any(w + pi_all[t] - pi_all[h] < 0):
+        return None
+    potentials = _potentials(tails, heads, costs, used, caps)
+    if _tied(tails, heads, costs, used, caps, potentials, inspector_ids):
+        return None
+    level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
+    return [tuple(sorted(m)) for m in claimed_teams if m is not None], [level0]
 
 
 def _moves(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray,
@@ -511,12 +571,13 @@ def _repair_team(request: VisitRequest, team: list[str], loads: dict[str, int], 
 
 def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: bytes, workdays: Sequence[date],
                  progress: Progress | None = None, workers: int = 1,
-                 bound: int | None = candidate_sets.DEFAULT_BOUND) -> Assignment:
+                 bound: int | None = candidate_sets.DEFAULT_BOUND, claimed: ClaimedFlow | None = None) -> Assignment:
     """Steps 1–3 of the module docstring. The result does not depend on the
     order of ``requests``; ``workers`` > 1 lets forked processes share the
     hashing of the random arc costs (same result). ``bound`` is the number of
     candidates a place offers the team flow (format /3; None: every eligible
-    inspector, formats /1 and /2)."""
+    inspector, formats /1 and /2). ``claimed``: a verifier's claimed flow,
+    taken instead of solving where it proves itself; the result is the same."""
     progress = progress or NullProgress()
     rules = Rules(instance, workdays)
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
@@ -532,7 +593,11 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
             visits_of.setdefault(slot.department, []).append(request.visit.id)
     random_cost = RandomCost(seed, workers)
     parts = {department: _parts(by_department[department]) for department in sorted(by_department)}
-    jobs, solved, widened = _form_teams(parts, by_department, rules, random_cost, workers, progress, bound)
+    claims = None
+    if claimed is not None:
+        claims = {d: ([_members_of(claimed.teams.get(v), d, rules) for v in visits_of[d]], claimed.level0)
+                  for d in by_department if d not in claimed.widened}
+    jobs, solved, widened = _form_teams(parts, by_department, rules, random_cost, workers, progress, bound, claims)
     chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
                                                    for department, places in by_department.items()}
     levels: list[dict[str, int]] = []
@@ -560,9 +625,17 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
                       flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]], widened)
 
 
+def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tuple[str, ...] | None:
+    if team is None:
+        return None
+    inspectors = rules.inspectors
+    return tuple(sorted(i for i in team if i in inspectors and inspectors[i].department == department))
+
+
 def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
                 rules: Rules, random_cost: RandomCost, workers: int, progress: Progress,
-                bound: int | None) -> tuple[list[Job], list[PartResult], dict[str, int]]:
+                bound: int | None, claims: Mapping[str, Claim] | None = None,
+                ) -> tuple[list[Job], list[PartResult], dict[str, int]]:
     """Step 2 for every department: each department's flow with its places'
     candidates within ``bound``; a department whose candidates cannot fill
     every accepted place is solved again with the bound doubled, until they
@@ -574,7 +647,7 @@ def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str
     progress.stage("form teams", sum(len(parts[d]) for d in pending))
     while pending:
         jobs = [(department, part, bounds[department]) for department in pending for part in parts[department]]
-        solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress)
+        solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress, claims)
         retry = []
         for department in pending:
             mine = [result for (d, _, _), result in zip(jobs, solved, strict=True) if d == department]

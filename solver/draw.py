@@ -111,14 +111,17 @@ class DrawResult:
 
 
 def staff(instance: Instance, seed: bytes, visits: Sequence[Visit], workdays: Sequence[date],
-          progress: Progress, stages: Stages, outcome_format: str = OUTCOME_FORMAT) -> Staffing:
-    """Form teams, then date the staffed visits; everything else is unfilled."""
+          progress: Progress, stages: Stages, outcome_format: str = OUTCOME_FORMAT,
+          claimed: object | None = None) -> Staffing:
+    """Form teams, then date the staffed visits; everything else is unfilled.
+    ``claimed`` (a verifier's :class:`solver.assign.ClaimedFlow`) lets team
+    forming take the outcome's flow where it proves itself instead of solving."""
     progress.stage("teams: requests", len(visits))
     requests = stages.build_requests(instance, visits)
-    if outcome_format == OUTCOME_FORMAT:
-        assignment = stages.assign_teams(instance, requests, seed, workdays, progress)
-    else:  # the teams of the formats before /3: every eligible inspector a candidate
-        assignment = stages.assign_teams(instance, requests, seed, workdays, progress, bound=None)
+    options: dict[str, object] = {} if claimed is None else {"claimed": claimed}
+    if outcome_format != OUTCOME_FORMAT:  # the teams of the formats before /3: every eligible inspector a candidate
+        options["bound"] = None
+    assignment = stages.assign_teams(instance, requests, seed, workdays, progress, **options)
     staffed = [v for v in visits if v.id in assignment.teams]
     teams = {v.id: tuple(sorted(assignment.teams[v.id])) for v in staffed}
     schedule = stages.schedule_visits(instance, staffed, teams, workdays, progress)
