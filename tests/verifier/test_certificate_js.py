@@ -144,7 +144,7 @@ def test_flow_teams_of_repaired_and_undated_visits_are_checked_by_both(tmp_path)
     changed["certificate"]["flow_teams"][visit] = ["E001"]
     with pytest.raises(VerificationFailed) as caught:
         verify_outcome(instance, changed)
-    assert str(caught.value).startswith(f"certificate.flow_teams.{visit}: not 2 eligible inspectors of ")
+    assert str(caught.value).startswith(f"certificate.flow_teams.{visit}: not 2 candidates of ")
     runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
     for name, document, code in (("drawn", outcome, 0), ("changed", changed, 1)):
         path = tmp_path / f"{name}.json"
@@ -154,3 +154,59 @@ def test_flow_teams_of_repaired_and_undated_visits_are_checked_by_both(tmp_path)
         assert done.returncode == code, (name, done.stdout[-2000:])
         if code:
             assert json.loads(done.stdout)["first"]["message"] == str(caught.value)
+
+
+def test_bounded_candidate_sets_are_derived_alike_by_both_verifiers(tmp_path):
+    """Pools of 40 and 24 inspectors (tests/solver/fixtures/v2-wide): format /3
+    offers each place 16 candidates drawn from the seed (7.3). Both verifiers
+    accept the /3 draw and the sealed /2 outcome (every eligible inspector a
+    candidate), and name a team member who is eligible but not a candidate,
+    and a widened bound that is no power-of-two multiple of 16."""
+    import copy
+
+    from solver.assign import RandomCost
+    from solver.draw import draw
+    from solver.errors import VerificationFailed
+    from solver.instance import load_document, parse_instance
+    from solver.sampling import sample
+    from solver.teams import build_requests
+    from solver.verify import verify_outcome
+    from solver.visits import merge_samples
+
+    fixtures = ROOT / "tests" / "solver" / "fixtures"
+    source = fixtures / "v2-wide.instance.json"
+    instance = parse_instance(load_document(str(source)))
+    sealed = json.loads((fixtures / "v2-wide.outcome.json").read_text(encoding="utf-8"))
+    outcome = draw(instance).outcome()
+    assert outcome["format"] == "inspect-draw-outcome/3" and outcome["certificate"]["widened"] == {}
+    seed = bytes.fromhex(outcome["seed"])
+    by_id = {v.id: v for v in merge_samples(instance, sample(instance, seed))}
+    entry = outcome["visits"][0]
+    request = build_requests(instance, [by_id[entry["id"]]])[0]
+    slot = next(s for s in request.slots if len(s.eligible) > 16)
+    offered = RandomCost(seed).candidates(entry["uscc"], slot.department, slot.eligible, 16)
+    outsider = next(i for i in slot.eligible if i not in offered)
+    member = next(i for i in entry["team"] if i in offered)
+    changed = copy.deepcopy(outcome)
+    changed["visits"][0]["team"] = sorted({outsider} | set(entry["team"]) - {member})
+    widened = copy.deepcopy(outcome)
+    widened["certificate"]["widened"] = {slot.department: 24}
+    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
+    for name, document, code in (("drawn", outcome, 0), ("sealed /2", sealed, 0), ("outsider", changed, 1),
+                                 ("widened", widened, 1)):
+        if code:
+            with pytest.raises(VerificationFailed) as caught:
+                verify_outcome(instance, document)
+            message = str(caught.value)
+            assert message.startswith("certificate"), (name, message)
+        else:
+            verify_outcome(instance, document)
+        path = tmp_path / "outcome.json"
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([NODE, str(runner), str(source), str(path)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == code, (name, done.stdout[-2000:])
+        report = json.loads(done.stdout)
+        assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("failed" if code else "passed"), name
+        if code:
+            assert report["first"]["message"] == message, name

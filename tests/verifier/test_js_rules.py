@@ -216,10 +216,9 @@ def test_scheduling_reasons_are_re_derived(tmp_path):
                          inspector(3, unavailable=["2027-03-01", "2027-03-02"])]
     doc["tasks"] = doc["tasks"][:1]
     instance = parse_instance(doc)
-    result = draw(instance)
     honest, changed = [], []
-    for outcome_format in ("inspect-draw-outcome/2", "inspect-draw-outcome/1"):
-        outcome = result.outcome(outcome_format)
+    for outcome_format in ("inspect-draw-outcome/3", "inspect-draw-outcome/2", "inspect-draw-outcome/1"):
+        outcome = draw(instance, outcome_format=outcome_format).outcome()
         honest.append(outcome)
         reasons = [u["reason"] for u in outcome["unfilled"]]
         scheduling = [k for k, r in enumerate(reasons) if "team (" in str(r)
@@ -334,7 +333,7 @@ def test_too_few_eligible_reasons_are_recomputed(tmp_path):
         changed(lambda r: r.update(departments=[])),
         changed(lambda r: r["departments"][0].update(members=99)),
     ]
-    cases = [(doc, instance, outcome), (doc, instance, result.outcome("inspect-draw-outcome/1"))]
+    cases = [(doc, instance, outcome), (doc, instance, draw(instance, outcome_format="inspect-draw-outcome/1").outcome())]
     cases += [(doc, instance, m) for m in mutations]
     results = run_js(cases, tmp_path)
     assert results[0] == results[1] == {"first": None, "check": None}

@@ -1,0 +1,196 @@
+"""Bounded candidate sets (draw protocol 7.3, format /3): each place offers the
+team flow a uniformly random subset of its eligible inspectors, drawn from the
+seed; a department whose candidates cannot fill every accepted place widens
+its bound; no visit that could be staffed is left unfilled."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ortools.graph.python import max_flow
+from test_assign import WORKDAYS, oracle, small_instances
+from test_fairness import chi_square
+
+from solver.accept import accept_visits
+from solver.assign import RandomCost, assign_teams
+from solver.candidates import DEFAULT_BOUND, candidates, many_positions, positions
+from solver.calendar import working_days
+from solver.canonical import FastHmac
+from solver.draw import draw, instance_seed
+from solver.eligible import Eligible
+from solver.errors import VerificationFailed
+from solver.instance import parse_instance
+from solver.progress import NullProgress
+from solver.sampling import sample
+from solver.teams import Rules, build_requests
+from solver.verify import verify_outcome
+from solver.visits import merge_samples
+from tests.solver.examples import document
+
+SEED = bytes(range(32))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text("AB0123456789", min_size=1, max_size=5), min_size=1, max_size=30, unique=True),
+       st.integers(1, 20), st.data())
+def test_many_positions_equal_one_by_one(ids, k, data):
+    key = FastHmac(SEED)
+    places = [(f"U{n}", data.draw(st.sampled_from(["SCJG", "CGJ"])), data.draw(st.integers(1, 60)))
+              for n in range(len(ids))]
+    one_by_one = [sorted(positions(key, u, d, n, k)) for u, d, n in places]
+    assert many_positions(key, places, k) == one_by_one
+    for picks, (_, _, n) in zip(one_by_one, places, strict=True):
+        assert len(picks) == min(n, k) == len(set(picks)) and all(0 <= x < n for x in picks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.data())
+def test_an_eligible_view_is_the_tuple_it_stands_for(size, data):
+    pool = tuple(f"E{n:03d}" for n in range(size))
+    cut = tuple(sorted(data.draw(st.sets(st.integers(0, max(0, size - 1)), max_size=size)) if size else ()))
+    view = Eligible(pool, cut)
+    plain = tuple(i for n, i in enumerate(pool) if n not in cut)
+    assert view == plain and tuple(view) == plain and len(view) == len(plain) and hash(view) == hash(plain)
+    assert [view[n] for n in range(len(plain))] == list(plain)
+    indexes = sorted(data.draw(st.sets(st.integers(0, max(0, len(plain) - 1)), max_size=len(plain)))
+                     if plain else ())
+    assert view.pick(indexes) == tuple(plain[n] for n in indexes)
+    assert all((i in view) == (i in plain) for i in pool)
+
+
+def test_every_eligible_inspector_is_a_candidate_equally_often():
+    """16 of 40 over 1,500 seeds: each position is a candidate 600 times in
+    expectation (chi-square, 39 degrees of freedom, alpha 0.001: 72.055)."""
+    eligible = tuple(f"E{n:03d}" for n in range(40))
+    counts = Counter()
+    for k in range(1500):
+        key = FastHmac(hashlib.sha256(f"candidates-{k}".encode()).digest())
+        counts.update(candidates(key, "91350100M000100009", "SCJG", eligible, DEFAULT_BOUND))
+    assert sum(counts.values()) == 1500 * 16
+    assert chi_square([counts[i] for i in eligible], 600) < 72.055
+
+
+def test_unrestricted_pool_of_hundreds_staffs_a_visit_uniformly():
+    """300 interchangeable inspectors of one department (no jurisdictions),
+    20 visits a draw, 1,200 seeds: the team of the first visit is uniform
+    over the pool (chi-square, 299 degrees of freedom, alpha 0.001: 380.3 by
+    the Wilson–Hilferty approximation)."""
+    doc = document(entities=20, inspectors=300)
+    doc["tasks"][0].pop("ratio")
+    doc["tasks"][0]["count"] = 20
+    base = parse_instance(doc)
+    workdays = working_days(base)
+    counts = Counter()
+    rounds = 1200
+    for k in range(rounds):
+        instance = replace(base, secret=hashlib.sha256(f"pool-{k}".encode()).digest())
+        seed = instance_seed(instance)
+        visits = merge_samples(instance, sample(instance, seed))
+        requests = build_requests(instance, visits, workdays)
+        assignment = assign_teams(instance, requests, seed, workdays, NullProgress())
+        first = min(assignment.teams)
+        counts.update(assignment.teams[first])
+        assert not assignment.widened
+    inspectors = [i.id for i in base.inspectors]
+    assert sum(counts.values()) == 2 * rounds
+    assert chi_square([counts[i] for i in inspectors], 2 * rounds / 300) < 380.3
+
+
+def _candidate_flow_fills(requests, rules, seed, department, bound) -> bool:
+    """Can the candidates within ``bound`` fill every place of ``department``
+    of ``requests`` at once? (OR-Tools max flow, from scratch)."""
+    cost = RandomCost(seed)
+    flow = max_flow.SimpleMaxFlow()
+    node, nodes, demand = {}, 2, 0
+    for request in requests:
+        for slot in request.slots:
+            if slot.department != department:
+                continue
+            place, nodes = nodes, nodes + 1
+            flow.add_arc_with_capacity(0, place, slot.count)
+            demand += slot.count
+            for i in cost.candidates(request.visit.uscc, department, slot.eligible, bound):
+                if i not in node:
+                    node[i], nodes = nodes, nodes + 1
+                flow.add_arc_with_capacity(place, node[i], 1)
+    for i, n in node.items():
+        flow.add_arc_with_capacity(n, 1, rules.capacity[i])
+    assert flow.solve(0, 1) == flow.OPTIMAL
+    return flow.optimal_flow() == demand
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_instances(), st.sampled_from([1, 2, 3]))
+def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
+    """With a bound of 1–3 candidates (so that departments widen often): the
+    staffed visits are exactly those a from-scratch max flow over every eligible
+    inspector accepts; every team lies within its places' candidates at the
+    department's final bound, and that bound is the smallest that fills."""
+    instance, visits = case
+    requests = build_requests(instance, visits, WORKDAYS)
+    rules = Rules(instance, WORKDAYS)
+    result = assign_teams(instance, requests, SEED, WORKDAYS, NullProgress(), bound=bound)
+    accepted = oracle(requests, rules)
+    assert sorted(result.teams) == sorted(accepted)  # no pair conflicts in these instances
+    cost = RandomCost(SEED)
+    by_id = {r.visit.id: r for r in requests}
+    final = {}
+    for visit_id in accepted:
+        request = by_id[visit_id]
+        for slot in request.slots:
+            k = (result.widened or {}).get(slot.department, bound)
+            final[slot.department] = k
+            offered = cost.candidates(request.visit.uscc, slot.department, slot.eligible, k)
+            members = [i for i in result.teams[visit_id] if rules.inspectors[i].department == slot.department]
+            assert len(members) == slot.count and set(members) <= set(offered)
+    chosen = [by_id[v] for v in accepted]
+    for department, k in final.items():
+        assert _candidate_flow_fills(chosen, rules, SEED, department, k)
+        if k > bound:
+            assert k % bound == 0 and not _candidate_flow_fills(chosen, rules, SEED, department, k // 2)
+    ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
+    assert [r.visit.id for r in accept_visits(ordered, rules, NullProgress())[0]] == accepted
+
+
+def _saturated() -> dict:
+    """40 inspectors of one department, one of capacity 30 and 39 of capacity
+    1, 60 visits of 2: the 34 accepted visits need the big one on 30 of them,
+    more than 16 candidates a place offer him."""
+    doc = document(entities=400, inspectors=40)
+    doc["draw_id"] = "W-1"
+    for n, inspector in enumerate(doc["inspectors"]):
+        inspector["max_visits"] = 30 if n == 0 else 1
+    doc["tasks"][0].pop("ratio")
+    doc["tasks"][0]["count"] = 60
+    return doc
+
+
+def test_a_department_whose_candidates_cannot_fill_widens_its_bound():
+    instance = parse_instance(_saturated())
+    outcome = draw(instance).outcome()
+    assert outcome["certificate"]["widened"] == {"SCJG": 32}
+    assert outcome["stats"]["visits"] == 34 and outcome["stats"]["unfilled"] == 26
+    verify_outcome(instance, outcome)
+    assert json.loads(json.dumps(outcome)) == outcome
+
+
+@pytest.mark.parametrize(("widened", "start"), [
+    ({}, "certificate.flow_teams."),  # teams of bound 32 are not all among 16 candidates
+    ({"SCJG": 64}, "certificate.levels[0]: the move "),  # more candidates: the teams are no longer optimal
+    ({"SCJG": 48}, "certificate.widened.SCJG: expected 16 doubled one or more times, found 48"),
+])
+def test_a_changed_bound_is_caught_and_named(widened, start):
+    instance = parse_instance(_saturated())
+    outcome = draw(instance).outcome()
+    changed = copy.deepcopy(outcome)
+    changed["certificate"]["widened"] = widened
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, changed)
+    assert str(caught.value).startswith(start), str(caught.value)
