@@ -20,7 +20,7 @@ from pathlib import Path
 from solver import messages, reason_text
 from solver import published as register
 from solver.canonical import canonical_json, commitment, result_digest
-from solver.draw import department_names, draw
+from solver.draw import FORMAT_2, OUTCOME_FORMAT, OUTCOME_FORMATS, department_names, draw
 from solver.errors import InputError, VerificationFailed
 from solver.instance import load_document, load_instance
 from solver.progress import NullProgress, StageTimer, StderrProgress
@@ -75,7 +75,7 @@ def _summary(result, timer: StageTimer, output: str, compare: bool, workers: int
 def _draw(args: argparse.Namespace) -> int:
     timer = StageTimer(_progress(args))
     instance = load_instance(args.instance, timer, args.workers)
-    result = draw(instance, timer, workers=args.workers)
+    result = draw(instance, timer, workers=args.workers, outcome_format=args.format)
     timer.stage("write")
     write_outcome(args.output, result.outcome())
     timer.done()
@@ -151,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
     draw_parser.add_argument("-o", "--output", required=True, help="outcome file to write")
     draw_parser.add_argument("--compare", action="store_true",
                              help="also sample independently and report the visits it would need")
+    draw_parser.add_argument("--format", choices=OUTCOME_FORMATS[1:], default=OUTCOME_FORMAT,
+                             help=f"outcome format and its team rule (default {OUTCOME_FORMAT}; "
+                                  f"{FORMAT_2}: every eligible inspector a candidate, to compare)")
     verify_parser = commands.add_parser("verify", help="check an outcome against its instance")
     verify_parser.add_argument("instance")
     verify_parser.add_argument("outcome")

@@ -520,7 +520,7 @@ def test_review_page_pages_unfilled_visits(app, client, auth, thin, monkeypatch)
 
 
 def test_review_page_shows_reasons_from_their_codes(app, client, auth, thin):
-    """The outcome holds reason codes (format /2); the review page words them in
+    """The outcome holds reason codes (formats /2, /3); the review page words them in
     the page's language, Chinese by default, English once the user switches."""
     import flask_babel
 
@@ -530,7 +530,7 @@ def test_review_page_shows_reasons_from_their_codes(app, client, auth, thin):
     s, plan, tasks = thin
     draw = run_ceremony(s, plan, tasks, app)
     outcome = draw_store.read_document(draw.outcome_path)
-    assert outcome["format"] == "inspect-draw-outcome/2"
+    assert outcome["format"] == "inspect-draw-outcome/3"
     first = outcome["unfilled"][0]["reason"]
     assert isinstance(first, dict) and first["code"]
     auth.login()

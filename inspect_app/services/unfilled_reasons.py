@@ -1,6 +1,6 @@
 """An unfilled visit's reason in the page's language (Chinese, or English).
 
-Outcomes of format ``inspect-draw-outcome/2`` hold a reason code and its
+Outcomes of formats ``inspect-draw-outcome/2`` and /3 hold a reason code and its
 parameters (docs/draw-protocol.md section 9.1), never a text: the text is
 rendered here, when the reason is shown (review page, documents), so that a
 rewording or a translation never touches a sealed outcome. Outcomes the app
