@@ -4,9 +4,10 @@
     .venv/bin/python -m bench.bench_size --all      # + province (5 M entities: several minutes)
 
 For each size: the estimate with the instance's jurisdictions (``jurisdiction_digits``
-6) and without them (the same instance read with 0), the actual place -> inspector
-arcs of its team flows (every drawn visit's places with all their eligible inspectors:
-sampling, visits and eligibility as the draw computes them, no flow solved) and whether
+6) and without them (the same instance read with 0), the actual place -> candidate
+arcs of its team flows (every drawn visit's places with at most 16 of their eligible
+inspectors, protocol 7.3: sampling, visits and eligibility as the draw computes them,
+no flow solved; a department that widens has more) and whether
 the default limits admit it. Rewrites the size-guard section of docs/performance.md.
 Instances are those of ``bench/solver_instances.py``, cached in ``bench/out/`` as
 ``bench_solver.py`` caches them.
@@ -24,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from solver.candidates import DEFAULT_BOUND  # noqa: E402
 from solver.calendar import working_days  # noqa: E402
 from solver.canonical import derive_seed  # noqa: E402
 from solver.instance import load_instance  # noqa: E402
@@ -59,7 +61,7 @@ def measure(size: str) -> dict:
     seed = derive_seed(instance.secret, instance.input_digest, instance.external_entropy)
     visits = merge_samples(instance, sample(instance, seed))
     requests = build_requests(instance, visits, working_days(instance))
-    actual = sum(len(slot.eligible) for r in requests for slot in r.slots)
+    actual = sum(min(len(slot.eligible), DEFAULT_BOUND) for r in requests for slot in r.slots)
     return {"size": size, "entities": with_j.entities, "with": with_j, "without": without_j, "actual_arcs": actual,
             "places": sum(len(r.slots) for r in requests), "seconds_read": seconds_read,
             "seconds_estimate": seconds_estimate}
@@ -79,7 +81,8 @@ def report(rows: list[dict]) -> str:
              "### Size guard: estimate against the bench instances (`bench/bench_size.py`)", "",
              f"Default limits: {_m(limits.max_arcs)} estimated arcs, {_gib(limits.max_memory)} estimated memory "
              "(settings `DRAW_MAX_FLOW_ARCS`, `DRAW_MAX_MEMORY_BYTES`). Actual arcs: the drawn visits' places "
-             "with all their eligible inspectors (the team flows' place → inspector arcs).", "",
+             "with at most 16 of their eligible inspectors each (the team flows' place → candidate arcs, "
+             "format /3).", "",
              "| | " + " | ".join(r["size"] for r in rows) + " |",
              "|---|" + "---|" * len(rows),
              "| entities | " + " | ".join(f"{r['entities']:,}" for r in rows) + " |",

@@ -2,32 +2,15 @@
 
 Three steps, each deterministic and defined independently of solver internals.
 
-1. Acceptance (which visits are staffed at all). Visits are taken in priority
-   order (``Visit.priority`` ascending, then id). A visit is accepted iff the
-   visits accepted so far plus this one can all be fully staffed at once,
-   ignoring pair conflicts: a b-matching in which every place (visit,
-   department) gets its count of distinct eligible inspectors of that
-   department and no inspector exceeds their capacity. A visit is staffed
-   completely or not at all. Because every inspector belongs to one department,
-   the network splits into one bipartite graph per department; the test keeps a
-   feasible flow per department and augments the new visit's places one unit at
-   a time along shortest augmenting paths (breadth-first), rolling the visit
-   back if a unit cannot be placed. Shortcuts, all exact:
+1. Acceptance (which visits are staffed at all): :mod:`solver.accept`, over
+   every eligible inspector.
 
-   * a direct hit (an eligible inspector with spare capacity) is taken first;
-   * a department whose free capacity is below the count rejects at once;
-   * *dead* inspectors — a set closed under the residual graph and all at
-     capacity, found when the first unit of a place fails — can never again
-     lie on an augmenting path, because later steps only augment; they are
-     skipped. A failure after a partial augmentation of the same visit proves
-     nothing permanent and marks nothing dead;
-   * the extra flow a place with candidate set X can receive never grows as
-     visits are accepted (the max-flow value is submodular in the set of
-     sources), so once a place with candidates X got only m units, any later
-     place whose candidates are X (or a subset of the pool X came from, when X
-     is that whole pool) and whose count exceeds m is rejected at once.
-
-2. Teams (who). Among accepted visits, each department's teams come from a
+2. Teams (who). Each place offers the flow its *candidates*
+   (:mod:`solver.candidates`): at most ``bound`` (16) of its eligible
+   inspectors, a uniformly random subset drawn from the seed; a department
+   whose candidates cannot fill every accepted place is solved again with its
+   bound doubled until they can (:func:`_form_teams`; formats /1 and /2: every
+   eligible inspector). Among accepted visits, each department's teams come from a
    min-cost flow, solved with OR-Tools ``SimpleMinCostFlow`` separately for each
    part of places whose pools connect (an exact decomposition, see
    :func:`department_teams`; with several workers the parts are shared out
@@ -53,7 +36,9 @@ Three steps, each deterministic and defined independently of solver internals.
    test for a cycle of tight moves (:func:`_tied`); on a tie, the part moves
    to the lexicographic optimum of the further HMAC bytes and every level's
    potentials are recomputed on it (:func:`_break_ties`), so the teams and
-   the certificate do not depend on which optimum OR-Tools returned.
+   the certificate do not depend on which optimum OR-Tools returned. A
+   verifier passes the outcome's claimed flow (:class:`ClaimedFlow`); a part
+   whose claim is its unique optimum (:func:`_claimed`) is not solved.
 
 3. Pair conflicts (two inspectors who must not serve together) cannot be
    stated in a flow. Visits whose team holds such a pair are repaired in

@@ -3,13 +3,13 @@ can do it in reasonable time and memory.
 
 The cost of a draw is dominated by two things (docs/performance.md): reading
 the registry (memory and time grow with the entities) and the team flows,
-whose size is the number of place -> inspector arcs: every place of a visit
-offers all eligible inspectors of its department, so the arcs are about
-``places x pool size``. With ``policy.jurisdiction_digits`` = k > 0 an
-inspector serves only the entities whose district shares its first k
-characters with theirs, so a place's pool is its department's inspectors *of
-that jurisdiction*; without it a province's places each offer every
-inspector of the department (~1 billion arcs, a draw that never ends).
+whose size is the number of place -> inspector arcs: from format /3 on every
+place offers at most 16 candidates of its pool (protocol 7.3), so the arcs are
+about ``places x min(16, pool size)`` — formats /1 and /2 offered the whole
+pool, and a province without jurisdictions (``policy.jurisdiction_digits`` 0:
+every inspector of a department in every place's pool) had ~1 billion arcs, a
+draw that never ended. A department whose candidates cannot fill its places
+widens (7.3); that is rare and not estimated.
 
 :func:`estimate` is a pure function of counts: entities per (jurisdiction,
 risk class), the tasks (departments, ratio or count) and the serving
@@ -25,8 +25,8 @@ the web app takes them from its registry (``inspect_app/services/draw_size.py``)
 ...                 tasks=(TaskDemand(("SCJG",), {"B": 0.03}),))
 >>> e = estimate(counts)
 >>> e.checks, e.places, e.arcs, e.largest_pool
-(300, 300, 12000, 40)
->>> refusals(e, Limits(max_arcs=10_000, max_memory=8 << 30))
+(300, 300, 4800, 40)
+>>> refusals(e, Limits(max_arcs=4_000, max_memory=8 << 30))
 ['arcs']
 """
 
@@ -37,21 +37,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from solver.candidates import DEFAULT_BOUND
 from solver.model import RISK_CLASSES, Instance
 
 # Memory model, set above docs/performance.md's measurements (peak RSS of
-# `python -m solver draw` on the bench instances, jurisdiction_digits 6): county
-# 50 k entities 0.09 GiB, city 500 k 0.33 GiB, province 5 M entities / 20.3 M arcs
-# 2.91 GiB. The model estimates 0.10, 0.39 and 4.0 GiB (bench/bench_size.py): on the
-# large side, as a guard should be.
+# `python -m solver draw` on the bench instances): 5 M entities with and without
+# jurisdictions (about 3 M candidate arcs) 3.8 GiB; the model estimates 4.5 GiB
+# (bench/bench_size.py): on the large side, as a guard should be.
 BASE_MEMORY = 64 << 20
-MEMORY_PER_ENTITY = 600
+MEMORY_PER_ENTITY = 900
 MEMORY_PER_ARC = 40
 
 # Defaults of the limits (the app's DRAW_MAX_FLOW_ARCS / DRAW_MAX_MEMORY_BYTES).
-# The largest measured draw, the province with jurisdictions (20.3 M actual arcs,
-# 31 M estimated), took 48 s and 2.9 GiB; the province without jurisdictions
-# (~1.07 billion actual arcs, 1.66 billion estimated) was killed after 900 s.
+# With candidate sets the arcs grow with the places only (a province, with or
+# without jurisdictions: ~3 M); the arc limit stops a draw of ~6 million places,
+# far beyond any registry measured. (Before format /3 the province without
+# jurisdictions had ~1.07 billion arcs and was killed after 900 s.)
 DEFAULT_MAX_ARCS = 100_000_000
 DEFAULT_MAX_MEMORY = 8 << 30
 
@@ -87,7 +88,7 @@ class Estimate:
     largest_pool: int  # the most inspectors one place may be offered
     checks: int  # expected entity-task checks (sampled; list strata and rounding up add a few)
     places: int  # (visit, department) places, on the large side
-    arcs: int  # place -> inspector arcs of the team flows, on the large side
+    arcs: int  # place -> candidate arcs of the team flows, on the large side
     memory: int  # expected peak memory of the draw, bytes
 
     def as_dict(self) -> dict[str, int]:
@@ -117,7 +118,7 @@ def estimate(counts: Counts) -> Estimate:
             for department in task.departments:
                 pool = counts.inspectors.get((department, where), 0)
                 places += expected
-                arcs += expected * pool
+                arcs += expected * min(pool, DEFAULT_BOUND)
                 largest = max(largest, pool)
     serving = sum(n for (d, _), n in counts.inspectors.items() if d in departments)
     arcs_int = round(arcs)

@@ -99,15 +99,14 @@ def check(session: Session, task_docs: list[dict]) -> Estimate:
     if exceeded:
         reasons = []
         if "arcs" in exceeded:
-            reasons.append(_("团队分配网络约 %(a)s 条候选关系（岗位×可派人员），超过上限 %(m)s",
+            reasons.append(_("团队分配网络约 %(a)s 条候选关系（岗位×候选人员，每个岗位至多 16 名），超过上限 %(m)s",
                              a=f"{size.arcs:,}", m=f"{bounds.max_arcs:,}"))
         if "memory" in exceeded:
             reasons.append(_("预计内存约 %(a)s GiB，超过上限 %(m)s GiB", a=_gib(size.memory), m=_gib(bounds.max_memory)))
         raise DrawTooLarge(
             _("本次抽取规模超出本机能在合理时间和内存内完成的范围，未创建：%(r)s。"
-              "规模估计：登记库 %(e)s 户企业，可派检查人员 %(i)s 名（单个岗位最多 %(p)s 名候选），"
-              "预计抽查 %(c)s 次、岗位 %(s)s 个。请启用属地管理（每名检查人员只检查本辖区的企业），"
-              "或缩小任务的范围后再抽取。",
+              "规模估计：登记库 %(e)s 户企业，可派检查人员 %(i)s 名（单个岗位最多 %(p)s 名可派），"
+              "预计抽查 %(c)s 次、岗位 %(s)s 个。请缩小任务的范围（减少抽查数量），或分辖区分别抽取。",
               r=("; " if english() else "；").join(reasons), e=f"{size.entities:,}", i=f"{size.inspectors:,}", p=f"{size.largest_pool:,}",
               c=f"{size.checks:,}", s=f"{size.places:,}"),
             size, bounds, exceeded)

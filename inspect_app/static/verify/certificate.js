@@ -244,7 +244,7 @@ export function checkLevels(places, caps, levels) {
 export function checkCertificate(ctx) {
   const { instance, outcome, workdays } = ctx;
   if (ctx.format === "inspect-draw-outcome/1") {
-    return { status: "not_checked", detail: "format /1 outcomes carry no optimality certificate (section 9.4)" };
+    return { status: "not_checked", detail: "format /1 outcomes carry no optimality certificate (section 9.5)" };
   }
   if (!Object.prototype.hasOwnProperty.call(outcome, "certificate")) {
     return fail("certificate", "missing: the outcome carries no optimality certificate (section 7.5)");

@@ -52,7 +52,7 @@ const TEXT = {
       visits: "每个被抽中的主体恰好出现一次，检查编号、任务和部门符合第 6 节",
       rules: "每个检查组：部门、证件、资格、回避、轮换、互斥人员、人数、休假；日期为工作日；每人不超过容量和每日上限",
       teams: "按结果文件所附的最优性证明（第 7.5 节）逐项核对，无需重新求解：检查组是第 7.3 节的唯一最优解；第 7.4 节互斥人员的调换不重做",
-      teams_not_checked: "未检查：格式 /1 的结果文件没有最优性证明（第 9.4 节），本验证程序不重新求解",
+      teams_not_checked: "未检查：格式 /1 的结果文件没有最优性证明（第 9.5 节），本验证程序不重新求解",
       schedule: "按第 8 节由检查组重新排期，日期一致",
       unfilled_reasons: "未检查：哪些检查因容量不足未能派员需要重新求解（第 7.2 节），最优性证明不涵盖这一步",
       unfilled_reasons_partial: "部分检查：因符合条件的检查人员不足而未能派员的原因（按第 7.1 节各条规则计数）已重新计算，结果一致；" +
@@ -117,7 +117,7 @@ const TEXT = {
       visits: "every drawn entity exactly once, with the id, tasks and departments of section 6",
       rules: "every team: departments, certificates, qualifications, conflicts, rotation, pair conflicts, size, leave; dates on working days; no inspector over capacity or the daily limit",
       teams: "checked from the outcome's optimality certificate (section 7.5), without re-solving: the teams are the unique optimum of section 7.3; the pair-conflict swaps of 7.4 are not re-made",
-      teams_not_checked: "not checked: an outcome of format /1 carries no optimality certificate (section 9.4), and this verifier does not re-solve",
+      teams_not_checked: "not checked: an outcome of format /1 carries no optimality certificate (section 9.5), and this verifier does not re-solve",
       schedule: "the dates recomputed from the teams (section 8)",
       unfilled_reasons: "not checked: which visits are unfilled for capacity needs re-solving (section 7.2), which the optimality certificate does not cover",
       unfilled_reasons_partial: "partly checked: the reasons of visits unfilled for want of eligible inspectors (counted rule by " +

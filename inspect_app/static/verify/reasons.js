@@ -46,7 +46,7 @@ export function shortages(book, visit, members) {
 export function checkUnfilledReasons(ctx) {
   const { instance, outcome, workdays } = ctx;
   if (ctx.format === "inspect-draw-outcome/1") {
-    return { status: "not_checked", detail: "format /1 states reasons as text (section 9.4); not checked" };
+    return { status: "not_checked", detail: "format /1 states reasons as text (section 9.5); not checked" };
   }
   const wanted = new Set(outcome.unfilled.map((u) => u.uscc));
   const book = new RuleBook(instance, workdays, wanted);
