@@ -12,12 +12,6 @@ from inspect_app.models import Draw
 from inspect_app.services import draws, redraws
 
 
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
 def test_second_redraw_of_a_visit_refused_even_when_the_check_is_raced(app, db_session, monkeypatch):
     s = db_session
     seed_registries(s)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlmodel import select
 
 from draw_fixtures import YEAR, item_id, published_plan, run_ceremony, seed_registries
@@ -15,12 +14,6 @@ from inspect_app.models import CheckRecord, Draw, Inspector
 from inspect_app.services import draw_runs, draws, plans
 
 LATER = (date(2030, 5, 6), date(2030, 5, 31))
-
-
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
 
 
 def frozen_instance(session, app, plan, tasks) -> dict:

@@ -7,26 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from draw_fixtures import published_plan, run_ceremony, seed_registries
+from draw_fixtures import run_ceremony
 from sqlmodel import select
 
 from inspect_app.models import Draw
 from inspect_app.services import draw_size, draws, draw_store
 from inspect_app.services.instance_builder import task_document
 from solver.size import DEFAULT_MAX_ARCS, Limits
-
-
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
-def ready(db_session):
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    return db_session, plan, tasks
 
 
 def test_an_ordinary_draw_passes_and_its_estimate_bounds_the_real_flow(app, ready):

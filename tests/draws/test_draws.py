@@ -21,19 +21,6 @@ from inspect_app.models import Draw, DrawJob, DrawTask, DrawVisit, Task
 from inspect_app.services import draw_register, draw_runs, draw_store, draws, plans, redraws, solver_adapter
 
 
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
-def ready(db_session):
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    return db_session, plan, tasks
-
-
 def full_instance(draw: Draw) -> dict:
     doc = draw_runs.draw_instance(draw)
     doc["secret"] = draw_runs.secret_of(draw).hex()

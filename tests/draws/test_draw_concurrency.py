@@ -12,23 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from draw_fixtures import in_threads, published_plan, seed_registries
+from draw_fixtures import in_threads
 from inspect_app.jobs.runner import run_job
 from inspect_app.models import Draw, DrawJob, DrawTask
 from inspect_app.services import draws, plans
-
-
-@pytest.fixture
-def app(app, tmp_path):
-    app.config.update(DRAW_STORE=str(tmp_path / "store"), DRAW_RUNNER="inline")
-    return app
-
-
-@pytest.fixture
-def ready(db_session):
-    seed_registries(db_session)
-    plan, tasks = published_plan(db_session)
-    return db_session, plan, tasks
 
 
 
