@@ -94,6 +94,25 @@ def test_same_instance_gives_identical_bytes_under_different_hash_seeds(drawn, t
     assert json.loads(outputs[0])["visits"]
 
 
+def test_candidate_sets_and_a_widened_bound_are_the_same_under_different_hash_seeds(tmp_path):
+    """Pools of 40 and 24 (16 candidates a place) and a department that widens
+    to 32: the outcome bytes do not depend on Python's hash seed."""
+    from test_candidates import _saturated
+
+    wide = Path(__file__).parent / "fixtures" / "v2-wide.instance.json"
+    for name, instance in (("wide", wide), ("saturated", write(tmp_path / "s.json", _saturated()))):
+        outputs = []
+        for hash_seed in ("0", "1", "987654"):
+            target = tmp_path / f"{name}-{hash_seed}.json"
+            done = run("draw", instance, "-o", target, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+            assert done.returncode == 0, done.stderr
+            outputs.append(target.read_bytes())
+        assert outputs[0] == outputs[1] == outputs[2], name
+        outcome = json.loads(outputs[0])
+        assert outcome["format"] == "inspect-draw-outcome/3"
+        assert outcome["certificate"]["widened"] == ({"SCJG": 32} if name == "saturated" else {})
+
+
 def bad(tmp_path, doc):
     return run("draw", write(tmp_path / "i.json", doc), "-o", tmp_path / "o.json")
 
