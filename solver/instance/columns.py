@@ -23,10 +23,12 @@ then goes through it, which decides and names the problem.
 from __future__ import annotations
 
 import re
+from datetime import date
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from solver.instance.entities import _last_checks_fast, _Unsure
+from solver.instance.entities import _ABSENT, new_last_check
 from solver.registry import RISK_INDEX
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from solver.registry import _Codes
 
 _REQUIRED = itemgetter("uscc", "name", "district", "status", "risk")
+_CHECK = itemgetter("department", "date")
 # every USCC followed by "\n": a USCC cannot hold "\n", so each is 18 characters of the class
 _USCCS = re.compile(r"(?:[0-9A-HJ-NP-RTUW-Y]{18}\n)*").fullmatch
 _STR, _INT, _LIST, _NONE = {str}, {int}, {list}, type(None)
@@ -61,6 +64,35 @@ def _sets(column: list, known: dict[tuple, int], empty: int) -> list[int] | None
         return [known[tuple(value)] if value else empty for value in column]
     except KeyError:
         return None
+
+
+def _last_checks(column: list, start: int, strings: dict[str, str],
+                 dates: dict[str, date]) -> dict[int, tuple] | None:
+    """The non-empty ``last_checks`` of a column by row (from ``start``), if
+    every check is well-formed with a department and date seen before (the
+    rules of :func:`~solver.instance.entities._last_checks_fast`); else None."""
+    rows = [n for n, value in enumerate(column) if value]
+    values = [column[n] for n in rows]
+    if not set(map(type, values)) <= _LIST:
+        return None
+    checks = list(chain.from_iterable(values))
+    try:
+        departments, days = zip(*map(_CHECK, checks), strict=True) if checks else ((), ())
+        when = list(map(dates.__getitem__, days))
+    except (KeyError, TypeError):  # not an object, a member missing, a date not seen yet
+        return None
+    inspectors = [check.get("inspectors", _ABSENT) for check in checks]
+    if (_labels(departments, False) is None or not set(map(type, inspectors)) <= {list, tuple}
+            or not set(map(type, chain.from_iterable(inspectors))) <= _STR):
+        return None
+    try:
+        known = list(map(strings.__getitem__, departments))
+    except KeyError:
+        return None
+    intern = strings.setdefault
+    built = iter(list(map(new_last_check, known, when,
+                          [tuple(map(intern, names, names)) for names in inspectors])))
+    return {start + n: tuple(islice(built, len(value))) for n, value in zip(rows, values, strict=True)}
 
 
 def _codes(codes: _Codes, column: tuple | list, distinct: dict) -> map:
@@ -100,13 +132,9 @@ def append_run(reader: EntityReader, raw: list) -> bool:
         return False
     b = reader.builder
     start = len(b.usccs)
-    last = {}
-    strings, dates = reader.interner.strings, reader.interner.dates
-    try:
-        for n, value in enumerate([o.get("last_checks") for o in raw]):
-            if value:
-                last[start + n] = _last_checks_fast(value, strings, dates)
-    except (_Unsure, KeyError, TypeError):
+    last = _last_checks([o.get("last_checks") for o in raw], start, reader.interner.strings,
+                        reader.interner.dates)
+    if last is None:
         return False
     rows = reader.rows
     rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
