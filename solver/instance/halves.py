@@ -31,12 +31,15 @@ from __future__ import annotations
 import marshal
 from array import array
 from datetime import date
+from itertools import chain, islice, repeat
+from operator import attrgetter
 
 import numpy as np
 
 from solver.instance.entities import EntityReader, new_last_check
 from solver.model import LastCheck
 
+_DEPARTMENT, _DATE, _INSPECTORS = attrgetter("department"), attrgetter("date"), attrgetter("inspectors")
 # the coded columns of a RowsBuilder and their tables of distinct values
 CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
          ("lists", "listsets"), ("industry", "industries"), ("type", "types"))
@@ -46,22 +49,19 @@ def pack(reader: EntityReader) -> bytes:
     """The columns of ``reader`` as bytes for :func:`merge`."""
     b = reader.builder
     coded = [(getattr(b, table).values, array("i", getattr(b, column)).tobytes()) for column, table in CODED]
-    last = {row: tuple([(c.department, c.date.toordinal(), c.inspectors) for c in checks])
-            for row, checks in b.last.items()}
+    checks = list(chain.from_iterable(b.last.values()))  # last_checks flat, with their count per row
+    last = (list(b.last), list(map(len, b.last.values())), list(map(_DEPARTMENT, checks)),
+            list(map(date.toordinal, map(_DATE, checks))), list(map(_INSPECTORS, checks)))
     return marshal.dumps((b.usccs, b.names, array("b", b.risk).tobytes(), b.checks, coded, last))
 
 
-def _last_checks(packed: dict, start: int) -> dict[int, tuple[LastCheck, ...]]:
+def _last_checks(packed: tuple, start: int) -> dict[int, tuple[LastCheck, ...]]:
     """The ``last_checks`` of the packed rows, numbered from row ``start``
     (equal strings stay shared: :mod:`marshal` writes each once)."""
-    dates: dict[int, date] = {}
-    for checks in packed.values():
-        for _, day, _ in checks:
-            if day not in dates:
-                dates[day] = date.fromordinal(day)
-    return {start + row: tuple([new_last_check(department, dates[day], inspectors)
-                                for department, day, inspectors in checks])
-            for row, checks in packed.items()}
+    rows, counts, departments, days, inspectors = packed
+    dates = {day: date.fromordinal(day) for day in set(days)}
+    built = iter(list(map(new_last_check, departments, map(dates.__getitem__, days), inspectors)))
+    return dict(zip(map(start.__add__, rows), map(tuple, map(islice, repeat(built), counts)), strict=True))
 
 
 def merge(reader: EntityReader, packed: bytes | memoryview) -> int | None:

@@ -30,6 +30,11 @@ whole document is then decoded at once (:func:`solver.instance.reader.decode`),
 which gives the same instance or names the problem. Which path a file takes
 depends on its content, never on its layout: the tests check that every
 layout of a valid instance is read here.
+
+With two workers, a large array is read by two processes at once
+(:func:`_read_array`): this one up to a proved cut near the middle, a forked
+child from there to the end (:mod:`solver.instance.halves`); the result is
+the same as with one.
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ SLICE_BYTES = 1 << 20  # bytes of entity text decoded at a time, roughly
 SMALLEST_STEP = 1 << 12  # near the array's end, cuts are tried ever closer
 TRIES = 64  # failed cuts tolerated per slice before the whole document is decoded
 PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
-SHARE = 0.55  # the part of the array (from its start, in bytes) that the parent reads when two do
+SHARE = 0.45  # the part of the array (from its start, in bytes) that the parent reads when two do: less
+# than half, as it then takes the child's columns (while the child packs them) and hashes everything
 KEY = "entities"
 _SPACE = re.compile(rb"[ \t\n\r]*").match
 _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}" "," "{": between two objects, perhaps
