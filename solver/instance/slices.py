@@ -61,6 +61,7 @@ PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
 SHARE = 0.45  # the part of the array (from its start, in bytes) that the parent reads when two do: less
 # than half, as it then takes the child's columns (while the child packs them) and hashes everything
 KEY = "entities"
+_OBJECTS = {dict}
 _SPACE = re.compile(rb"[ \t\n\r]*").match
 _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}" "," "{": between two objects, perhaps
 _END = re.compile(rb"\}[ \t\n\r]*\]")  # "}" "]": the last object of the array, perhaps
@@ -171,7 +172,7 @@ class Run:
                 return None
             elements, after, last = found
             text = encode_canonical(elements)
-            if data.count(b":", at, after) != text.count(b":") or not all(type(e) is dict for e in elements):
+            if data.count(b":", at, after) != text.count(b":") or set(map(type, elements)) != _OBJECTS:
                 return None
             self.pieces.append(text[1:-1])
             if self.error is None:
