@@ -28,11 +28,13 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 
-def run_forked(here: Callable[[], T], elsewhere: Sequence[Callable[[], bytes]]) -> tuple[T, list[bytes | None]]:
+def run_forked(here: Callable[[], T],
+               elsewhere: Sequence[Callable[[], bytes | Sequence[bytes | memoryview]]]) -> tuple[T, list[bytes | None]]:
     """Run each of ``elsewhere`` in a forked child and ``here`` in this
     process, at the same time; return ``here``'s result and the children's
-    bytes in order (None for a child that failed). If ``here`` raises, the
-    children are stopped first."""
+    bytes in order (None for a child that failed; a child that gives a list
+    of bytes gives them joined, without joining them itself). If ``here``
+    raises, the children are stopped first."""
     children = []
     try:
         for work in elsewhere:
@@ -43,7 +45,8 @@ def run_forked(here: Callable[[], T], elsewhere: Sequence[Callable[[], bytes]]) 
                 try:
                     os.close(read_end)
                     with os.fdopen(write_end, "wb") as out:
-                        out.write(work())
+                        result = work()
+                        out.writelines([result] if isinstance(result, bytes) else result)
                     status = 0
                 finally:
                     os._exit(status)

@@ -141,7 +141,16 @@ class EntityReader:
         self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
 
     def parse(self, raw: list) -> None:
-        """Append the entities of ``raw`` (numbered on from those read before)."""
+        """Append the entities of ``raw`` (numbered on from those read before):
+        a column at a time if :func:`~solver.instance.columns.append_run`
+        takes the whole run, else one entity at a time."""
+        from solver.instance.columns import append_run  # (it builds on this module)
+
+        if not append_run(self, raw):
+            self.parse_each(raw)
+
+    def parse_each(self, raw: list) -> None:
+        """:meth:`parse`, one entity at a time."""
         b = self.builder
         rows = self.rows
         statuses, districts = b.statuses, b.districts

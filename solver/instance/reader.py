@@ -156,15 +156,15 @@ def load_instance(path: str | Path, progress: Progress | None = None,
     (:func:`solver.instance.slices.read`), or else the whole document
     (:func:`decode`, :func:`~solver.instance.document.document_digests`);
     then :func:`~solver.instance.document.parse_instance`. Both give the same
-    instance, or the same first error. ``workers`` is accepted for the
-    command line's sake; reading uses one process."""
+    instance, or the same first error. With ``workers`` > 1 a large entity
+    array is read by two processes at once (same result)."""
     progress = progress or NullProgress()
     name = str(path)
     progress.stage("read")
     data = _read_bytes(path, name)
     check_depth(data, name)
     with paused_gc():
-        found = None if _long_number(data) else slices.read(data, progress)
+        found = None if _long_number(data) else slices.read(data, progress, workers)
         if found is not None:
             del data
             progress.stage("parse")

@@ -30,25 +30,38 @@ whole document is then decoded at once (:func:`solver.instance.reader.decode`),
 which gives the same instance or names the problem. Which path a file takes
 depends on its content, never on its layout: the tests check that every
 layout of a valid instance is read here.
+
+With two workers, a large array is read by two processes at once
+(:func:`_read_array`): this one up to a proved cut near the middle, a forked
+child from there to the end (:mod:`solver.instance.halves`); the result is
+the same as with one.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from functools import partial
 from hashlib import sha256
 
 import orjson
 
 from solver.canonical import _dumps, encode_canonical, finish_digests, iter_canonical_bytes
 from solver.errors import InputError
+from solver.forking import run_forked
+from solver.instance import halves
 from solver.instance.entities import EntityReader
-from solver.progress import Progress
+from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
 SLICE_BYTES = 1 << 20  # bytes of entity text decoded at a time, roughly
 SMALLEST_STEP = 1 << 12  # near the array's end, cuts are tried ever closer
 TRIES = 64  # failed cuts tolerated per slice before the whole document is decoded
+PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
+SHARE = 0.45  # the part of the array (from its start, in bytes) that the parent reads when two do: less
+# than half, as it then takes the child's columns (while the child packs them) and hashes everything
 KEY = "entities"
+_OBJECTS = {dict}
 _SPACE = re.compile(rb"[ \t\n\r]*").match
 _CUT = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}" "," "{": between two objects, perhaps
 _END = re.compile(rb"\}[ \t\n\r]*\]")  # "}" "]": the last object of the array, perhaps
@@ -99,11 +112,17 @@ def _decoded(data: bytes, start: int, close: int) -> list | None:
     return value
 
 
-def _next_slice(data: bytes, start: int) -> tuple[list, int, bool] | None:
+def _next_slice(data: bytes, start: int, stop: int | None = None) -> tuple[list, int, bool] | None:
     """(elements, index after the last one, whether the array ends there)
-    for a slice from ``start`` (an element's first byte)."""
+    for a slice from ``start`` (an element's first byte). With ``stop`` (the
+    ``}`` of a cut further on) the slice ends there once it is within reach,
+    if that cut is proved; else the slice is as without ``stop``."""
     tries = 0
     step = SLICE_BYTES
+    if stop is not None and start + step >= stop:
+        found = _decoded(data, start, stop)
+        if found is not None:
+            return found, stop + 1, False
     while True:
         if start + step < len(data):
             match = _CUT.search(data, start + step)
@@ -130,6 +149,96 @@ def _next_slice(data: bytes, start: int) -> tuple[list, int, bool] | None:
     return None
 
 
+class Run:
+    """The elements of the array from one element on, read a slice at a
+    time into a reader's columns and canonical pieces (:meth:`read`)."""
+
+    __slots__ = ("reader", "error", "pieces")
+
+    def __init__(self, reader: EntityReader | None = None) -> None:
+        self.reader = reader or EntityReader()
+        self.error: InputError | None = None
+        self.pieces: list[bytes | memoryview] = []
+
+    def read(self, data: bytes, at: int, progress: Progress, stop: int | None = None) -> int | None:
+        """Read from ``at`` (an element's first byte) to the array's end, or
+        to the cut ``stop`` (the ``}`` of the last element) if it is met and
+        proved: the index after the array's ``]``, or -1 at ``stop``; None
+        if the elements cannot be vouched for."""
+        reader = self.reader
+        while True:
+            found = _next_slice(data, at, stop)
+            if found is None:
+                return None
+            elements, after, last = found
+            text = encode_canonical(elements)
+            if data.count(b":", at, after) != text.count(b":") or set(map(type, elements)) != _OBJECTS:
+                return None
+            self.pieces.append(text[1:-1])
+            if self.error is None:
+                try:
+                    reader.parse(elements)
+                except InputError as caught:  # raised in document order, after the other sections
+                    self.error = caught
+            progress.advance(len(elements))
+            if last:
+                return after
+            if stop is not None and after > stop:
+                if after == stop + 1:
+                    return -1
+                stop = None  # went past it: read on to the end
+            at = _skip(data, _skip(data, after) + 1)  # past the ","
+
+
+def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
+    """What a forked child reads: the elements from ``at`` to the array's end,
+    as the index after the array, the canonical text of the elements and the
+    packed columns; nothing if they cannot be vouched for or hold an error
+    (the parent then reads them)."""
+    run = Run()
+    end = run.read(data, at, NullProgress())
+    if end is None or end < 0 or run.error is not None:
+        return []
+    pieces: list[bytes | memoryview] = [b","] * (2 * len(run.pieces) - 1)
+    pieces[::2] = run.pieces
+    size = sum(map(len, pieces))
+    return [end.to_bytes(8, "big"), size.to_bytes(8, "big"), *pieces, halves.pack(run.reader)]
+
+
+def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple[Run, int] | None:
+    """The elements from ``at`` (the first one's first byte) to the array's
+    end, and the index after the array; None if they cannot be vouched for.
+
+    With two ``workers`` and a large file, a forked child reads from a cut
+    near the middle (:data:`SHARE`) to the end while this process reads up to
+    that cut, then takes the child's columns (:func:`solver.instance.halves.merge`).
+    If this process cannot prove that cut, or the child's part cannot be
+    taken as it is (an error, a USCC of the first part, a failed child), this
+    process reads that part itself: the same result as one process, always."""
+    run = Run()
+    middle = None
+    if workers > 1 and hasattr(os, "fork") and len(data) - at >= PARALLEL_BYTES:
+        middle = _CUT.search(data, at + int((len(data) - at) * SHARE))
+    if middle is None:
+        end = run.read(data, at, progress)
+        return None if end is None else (run, end)
+    start = middle.end() - 1  # the "{" of the child's first element
+    end, (packed,) = run_forked(partial(run.read, data, at, progress, middle.start()),
+                                [partial(_second_half, data, start)])
+    if end is None or end >= 0:  # the array ended before the cut (or is not vouched for)
+        return None if end is None else (run, end)
+    if packed:
+        size = int.from_bytes(packed[8:16], "big")
+        view = memoryview(packed)
+        taken = halves.merge(run.reader, view[16 + size:]) if run.error is None else 0
+        if taken is not None:
+            run.pieces.append(view[16:16 + size])
+            progress.advance(taken)
+            return run, int.from_bytes(packed[:8], "big")
+    end = run.read(data, start, progress)
+    return None if end is None else (run, end)
+
+
 def _head_bytes(members: dict) -> bytes:
     """``{`` and the canonical members sorting before ``"entities"``, then ``"entities":[``."""
     parts = [b"{"]
@@ -141,38 +250,24 @@ def _head_bytes(members: dict) -> bytes:
     return b"".join(parts)
 
 
-def read(data: bytes, progress: Progress) -> Sliced | None:
+def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
     """The instance file ``data`` (depth and long numbers already checked by
-    the caller), or None (see the module docstring)."""
+    the caller), or None (see the module docstring). With ``workers`` > 1 a
+    large array is read in two halves at once (:func:`_read_array`)."""
     if b"\\u003" in data and re.search(rb"\\u003[aA]", data):
         return None
     begin = _array_start(data)
     if begin is None:
         return None
     progress.stage("entities")
-    reader, error = EntityReader(), None
-    pieces: list[bytes] = []
     at = _skip(data, begin + 1)
-    end = at + 1 if data[at:at + 1] == b"]" else None
-    while end is None:
-        found = _next_slice(data, at)
+    if data[at:at + 1] == b"]":
+        run, end = Run(), at + 1
+    else:
+        found = _read_array(data, at, progress, workers)
         if found is None:
             return None
-        elements, after, last = found
-        text = encode_canonical(elements)
-        if data.count(b":", at, after) != text.count(b":") or not all(type(e) is dict for e in elements):
-            return None
-        pieces.append(text[1:-1])
-        if error is None:
-            try:
-                reader.parse(elements)
-            except InputError as caught:  # raised in document order, after the other sections
-                error = caught
-        progress.advance(len(elements))
-        if last:
-            end = after
-        else:
-            at = _skip(data, _skip(data, after) + 1)  # past the ","
+        run, end = found
     rest = data[:begin] + b"[]" + data[end:]
     try:
         doc = orjson.loads(rest)
@@ -181,12 +276,14 @@ def read(data: bytes, progress: Progress) -> Sliced | None:
     if type(doc) is not dict or rest.count(b":") != orjson.dumps(doc).count(b":") or doc.get(KEY) != []:
         return None
     hasher = sha256(_head_bytes(doc))
-    for n, piece in enumerate(pieces):
-        hasher.update(b"," + piece if n else piece)
-    pieces.clear()
+    for n, piece in enumerate(run.pieces):
+        if n:
+            hasher.update(b",")
+        hasher.update(piece)
+    run.pieces.clear()
     hasher.update(b"]")
     try:
         digest, frozen = finish_digests(hasher, doc, sorted(k for k in doc if k > KEY and k != "secret"), False)
     except UnicodeEncodeError:
         return None  # the whole document's reader names it
-    return Sliced(doc, error or reader.entity_rows(), digest, frozen)
+    return Sliced(doc, run.error or run.reader.entity_rows(), digest, frozen)

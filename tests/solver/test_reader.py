@@ -2,6 +2,7 @@
 order and white space; duplicate keys refused with their JSON path."""
 
 import json
+import os
 import random
 import struct
 
@@ -15,7 +16,7 @@ from solver.canonical import (canonical_json, encode_canonical, input_and_frozen
                               iter_canonical_bytes)
 from solver.draw import draw
 from solver.errors import InputError
-from solver.instance import load_document, load_instance, parse_instance, reader, slices
+from solver.instance import halves, load_document, load_instance, parse_instance, reader, slices
 from solver.registry import EntityRows
 from bench.solver_instances import shuffled
 from tests.solver.examples import document
@@ -279,3 +280,75 @@ def test_the_public_import_paths_stay():
     assert (a, b, c) == (si.load_document, si.load_instance, si.parse_instance)
     assert si.FORMAT == "inspect-draw/1" and "jurisdiction_digits" in si.POLICY_KEYS
     assert si.document_digest(document()) == input_digest(document())
+
+
+@pytest.fixture
+def two_halves(monkeypatch, small_slices):
+    """Any entity array read by two processes, each in small slices; counts
+    the child's parts that were taken."""
+    if not hasattr(os, "fork"):
+        pytest.skip("POSIX fork")
+    monkeypatch.setattr(slices, "PARALLEL_BYTES", 0)
+    taken = []
+    merge = halves.merge
+
+    def counted(reader, packed):
+        found = merge(reader, packed)
+        taken.append(found)
+        return found
+
+    monkeypatch.setattr(halves, "merge", counted)
+    return taken
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9])
+def test_two_processes_read_what_one_reads(realistic, tmp_path, monkeypatch, two_halves, share):
+    """The second half read by a forked child: the same instance and digests,
+    whatever the layout and wherever the cut."""
+    monkeypatch.setattr(slices, "SHARE", share)
+    expected = parse_instance(json.loads(json.dumps(realistic)))
+    digests = input_and_frozen_digest(realistic)
+    for label, text in layouts(realistic).items():
+        path = tmp_path / f"{label}.json"
+        path.write_text(text, encoding="utf-8")
+        two_halves.clear()
+        loaded = load_instance(path, workers=2)
+        assert loaded == expected, label
+        assert loaded.entities.usccs == expected.entities.usccs and loaded.entities.last == expected.entities.last
+        assert (loaded.input_digest, loaded.frozen_digest) == digests, label
+        if label != "reversed":  # (there, the cut may fall after the array: one process reads it)
+            assert two_halves and all(n for n in two_halves), label
+
+
+def _first_error(path, workers: int) -> str:
+    with pytest.raises(InputError) as caught:
+        load_instance(path, workers=workers)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("change", [
+    lambda es: es[25].update(risk="Z"),  # an error in the second half
+    lambda es: es[25].update(uscc=es[3]["uscc"]),  # a USCC of the first half again
+    lambda es: es[27].update(uscc=es[25]["uscc"]),  # twice in the second half
+    lambda es: (es[3].update(risk="Z"), es[25].update(name=None)),  # errors in both: the first
+    lambda es: es[5].update(status=""),  # in the first half only
+    lambda es: es[24].update(tags=["new tag"], lists="x"),
+])
+def test_two_processes_report_the_first_error_as_one_does(tmp_path, two_halves, change):
+    doc = document(entities=30, inspectors=2)
+    change(doc["entities"])
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert _first_error(path, 2) == _first_error(path, 1)
+    assert _first_error(path, 2).startswith("$.entities[")
+
+
+def test_a_failed_child_leaves_the_reading_to_this_process(realistic, tmp_path, monkeypatch, two_halves):
+    def fail(data, at):
+        raise RuntimeError("lost")
+
+    monkeypatch.setattr(slices, "_second_half", fail)
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(realistic, ensure_ascii=False), encoding="utf-8")
+    assert load_instance(path, workers=2) == load_instance(path, workers=1)
+    assert not two_halves

@@ -1,0 +1,88 @@
+"""The second half of a large entity array, read by a forked process and
+handed back as bytes (:func:`pack`), then appended to the first half's
+columns (:func:`merge`) as if one process had read both.
+
+The child reads its half into columns of its own, with its own codes for the
+distinct values (statuses, districts, tag sets, …), numbered by first
+occurrence in its half. :func:`merge` numbers the child's values into the
+parent's tables in that same order, which gives every value the code a single
+reader would have given it: the values new to the second half come after
+those of the first, in the order they first occur. A USCC of the second half
+that the first half holds too makes :func:`merge` refuse (and change nothing):
+the parent then reads the second half itself, and names the duplicate.
+
+>>> from solver.instance.entities import EntityReader
+>>> one, two, both = EntityReader(), EntityReader(), EntityReader()
+>>> def raw(n, district):
+...     return {"uscc": f"91350181MA2Y0XXX{n:02d}", "name": "甲", "district": district,
+...             "risk": "B", "status": "active"}
+>>> first, second = [raw(0, "d1"), raw(1, "d2")], [raw(2, "d3"), raw(3, "d1")]
+>>> one.parse(first); two.parse(second); both.parse(first + second)
+>>> merge(one, pack(two))
+2
+>>> tuple(one.entity_rows()) == tuple(both.entity_rows()), list(one.builder.district)
+(True, [0, 1, 2, 0])
+>>> merge(one, pack(two)) is None  # the same USCCs again
+True
+"""
+
+from __future__ import annotations
+
+import marshal
+from array import array
+from datetime import date
+from itertools import chain, islice, repeat
+from operator import attrgetter
+
+import numpy as np
+
+from solver.instance.entities import EntityReader, new_last_check
+from solver.model import LastCheck
+
+_DEPARTMENT, _DATE, _INSPECTORS = attrgetter("department"), attrgetter("date"), attrgetter("inspectors")
+# the coded columns of a RowsBuilder and their tables of distinct values
+CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
+         ("lists", "listsets"), ("industry", "industries"), ("type", "types"))
+
+
+def pack(reader: EntityReader) -> bytes:
+    """The columns of ``reader`` as bytes for :func:`merge`."""
+    b = reader.builder
+    coded = [(getattr(b, table).values, array("i", getattr(b, column)).tobytes()) for column, table in CODED]
+    checks = list(chain.from_iterable(b.last.values()))  # last_checks flat, with their count per row
+    last = (list(b.last), list(map(len, b.last.values())), list(map(_DEPARTMENT, checks)),
+            list(map(date.toordinal, map(_DATE, checks))), list(map(_INSPECTORS, checks)))
+    return marshal.dumps((b.usccs, b.names, array("b", b.risk).tobytes(), b.checks, coded, last))
+
+
+def _last_checks(packed: tuple, start: int) -> dict[int, tuple[LastCheck, ...]]:
+    """The ``last_checks`` of the packed rows, numbered from row ``start``
+    (equal strings stay shared: :mod:`marshal` writes each once)."""
+    rows, counts, departments, days, inspectors = packed
+    dates = {day: date.fromordinal(day) for day in set(days)}
+    built = iter(list(map(new_last_check, departments, map(dates.__getitem__, days), inspectors)))
+    return dict(zip(map(start.__add__, rows), map(tuple, map(islice, repeat(built), counts)), strict=True))
+
+
+def merge(reader: EntityReader, packed: bytes | memoryview) -> int | None:
+    """Append the columns :func:`pack` gave to those of ``reader``; return
+    the number of rows appended, or None (and nothing changed) if one of
+    their USCCs is already a row."""
+    usccs, names, risk, checks, coded, last = marshal.loads(packed)
+    b = reader.builder
+    start = len(b.usccs)
+    rows = reader.rows
+    rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
+    if len(rows) != start + len(usccs):  # a USCC of both: the rows as they were
+        reader.rows = {uscc: row for row, uscc in enumerate(b.usccs)}
+        return None
+    b.usccs.extend(usccs)
+    b.names.extend(names)
+    b.risk.extend(array("b", risk))
+    b.checks.extend(checks)
+    for (column, table), (values, codes) in zip(CODED, coded, strict=True):
+        mine = getattr(b, table)
+        renumber = np.array([mine.code(value) for value in values], dtype=np.int32)
+        getattr(b, column).extend(renumber[np.frombuffer(codes, dtype=np.intc)].tolist())
+    b.last.update(_last_checks(last, start))
+    return len(usccs)
