@@ -85,7 +85,7 @@ class Assignment:
     loads: dict[str, int]  # inspector id -> visits assigned, for every inspector of the instance
     flow_teams: dict[str, tuple[str, ...]] | None = None  # accepted visit id -> team of 7.3 (before 7.4)
     potentials: list[dict[str, int]] | None = None  # the certificate's levels (7.5)
-    widened: dict[str, int] | None = None  # department -> candidate bound, where above the default (7.3)
+    widened: dict[str, int] | None = None  # part name ("V00042 SCJG") -> candidate bound, where not the default (7.3)
 
 
 PartResult = tuple[list[tuple[str, ...]], list[dict[str, int]]]  # teams, potential levels
@@ -202,7 +202,7 @@ def department_teams(department: str, places: Sequence[tuple[str, SlotRequest]],
     optimum of the whole department. None if the candidates within ``bound``
     cannot fill every place."""
     teams: list[tuple[str, ...]] = [()] * len(places)
-    parts = _parts(places)
+    parts = connected_parts(places)
     solved = _solve_jobs([(department, part, bound) for part in parts], {department: places}, rules, random_cost, 1,
                          NullProgress())
     if any(result is None for result in solved):
@@ -281,7 +281,7 @@ def _solve_jobs(jobs: Sequence[Job],
     return cast("list[PartResult | None]", results)
 
 
-def _parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
+def connected_parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]]:
     """Place indices grouped by connected pools (union-find over pool members),
     each group ascending, groups by their first place."""
     parent: dict[str, str] = {}
@@ -577,12 +577,16 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
             by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
             visits_of.setdefault(slot.department, []).append(request.visit.id)
     random_cost = RandomCost(seed, workers)
-    parts = {department: _parts(by_department[department]) for department in sorted(by_department)}
+    parts = {department: connected_parts(by_department[department]) for department in sorted(by_department)}
     claims = None
-    if claimed is not None:
-        claims = {d: ([_members_of(claimed.teams.get(v), d, rules) for v in visits_of[d]], claimed.level0)
-                  for d in by_department if d not in claimed.widened}
-    jobs, solved, widened = _form_teams(parts, by_department, rules, random_cost, workers, progress, bound, claims)
+    if claimed is not None:  # a widened part is solved, to find that it needed widening
+        claims = {d: ([None if part_name(d, visits_of[d][part[0]]) in claimed.widened
+                       else _members_of(claimed.teams.get(visits_of[d][p]), d, rules)
+                       for part in parts[d] for p in part], claimed.level0) for d in by_department}
+        claims = {d: (_in_place_order(claim[0], parts[d]), claim[1]) for d, claim in claims.items()}
+    names = {d: [part_name(d, visits_of[d][part[0]]) for part in parts[d]] for d in parts}
+    jobs, solved, widened = _form_teams(parts, by_department, names, rules, random_cost, workers, progress, bound,
+                                        claims)
     chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
                                                    for department, places in by_department.items()}
     levels: list[dict[str, int]] = []
@@ -610,6 +614,16 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
                       flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]], widened)
 
 
+def _in_place_order(by_part: list, parts: list[list[int]]) -> list:
+    """Values listed part by part, reordered by place index."""
+    out: list = [None] * sum(len(part) for part in parts)
+    values = iter(by_part)
+    for part in parts:
+        for p in part:
+            out[p] = next(values)
+    return out
+
+
 def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tuple[str, ...] | None:
     if team is None:
         return None
@@ -617,37 +631,42 @@ def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tu
     return tuple(sorted(i for i in team if i in inspectors and inspectors[i].department == department))
 
 
+def part_name(department: str, visit_id: str) -> str:
+    """A part's name in ``certificate.widened``: its first place, ``"V00042 SCJG"``."""
+    return f"{visit_id} {department}"
+
+
 def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],
-                rules: Rules, random_cost: RandomCost, workers: int, progress: Progress,
-                bound: int | None, claims: Mapping[str, Claim] | None = None,
+                names: Mapping[str, list[str]], rules: Rules, random_cost: RandomCost, workers: int,
+                progress: Progress, bound: int | None, claims: Mapping[str, Claim] | None = None,
                 ) -> tuple[list[Job], list[PartResult], dict[str, int]]:
-    """Step 2 for every department: each department's flow with its places'
-    candidates within ``bound``; a department whose candidates cannot fill
-    every accepted place is solved again with the bound doubled, until they
-    can (at worst every eligible inspector is a candidate, and step 1 made
-    that feasible). Returns the jobs, their results and the widened bounds."""
-    bounds = dict.fromkeys(parts, bound)
-    results: dict[str, list[PartResult]] = {}
-    pending = sorted(parts)
-    progress.stage("form teams", sum(len(parts[d]) for d in pending))
+    """Step 2 for every part of every department (``names``: each part's
+    name, :func:`part_name`): its flow with its places' candidates within
+    ``bound``; a part whose candidates cannot fill every accepted place is
+    solved again with its bound doubled, until they can (at worst every
+    eligible inspector is a candidate, and step 1 made that feasible). Parts
+    share no inspector, so the others are not solved again. Returns the jobs,
+    their results and the widened bounds by part name."""
+    jobs: list[Job] = [(department, part, bound) for department in sorted(parts) for part in parts[department]]
+    labels = [names[department][k] for department in sorted(parts) for k in range(len(parts[department]))]
+    results: list[PartResult | None] = [None] * len(jobs)
+    pending = list(range(len(jobs)))
+    progress.stage("form teams", len(jobs))
     while pending:
-        jobs = [(department, part, bounds[department]) for department in pending for part in parts[department]]
-        solved = _solve_jobs(jobs, by_department, rules, random_cost, workers, progress, claims)
+        solved = _solve_jobs([jobs[j] for j in pending], by_department, rules, random_cost, workers, progress, claims)
         retry = []
-        for department in pending:
-            mine = [result for (d, _, _), result in zip(jobs, solved, strict=True) if d == department]
-            if all(result is not None for result in mine):
-                results[department] = cast("list[PartResult]", mine)
+        for j, result in zip(pending, solved, strict=True):
+            if result is not None:
+                results[j] = result
                 continue
-            widest = max(len(slot.eligible) for _, slot in by_department[department])
-            current = bounds[department]
+            department, part, current = jobs[j]
+            widest = max(len(by_department[department][p][1].eligible) for p in part)
             if current is None or current >= widest:
                 raise AssertionError(f"team flow of {department}: accepted places cannot all be filled")
-            bounds[department] = current * 2
-            retry.append(department)
+            jobs[j] = (department, part, current * 2)
+            retry.append(j)
         pending = retry
     progress.done()
-    all_jobs = [(department, part, bounds[department]) for department in sorted(parts) for part in parts[department]]
-    all_results = [result for department in sorted(parts) for result in results[department]]
-    widened = {d: k for d, k in sorted(bounds.items()) if k is not None and k != bound}
-    return all_jobs, all_results, widened
+    widened = {label: k for label, (_, _, k) in sorted(zip(labels, jobs, strict=True))
+               if k is not None and k != bound}
+    return jobs, cast("list[PartResult]", results), widened

@@ -219,6 +219,24 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
                 inspector, day, daily[(inspector, day)], limit)))
 
 
+def _part_names(requests: Sequence) -> dict[tuple[str, str], str]:
+    """(visit id, department) -> the name of its part (7.3: places whose pools
+    connect, named by their first place in (priority, visit id) order)."""
+    from solver.assign import connected_parts, part_name
+
+    by_department: dict[str, list] = {}
+    for request in sorted(requests, key=lambda r: (r.visit.priority, r.visit.id)):
+        for slot in request.slots:
+            by_department.setdefault(slot.department, []).append((request.visit.id, slot))
+    out = {}
+    for department, places in by_department.items():
+        for part in connected_parts([("", slot) for _, slot in places]):
+            name = part_name(department, places[part[0]][0])
+            for p in part:
+                out[(places[p][0], department)] = name
+    return out
+
+
 def _takes_claims(stages: Stages) -> bool:
     """Whether the team stage is the real one (a test's stand-in takes no claim)."""
     from solver import assign
@@ -250,17 +268,17 @@ def _claimed_flow(outcome: dict, outcome_format: str) -> object | None:
 
 
 def _certificate_widened(document: dict, outcome_format: str) -> dict[str, int]:
-    """``certificate.widened`` (format /3, 7.3): department -> a candidate
+    """``certificate.widened`` (format /3, 7.3): part name -> a candidate
     bound above the default, the default doubled some times."""
     if outcome_format != OUTCOME_FORMAT:
         return {}
     widened = document.get("widened")
     default = candidate_bound(outcome_format) or 0
     if not isinstance(widened, dict):
-        _stop(messages.mismatch("certificate.widened", {"department id": default * 2}, widened))
-    for department, bound in widened.items():
+        _stop(messages.mismatch("certificate.widened", {"V00001 SCJG": default * 2}, widened))
+    for part, bound in widened.items():
         if type(bound) is not int or bound <= default or bound % default or (bound // default) & (bound // default - 1):
-            _stop(messages.mismatch(f"certificate.widened.{department}",
+            _stop(messages.mismatch(f"certificate.widened.{part}",
                                     f"{default} doubled one or more times", bound))
     return widened
 
@@ -302,13 +320,15 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
         teams[visit_id] = flow_teams[visit_id]
     tied = {i for level in levels[1:] for i in level}
     cost = RandomCost(seed)
+    part_of = _part_names([requests[v] for v in teams])
     places = []
     for visit_id in sorted(teams):
         for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
             members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
                                    and rules.inspectors[i].department == slot.department))
             uscc = requests[visit_id].visit.uscc
-            offered = cost.candidates(uscc, slot.department, slot.eligible, widened.get(slot.department, default))
+            bound = widened.get(part_of[(visit_id, slot.department)], default)
+            offered = cost.candidates(uscc, slot.department, slot.eligible, bound)
             if len(members) != slot.count or not set(members) <= set(offered):
                 what = "eligible inspectors" if default is None else "candidates"
                 _stop(messages.certificate_flow_team(

@@ -19,7 +19,7 @@ from test_assign import WORKDAYS, oracle, small_instances
 from test_fairness import chi_square
 
 from solver.accept import accept_visits
-from solver.assign import RandomCost, assign_teams
+from solver.assign import RandomCost, assign_teams, connected_parts, part_name
 from solver.candidates import DEFAULT_BOUND, candidates, many_positions, positions
 from solver.calendar import working_days
 from solver.canonical import FastHmac
@@ -103,23 +103,20 @@ def test_unrestricted_pool_of_hundreds_staffs_a_visit_uniformly():
     assert chi_square([counts[i] for i in inspectors], 2 * rounds / 300) < 380.3
 
 
-def _candidate_flow_fills(requests, rules, seed, department, bound) -> bool:
-    """Can the candidates within ``bound`` fill every place of ``department``
-    of ``requests`` at once? (OR-Tools max flow, from scratch)."""
+def _candidate_flow_fills(places, rules, seed, department, bound) -> bool:
+    """Can the candidates within ``bound`` fill all of ``places`` ((request,
+    slot) of ``department``) at once? (OR-Tools max flow, from scratch)."""
     cost = RandomCost(seed)
     flow = max_flow.SimpleMaxFlow()
     node, nodes, demand = {}, 2, 0
-    for request in requests:
-        for slot in request.slots:
-            if slot.department != department:
-                continue
-            place, nodes = nodes, nodes + 1
-            flow.add_arc_with_capacity(0, place, slot.count)
-            demand += slot.count
-            for i in cost.candidates(request.visit.uscc, department, slot.eligible, bound):
-                if i not in node:
-                    node[i], nodes = nodes, nodes + 1
-                flow.add_arc_with_capacity(place, node[i], 1)
+    for request, slot in places:
+        place, nodes = nodes, nodes + 1
+        flow.add_arc_with_capacity(0, place, slot.count)
+        demand += slot.count
+        for i in cost.candidates(request.visit.uscc, department, slot.eligible, bound):
+            if i not in node:
+                node[i], nodes = nodes, nodes + 1
+            flow.add_arc_with_capacity(place, node[i], 1)
     for i, n in node.items():
         flow.add_arc_with_capacity(n, 1, rules.capacity[i])
     assert flow.solve(0, 1) == flow.OPTIMAL
@@ -129,10 +126,10 @@ def _candidate_flow_fills(requests, rules, seed, department, bound) -> bool:
 @settings(max_examples=150, deadline=None)
 @given(small_instances(), st.sampled_from([1, 2, 3]))
 def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
-    """With a bound of 1–3 candidates (so that departments widen often): the
-    staffed visits are exactly those a from-scratch max flow over every eligible
-    inspector accepts; every team lies within its places' candidates at the
-    department's final bound, and that bound is the smallest that fills."""
+    """With a bound of 1–3 candidates (so that parts widen often): the staffed
+    visits are exactly those a from-scratch max flow over every eligible
+    inspector accepts; every team lies within its places' candidates at its
+    part's final bound, and that bound is the smallest that fills the part."""
     instance, visits = case
     requests = build_requests(instance, visits, WORKDAYS)
     rules = Rules(instance, WORKDAYS)
@@ -141,20 +138,24 @@ def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
     assert sorted(result.teams) == sorted(accepted)  # no pair conflicts in these instances
     cost = RandomCost(SEED)
     by_id = {r.visit.id: r for r in requests}
-    final = {}
-    for visit_id in accepted:
-        request = by_id[visit_id]
+    chosen = sorted((by_id[v] for v in accepted), key=lambda r: (r.visit.priority, r.visit.id))
+    by_department: dict = {}
+    for request in chosen:
         for slot in request.slots:
-            k = (result.widened or {}).get(slot.department, bound)
-            final[slot.department] = k
-            offered = cost.candidates(request.visit.uscc, slot.department, slot.eligible, k)
-            members = [i for i in result.teams[visit_id] if rules.inspectors[i].department == slot.department]
-            assert len(members) == slot.count and set(members) <= set(offered)
-    chosen = [by_id[v] for v in accepted]
-    for department, k in final.items():
-        assert _candidate_flow_fills(chosen, rules, SEED, department, k)
-        if k > bound:
-            assert k % bound == 0 and not _candidate_flow_fills(chosen, rules, SEED, department, k // 2)
+            by_department.setdefault(slot.department, []).append((request, slot))
+    widened = dict(result.widened or {})
+    for department, places in by_department.items():
+        for part in connected_parts([(r.visit.uscc, slot) for r, slot in places]):
+            k = widened.pop(part_name(department, places[part[0]][0].visit.id), bound)
+            mine = [places[p] for p in part]
+            for request, slot in mine:
+                offered = cost.candidates(request.visit.uscc, department, slot.eligible, k)
+                members = [i for i in result.teams[request.visit.id] if rules.inspectors[i].department == department]
+                assert len(members) == slot.count and set(members) <= set(offered)
+            assert _candidate_flow_fills(mine, rules, SEED, department, k)
+            if k > bound:
+                assert k % bound == 0 and not _candidate_flow_fills(mine, rules, SEED, department, k // 2)
+    assert widened == {}  # every widened name is a part
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
     assert [r.visit.id for r in accept_visits(ordered, rules, NullProgress())[0]] == accepted
 
@@ -175,7 +176,7 @@ def _saturated() -> dict:
 def test_a_department_whose_candidates_cannot_fill_widens_its_bound():
     instance = parse_instance(_saturated())
     outcome = draw(instance).outcome()
-    assert outcome["certificate"]["widened"] == {"SCJG": 32}
+    assert outcome["certificate"]["widened"] == {"V00001 SCJG": 32}
     assert outcome["stats"]["visits"] == 34 and outcome["stats"]["unfilled"] == 26
     verify_outcome(instance, outcome)
     assert json.loads(json.dumps(outcome)) == outcome
@@ -183,8 +184,8 @@ def test_a_department_whose_candidates_cannot_fill_widens_its_bound():
 
 @pytest.mark.parametrize(("widened", "start"), [
     ({}, "certificate.flow_teams."),  # teams of bound 32 are not all among 16 candidates
-    ({"SCJG": 64}, "certificate.levels[0]: the move "),  # more candidates: the teams are no longer optimal
-    ({"SCJG": 48}, "certificate.widened.SCJG: expected 16 doubled one or more times, found 48"),
+    ({"V00001 SCJG": 64}, "certificate.levels[0]: the move "),  # more candidates: the teams are no longer optimal
+    ({"V00001 SCJG": 48}, "certificate.widened.V00001 SCJG: expected 16 doubled one or more times, found 48"),
 ])
 def test_a_changed_bound_is_caught_and_named(widened, start):
     instance = parse_instance(_saturated())

@@ -110,7 +110,7 @@ def test_candidate_sets_and_a_widened_bound_are_the_same_under_different_hash_se
         assert outputs[0] == outputs[1] == outputs[2], name
         outcome = json.loads(outputs[0])
         assert outcome["format"] == "inspect-draw-outcome/3"
-        assert outcome["certificate"]["widened"] == ({"SCJG": 32} if name == "saturated" else {})
+        assert outcome["certificate"]["widened"] == ({"V00001 SCJG": 32} if name == "saturated" else {})
 
 
 def bad(tmp_path, doc):

@@ -190,7 +190,7 @@ def test_bounded_candidate_sets_are_derived_alike_by_both_verifiers(tmp_path):
     changed = copy.deepcopy(outcome)
     changed["visits"][0]["team"] = sorted({outsider} | set(entry["team"]) - {member})
     widened = copy.deepcopy(outcome)
-    widened["certificate"]["widened"] = {slot.department: 24}
+    widened["certificate"]["widened"] = {f"{entry['id']} {slot.department}": 24}
     runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
     for name, document, code in (("drawn", outcome, 0), ("sealed /2", sealed, 0), ("outsider", changed, 1),
                                  ("widened", widened, 1)):
@@ -210,3 +210,39 @@ def test_bounded_candidate_sets_are_derived_alike_by_both_verifiers(tmp_path):
         assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("failed" if code else "passed"), name
         if code:
             assert report["first"]["message"] == message, name
+
+
+def test_a_widened_part_is_read_alike_by_both_verifiers(tmp_path):
+    """The saturated instance of tests/solver/test_candidates.py: its one part
+    widens to 32 candidates. Both verifiers accept the draw and name the same
+    problem when `widened` is dropped."""
+    import copy
+
+    from test_candidates import _saturated
+
+    from solver.draw import draw
+    from solver.errors import VerificationFailed
+    from solver.instance import parse_instance
+    from solver.verify import verify_outcome
+
+    doc = _saturated()
+    instance = parse_instance(copy.deepcopy(doc))
+    outcome = draw(instance).outcome()
+    assert outcome["certificate"]["widened"] == {"V00001 SCJG": 32}
+    dropped = copy.deepcopy(outcome)
+    dropped["certificate"]["widened"] = {}
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, dropped)
+    source = tmp_path / "instance.json"
+    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
+    for name, document, code in (("drawn", outcome, 0), ("dropped", dropped, 1)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([NODE, str(runner), str(source), str(path)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == code, (name, done.stdout[-2000:])
+        report = json.loads(done.stdout)
+        assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("failed" if code else "passed"), name
+        if code:
+            assert report["first"]["message"] == str(caught.value)

@@ -120,15 +120,44 @@ class Eligibility {
   }
 }
 
-/** certificate.widened (format /3): department -> the default bound doubled one or more times. */
+/** certificate.widened (format /3): part name ("V00042 SCJG") -> the default bound doubled one or more times. */
 function widenedBounds(doc) {
   const widened = doc.widened;
-  if (!isObject(widened)) return mismatch("certificate.widened", { "department id": 2 * BOUND }, widened === undefined ? null : widened);
-  for (const [department, bound] of Object.entries(widened)) {
+  if (!isObject(widened)) return mismatch("certificate.widened", { "V00001 SCJG": 2 * BOUND }, widened === undefined ? null : widened);
+  for (const [part, bound] of Object.entries(widened)) {
     const times = Number.isSafeInteger(bound) && bound > BOUND && bound % BOUND === 0 ? bound / BOUND : 0;
-    if (!times || (times & (times - 1))) return mismatch(`certificate.widened.${department}`, `${BOUND} doubled one or more times`, bound);
+    if (!times || (times & (times - 1))) return mismatch(`certificate.widened.${part}`, `${BOUND} doubled one or more times`, bound);
   }
   return null;
+}
+
+/**
+ * Each place's part name (7.3): places whose pools share an inspector form
+ * one part, named by its first place in (priority, visit id) order, "V00042
+ * SCJG". `places` are [visit, department, pool ids] in that order.
+ */
+function partNames(places) {
+  const parent = new Map();
+  const find = (x) => {
+    while (parent.get(x) !== x) { parent.set(x, parent.get(parent.get(x))); x = parent.get(x); }
+    return x;
+  };
+  const seen = new Set();
+  for (const [, , pool] of places) {
+    if (!pool.length || seen.has(pool)) continue;
+    seen.add(pool);
+    for (const i of pool) if (!parent.has(i)) parent.set(i, i);
+    const root = find(pool[0]);
+    for (const i of pool) { const r = find(i); if (r !== root) parent.set(r, root); }
+  }
+  const named = new Map(), out = new Map();
+  for (const [visit, department, pool] of places) {
+    if (!pool.length) continue;
+    const root = find(pool[0]);
+    if (!named.has(root)) named.set(root, `${visit.id} ${department}`);
+    out.set(`${visit.id} ${department}`, named.get(root));
+  }
+  return out;
 }
 
 /** Every move of the contracted residual graph with its level cost: [tail, head, cost, place]. */
@@ -268,8 +297,8 @@ export function checkCertificate(ctx) {
     const bad = widenedBounds(doc);
     if (bad) return bad;
   }
-  const boundOf = (department) => (!bounded ? null
-    : Object.prototype.hasOwnProperty.call(doc.widened, department) ? doc.widened[department] : BOUND);
+  const boundOf = (part) => (!bounded ? null
+    : Object.prototype.hasOwnProperty.call(doc.widened, part) ? doc.widened[part] : BOUND);
   const byId = new Map((ctx.visitsExpected || []).map((v) => [v.id, v]));
   const teams = new Map(outcome.visits.map((e) => [e.id, e.team]));
   for (const id of Object.keys(flowTeams).sort(cmp)) {
@@ -285,6 +314,14 @@ export function checkCertificate(ctx) {
     staff.get(i.department).push(i);
   }
   const eligibility = new Eligibility(book, staff);
+  const ordered = [...teams.keys()].map((id) => byId.get(id)).sort((a, b) => a.priority[0] - b.priority[0]
+    || a.priority[1] - b.priority[1] || cmp(a.id, b.id));
+  const partOf = partNames(ordered.flatMap((visit) => {
+    const entity = book.entities.get(visit.uscc);
+    const quals = book.qualifications(visit);
+    return [...book.requirement(visit).keys()].map((department) => [visit, department,
+      eligibility.pool(entity, department, quals.get(department)).ids]);
+  }));
   const places = [];
   if (ctx.progress) ctx.progress("teams", 0);
   for (const id of [...teams.keys()].sort(cmp)) {
@@ -295,7 +332,7 @@ export function checkCertificate(ctx) {
     const team = teams.get(id);
     for (const department of [...need.keys()].sort(cmp)) {
       const eligible = candidates(ctx.hmac, visit.uscc, department, eligibility.of(entity, department,
-        quals.get(department)), boundOf(department));
+        quals.get(department)), boundOf(partOf.get(`${id} ${department}`)));
       const members = team.filter((i) => book.inspectors.has(i) && book.inspectors.get(i).department === department).sort(cmp);
       const allowed = new Set(eligible);
       if (members.length !== need.get(department) || !members.every((i) => allowed.has(i))) {
