@@ -234,9 +234,9 @@ def _solve_jobs(jobs: Sequence[Job],
     arcs, the parts are shared out by arcs between this process and forked
     children, each hashing its own parts' random costs and solving their
     flows — unless one part holds most of the arcs (no jurisdictions, one big
-    department): then the parts are solved here and ``random_cost`` shares
-    the hashing of each large part instead. The parts are independent
-    problems, so the result is the same either way."""
+    department): then that part is solved here, ``random_cost`` sharing the
+    hashing of its costs, while one forked child solves all the others. The
+    parts are independent problems, so the result is the same either way."""
     def solve(chosen: list[int], costs: RandomCost, report: bool = False) -> list[PartResult | None]:
         out = []
         for j in chosen:
@@ -250,19 +250,25 @@ def _solve_jobs(jobs: Sequence[Job],
     arcs = [sum(min(len(by_department[d][p][1].eligible), bound or _UNBOUNDED) for p in part)
             for d, part, bound in jobs]
     total = sum(arcs)
-    if workers <= 1 or len(jobs) < 2 or total < PARALLEL_ARCS or 2 * max(arcs) > total or not hasattr(os, "fork"):
+    if workers <= 1 or len(jobs) < 2 or total < PARALLEL_ARCS or not hasattr(os, "fork"):
         return solve(list(range(len(jobs))), random_cost, report=True)
-    random_cost = random_cost.serial()
-    share = [0] * workers  # largest parts first, each to the least loaded process
-    owner = [0] * len(jobs)
-    for j in sorted(range(len(jobs)), key=lambda j: (-arcs[j], j)):
-        owner[j] = min(range(workers), key=lambda w: (share[w], w))
-        share[owner[j]] += arcs[j]
-    mine = [[j for j in range(len(jobs)) if owner[j] == w] for w in range(workers)]
-    def pickled(chosen: list[int]) -> bytes:
-        return pickle.dumps(solve(chosen, random_cost), protocol=pickle.HIGHEST_PROTOCOL)
+    here_costs, there_costs = random_cost, random_cost.serial()
+    giant = max(range(len(jobs)), key=lambda j: (arcs[j], -j))
+    if 2 * arcs[giant] > total:  # the giant part here (its hashing shared), the rest in one child
+        mine = [[giant], [j for j in range(len(jobs)) if j != giant]]
+    else:
+        here_costs = there_costs
+        share = [0] * workers  # largest parts first, each to the least loaded process
+        owner = [0] * len(jobs)
+        for j in sorted(range(len(jobs)), key=lambda j: (-arcs[j], j)):
+            owner[j] = min(range(workers), key=lambda w: (share[w], w))
+            share[owner[j]] += arcs[j]
+        mine = [[j for j in range(len(jobs)) if owner[j] == w] for w in range(workers)]
 
-    here, there = run_forked(lambda: solve(mine[0], random_cost, report=True),
+    def pickled(chosen: list[int]) -> bytes:
+        return pickle.dumps(solve(chosen, there_costs), protocol=pickle.HIGHEST_PROTOCOL)
+
+    here, there = run_forked(lambda: solve(mine[0], here_costs, report=True),
                              [partial(pickled, chosen) for chosen in mine[1:]])
     results: list[object] = [_MISSING] * len(jobs)
     for j, teams in zip(mine[0], here, strict=True):
@@ -273,7 +279,7 @@ def _solve_jobs(jobs: Sequence[Job],
         except Exception:  # a truncated or garbled answer is no answer
             solved = None
         if solved is None or len(solved) != len(chosen):  # never trust a partial result
-            solved = solve(chosen, random_cost)
+            solved = solve(chosen, here_costs)
         for j, teams in zip(chosen, solved, strict=True):
             results[j] = teams
         progress.advance(len(chosen))
@@ -446,10 +452,15 @@ def _potentials(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: n
     """Level-0 potentials of the inspectors (7.5): Bellman–Ford distances over
     the moves from a virtual root at distance 0 to every node, minus the sink's."""
     t, h, w = _moves(tails, heads, costs, used, caps)
+    order = np.argsort(h, kind="stable")  # moves grouped by head: one minimum per head with reduceat
+    t, h, w = t[order], h[order], w[order]
+    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if len(h) else np.zeros(0, dtype=np.int64)
+    targets = h[starts]
     dist = np.zeros(len(caps) + 1, dtype=np.int64)
     for _ in range(len(caps) + 2):
         relaxed = dist.copy()
-        np.minimum.at(relaxed, h, dist[t] + w)
+        if len(h):
+            relaxed[targets] = np.minimum(relaxed[targets], np.minimum.reduceat(dist[t] + w, starts))
         if np.array_equal(relaxed, dist):
             return (dist - dist[-1])[:-1]
         dist = relaxed
