@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 CHUNK = 50_000
+DEFAULT_SEED = 20270406
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100, 31 characters
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], np.int64)
 ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], np.int64)  # GB 11714
@@ -87,7 +88,7 @@ def jdump(v) -> str:
     return json.dumps(v, ensure_ascii=True, separators=(",", ":"))
 
 
-def usccs(rng: np.random.Generator, serial: np.ndarray, county: np.ndarray, typ: np.ndarray) -> list[str]:
+def usccs(serial: np.ndarray, county: np.ndarray, typ: np.ndarray) -> list[str]:
     """Valid USCCs: authority 9, category by type, the county code, an organisation code
     unique per serial (affine bijection of 10^8) with its GB 11714 check, then GB 32100."""
     n = len(serial)
@@ -345,25 +346,21 @@ def columns(plan: Plan, chunk: int) -> dict:
             "last": rng.random(n), "rng": rng}
 
 
+FILTER_COLUMNS = {"industries": ("ind", INDUSTRIES), "types": ("typ", TYPES), "risks": ("risk", "ABCD")}
+
+
 def match(c: dict, f: dict) -> np.ndarray:
+    """The filter of protocol §3 on a chunk's columns."""
     sel = np.ones(len(c["risk"]), bool)
-    if f.get("tags_any"):
-        sel &= (c["tags"] & sum(1 << TAGS.index(x) for x in f["tags_any"])) != 0
-    if f.get("lists_any"):
-        sel &= (c["lists"] & sum(1 << LISTS.index(x) for x in f["lists_any"])) != 0
-    if f.get("industries"):
-        sel &= np.isin(c["ind"], [INDUSTRIES.index(x) for x in f["industries"]])
-    if f.get("types"):
-        sel &= np.isin(c["typ"], [TYPES.index(x) for x in f["types"]])
-    if f.get("risks"):
-        sel &= np.isin(c["risk"], ["ABCD".index(x) for x in f["risks"]])
+    for key, col, names in (("tags_any", "tags", TAGS), ("lists_any", "lists", LISTS)):
+        if f.get(key):
+            sel &= (c[col] & sum(1 << names.index(x) for x in f[key])) != 0
+    for key, (col, names) in FILTER_COLUMNS.items():
+        if f.get(key):
+            sel &= np.isin(c[col], [names.index(x) for x in f[key]])
     if f.get("districts"):
-        sel &= np.isin(plan_codes(c), [int(x[:6]) for x in f["districts"]])
+        sel &= np.isin(c["codes"][c["county"]], [int(x[:6]) for x in f["districts"]])
     return sel
-
-
-def plan_codes(c: dict) -> np.ndarray:
-    return c["codes"][c["county"]]
 
 
 TEMPLATES = (  # four key orders; optional members carry their leading comma
@@ -411,10 +408,9 @@ class Rows:
 
     def chunk(self, k: int) -> list[str]:
         p, c = self.plan, columns(self.plan, k)
-        c["codes"] = p.counties
         rng, n = c["rng"], len(c["risk"])
         codes = p.counties[c["county"]]
-        ids = usccs(rng, np.arange(c["lo"], c["lo"] + n), codes, c["typ"])
+        ids = usccs(np.arange(c["lo"], c["lo"] + n), codes, c["typ"])
         dis = [f"{a}{b:03d}" for a, b in zip(codes.tolist(), c["town"].tolist())] if p.nine \
             else [str(a) for a in codes.tolist()]
         out = []
@@ -509,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="independent inspect-draw/1 instance generator")
     ap.add_argument("--size", choices=SIZES, default="small")
     ap.add_argument("-o", "--output", required=True)
-    ap.add_argument("--seed", type=int, default=20270406)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--entities", type=int, help="override the size's entity count (tuning)")
     ap.add_argument("--inspectors", type=int, help="override the size's inspector count (tuning)")
     a = ap.parse_args(argv)
