@@ -1,8 +1,7 @@
 """A second, independent generator of ``inspect-draw/1`` instances (draw protocol §3).
 
-Written from docs/draw-protocol.md alone (it shares no code with
-``bench/solver_instances.py``) so that performance and rule targets can be checked on
-data the solver was not tuned on. What differs on purpose:
+Written from docs/draw-protocol.md alone (no code shared with ``bench/solver_instances.py``)
+to check the targets on data the solver was not tuned on. On purpose:
 
 * 4–7 departments (``MKT``, ``ENV``, ``SAFE``, ``HLTH``, ``TRAN``, ``LAB``, ``FIRE``),
   2–4 qualifications each, inspectors holding a random subset (many combinations);
@@ -75,6 +74,30 @@ STATUSES = ("active", "吊销", "注销", "停业")
 NAME_CHARS = "华兴盛达鑫源泰丰瑞隆昌宏恒信安康福祥顺利通海天宇嘉诚和美新晨光明辉金银鼎立佳乐众旺"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉斌婷雪琳晶"
+IPV3 = {"inspectors_per_visit": 3}
+TASKS = (  # id, lead, items, ratio by risk (or count at 500,000 entities), filter, more members
+    ("2027-MKT-GEN", "MKT", ["MKT03"], {"A": 0.05, "B": 0.025, "C": 0.008, "D": 0.003}, None, {}),
+    ("2027-MKT-FOOD", "MKT", ["MKT01"], {"A": 0.12, "B": 0.05, "C": 0.02},
+     {"industries": ["C13", "C14", "F52", "H62"], "tags_any": ["食品", "冷链"]}, IPV3),
+    ("2027-MKT-SE", "MKT", ["MKT02", "MKT01"], 900, {"tags_any": ["特种设备"]}, {}),
+    ("2027-ENV-KEY", "ENV", ["ENV01", "ENV02"], {"A": 0.1, "B": 0.06, "C": 0.03, "D": 0.01},
+     {"industries": ["C13", "C26", "C30", "C33", "D44"]}, {"list_ratio": {"重点排污单位": 0.2}}),
+    ("2027-SAFE-CHEM", "SAFE", ["SAFE01"], 700, {"tags_any": ["危化品"]},
+     {"participating": ("ENV", "FIRE"), **IPV3}),
+    ("2027-SAFE-GEN", "SAFE", ["SAFE02"], {"A": 0.06, "B": 0.03, "C": 0.012},
+     {"types": ["有限责任公司", "股份有限公司", "外商投资企业"], "risks": ["A", "B", "C"]}, {}),
+    ("2027-HLTH-PUB", "HLTH", ["HLTH01"], {"A": 0.1, "B": 0.05, "C": 0.025, "D": 0.012},
+     {"industries": ["H61", "O80", "R90", "Q84"]}, {}),
+    ("2027-HLTH-SCH", "HLTH", ["HLTH03"], 250, {"tags_any": ["学校食堂"]}, {"participating": ("MKT",), **IPV3}),
+    ("2027-TRAN", "TRAN", ["TRAN01"], {"A": 0.15, "B": 0.08, "C": 0.04, "D": 0.02},
+     {"industries": ["G54", "G58"]}, {}),
+    ("2027-LAB", "LAB", ["LAB01", "LAB02"], 1800,
+     {"types": ["有限责任公司", "外商投资企业"], "industries": ["E47", "C33", "H62", "F51"]}, {}),
+    ("2027-LAB-LIST", "LAB", ["LAB03"], {"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2},
+     {"lists_any": ["信用异常名录"]}, {}),
+    ("2027-FIRE", "FIRE", ["FIRE01"], {"A": 0.1, "B": 0.06, "C": 0.03, "D": 0.015},
+     {"tags_any": ["人员密集场所", "高层建筑"]}, {"participating": ("MKT",)}),
+)
 WINDOW = ("2027-04-06", "2027-06-30")
 HOLIDAYS = ("2027-05-03", "2027-05-04", "2027-05-05", "2027-06-09")
 WORKDAYS = ("2027-04-25", "2027-05-08")
@@ -121,9 +144,7 @@ class Plan:
         w = (1 + rng.permutation(nc)) ** -skew if skew else rng.uniform(0.7, 1.3, nc)
         self.cp = w / w.sum()
         self.towns = rng.integers(6, 25, nc)  # townships per county (9-digit codes)
-        self.nine = self.k == 6  # entities carry township codes in the jurisdiction sizes
-        if size == "small":
-            self.nine = True
+        self.nine = self.k == 6 or size == "small"  # 9-digit township codes for entities
         self.quals = {d: DEPARTMENTS[d][1][:2 + (i % 3)] for i, d in enumerate(self.depts)}
         self.items = []
         for d in self.depts:
@@ -135,64 +156,34 @@ class Plan:
                     item["qualification"] = f"{d.lower()}.{q}"
                 self.items.append(item)
         self.hold = {d: rng.uniform(0.7, 0.95, len(self.quals[d])) for d in self.depts}
-        self.tasks = self._tasks(rate, rate * self.n / 500_000)
+        self.tasks = self._tasks(rate, rate * self.n / 500_000)  # counts are per 500,000 entities
         self.inspectors = self._inspectors(rng)
 
     def _item(self, d: str, k: int) -> str:
         ids = [i["id"] for i in self.items if i["department"] == d]
         return ids[k % len(ids)]
 
-    def _tasks(self, s: float, sc: float) -> list[dict]:
-        has = set(self.depts)
-        t: list[dict] = []
-
-        def add(tid, d, items, *, ratio=None, count=None, filt=None, ipv=None, part=None, lr=None):
-            if d not in has:
-                return
-            task: dict = {"items": items, "department": d, "id": tid}
+    def _tasks(self, rate: float, scale: float) -> list[dict]:
+        ids, out = {i["id"] for i in self.items}, []
+        local = (("2027-MKT-LOCAL", "MKT", ["MKT02"], 300, {"districts": [f"{self.counties[0]}"]}, {}),)
+        for tid, d, items, size, filt, extra in TASKS + (local if self.k else ()):
+            if d not in self.depts:
+                continue
+            task: dict = {"items": list(items), "department": d, "id": tid}
+            part = [p for p in extra.get("participating", ()) if p in self.depts]
             if part:
-                task["participating"] = [p for p in part if p in has]
-                task["items"] += [self._item(p, 0) for p in task["participating"]]
+                task["participating"] = part
+                task["items"] += [self._item(p, 0) for p in part]
             if filt:
                 task["filter"] = filt
-            if ratio is not None:
-                task["ratio"] = {r: round(min(1.0, x * s), 4) for r, x in ratio.items()}
+            if isinstance(size, dict):
+                task["ratio"] = {r: round(min(1.0, x * rate), 4) for r, x in size.items()}
             else:
-                task["count"] = int(count * sc)
-            if lr:
-                task["list_ratio"] = lr
-            if ipv:
-                task["inspectors_per_visit"] = ipv
-            ids = {i["id"] for i in self.items}
+                task["count"] = int(size * scale)
+            task.update((k, v) for k, v in extra.items() if k != "participating")
             task["items"] = list(dict.fromkeys(x if x in ids else self._item(d, 0) for x in task["items"]))
-            t.append(task)
-
-        add("2027-MKT-GEN", "MKT", ["MKT03"], ratio={"A": 0.05, "B": 0.025, "C": 0.008, "D": 0.003})
-        add("2027-MKT-FOOD", "MKT", ["MKT01"], ratio={"A": 0.12, "B": 0.05, "C": 0.02},
-            filt={"industries": ["C13", "C14", "F52", "H62"], "tags_any": ["食品", "冷链"]}, ipv=3)
-        add("2027-MKT-SE", "MKT", ["MKT02", "MKT01"], count=900, filt={"tags_any": ["特种设备"]})
-        add("2027-ENV-KEY", "ENV", ["ENV01", "ENV02"], ratio={"A": 0.1, "B": 0.06, "C": 0.03, "D": 0.01},
-            filt={"industries": ["C13", "C26", "C30", "C33", "D44"]}, lr={"重点排污单位": 0.2})
-        add("2027-SAFE-CHEM", "SAFE", ["SAFE01"], count=700, filt={"tags_any": ["危化品"]},
-            part=("ENV", "FIRE"), ipv=3)
-        add("2027-SAFE-GEN", "SAFE", ["SAFE02"], ratio={"A": 0.06, "B": 0.03, "C": 0.012},
-            filt={"types": ["有限责任公司", "股份有限公司", "外商投资企业"], "risks": ["A", "B", "C"]})
-        add("2027-HLTH-PUB", "HLTH", ["HLTH01"], ratio={"A": 0.1, "B": 0.05, "C": 0.025, "D": 0.012},
-            filt={"industries": ["H61", "O80", "R90", "Q84"]})
-        add("2027-HLTH-SCH", "HLTH", ["HLTH03"], count=250, filt={"tags_any": ["学校食堂"]},
-            part=("MKT",), ipv=3)
-        add("2027-TRAN", "TRAN", ["TRAN01"], ratio={"A": 0.15, "B": 0.08, "C": 0.04, "D": 0.02},
-            filt={"industries": ["G54", "G58"]})
-        add("2027-LAB", "LAB", ["LAB01", "LAB02"], count=1800,
-            filt={"types": ["有限责任公司", "外商投资企业"], "industries": ["E47", "C33", "H62", "F51"]})
-        add("2027-LAB-LIST", "LAB", ["LAB03"], ratio={"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2},
-            filt={"lists_any": ["信用异常名录"]})
-        add("2027-FIRE", "FIRE", ["FIRE01"], ratio={"A": 0.1, "B": 0.06, "C": 0.03, "D": 0.015},
-            filt={"tags_any": ["人员密集场所", "高层建筑"]}, part=("MKT",))
-        if self.k:
-            first = f"{self.counties[0]}"
-            add("2027-MKT-LOCAL", "MKT", ["MKT02"], count=300, filt={"districts": [first]})
-        return t
+            out.append(task)
+        return out
 
     def demand(self) -> tuple[dict[str, float], float]:
         """Places per department (divided by the share of the department's inspectors
@@ -249,12 +240,9 @@ class Plan:
         dem = self.demand()[0]
         share = np.array([max(dem[d], 1.0) for d in self.depts])
         share /= share.sum()
-        if self.k:  # per county and department, proportional to entities x demand
-            cells = [(c, d) for c in range(len(self.counties)) for d in range(len(self.depts))]
-            want = np.array([self.cp[c] * share[d] for c, d in cells]) * self.m
-        else:
-            cells = [(-1, d) for d in range(len(self.depts))]
-            want = share * self.m
+        # with jurisdictions per county and department, in proportion to entities x demand
+        cells = [(c, d) for c in (range(len(self.counties)) if self.k else [-1]) for d in range(len(self.depts))]
+        want = np.array([(self.cp[c] if c >= 0 else 1.0) * share[d] for c, d in cells]) * self.m
         got = np.maximum(np.floor(want).astype(int), 4)
         order = np.argsort(-(want - np.floor(want)), kind="stable")
         j = 0
