@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python -m bench.bench_scale --sizes city-open             # a few minutes
-    .venv/bin/python -m bench.bench_scale                               # all: about an hour
+    .venv/bin/python -m bench.bench_scale                               # all six: about 30-40 min
     .venv/bin/python -m bench.bench_scale --generators other --sizes province --old-timeout 300
 
 For each instance — ``city-open``, ``province`` and ``province-open`` from the bench's own
@@ -315,7 +315,7 @@ def report(results: dict[str, dict], meta: dict) -> str:
     if examples:
         lines += ["", "Rule violations found (first example of each kind):", ""]
         lines += [f"- {k}: " + "; ".join(f"{kind}: {ex}" for kind, ex in ex_.items()) for k, ex_ in examples.items()]
-    lines += ["", "Rerun: `.venv/bin/python -m bench.bench_scale` (all six, about an hour) or "
+    lines += ["", "Rerun: `.venv/bin/python -m bench.bench_scale` (all six: about 30–40 min, plus ~4 min to generate the other instances) or "
               "`--sizes city-open` (minutes); raw results in `bench/out/scale-results.json`."]
     return "\n".join(lines)
 
