@@ -68,6 +68,7 @@ from solver import candidates as candidate_sets
 from solver import certificate, reasons
 from solver.accept import _UNBOUNDED, accept_visits
 from solver.canonical import FastHmac
+from solver.eligible import Eligible
 from solver.forking import bytes_forked, run_forked
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
@@ -642,6 +643,45 @@ def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tu
     return tuple(sorted(i for i in team if i in inspectors and inspectors[i].department == department))
 
 
+RANDOM_RANGE = 1 << (8 * RANDOM_BYTES)  # r(v, i) < 2**24
+
+
+def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[str, ...]], rules: Rules) -> bool:
+    """Whether some place of a part's flow could hand a member j to an eligible
+    inspector i who is not a member and has spare capacity, with
+    ``b(L_i + 1) + 2**24 <= b(L_j)`` (L the loads of the part's flow, b the
+    balance cost): that trade lowers the balance by more than any difference
+    of random costs, so with i a candidate the flow would not keep j
+    (protocol 7.3). For equal capacities: loads of j and i differ by 2 or more.
+    Cost: per place its members and exclusions, per pool one sort."""
+    cap = rules.capacity
+    load: dict[str, int] = {}
+    for team in teams:
+        for i in team:
+            load[i] = load.get(i, 0) + 1
+    ranked_of: dict[int, list[tuple[int, str]]] = {}  # id(pool) -> (b(L + 1), id) of members with spare capacity
+    for (_, slot), team in zip(places, teams, strict=True):
+        if not team:
+            continue
+        top = max(balance_cost(load[j], cap[j]) for j in team)
+        eligible = slot.eligible
+        pooled = eligible is slot.pool.qualified or (isinstance(eligible, Eligible)
+                                                    and eligible.pool is slot.pool.qualified)
+        base: Sequence[str] = slot.pool.qualified if pooled else eligible
+        ranked = ranked_of.get(id(base))
+        if ranked is None:
+            ranked = ranked_of[id(base)] = sorted((balance_cost(load.get(i, 0) + 1, cap[i]), i) for i in base
+                                                  if load.get(i, 0) < cap[i])
+        skip = set(team) | ({i for i, _ in slot.excluded} if pooled else set())
+        for cost, i in ranked:
+            if i in skip:
+                continue
+            if cost + RANDOM_RANGE <= top:
+                return True
+            break
+    return False
+
+
 def part_name(department: str, visit_id: str) -> str:
     """A part's name in ``certificate.widened``: its first place, ``"V00042 SCJG"``."""
     return f"{visit_id} {department}"
@@ -653,11 +693,14 @@ def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str
                 ) -> tuple[list[Job], list[PartResult], dict[str, int]]:
     """Step 2 for every part of every department (``names``: each part's
     name, :func:`part_name`): its flow with its places' candidates within
-    ``bound``; a part whose candidates cannot fill every accepted place is
-    solved again with its bound doubled, until they can (at worst every
-    eligible inspector is a candidate, and step 1 made that feasible). Parts
-    share no inspector, so the others are not solved again. Returns the jobs,
-    their results and the widened bounds by part name."""
+    ``bound``; a part whose candidates cannot fill every accepted place, or
+    whose flow a single trade with an eligible non-candidate would balance
+    better (:func:`improvable`), is solved again with its bound doubled, until
+    neither holds (at worst every eligible inspector is a candidate: step 1
+    made that flow feasible, and an optimum over every eligible inspector
+    has no improving trade). Parts share no inspector, so the others are not
+    solved again. Returns the jobs, their results and the widened bounds by
+    part name."""
     jobs: list[Job] = [(department, part, bound) for department in sorted(parts) for part in parts[department]]
     labels = [names[department][k] for department in sorted(parts) for k in range(len(parts[department]))]
     results: list[PartResult | None] = [None] * len(jobs)
@@ -667,13 +710,16 @@ def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str
         solved = _solve_jobs([jobs[j] for j in pending], by_department, rules, random_cost, workers, progress, claims)
         retry = []
         for j, result in zip(pending, solved, strict=True):
-            if result is not None:
-                results[j] = result
-                continue
             department, part, current = jobs[j]
             widest = max(len(by_department[department][p][1].eligible) for p in part)
-            if current is None or current >= widest:
+            final = current is None or current >= widest  # every eligible inspector a candidate
+            if result is None and final:
                 raise AssertionError(f"team flow of {department}: accepted places cannot all be filled")
+            if result is not None and (final or not improvable([by_department[department][p] for p in part],
+                                                               result[0], rules)):
+                results[j] = result
+                continue
+            assert current is not None
             jobs[j] = (department, part, current * 2)
             retry.append(j)
         pending = retry

@@ -19,7 +19,7 @@ from test_assign import WORKDAYS, oracle, small_instances
 from test_fairness import chi_square
 
 from solver.accept import accept_visits
-from solver.assign import RandomCost, assign_teams, connected_parts, part_name
+from solver.assign import RandomCost, assign_teams, connected_parts, department_teams, improvable, part_name
 from solver.candidates import DEFAULT_BOUND, candidates, many_positions, positions
 from solver.calendar import working_days
 from solver.canonical import FastHmac
@@ -129,7 +129,9 @@ def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
     """With a bound of 1–3 candidates (so that parts widen often): the staffed
     visits are exactly those a from-scratch max flow over every eligible
     inspector accepts; every team lies within its places' candidates at its
-    part's final bound, and that bound is the smallest that fills the part."""
+    part's final bound, no trade with an eligible inspector would balance the
+    part better, and half that bound either could not fill the part or left
+    such a trade."""
     instance, visits = case
     requests = build_requests(instance, visits, WORKDAYS)
     rules = Rules(instance, WORKDAYS)
@@ -153,8 +155,15 @@ def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
                 members = [i for i in result.teams[request.visit.id] if rules.inspectors[i].department == department]
                 assert len(members) == slot.count and set(members) <= set(offered)
             assert _candidate_flow_fills(mine, rules, SEED, department, k)
-            if k > bound:
-                assert k % bound == 0 and not _candidate_flow_fills(mine, rules, SEED, department, k // 2)
+            members = [tuple(i for i in result.teams[r.visit.id] if rules.inspectors[i].department == department)
+                       for r, _ in mine]
+            assert not improvable([(r.visit.uscc, slot) for r, slot in mine], members, rules)
+            if k > bound:  # half the bound could not fill the part, or left a trade that balances better
+                assert k % bound == 0
+                narrower = department_teams(department, [(r.visit.uscc, slot) for r, slot in mine], rules,
+                                            RandomCost(SEED), k // 2)
+                assert narrower is None or improvable([(r.visit.uscc, slot) for r, slot in mine], narrower, rules)
+                assert (narrower is None) == (not _candidate_flow_fills(mine, rules, SEED, department, k // 2))
     assert widened == {}  # every widened name is a part
     ordered = sorted(requests, key=lambda r: (r.visit.priority, r.visit.id))
     assert [r.visit.id for r in accept_visits(ordered, rules, NullProgress())[0]] == accepted
