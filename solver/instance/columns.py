@@ -23,6 +23,7 @@ then goes through it, which decides and names the problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from itertools import chain, islice
 from operator import itemgetter
@@ -104,6 +105,17 @@ def _codes(codes: _Codes, column: tuple | list, distinct: dict) -> map:
     return map(index.__getitem__, column)
 
 
+def number_rows(reader: EntityReader, usccs: Sequence[str]) -> bool:
+    """Give ``usccs`` the next rows of the reader's index; False (the index as
+    it was) if one of them already has a row. The columns are the caller's."""
+    rows, start = reader.rows, len(reader.builder.usccs)
+    rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
+    if len(rows) != start + len(usccs):  # a USCC seen before: the rows as they were
+        reader.rows = {uscc: row for row, uscc in enumerate(reader.builder.usccs)}
+        return False
+    return True
+
+
 def append_run(reader: EntityReader, raw: list) -> bool:
     """Append the entities of ``raw`` to ``reader``'s columns if the inlined
     rules take every one of them; otherwise change nothing and return False."""
@@ -136,10 +148,7 @@ def append_run(reader: EntityReader, raw: list) -> bool:
                         reader.interner.dates)
     if last is None:
         return False
-    rows = reader.rows
-    rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
-    if len(rows) != start + len(usccs):  # a USCC seen before: the rows as they were
-        reader.rows = {uscc: row for row, uscc in enumerate(b.usccs)}
+    if not number_rows(reader, usccs):
         return False
     b.usccs.extend(usccs)
     b.names.extend(names)

@@ -36,6 +36,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from solver.instance.columns import number_rows
 from solver.instance.entities import EntityReader, new_last_check
 from solver.model import LastCheck
 
@@ -71,10 +72,7 @@ def merge(reader: EntityReader, packed: bytes | memoryview) -> int | None:
     usccs, names, risk, checks, coded, last = marshal.loads(packed)
     b = reader.builder
     start = len(b.usccs)
-    rows = reader.rows
-    rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
-    if len(rows) != start + len(usccs):  # a USCC of both: the rows as they were
-        reader.rows = {uscc: row for row, uscc in enumerate(b.usccs)}
+    if not number_rows(reader, usccs):  # a USCC of both halves
         return None
     b.usccs.extend(usccs)
     b.names.extend(names)
