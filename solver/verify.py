@@ -26,6 +26,7 @@ the first discrepancy, in this order:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NoReturn
@@ -39,6 +40,7 @@ from solver.draw import (
     CERTIFIED_FORMATS,
     OUTCOME_FORMAT,
     OUTCOME_FORMATS,
+    Staffing,
     Stages,
     candidate_bound,
     default_stages,
@@ -48,6 +50,7 @@ from solver.draw import (
     staff,
 )
 from solver.errors import VerificationFailed
+from solver.forking import run_forked
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
 from solver.sampling import EntityTable, sample
@@ -342,6 +345,29 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
     _fail(certificate.check(places, rules.capacity, levels))
 
 
+def _rules_then_staffing(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],
+                         workers: int, staffed: Callable[[], Staffing], progress: Progress) -> Staffing:
+    """Step 4 (the rules; its first violation is reported before anything the
+    re-staffing would find), and the re-staffing of step 5. With ``workers``
+    > 1 (POSIX) a forked child checks the rules while this process re-staffs;
+    a child that fails is replaced by checking here."""
+    def rules_verdict() -> str:
+        try:
+            _check_rules(instance, outcome, visits, workdays)
+        except VerificationFailed as failure:
+            return str(failure)
+        return ""
+
+    if workers > 1 and hasattr(os, "fork"):
+        progress.stage("verify: rules and teams")
+        staffing, (verdict,) = run_forked(staffed, [lambda: rules_verdict().encode()])
+        _fail(verdict.decode() if verdict is not None else rules_verdict() or None)
+        return staffing
+    progress.stage("verify: rules", len(outcome["visits"]))
+    _fail(rules_verdict() or None)
+    return staffed()
+
+
 def verify_outcome(instance: Instance, outcome: object, progress: Progress | None = None,
                    stages: Stages | None = None, table: EntityTable | None = None,
                    workers: int = 1) -> None:
@@ -370,14 +396,13 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
     visits = merge_samples(instance, sampling)
     _check_entries(outcome, visits)
     workdays = working_days(instance)
-    progress.stage("verify: rules", len(outcome["visits"]))
-    _check_rules(instance, outcome, visits, workdays)
     certified = outcome_format in CERTIFIED_FORMATS
     if certified and "certificate" in outcome and _takes_claims(stages):
         claimed = _claimed_flow(outcome, str(outcome_format))
     else:
         claimed = None
-    staffing = staff(instance, seed, visits, workdays, progress, stages, str(outcome_format), claimed)
+    staffing = _rules_then_staffing(instance, outcome, visits, workdays, workers, lambda: staff(
+        instance, seed, visits, workdays, progress, stages, str(outcome_format), claimed), progress)
     expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,
                                 visits, staffing, str(outcome_format))
     if certified and (staffing.certificate is not None or "certificate" in outcome):

@@ -215,3 +215,23 @@ def test_a_swap_that_breaks_no_rule_is_named_by_the_certificate(drawn):
         else:
             assert message.startswith(f"visits[{n}]: "), message  # a rule of 7.1 broke first
     assert named, "no swap kept to the rules"
+
+
+def test_the_rules_checked_beside_the_re_staffing_give_the_same_verdicts(drawn):
+    """With two workers a forked child checks the rules while the parent
+    re-staffs (section 10): an honest outcome passes, and a team member who is
+    not in the instance or a date off the calendar is named as with one worker."""
+    instance, outcome = drawn
+    verify_outcome(instance, outcome, workers=2)
+    n = 0
+    foreign = copy.deepcopy(outcome)
+    foreign["visits"][n]["team"] = sorted(foreign["visits"][n]["team"][1:] + ["E999"])  # not in the instance
+    sunday = copy.deepcopy(outcome)
+    sunday["visits"][n]["date"] = "2027-03-07"
+    for changed in (foreign, sunday):
+        messages = []
+        for workers in (1, 2):
+            with pytest.raises(VerificationFailed) as caught:
+                verify_outcome(instance, changed, workers=workers)
+            messages.append(str(caught.value))
+        assert messages[0] == messages[1] and messages[0].startswith(f"visits[{n}]"), messages
