@@ -352,3 +352,23 @@ def test_a_failed_child_leaves_the_reading_to_this_process(realistic, tmp_path, 
     path.write_text(json.dumps(realistic, ensure_ascii=False), encoding="utf-8")
     assert load_instance(path, workers=2) == load_instance(path, workers=1)
     assert not two_halves
+
+
+def test_the_scans_of_a_large_file_in_two_processes_decide_as_in_one(tmp_path, monkeypatch):
+    """The depth scan here and the long-number scan in a forked child: an
+    integer beyond 64 bits still sends the file to the exact decoder, and
+    nesting too deep is still refused, with the message of one process."""
+    monkeypatch.setattr(reader, "PARALLEL_SCANS", 1)
+    doc = document(entities=30, inspectors=3)
+    doc["entities"][4]["checks_this_year"] = 2**64  # orjson alone would decode a float
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert load_instance(str(path), workers=2) == load_instance(str(path), workers=1) == parse_instance(doc)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a": ' + "[" * 100 + "]" * 100 + "}", encoding="utf-8")
+    messages = []
+    for workers in (1, 2):
+        with pytest.raises(InputError) as caught:
+            load_instance(str(deep), workers=workers)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "64" in messages[0], messages
