@@ -7,7 +7,7 @@ For each size: the estimate with the instance's jurisdictions (``jurisdiction_di
 6) and without them (the same instance read with 0), the actual place -> candidate
 arcs of its team flows (every drawn visit's places with at most 16 of their eligible
 inspectors, protocol 7.3: sampling, visits and eligibility as the draw computes them,
-no flow solved; a department that widens has more) and whether
+no flow solved; a part that widens has more) and whether
 the default limits admit it. Rewrites the size-guard section of docs/performance.md.
 Instances are those of ``bench/solver_instances.py``, cached in ``bench/out/`` as
 ``bench_solver.py`` caches them.

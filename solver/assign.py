@@ -7,10 +7,11 @@ Three steps, each deterministic and defined independently of solver internals.
 
 2. Teams (who). Each place offers the flow its *candidates*
    (:mod:`solver.candidates`): at most ``bound`` (16) of its eligible
-   inspectors, a uniformly random subset drawn from the seed; a department
-   whose candidates cannot fill every accepted place is solved again with its
-   bound doubled until they can (:func:`_form_teams`; formats /1 and /2: every
-   eligible inspector). Among accepted visits, each department's teams come from a
+   inspectors, a uniformly random subset drawn from the seed; a part whose
+   candidates cannot fill every accepted place, or leave a trade with an
+   eligible non-candidate that balances better (:func:`improvable`), is solved
+   again with its bound doubled until neither holds (:func:`_form_teams`;
+   formats /1 and /2: every eligible inspector). Among accepted visits, each department's teams come from a
    min-cost flow, solved with OR-Tools ``SimpleMinCostFlow`` separately for each
    part of places whose pools connect (an exact decomposition, see
    :func:`department_teams`; with several workers the parts are shared out

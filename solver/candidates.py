@@ -9,7 +9,7 @@ inspector at index ``x mod n`` of the eligible list sorted by id (n its
 length); a pick already taken is skipped; the first ``k`` distinct picks are
 the candidates. With n <= k every eligible inspector is a candidate.
 
-The picks for ``2k`` begin with the picks for ``k``: widening a department's
+The picks for ``2k`` begin with the picks for ``k``: widening a part's
 bound (7.3) only adds candidates.
 
 >>> from solver.canonical import FastHmac
@@ -36,7 +36,7 @@ import numpy as np
 from solver.canonical import FastHmac
 from solver.eligible import Eligible
 
-DEFAULT_BOUND = 16  # k of format /3; a department's flow may widen it (7.3)
+DEFAULT_BOUND = 16  # k of format /3; a part's flow may widen it (7.3)
 WORDS_PER_BLOCK = 4
 
 

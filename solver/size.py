@@ -8,8 +8,8 @@ place offers at most 16 candidates of its pool (protocol 7.3), so the arcs are
 about ``places x min(16, pool size)`` — formats /1 and /2 offered the whole
 pool, and a province without jurisdictions (``policy.jurisdiction_digits`` 0:
 every inspector of a department in every place's pool) had ~1 billion arcs, a
-draw that never ended. A department whose candidates cannot fill its places
-widens (7.3); that is rare and not estimated.
+draw that never ended. A part whose candidates cannot fill its places (or leave
+it unbalanced) widens (7.3); that is rare and not estimated.
 
 :func:`estimate` is a pure function of counts: entities per (jurisdiction,
 risk class), the tasks (departments, ratio or count) and the serving
