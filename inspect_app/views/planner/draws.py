@@ -122,7 +122,7 @@ def _job_stage_names():
         "teams: requests": _l("组队：需求"), "form teams": _l("组成检查组"),
         "resolve pair conflicts": _l("处理检查人员回避"), "schedule visits": _l("安排检查日期"),
         "accept visits": _l("确认检查安排"), "verify: visits": _l("核验：检查"), "verify: rules": _l("核验：规则"),
-        "verify: certificate": _l("核验：最优性证书"),
+        "verify: certificate": _l("核验：最优性证书"), "verify: rules and teams": _l("核验：规则与检查组"),
     }
 
 
