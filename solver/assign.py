@@ -92,8 +92,8 @@ class Assignment:
 
 PartResult = tuple[list[tuple[str, ...]], list[dict[str, int]]]  # teams, potential levels
 Job = tuple[str, list[int], "int | None"]  # department, place indices, candidate bound (None: all eligible)
-Given = tuple[list["tuple[str, ...] | None"], Mapping[str, int]]  # a part's claimed members per place, level-0 potentials
-Claim = tuple[list["tuple[str, ...] | None"], Mapping[str, int]]  # the same for all places of a department
+# claimed members per place (None: solve), level-0 potentials; of a part's places, or of a department's
+Claim = tuple[list["tuple[str, ...] | None"], Mapping[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +323,7 @@ def connected_parts(places: Sequence[tuple[str, SlotRequest]]) -> list[list[int]
 
 def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rules: Rules,
                 costs: np.ndarray, random_cost: RandomCost,
-                offered: Sequence[tuple[str, ...]] | None = None, given: Given | None = None) -> PartResult | None:
+                offered: Sequence[tuple[str, ...]] | None = None, given: Claim | None = None) -> PartResult | None:
     """One min-cost flow: places, then inspectors, then the sink; ``offered``
     are the places' candidates (default: every eligible inspector), ``costs``
     r(v, i) of every candidate, place by place. Returns the teams and the
@@ -387,7 +387,7 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
 
 def _claimed(places: Sequence[tuple[str, SlotRequest]], offered: Sequence[tuple[str, ...]],
              inspector_ids: Sequence[str], tails: np.ndarray, heads: np.ndarray, costs: np.ndarray,
-             caps: np.ndarray, given: Given) -> PartResult | None:
+             caps: np.ndarray, given: Claim) -> PartResult | None:
     """The claimed flow of a part as its result, if it is the part's unique
     optimum: every place holds ``count`` of its candidates, the claimed
     potentials leave no move of negative reduced cost (so the flow is optimal
@@ -593,10 +593,11 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     parts = {department: connected_parts(by_department[department]) for department in sorted(by_department)}
     claims = None
     if claimed is not None:  # a widened part is solved, to find that it needed widening
-        claims = {d: ([None if part_name(d, visits_of[d][part[0]]) in claimed.widened
-                       else _members_of(claimed.teams.get(visits_of[d][p]), d, rules)
-                       for part in parts[d] for p in part], claimed.level0) for d in by_department}
-        claims = {d: (_in_place_order(claim[0], parts[d]), claim[1]) for d, claim in claims.items()}
+        claims = {}
+        for d in by_department:
+            solve = {p for part in parts[d] if part_name(d, visits_of[d][part[0]]) in claimed.widened for p in part}
+            claims[d] = ([None if p in solve else _members_of(claimed.teams.get(v), d, rules)
+                          for p, v in enumerate(visits_of[d])], claimed.level0)
     names = {d: [part_name(d, visits_of[d][part[0]]) for part in parts[d]] for d in parts}
     jobs, solved, widened = _form_teams(parts, by_department, names, rules, random_cost, workers, progress, bound,
                                         claims)
@@ -625,16 +626,6 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     progress.done()
     return Assignment({k: teams[k] for k in sorted(teams)}, {k: unfilled[k] for k in sorted(unfilled)}, loads,
                       flow_teams, [{i: level[i] for i in sorted(level)} for level in levels or [{}]], widened)
-
-
-def _in_place_order(by_part: list, parts: list[list[int]]) -> list:
-    """Values listed part by part, reordered by place index."""
-    out: list = [None] * sum(len(part) for part in parts)
-    values = iter(by_part)
-    for part in parts:
-        for p in part:
-            out[p] = next(values)
-    return out
 
 
 def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tuple[str, ...] | None:
