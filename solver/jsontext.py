@@ -150,3 +150,22 @@ def loads_strict(text: str, name: str) -> object:
         path, key = duplicate_path(value) or ("$", found[0].repeated)
         raise InputError(messages.duplicate_key(name, path, key), path)
     return value
+
+
+# digits to "0"; what may come before a number token ("[", ":", ",", white space, "-") to " "
+_NUMBER_SHAPES = bytes.maketrans(b"0123456789[:,\t\n\r-", b"0000000000" + b" " * 7)
+_LONG_RUN = b" " + b"0" * 19
+
+
+def long_number(data: bytes) -> bool:
+    """Whether ``data`` may hold a number token of 19 digits or more (which
+    orjson would decode as a float if it does not fit 64 bits): a run of 19
+    digits after one of ``[ : , -`` or white space. Such a run inside a
+    string (rare: a USCC has 18 characters, a hex secret has letters between
+    its digits, or else the run follows a letter or quote) only costs the
+    slower decoder, never a different result.
+
+    >>> long_number(b'{"a": [1, -12345678901234567890]}'), long_number(b'{"a": "x1234567890123456789"}')
+    (True, False)
+    """
+    return _LONG_RUN in data.translate(_NUMBER_SHAPES)

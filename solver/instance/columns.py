@@ -83,8 +83,9 @@ def _last_checks(column: list, start: int, strings: dict[str, str],
     except (KeyError, TypeError):  # not an object, a member missing, a date not seen yet
         return None
     inspectors = [check.get("inspectors", _ABSENT) for check in checks]
-    if (_labels(departments, False) is None or not set(map(type, inspectors)) <= {list, tuple}
-            or not set(map(type, chain.from_iterable(inspectors))) <= _STR):
+    if _labels(departments, False) is None or not set(map(type, inspectors)) <= {list, tuple}:
+        return None
+    if _labels(list(chain.from_iterable(inspectors)), False) is None:  # non-empty strings
         return None
     try:
         known = list(map(strings.__getitem__, departments))

@@ -123,7 +123,7 @@ def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, da
                 type(inspectors) is not list and inspectors is not _ABSENT):
             raise _Unsure
         for inspector in inspectors:
-            if type(inspector) is not str:
+            if type(inspector) is not str or not inspector:
                 raise _Unsure
         built.append(new_last_check(strings[department], dates[check["date"]],
                                     tuple([strings.setdefault(i, i) for i in inspectors])))

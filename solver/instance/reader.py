@@ -2,8 +2,11 @@
 or white space.
 
 An instance file's entity array is read a slice at a time wherever it is in
-the file (:mod:`solver.instance.slices`: orjson decodes each slice, and proves
-every cut); the rest of the document is decoded whole. :func:`decode` reads a
+the file (:mod:`solver.instance.slices`: msgspec decodes a slice of entities
+of the format's types, orjson any other slice, and a decode proves every cut);
+the rest of the document is decoded whole. The scans below (depth, long
+numbers) then cover the slices read as JSON objects and the rest, not the
+typed slices, which can hold neither. :func:`decode` reads a
 whole document at once — every other file (outcomes, registers), and an
 instance :mod:`~solver.instance.slices` does not vouch for (an invalid one,
 mostly: it then names the problem). orjson decodes the document; the only
@@ -16,7 +19,7 @@ their content and never by their layout:
   kinds of value orjson cannot hold, a lone surrogate escape (refused later,
   when the digest needs its UTF-8 form) and a number beyond the range of a
   double;
-* a document with a number of 19 digits or more (:func:`_long_number`), which
+* a document with a number of 19 digits or more (:func:`~solver.jsontext.long_number`), which
   orjson would turn into a float if it does not fit 64 bits, while the
   protocol's integers are unbounded;
 * a document in which a key might be duplicated (orjson keeps the last of two
@@ -38,7 +41,6 @@ i.json: $.a: duplicate key "b"
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -46,31 +48,13 @@ import orjson
 
 from solver import messages
 from solver.errors import InputError
-from solver.forking import run_forked
 from solver.instance import slices
 from solver.instance.document import document_digests, parse_instance
 from solver.instance.gcpause import paused_gc
-from solver.jsontext import check_depth, loads_strict
+from solver.jsontext import check_depth, loads_strict, long_number
 from solver.model import Instance
 from solver.progress import NullProgress, Progress
 
-# digits to "0"; what may come before a number token ("[", ":", ",", white space, "-") to " "
-_NUMBER_SHAPES = bytes.maketrans(b"0123456789[:,\t\n\r-", b"0000000000" + b" " * 7)
-_LONG_RUN = b" " + b"0" * 19
-
-
-def _long_number(data: bytes) -> bool:
-    """Whether ``data`` may hold a number token of 19 digits or more (which
-    orjson would decode as a float if it does not fit 64 bits): a run of 19
-    digits after one of ``[ : , -`` or white space. Such a run inside a
-    string (rare: a USCC has 18 characters, a hex secret has letters between
-    its digits, or else the run follows a letter or quote) only costs the
-    slower decoder, never a different result.
-
-    >>> _long_number(b'{"a": [1, -12345678901234567890]}'), _long_number(b'{"a": "x1234567890123456789"}')
-    (True, False)
-    """
-    return _LONG_RUN in data.translate(_NUMBER_SHAPES)
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]").search
 
 
@@ -117,7 +101,7 @@ def decode(data: bytes, name: str) -> dict:
     docstring for the rules)."""
     check_depth(data, name)
     doc = None
-    if not _long_number(data):
+    if not long_number(data):
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -151,22 +135,6 @@ def load_document(path: str | Path, name: str | None = None) -> dict:
     return decode(_read_bytes(path, name), name)
 
 
-PARALLEL_SCANS = 32 << 20  # bytes: a smaller file is scanned in one process
-
-
-def _scans(data: bytes, name: str, workers: int) -> bool:
-    """The two whole-text scans before decoding: the nesting depth (raises
-    :class:`InputError` if too deep) and :func:`_long_number` (returned); with
-    ``workers`` > 1 and a large file, the second in a forked child meanwhile
-    (about a second each on a 5-million-entity file), recomputed here if the
-    child fails."""
-    if workers <= 1 or len(data) < PARALLEL_SCANS or not hasattr(os, "fork"):
-        check_depth(data, name)
-        return _long_number(data)
-    _, (answer,) = run_forked(lambda: check_depth(data, name), [lambda: b"1" if _long_number(data) else b"0"])
-    return answer == b"1" if answer in (b"0", b"1") else _long_number(data)
-
-
 def load_instance(path: str | Path, progress: Progress | None = None,
                   workers: int = 1) -> Instance:
     """Read, digest and parse an instance file: the entity array a slice at a
@@ -180,9 +148,8 @@ def load_instance(path: str | Path, progress: Progress | None = None,
     name = str(path)
     progress.stage("read")
     data = _read_bytes(path, name)
-    long_number = _scans(data, name, workers)
     with paused_gc():
-        found = None if long_number else slices.read(data, progress, workers)
+        found = slices.read(data, progress, workers)
         if found is not None:
             del data
             progress.stage("parse")

@@ -4,7 +4,7 @@ in the file and whatever the key order and white space.
 Decoding a whole city's registry at once holds the JSON objects of every
 entity in memory (about 0.9 KB each, five times the file); this reader holds a
 slice of about :data:`SLICE_BYTES` at a time and builds the registry's columns
-as it goes. Every step is proved by orjson, never guessed:
+as it goes. Every step is proved by a decoder, never guessed:
 
 * the top-level ``"entities"`` key: the file's bytes before an occurrence of
   ``"entities"``, followed by ``"entities":0}``, decode only if the occurrence
@@ -13,14 +13,20 @@ as it goes. Every step is proved by orjson, never guessed:
 * a cut between two elements: ``"[" + bytes + "]"`` decodes only if the bytes
   are whole elements of the array (a cut inside an element leaves a string,
   object or array open; a cut past the array's ``]`` leaves text after the
-  value);
+  value). Each slice is decoded first as typed entities
+  (:mod:`solver.instance.typed`: msgspec checks the format's types as it
+  decodes, and the columns are taken without a check per value), else by
+  orjson as JSON objects; such a slice, and the rest of the document, are
+  then scanned as :func:`solver.instance.reader.decode` scans a whole text
+  (nesting, long numbers), which a typed slice cannot hold. A count of
+  brackets picks the cuts to try first (:func:`_cuts`);
 * the rest of the document: the file with the entity array replaced by
   ``[]`` is decoded whole.
 
 Duplicate keys are excluded as in :func:`solver.instance.reader._no_duplicate_key`:
 each piece has as many ``:`` bytes as its serialisation (the file holds no
 ``\\u003a`` escape, checked first). The canonical bytes of each slice
-(:func:`~solver.canonical.encode_canonical`) are kept — a tenth of the
+(:func:`~solver.canonical.encode_canonical`, or :func:`solver.instance.typed.encode`) are kept — a tenth of the
 objects' size — and hashed in canonical member order at the end.
 
 :func:`read` returns None when it cannot vouch for the file — no top-level
@@ -49,16 +55,18 @@ import orjson
 from solver.canonical import _dumps, encode_canonical, finish_digests, iter_canonical_bytes
 from solver.errors import InputError
 from solver.forking import run_forked
-from solver.instance import halves
+from solver.instance import halves, typed
 from solver.instance.entities import EntityReader
+from solver.jsontext import MAX_DEPTH, long_number, nested_deeper_than
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
 SLICE_BYTES = 1 << 20  # bytes of entity text decoded at a time, roughly
 SMALLEST_STEP = 1 << 12  # near the array's end, cuts are tried ever closer
 TRIES = 64  # failed cuts tolerated per slice before the whole document is decoded
+BALANCE_TRIES = 16  # unbalanced cuts passed over per slice before any cut is tried
 PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
-SHARE = 0.45  # the part of the array (from its start, in bytes) that the parent reads when two do: less
+SHARE = 0.55  # the part of the array (from its start, in bytes) that the parent reads when two do: less
 # than half, as it then takes the child's columns (while the child packs them) and hashes everything
 KEY = "entities"
 _OBJECTS = {dict}
@@ -112,41 +120,71 @@ def _decoded(data: bytes, start: int, close: int) -> list | None:
     return value
 
 
-def _next_slice(data: bytes, start: int, stop: int | None = None) -> tuple[list, int, bool] | None:
-    """(elements, index after the last one, whether the array ends there)
-    for a slice from ``start`` (an element's first byte). With ``stop`` (the
-    ``}`` of a cut further on) the slice ends there once it is within reach,
-    if that cut is proved; else the slice is as without ``stop``."""
-    tries = 0
+def _typed(data: bytes, start: int, close: int) -> list | None:
+    """``data[start:close + 1]`` as whole typed entities (:mod:`solver.instance.typed`), or None."""
+    return typed.decode(b"[" + data[start:close + 1] + b"]")
+
+
+def _cuts(data: bytes, start: int, pattern: re.Pattern, at: int):
+    """The matches of ``pattern`` from ``at`` on, those that close a slice
+    from ``start`` with as many ``[`` as ``]`` first: whole elements have as
+    many, unless a string holds a bracket, while a ``},{`` between the
+    objects of an array inside an element (``last_checks``) never has.
+    After :data:`BALANCE_TRIES` unbalanced ones every match is yielded,
+    whatever its balance (a decoder, not this count, proves a cut)."""
+    balance, scanned, skipped = 0, start, 0
+    for match in pattern.finditer(data, at):
+        close = match.start()
+        balance += data.count(b"[", scanned, close) - data.count(b"]", scanned, close)
+        scanned = close
+        if balance == 0 or skipped >= BALANCE_TRIES:
+            yield match
+        else:
+            skipped += 1
+
+
+def _next_slice(data: bytes, start: int, stop: int | None = None, decode=_decoded,
+                tries: int = TRIES) -> tuple[list, int, int, bool] | None:
+    """(elements, index of the last one's ``}``, index after them, whether
+    the array ends there) for a slice from ``start`` (an element's first
+    byte), decoded by ``decode``; None after ``tries`` failed decodes. With
+    ``stop`` (the ``}`` of a cut further on) the slice ends there once it is
+    within reach, if that cut is proved; else the slice is as without ``stop``."""
+    failed = 0
     step = SLICE_BYTES
     if stop is not None and start + step >= stop:
-        found = _decoded(data, start, stop)
+        found = decode(data, start, stop)
         if found is not None:
-            return found, stop + 1, False
-    while True:
+            return found, stop, stop + 1, False
+        failed += 1
+    while failed < tries:
         if start + step < len(data):
-            match = _CUT.search(data, start + step)
-            for _ in range(2):
-                if match is None:
+            for n, match in enumerate(_cuts(data, start, _CUT, start + step)):
+                if n == 2 or failed >= tries:
                     break
-                tries += 1
-                found = _decoded(data, start, match.start())
+                found = decode(data, start, match.start())
                 if found is not None:
-                    return found, match.start() + 1, False
-                match = _CUT.search(data, match.start() + 1)
-        if tries > TRIES:
-            return None
+                    return found, match.start(), match.start() + 1, False
+                failed += 1
         if step == 0:
             break
         step = step // 2 if step > SMALLEST_STEP else 0
-    for match in _END.finditer(data, start):  # the last elements: the array's end
-        tries += 1
-        found = _decoded(data, start, match.start())
-        if found is not None:
-            return found, match.end(), True
-        if tries > TRIES:
+    for match in _cuts(data, start, _END, start):  # the last elements: the array's end
+        if failed >= tries:
             return None
+        found = decode(data, start, match.start())
+        if found is not None:
+            return found, match.start(), match.end(), True
+        failed += 1
     return None
+
+
+def _plain(text: bytes) -> bool:
+    """Whether a slice read as JSON objects holds nothing the whole-text scans
+    of :func:`solver.instance.reader.decode` would act on: nesting deeper
+    than the document allows (the array and the object around it count two
+    levels) or a number of 19 digits or more."""
+    return not nested_deeper_than(text, MAX_DEPTH - 2) and not long_number(text)
 
 
 class Run:
@@ -164,22 +202,33 @@ class Run:
         """Read from ``at`` (an element's first byte) to the array's end, or
         to the cut ``stop`` (the ``}`` of the last element) if it is met and
         proved: the index after the array's ``]``, or -1 at ``stop``; None
-        if the elements cannot be vouched for."""
-        reader = self.reader
+        if the elements cannot be vouched for.
+
+        Each slice is first decoded as typed entities (one attempt; see
+        :mod:`solver.instance.typed`), else as JSON objects, which are then
+        scanned for what the whole document's reader would act on."""
         while True:
-            found = _next_slice(data, at, stop)
-            if found is None:
-                return None
-            elements, after, last = found
-            text = encode_canonical(elements)
-            if data.count(b":", at, after) != text.count(b":") or set(map(type, elements)) != _OBJECTS:
-                return None
+            found = _next_slice(data, at, stop, _typed, 1)
+            if found is not None:
+                elements, close, after, last = found
+                text = typed.encode(elements)
+                if data.count(b":", at, after) != text.count(b":"):
+                    return None  # a duplicate key: the whole document's reader names it
+                if self.error is None and not typed.append_typed(self.reader, elements):
+                    self._parse(typed.as_objects(elements))
+            else:
+                found = _next_slice(data, at, stop)
+                if found is None:
+                    return None
+                elements, close, after, last = found
+                if not _plain(data[at:close + 1]):
+                    return None
+                text = encode_canonical(elements)
+                if data.count(b":", at, after) != text.count(b":") or set(map(type, elements)) != _OBJECTS:
+                    return None
+                if self.error is None:
+                    self._parse(elements)
             self.pieces.append(text[1:-1])
-            if self.error is None:
-                try:
-                    reader.parse(elements)
-                except InputError as caught:  # raised in document order, after the other sections
-                    self.error = caught
             progress.advance(len(elements))
             if last:
                 return after
@@ -188,6 +237,12 @@ class Run:
                     return -1
                 stop = None  # went past it: read on to the end
             at = _skip(data, _skip(data, after) + 1)  # past the ","
+
+    def _parse(self, elements: list) -> None:
+        try:
+            self.reader.parse(elements)
+        except InputError as caught:  # raised in document order, after the other sections
+            self.error = caught
 
 
 def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
@@ -269,6 +324,8 @@ def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
             return None
         run, end = found
     rest = data[:begin] + b"[]" + data[end:]
+    if nested_deeper_than(rest, MAX_DEPTH) or long_number(rest):
+        return None
     try:
         doc = orjson.loads(rest)
     except orjson.JSONDecodeError:

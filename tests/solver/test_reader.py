@@ -354,21 +354,31 @@ def test_a_failed_child_leaves_the_reading_to_this_process(realistic, tmp_path, 
     assert not two_halves
 
 
-def test_the_scans_of_a_large_file_in_two_processes_decide_as_in_one(tmp_path, monkeypatch):
-    """The depth scan here and the long-number scan in a forked child: an
-    integer beyond 64 bits still sends the file to the exact decoder, and
-    nesting too deep is still refused, with the message of one process."""
-    monkeypatch.setattr(reader, "PARALLEL_SCANS", 1)
+def test_what_the_scans_act_on_is_found_in_a_slice_or_in_the_rest(tmp_path):
+    """No whole-text scan before reading: a slice read as JSON objects (here:
+    an entity with a key the format does not define) and the rest of the
+    document are scanned. An integer beyond 64 bits there still reaches the
+    exact decoder (orjson alone would decode a float), in a typed slice it is
+    exact anyway; nesting too deep is refused with the whole reader's message."""
     doc = document(entities=30, inspectors=3)
-    doc["entities"][4]["checks_this_year"] = 2**64  # orjson alone would decode a float
+    doc["entities"][4]["checks_this_year"] = 2**64  # a typed slice: msgspec's integers are exact
+    doc["entities"][7]["note"] = [2**70]  # a slice of JSON objects
+    doc["note"] = -(2**66)  # the rest
     path = tmp_path / "long.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    assert load_instance(str(path), workers=2) == load_instance(str(path), workers=1) == parse_instance(doc)
-    deep = tmp_path / "deep.json"
-    deep.write_text('{"a": ' + "[" * 100 + "]" * 100 + "}", encoding="utf-8")
-    messages = []
-    for workers in (1, 2):
+    assert load_instance(str(path), workers=1) == parse_instance(doc)
+    assert load_instance(str(path), workers=1).input_digest == parse_instance(doc).input_digest
+    deep_value = json.loads("[" * 70 + "]" * 70)
+    for where in ("entity", "rest"):
+        deep = document(entities=30, inspectors=3)
+        if where == "entity":
+            deep["entities"][3]["note"] = deep_value
+        else:
+            deep["note"] = deep_value
+        path = tmp_path / f"deep-{where}.json"
+        path.write_text(json.dumps(deep), encoding="utf-8")
         with pytest.raises(InputError) as caught:
-            load_instance(str(deep), workers=workers)
-        messages.append(str(caught.value))
-    assert messages[0] == messages[1] and "64" in messages[0], messages
+            load_instance(str(path))
+        with pytest.raises(InputError) as whole:
+            reader.load_document(str(path))
+        assert str(caught.value) == str(whole.value) and "64" in str(caught.value), where
