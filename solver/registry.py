@@ -27,6 +27,7 @@ appends to its lists directly, or calls :meth:`RowsBuilder.add`);
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -60,14 +61,14 @@ class RowsBuilder:
     def __init__(self) -> None:
         self.usccs: list[str] = []
         self.names: list[str] = []
-        self.risk: list[int] = []
+        self.risk = array("b")  # the codes as C arrays: numpy takes them without a copy per value
         self.checks: list[int] = []
-        self.status: list[int] = []
-        self.district: list[int] = []
-        self.tags: list[int] = []
-        self.lists: list[int] = []
-        self.industry: list[int] = []
-        self.type: list[int] = []
+        self.status = array("i")
+        self.district = array("i")
+        self.tags = array("i")
+        self.lists = array("i")
+        self.industry = array("i")
+        self.type = array("i")
         self.statuses, self.districts = _Codes(), _Codes()
         self.tagsets, self.listsets = _Codes(), _Codes()
         self.industries, self.types = _Codes(), _Codes()
@@ -136,12 +137,14 @@ class EntityRows(Sequence):
 
     def __init__(self, builder: RowsBuilder, row_index: dict[str, int] | None = None) -> None:
         self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last
-        self.risk = np.array(builder.risk, dtype=np.int8)
+        self.risk = np.frombuffer(builder.risk, dtype=np.int8).copy() if builder.risk else np.zeros(0, np.int8)
         self.big_checks: dict[int, int] = {}
         self.checks = _checks(builder.checks, self.big_checks)
         for column, table in (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
                               ("lists", "listsets"), ("industry", "industries"), ("type", "types")):
-            setattr(self, column, np.array(getattr(builder, column), dtype=np.int32))
+            codes = getattr(builder, column)
+            setattr(self, column, np.frombuffer(codes, dtype=np.intc).astype(np.int32) if codes
+                    else np.zeros(0, np.int32))
             setattr(self, table, getattr(builder, table).values)
         self._row = row_index
 

@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 import marshal
-from array import array
 from datetime import date
 from itertools import chain, islice, repeat
 from operator import attrgetter
@@ -49,11 +48,11 @@ CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
 def pack(reader: EntityReader) -> bytes:
     """The columns of ``reader`` as bytes for :func:`merge`."""
     b = reader.builder
-    coded = [(getattr(b, table).values, array("i", getattr(b, column)).tobytes()) for column, table in CODED]
+    coded = [(getattr(b, table).values, getattr(b, column).tobytes()) for column, table in CODED]
     checks = list(chain.from_iterable(b.last.values()))  # last_checks flat, with their count per row
     last = (list(b.last), list(map(len, b.last.values())), list(map(_DEPARTMENT, checks)),
             list(map(date.toordinal, map(_DATE, checks))), list(map(_INSPECTORS, checks)))
-    return marshal.dumps((b.usccs, b.names, array("b", b.risk).tobytes(), b.checks, coded, last))
+    return marshal.dumps((b.usccs, b.names, b.risk.tobytes(), b.checks, coded, last))
 
 
 def _last_checks(packed: tuple, start: int) -> dict[int, tuple[LastCheck, ...]]:
@@ -76,11 +75,11 @@ def merge(reader: EntityReader, packed: bytes | memoryview) -> int | None:
         return None
     b.usccs.extend(usccs)
     b.names.extend(names)
-    b.risk.extend(array("b", risk))
+    b.risk.frombytes(risk)
     b.checks.extend(checks)
     for (column, table), (values, codes) in zip(CODED, coded, strict=True):
         mine = getattr(b, table)
-        renumber = np.array([mine.code(value) for value in values], dtype=np.int32)
-        getattr(b, column).extend(renumber[np.frombuffer(codes, dtype=np.intc)].tolist())
+        renumber = np.array([mine.code(value) for value in values], dtype=np.intc)
+        getattr(b, column).frombytes(renumber[np.frombuffer(codes, dtype=np.intc)].tobytes())
     b.last.update(_last_checks(last, start))
     return len(usccs)
