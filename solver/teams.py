@@ -258,6 +258,7 @@ class Rules:
         # tuple of thousands of ids for every visit would cost as much as the draw)
         self._pool_sets: dict[int, frozenset[str]] = {}
         self._positions: dict[int, dict[str, int]] = {}
+        self._locals: dict[tuple[int, str], tuple[tuple[tuple[str, str], ...], Sequence[str]]] = {}
 
     @cached_property
     def entities(self) -> Mapping[str, Entity]:
@@ -307,15 +308,7 @@ class Rules:
         conflicted = self.conflicted.get(visit.uscc, ())
         slots = []
         for department, count, quals, pool in self._shape(visit, jurisdiction(entity.district, self.policy)):
-            excluded = self._excluded(pool, entity, conflicted)
-            if excluded:  # the pool without the excluded (all pool members), not copied
-                position = self._positions.get(id(pool.qualified))
-                if position is None:
-                    position = self._positions[id(pool.qualified)] = {
-                        i: n for n, i in enumerate(pool.qualified)}
-                eligible: Sequence[str] = without(pool.qualified, [position[i] for i, _ in excluded])
-            else:
-                eligible = pool.qualified
+            excluded, eligible = self._exclusions(pool, entity, conflicted)
             slots.append(SlotRequest(department, count, quals, eligible, excluded, pool))
         return VisitRequest(visit, tuple(slots))
 
@@ -331,31 +324,51 @@ class Rules:
                                               for d in visit.departments)
         return shape
 
-    def _excluded(self, pool: Pool, entity: Entity, conflicted: Sequence[str]) -> tuple[tuple[str, str], ...]:
-        """Rules 6–8 applied to the pool's members that could be affected."""
+    def _eligible(self, pool: Pool, excluded: tuple[tuple[str, str], ...]) -> Sequence[str]:
+        """The pool without the ``excluded`` (all pool members), not copied."""
+        if not excluded:
+            return pool.qualified
+        position = self._positions.get(id(pool.qualified))
+        if position is None:
+            position = self._positions[id(pool.qualified)] = {i: n for n, i in enumerate(pool.qualified)}
+        return without(pool.qualified, [position[i] for i, _ in excluded])
+
+    def _local(self, pool: Pool, district: str) -> tuple[tuple[tuple[str, str], ...], Sequence[str]]:
+        """Rule 8 alone: the pool's members of the entity's district, by id, and
+        the pool without them (the same for every entity of the district: cached)."""
+        key = (id(pool.qualified), district)
+        found = self._locals.get(key)
+        if found is None:
+            group = self._districts[(pool.department, tuple(sorted(pool.qualifications)), pool.jurisdiction)]
+            excluded = tuple((i, LOCAL_SUPERVISOR) for i in sorted(group.get(district, ())))
+            found = self._locals[key] = (excluded, self._eligible(pool, excluded))
+        return found
+
+    def _exclusions(self, pool: Pool, entity: Entity,
+                    conflicted: Sequence[str]) -> tuple[tuple[tuple[str, str], ...], Sequence[str]]:
+        """Rules 6–8 applied to the pool's members that could be affected: the
+        excluded (id, reason) by id, and the pool without them."""
         policy = self.policy
         if not conflicted and not (policy.rotation and entity.last_checks) and not policy.exclude_local_supervisor:
-            return ()
+            return (), pool.qualified
+        local = self._local(pool, entity.district) if policy.exclude_local_supervisor else ((), pool.qualified)
         last = last_team(entity, pool.department)
         suspects = set(conflicted)
         if policy.rotation:
             suspects |= last
-        if policy.exclude_local_supervisor:
-            key = (pool.department, tuple(sorted(pool.qualifications)), pool.jurisdiction)
-            suspects |= set(self._districts[key].get(entity.district, ()))
-        if not suspects:
-            return ()
+        if not suspects:  # (an inspector of the district is excluded as a local supervisor at the latest)
+            return local
         in_pool = self._pool_sets.get(id(pool.qualified))
         if in_pool is None:
             in_pool = self._pool_sets[id(pool.qualified)] = frozenset(pool.qualified)
-        excluded = []
-        for inspector_id in sorted(suspects):
-            if inspector_id not in in_pool:
-                continue
-            reason = visit_reason(self.inspectors[inspector_id], entity, self.instance.conflicts, last, policy)
-            if reason is not None:
-                excluded.append((inspector_id, reason))
-        return tuple(excluded)
+        reasons = dict(local[0])
+        for inspector_id in suspects:
+            if inspector_id in in_pool:
+                reason = visit_reason(self.inspectors[inspector_id], entity, self.instance.conflicts, last, policy)
+                if reason is not None:
+                    reasons[inspector_id] = reason
+        excluded = tuple(sorted(reasons.items()))
+        return excluded, self._eligible(pool, excluded)
 
 
 def _group_by_district(ids: Sequence[str], inspectors: Mapping[str, Inspector]) -> dict[str, tuple[str, ...]]:

@@ -141,6 +141,22 @@ def test_conflict_rotation_and_local_supervisor_exclude_per_visit():
     assert "E2" in only_request(without_rotation, visit("V1", "U1")).slots[0].eligible
 
 
+def test_a_local_supervisor_with_a_conflict_or_the_last_check_is_excluded_for_that():
+    """Rules 6 and 7 come before rule 8 for an inspector of the entity's
+    district; the others of the district are local supervisors."""
+    local = "350102001"
+    last = (LastCheck("SCJG", date(2026, 5, 1), ("E2",)),)
+    inspectors = [inspector(f"E{k}", district=local) for k in range(1, 5)] + [inspector("E5"), inspector("E6")]
+    inst = make_instance(inspectors, [entity("U1", last_checks=last), entity("U2")],
+                         conflicts={("E1", "U1"), ("E5", "U1")}, policy=Policy(exclude_local_supervisor=True))
+    u1, u2 = build_requests(inst, [visit("V1", "U1"), visit("V2", "U2")], WORKDAYS)
+    assert u1.slots[0].excluded == (("E1", DECLARED_CONFLICT), ("E2", CHECKED_LAST_TIME), ("E3", LOCAL_SUPERVISOR),
+                                    ("E4", LOCAL_SUPERVISOR), ("E5", DECLARED_CONFLICT))
+    assert u1.slots[0].eligible == ("E6",)
+    assert u2.slots[0].excluded == tuple((f"E{k}", LOCAL_SUPERVISOR) for k in range(1, 5))
+    assert u2.slots[0].eligible == ("E5", "E6")
+
+
 def test_jurisdiction_keeps_inspectors_to_the_entitys_district_prefix():
     inspectors = [inspector("E1", district="350102001"), inspector("E2", district="350102007"),
                   inspector("E3", district="350181001"), inspector("E4", district="350102"),
@@ -243,20 +259,32 @@ def test_eligible_is_the_pool_without_the_excluded():
     from solver.draw import instance_seed
     from solver.instance import parse_instance
     from solver.sampling import sample
-    from solver.teams import build_requests
+    from solver.teams import build_requests, last_team, visit_reason
     from solver.visits import merge_samples
     from tests.solver.strategies import instance_documents
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(instance_documents())
     def check(doc):
+        """Excluded: rules 6-8 applied to every member of the pool, one at a
+        time, in id order (the indexes and caches only skip members who
+        cannot be affected); eligible: the pool without them."""
         instance = parse_instance(doc)
+        entities = {e.uscc: e for e in instance.entities}
+        inspectors = {i.id: i for i in instance.inspectors}
         visits = merge_samples(instance, sample(instance, instance_seed(instance)))
         for request in build_requests(instance, visits, working_days(instance)):
+            entity = entities[request.visit.uscc]
             for slot in request.slots:
+                last = last_team(entity, slot.department)
+                expected = []
+                for i in sorted(slot.pool.qualified):
+                    reason = visit_reason(inspectors[i], entity, instance.conflicts, last, instance.policy)
+                    if reason is not None:
+                        expected.append((i, reason))
+                assert tuple(slot.excluded) == tuple(expected)
                 out = {i for i, _ in slot.excluded}
-                assert out <= set(slot.pool.qualified)
-                assert slot.eligible == tuple(i for i in slot.pool.qualified if i not in out)
+                assert tuple(slot.eligible) == tuple(i for i in slot.pool.qualified if i not in out)
 
     check()
 
