@@ -8,7 +8,7 @@ code that iterates must sort explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, cast
 
@@ -85,6 +85,23 @@ class Entity:
     last_checks: tuple[LastCheck, ...] = ()
     industry: str | None = None
     type: str | None = None
+
+
+def _fast_constructor(cls: type) -> Callable:
+    """A function building the same object as ``cls(...)`` with all fields
+    given positionally, about three times faster: a frozen dataclass's
+    ``__init__`` goes through ``object.__setattr__`` for every field, this one
+    calls the slot descriptors directly (millions of entities per draw)."""
+    names = [f.name for f in fields(cls)]
+    scope: dict[str, object] = {"_new": object.__new__, "_cls": cls}
+    scope.update({f"_set_{n}": getattr(cls, n).__set__ for n in names})
+    body = "\n".join(f"    _set_{n}(e, {n})" for n in names)
+    exec(f"def make({', '.join(names)}):\n    e = _new(_cls)\n{body}\n    return e\n", scope)
+    return cast(Callable, scope["make"])
+
+
+new_entity: Callable[..., Entity] = _fast_constructor(Entity)
+new_last_check: Callable[..., LastCheck] = _fast_constructor(LastCheck)
 
 
 @dataclass(frozen=True, slots=True)

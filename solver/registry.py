@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from solver.model import RISK_CLASSES, Entity, LastCheck
+from solver.model import RISK_CLASSES, Entity, LastCheck, new_entity
 
 RISK_INDEX = {r: n for n, r in enumerate(RISK_CLASSES)}
 
@@ -153,12 +153,11 @@ class EntityRows(Sequence):
 
     def entity(self, row: int) -> Entity:
         """The entity of one row."""
-        return Entity(
-            uscc=self.usccs[row], name=self.names[row], district=self.districts[self.district[row]],
-            risk=RISK_CLASSES[self.risk[row]], status=self.statuses[self.status[row]],
-            tags=self.tagsets[self.tags[row]], lists=self.listsets[self.lists[row]],
-            checks_this_year=self.big_checks.get(row) or int(self.checks[row]), last_checks=self.last.get(row, ()),
-            industry=self.industries[self.industry[row]], type=self.types[self.type[row]])
+        return new_entity(
+            self.usccs[row], self.names[row], self.districts[self.district[row]], RISK_CLASSES[self.risk[row]],
+            self.statuses[self.status[row]], self.tagsets[self.tags[row]], self.listsets[self.lists[row]],
+            self.big_checks.get(row) or int(self.checks[row]), self.last.get(row, ()),
+            self.industries[self.industry[row]], self.types[self.type[row]])
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -259,6 +259,7 @@ class Rules:
         self._pool_sets: dict[int, frozenset[str]] = {}
         self._positions: dict[int, dict[str, int]] = {}
         self._locals: dict[tuple[int, str], tuple[tuple[tuple[str, str], ...], Sequence[str]]] = {}
+        self._inside: dict[tuple[str, str], list[Inspector]] = {}  # a department's members in a jurisdiction
 
     @cached_property
     def entities(self) -> Mapping[str, Entity]:
@@ -282,14 +283,15 @@ class Rules:
         if found is not None:
             return found
         members = self.members.get(department, [])
+        inside = self._inside.get((department, prefix))
+        if inside is None:  # the same for every set of qualifications
+            k = len(prefix)
+            inside = self._inside[(department, prefix)] = [i for i in members if i.district[:k] == prefix]
         dropped = {r: 0 for r in DEPARTMENT_REASONS}
+        dropped[OUTSIDE_JURISDICTION] = len(members) - len(inside)
         qualified = []
         end = self.instance.window_end
-        k = len(prefix)
-        for inspector in members:
-            if prefix and inspector.district[:k] != prefix:
-                dropped[OUTSIDE_JURISDICTION] += 1
-                continue
+        for inspector in inside:
             reason = department_reason(inspector, qualifications, end, self.available[inspector.id],
                                        self.capacity[inspector.id])
             if reason is None:

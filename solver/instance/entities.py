@@ -24,7 +24,6 @@ $.entities[1].uscc: duplicate entity '91350181MA2Y0XXXX1'
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
 from typing import cast
 
@@ -32,28 +31,13 @@ from solver import messages
 from solver.errors import InputError
 from solver.instance.fields import USCC, Interner, _field, _int, _list, _object, _risk, _str, _strings
 from solver.instance.gcpause import paused_gc
-from solver.model import Entity, LastCheck
+from solver.model import Entity, LastCheck, new_last_check
 from solver.progress import NullProgress, Progress
 from solver.registry import RISK_INDEX, EntityRows, RowsBuilder
 
 SLICE = 8192  # entities per progress step (and per release of the raw objects)
 
 
-def _fast_constructor(cls):
-    """A function building the same object as ``cls(...)`` with all fields
-    given positionally, about three times faster: a frozen dataclass's
-    ``__init__`` goes through ``object.__setattr__`` for every field, this one
-    calls the slot descriptors directly (millions of entities per draw)."""
-    names = [f.name for f in fields(cls)]
-    scope = {"_new": object.__new__, "_cls": cls}
-    scope.update({f"_set_{n}": getattr(cls, n).__set__ for n in names})
-    body = "\n".join(f"    _set_{n}(e, {n})" for n in names)
-    exec(f"def make({', '.join(names)}):\n    e = _new(_cls)\n{body}\n    return e\n", scope)
-    return scope["make"]
-
-
-new_entity = _fast_constructor(Entity)
-new_last_check = _fast_constructor(LastCheck)
 
 
 def last_checks(raw: object, path: str, interner: Interner) -> tuple[LastCheck, ...]:

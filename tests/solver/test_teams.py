@@ -290,8 +290,8 @@ def test_eligible_is_the_pool_without_the_excluded():
 
 
 def test_fast_constructors_build_equal_objects():
-    from solver.instance.entities import new_entity as _new_entity
-    from solver.instance.entities import new_last_check as _new_last_check
+    from solver.model import new_entity as _new_entity
+    from solver.model import new_last_check as _new_last_check
 
     check = _new_last_check("SCJG", date(2026, 5, 1), ("E001",))
     assert check == LastCheck("SCJG", date(2026, 5, 1), ("E001",))
