@@ -108,7 +108,10 @@ def _codes(codes: _Codes, column: tuple | list, distinct: dict) -> map:
 
 def number_rows(reader: EntityReader, usccs: Sequence[str]) -> bool:
     """Give ``usccs`` the next rows of the reader's index; False (the index as
-    it was) if one of them already has a row. The columns are the caller's."""
+    it was) if one of them already has a row. The columns are the caller's.
+    A reader without an index takes any (see :class:`~solver.instance.entities.EntityReader`)."""
+    if not reader.index:
+        return True
     rows, start = reader.rows, len(reader.builder.usccs)
     rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
     if len(rows) != start + len(usccs):  # a USCC seen before: the rows as they were

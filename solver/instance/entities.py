@@ -117,10 +117,14 @@ def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, da
 class EntityReader:
     """Reads runs of entity objects into columns (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, index: bool = True) -> None:
         self.builder = RowsBuilder()
         self.interner = Interner()
-        self.rows: dict[str, int] = {}  # USCC -> row
+        # USCC -> row: a duplicate USCC is found as the rows are read. Without ``index``
+        # (the second half of two processes) the column-wise paths leave that to whoever
+        # takes the columns (:func:`solver.instance.halves.merge` numbers every row).
+        self.index = index
+        self.rows: dict[str, int] = {}
         self.tag_tuples: dict[tuple, int] = {(): self.builder.tagsets.code(frozenset())}
         self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
 

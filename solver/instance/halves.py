@@ -7,12 +7,14 @@ distinct values (statuses, districts, tag sets, …), numbered by first
 occurrence in its half. :func:`merge` numbers the child's values into the
 parent's tables in that same order, which gives every value the code a single
 reader would have given it: the values new to the second half come after
-those of the first, in the order they first occur. A USCC of the second half
-that the first half holds too makes :func:`merge` refuse (and change nothing):
-the parent then reads the second half itself, and names the duplicate.
+those of the first, in the order they first occur. The child keeps no index of
+its USCCs (:class:`~solver.instance.entities.EntityReader` without ``index``):
+a USCC of the second half that the first half holds too, or that the second
+half holds twice, makes :func:`merge` refuse (and change nothing): the parent
+then reads the second half itself, and names the duplicate.
 
 >>> from solver.instance.entities import EntityReader
->>> one, two, both = EntityReader(), EntityReader(), EntityReader()
+>>> one, two, both = EntityReader(), EntityReader(index=False), EntityReader()
 >>> def raw(n, district):
 ...     return {"uscc": f"91350181MA2Y0XXX{n:02d}", "name": "甲", "district": district,
 ...             "risk": "B", "status": "active"}
@@ -23,6 +25,10 @@ the parent then reads the second half itself, and names the duplicate.
 >>> tuple(one.entity_rows()) == tuple(both.entity_rows()), list(one.builder.district)
 (True, [0, 1, 2, 0])
 >>> merge(one, pack(two)) is None  # the same USCCs again
+True
+>>> twice = EntityReader(index=False)
+>>> twice.parse([raw(4, "d1"), raw(4, "d2")])  # (a reader with an index names this duplicate)
+>>> merge(one, pack(twice)) is None
 True
 """
 

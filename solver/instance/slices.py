@@ -250,7 +250,7 @@ def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
     as the index after the array, the canonical text of the elements and the
     packed columns; nothing if they cannot be vouched for or hold an error
     (the parent then reads them)."""
-    run = Run()
+    run = Run(EntityReader(index=False))  # merge() numbers the rows (and finds a USCC twice)
     end = run.read(data, at, NullProgress())
     if end is None or end < 0 or run.error is not None:
         return []
