@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from solver.model import RISK_CLASSES, Entity, LastCheck, new_entity
+from solver.uscc_index import UsccIndex
 
 RISK_INDEX = {r: n for n, r in enumerate(RISK_CLASSES)}
 
@@ -92,9 +93,9 @@ class RowsBuilder:
         self.industry.append(self.industries.code(entity.industry))
         self.type.append(self.types.code(entity.type))
 
-    def rows(self, row_index: dict[str, int] | None = None) -> EntityRows:
-        """The collected rows; ``row_index`` (USCC -> row) if the caller has one."""
-        return EntityRows(self, row_index)
+    def rows(self, index: UsccIndex | None = None) -> EntityRows:
+        """The collected rows; ``index`` (of their USCCs) if the caller has one."""
+        return EntityRows(self, index)
 
 
 _CLAMP = 2**62  # checks_this_year at or above this is kept exactly on the side
@@ -119,7 +120,7 @@ class EntityRows(Sequence):
 
     __slots__ = ("usccs", "names", "risk", "checks", "status", "statuses", "district", "districts",
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
-                 "last", "big_checks", "_row")
+                 "last", "big_checks", "_index")
 
     # the columns set from the builder's lists: codes (int32) into tables of distinct values
     status: np.ndarray
@@ -135,7 +136,7 @@ class EntityRows(Sequence):
     type: np.ndarray
     types: list[str | None]
 
-    def __init__(self, builder: RowsBuilder, row_index: dict[str, int] | None = None) -> None:
+    def __init__(self, builder: RowsBuilder, index: UsccIndex | None = None) -> None:
         self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last
         self.risk = np.frombuffer(builder.risk, dtype=np.int8).copy() if builder.risk else np.zeros(0, np.int8)
         self.big_checks: dict[int, int] = {}
@@ -146,7 +147,7 @@ class EntityRows(Sequence):
             setattr(self, column, np.frombuffer(codes, dtype=np.intc).astype(np.int32) if codes
                     else np.zeros(0, np.int32))
             setattr(self, table, getattr(builder, table).values)
-        self._row = row_index
+        self._index = index
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -182,27 +183,51 @@ class EntityRows(Sequence):
 
     def row_of(self, uscc: str) -> int | None:
         """The row of an entity by USCC (the index is built on first use)."""
-        if self._row is None:
-            self._row = {u: n for n, u in enumerate(self.usccs)}
-        return self._row.get(uscc)
+        return self.uscc_index().row_of(uscc)
+
+    def rows_of(self, usccs: Sequence[str]) -> list[int | None]:
+        """:meth:`row_of` of many USCCs at once."""
+        return self.uscc_index().rows_of(usccs)
+
+    def uscc_index(self) -> UsccIndex:
+        """The index of the USCCs (:mod:`solver.uscc_index`, built on first use)."""
+        if self._index is None:
+            self._index = UsccIndex(self.usccs)
+        return self._index
 
 
-class _RowsLookup(Mapping):
-    """USCC -> Entity over :class:`EntityRows`, building entities on demand."""
+class RowsLookup(Mapping):
+    """USCC -> Entity over :class:`EntityRows`, building entities on demand.
+    The rows of USCCs looked up, or announced by :meth:`prefetch` (one search
+    for many), are kept."""
 
-    __slots__ = ("rows",)
+    __slots__ = ("rows", "_known")
 
     def __init__(self, rows: EntityRows) -> None:
         self.rows = rows
+        self._known: dict[str, int] = {}
+
+    def prefetch(self, usccs: Sequence[str]) -> None:
+        """Find the rows of ``usccs`` at once (a draw's visits: see :mod:`solver.uscc_index`)."""
+        missing = [u for u in dict.fromkeys(usccs) if u not in self._known]
+        self._known.update((u, r) for u, r in zip(missing, self.rows.rows_of(missing), strict=True) if r is not None)
+
+    def _row(self, uscc: object) -> int | None:
+        row = self._known.get(uscc) if isinstance(uscc, str) else None
+        if row is None and isinstance(uscc, str):
+            row = self.rows.row_of(uscc)
+            if row is not None:
+                self._known[uscc] = row
+        return row
 
     def __getitem__(self, uscc: str) -> Entity:
-        row = self.rows.row_of(uscc)
+        row = self._row(uscc)
         if row is None:
             raise KeyError(uscc)
         return self.rows.entity(row)
 
     def __contains__(self, uscc: object) -> bool:
-        return isinstance(uscc, str) and self.rows.row_of(uscc) is not None
+        return self._row(uscc) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rows.usccs)
@@ -211,9 +236,9 @@ class _RowsLookup(Mapping):
         return len(self.rows)
 
 
-def entity_lookup(entities: EntityRows) -> Mapping[str, Entity]:
+def entity_lookup(entities: EntityRows) -> RowsLookup:
     """Entities by USCC (built on demand)."""
-    return _RowsLookup(entities)
+    return RowsLookup(entities)
 
 
 def as_rows(entities: Sequence[Entity]) -> EntityRows:

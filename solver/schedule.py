@@ -54,6 +54,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     by_id = {i.id: i for i in instance.inspectors}
     wanted = {v.uscc for v in visits if v.id in teams}
     lookup = entity_lookup(instance.entities)
+    lookup.prefetch(sorted(wanted))
     district_of = {uscc: lookup[uscc].district for uscc in wanted if uscc in lookup}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for visit in sorted(visits, key=lambda v: v.id):

@@ -72,7 +72,7 @@ from functools import cached_property
 
 from solver.eligible import without
 from solver.model import Entity, Inspector, Instance, Item, Policy, Task, Visit
-from solver.registry import entity_lookup
+from solver.registry import RowsLookup, entity_lookup
 
 NOT_IN_DEPARTMENT = "not in department"
 OUTSIDE_JURISDICTION = "outside jurisdiction"
@@ -262,7 +262,7 @@ class Rules:
         self._inside: dict[tuple[str, str], list[Inspector]] = {}  # a department's members in a jurisdiction
 
     @cached_property
-    def entities(self) -> Mapping[str, Entity]:
+    def entities(self) -> RowsLookup:
         """Entities by USCC, indexed on first use (team assignment never needs them)."""
         return entity_lookup(self.instance.entities)
 
@@ -390,6 +390,7 @@ def build_requests(instance: Instance, visits: Sequence[Visit], workdays: Sequen
 
         workdays = working_days(instance)
     rules = Rules(instance, workdays)
+    rules.entities.prefetch([v.uscc for v in visits])
     return [rules.request(v) for v in visits]
 
 

@@ -138,12 +138,15 @@ def _stop(discrepancy: str) -> NoReturn:
     raise VerificationFailed(discrepancy)
 
 
-def _checker(instance: Instance, workdays: Sequence[date]) -> Callable:
-    """``check(visit, team, day) -> violations`` of :mod:`solver.teams`."""
+def _checker(instance: Instance, workdays: Sequence[date], usccs: Sequence[str] = ()) -> Callable:
+    """``check(visit, team, day) -> violations`` of :mod:`solver.teams`
+    (the entities of ``usccs`` found at once)."""
     from solver import teams
 
     if hasattr(teams, "VisitChecker"):  # indexes the instance once
-        return teams.VisitChecker(instance, workdays).check
+        checker = teams.VisitChecker(instance, workdays)
+        checker.rules.entities.prefetch(usccs)
+        return checker.check
     return lambda visit, team, day: teams.check_visit(instance, visit, team, day, workdays)
 
 
@@ -194,7 +197,7 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
                  workdays: Sequence[date]) -> None:
     """Every rule on every staffed visit, then capacity and daily limits."""
     by_uscc = {v.uscc: v for v in visits}
-    check = _checker(instance, workdays)
+    check = _checker(instance, workdays, list(by_uscc))
     working = set(workdays)
     load: dict[str, int] = {}
     daily: dict[tuple[str, date], int] = {}

@@ -7,14 +7,15 @@ C (``map``, ``set``, ``dict.fromkeys``, one regular expression for every
 USCC), then appends the columns. :func:`append_run` either appends the whole
 run, exactly as the entity-at-a-time path would, or changes nothing and
 returns False: a run holding anything that path would not take inline (an
-unusual value, a tag set or date not seen yet, a duplicate USCC, an error)
-then goes through it, which decides and names the problem.
+unusual value, a tag set or date not seen yet, an error) then goes through
+it, which decides and names the problem. (Duplicate USCCs are found once the
+reading is done: :meth:`~solver.instance.entities.EntityReader.entity_rows`.)
 
 >>> from solver.instance.entities import EntityReader
 >>> reader = EntityReader()
 >>> raw = [{"uscc": "91350181MA2Y0XXXX1", "name": "甲", "district": "350181001",
 ...         "risk": "B", "status": "active"}]
->>> append_run(reader, raw), append_run(reader, raw)  # the second: a duplicate USCC
+>>> append_run(reader, raw), append_run(reader, [dict(raw[0], risk="E")])  # an unknown risk class
 (True, False)
 >>> len(reader.entity_rows())
 1
@@ -23,7 +24,6 @@ then goes through it, which decides and names the problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date
 from itertools import chain, islice
 from operator import itemgetter
@@ -106,20 +106,6 @@ def _codes(codes: _Codes, column: tuple | list, distinct: dict) -> map:
     return map(index.__getitem__, column)
 
 
-def number_rows(reader: EntityReader, usccs: Sequence[str]) -> bool:
-    """Give ``usccs`` the next rows of the reader's index; False (the index as
-    it was) if one of them already has a row. The columns are the caller's.
-    A reader without an index takes any (see :class:`~solver.instance.entities.EntityReader`)."""
-    if not reader.index:
-        return True
-    rows, start = reader.rows, len(reader.builder.usccs)
-    rows.update(zip(usccs, range(start, start + len(usccs)), strict=True))
-    if len(rows) != start + len(usccs):  # a USCC seen before: the rows as they were
-        reader.rows = {uscc: row for row, uscc in enumerate(reader.builder.usccs)}
-        return False
-    return True
-
-
 def append_run(reader: EntityReader, raw: list) -> bool:
     """Append the entities of ``raw`` to ``reader``'s columns if the inlined
     rules take every one of them; otherwise change nothing and return False."""
@@ -151,8 +137,6 @@ def append_run(reader: EntityReader, raw: list) -> bool:
     last = _last_checks([o.get("last_checks") for o in raw], start, reader.interner.strings,
                         reader.interner.dates)
     if last is None:
-        return False
-    if not number_rows(reader, usccs):
         return False
     b.usccs.extend(usccs)
     b.names.extend(names)

@@ -5,9 +5,12 @@
 first value that breaks them. :class:`EntityReader` is the same rules inlined
 for the common case: it appends a well-formed entity to the columns without
 building paths or objects, and hands anything it does not vouch for (an
-unusual value, a tag set or date not seen yet, a duplicate USCC) to
-:func:`entity`, which either accepts it or names the problem. A test checks the
-two against each other on generated documents.
+unusual value, a tag set or date not seen yet) to :func:`entity`, which either
+accepts it or names the problem. A test checks the two against each other on
+generated documents. That the USCCs are distinct is checked once, when the
+reading is done (:meth:`EntityReader.entity_rows`, with the index of
+:mod:`solver.uscc_index`): the first row whose USCC an earlier row holds is
+named, unless an error in another row comes before it.
 
 >>> raw = [{"uscc": "91350181MA2Y0XXXX1", "name": "甲", "district": "350181001",
 ...         "risk": "B", "status": "active", "tags": ["restaurant"]},
@@ -34,6 +37,7 @@ from solver.instance.gcpause import paused_gc
 from solver.model import Entity, LastCheck, new_last_check
 from solver.progress import NullProgress, Progress
 from solver.registry import RISK_INDEX, EntityRows, RowsBuilder
+from solver.uscc_index import UsccIndex
 
 SLICE = 8192  # entities per progress step (and per release of the raw objects)
 
@@ -117,14 +121,9 @@ def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, da
 class EntityReader:
     """Reads runs of entity objects into columns (see the module docstring)."""
 
-    def __init__(self, index: bool = True) -> None:
+    def __init__(self) -> None:
         self.builder = RowsBuilder()
         self.interner = Interner()
-        # USCC -> row: a duplicate USCC is found as the rows are read. Without ``index``
-        # (the second half of two processes) the column-wise paths leave that to whoever
-        # takes the columns (:func:`solver.instance.halves.merge` numbers every row).
-        self.index = index
-        self.rows: dict[str, int] = {}
         self.tag_tuples: dict[tuple, int] = {(): self.builder.tagsets.code(frozenset())}
         self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
 
@@ -140,7 +139,6 @@ class EntityReader:
     def parse_each(self, raw: list) -> None:
         """:meth:`parse`, one entity at a time."""
         b = self.builder
-        rows = self.rows
         statuses, districts = b.statuses, b.districts
         status_index, district_index = statuses.index, districts.index
         industry_index, type_index = b.industries.index, b.types.index
@@ -185,13 +183,10 @@ class EntityReader:
                 last = obj.get("last_checks")
                 if last:
                     b.last[row] = _last_checks_fast(last, strings, dates)
-                if uscc in rows:
-                    raise _Unsure  # entity() checks the rest, then the duplicate is named
             except (_Unsure, KeyError, TypeError):
                 b.last.pop(row, None)
                 self._checked(obj, row)
                 continue
-            rows[uscc] = row
             usccs.append(uscc)
             names.append(name)
             b.risk.append(risk)
@@ -209,19 +204,26 @@ class EntityReader:
 
     def _checked(self, obj: object, n: int) -> None:
         found = entity(obj, n, self.interner)
-        if found.uscc in self.rows:
-            at = f"$.entities[{n}].uscc"
-            raise InputError(messages.duplicate_id(at, "entity", found.uscc), at)
         b = self.builder
-        self.rows[found.uscc] = len(b.usccs)
         b.add(found)
         for key, known, code in (("tags", self.tag_tuples, b.tags[-1]), ("lists", self.list_tuples, b.lists[-1])):
             raw = cast(dict, obj).get(key)  # (entity() checked that it is one)
             if type(raw) is list and raw:
                 known[tuple(raw)] = code
 
-    def entity_rows(self) -> EntityRows:
-        return self.builder.rows(self.rows)
+    def entity_rows(self, error: InputError | None = None) -> EntityRows:
+        """The rows read, once their USCCs are known to be distinct; else the
+        first error in document order: a USCC an earlier row holds, or
+        ``error`` (the error that stopped the reading: the rows read are
+        all before it)."""
+        index = UsccIndex(self.builder.usccs)
+        row = index.first_repeat()
+        if row is not None:
+            at = f"$.entities[{row}].uscc"
+            raise InputError(messages.duplicate_id(at, "entity", self.builder.usccs[row]), at)
+        if error is not None:
+            raise error
+        return self.builder.rows(index)
 
 
 def read_entities(raw: object, progress: Progress | None = None, consume: bool = False) -> EntityRows:
@@ -232,13 +234,17 @@ def read_entities(raw: object, progress: Progress | None = None, consume: bool =
     progress = progress or NullProgress()
     progress.stage("entities", len(raw))
     reader = EntityReader()
+    error = None
     with paused_gc():
-        for start in range(0, len(raw), SLICE):
-            part = raw[start:start + SLICE]
-            reader.parse(part)
-            if consume:
-                raw[start:start + len(part)] = [None] * len(part)
-            progress.advance(len(part))
+        try:
+            for start in range(0, len(raw), SLICE):
+                part = raw[start:start + SLICE]
+                reader.parse(part)
+                if consume:
+                    raw[start:start + len(part)] = [None] * len(part)
+                progress.advance(len(part))
+        except InputError as caught:
+            error = caught
         if consume:
             raw.clear()
-        return reader.entity_rows()
+        return reader.entity_rows(error)

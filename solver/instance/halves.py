@@ -7,14 +7,12 @@ distinct values (statuses, districts, tag sets, …), numbered by first
 occurrence in its half. :func:`merge` numbers the child's values into the
 parent's tables in that same order, which gives every value the code a single
 reader would have given it: the values new to the second half come after
-those of the first, in the order they first occur. The child keeps no index of
-its USCCs (:class:`~solver.instance.entities.EntityReader` without ``index``):
-a USCC of the second half that the first half holds too, or that the second
-half holds twice, makes :func:`merge` refuse (and change nothing): the parent
-then reads the second half itself, and names the duplicate.
+those of the first, in the order they first occur. The USCCs of both halves
+are checked distinct once, after the merge
+(:meth:`~solver.instance.entities.EntityReader.entity_rows`).
 
 >>> from solver.instance.entities import EntityReader
->>> one, two, both = EntityReader(), EntityReader(index=False), EntityReader()
+>>> one, two, both = EntityReader(), EntityReader(), EntityReader()
 >>> def raw(n, district):
 ...     return {"uscc": f"91350181MA2Y0XXX{n:02d}", "name": "甲", "district": district,
 ...             "risk": "B", "status": "active"}
@@ -24,12 +22,12 @@ then reads the second half itself, and names the duplicate.
 2
 >>> tuple(one.entity_rows()) == tuple(both.entity_rows()), list(one.builder.district)
 (True, [0, 1, 2, 0])
->>> merge(one, pack(two)) is None  # the same USCCs again
-True
->>> twice = EntityReader(index=False)
->>> twice.parse([raw(4, "d1"), raw(4, "d2")])  # (a reader with an index names this duplicate)
->>> merge(one, pack(twice)) is None
-True
+>>> merge(one, pack(two))  # the same USCCs again
+2
+>>> one.entity_rows()
+Traceback (most recent call last):
+...
+solver.errors.InputError: $.entities[4].uscc: duplicate entity '91350181MA2Y0XXX02'
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ from operator import attrgetter
 
 import numpy as np
 
-from solver.instance.columns import number_rows
 from solver.instance.entities import EntityReader, new_last_check
 from solver.model import LastCheck
 
@@ -70,15 +67,12 @@ def _last_checks(packed: tuple, start: int) -> dict[int, tuple[LastCheck, ...]]:
     return dict(zip(map(start.__add__, rows), map(tuple, map(islice, repeat(built), counts)), strict=True))
 
 
-def merge(reader: EntityReader, packed: bytes | memoryview) -> int | None:
+def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
     """Append the columns :func:`pack` gave to those of ``reader``; return
-    the number of rows appended, or None (and nothing changed) if one of
-    their USCCs is already a row."""
+    the number of rows appended."""
     usccs, names, risk, checks, coded, last = marshal.loads(packed)
     b = reader.builder
     start = len(b.usccs)
-    if not number_rows(reader, usccs):  # a USCC of both halves
-        return None
     b.usccs.extend(usccs)
     b.names.extend(names)
     b.risk.frombytes(risk)

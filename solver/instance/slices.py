@@ -250,7 +250,7 @@ def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
     as the index after the array, the canonical text of the elements and the
     packed columns; nothing if they cannot be vouched for or hold an error
     (the parent then reads them)."""
-    run = Run(EntityReader(index=False))  # merge() numbers the rows (and finds a USCC twice)
+    run = Run()
     end = run.read(data, at, NullProgress())
     if end is None or end < 0 or run.error is not None:
         return []
@@ -268,8 +268,9 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple
     near the middle (:data:`SHARE`) to the end while this process reads up to
     that cut, then takes the child's columns (:func:`solver.instance.halves.merge`).
     If this process cannot prove that cut, or the child's part cannot be
-    taken as it is (an error, a USCC of the first part, a failed child), this
-    process reads that part itself: the same result as one process, always."""
+    taken as it is (an error in it, a failed child), this process reads that
+    part itself: the same result as one process, always (a USCC in both
+    parts is found after the merge, as in one process)."""
     run = Run()
     middle = None
     if workers > 1 and hasattr(os, "fork") and len(data) - at >= PARALLEL_BYTES:
@@ -285,11 +286,10 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple
     if packed:
         size = int.from_bytes(packed[8:16], "big")
         view = memoryview(packed)
-        taken = halves.merge(run.reader, view[16 + size:]) if run.error is None else 0
-        if taken is not None:
-            run.pieces.append(view[16:16 + size])
-            progress.advance(taken)
-            return run, int.from_bytes(packed[:8], "big")
+        if run.error is None:
+            progress.advance(halves.merge(run.reader, view[16 + size:]))
+        run.pieces.append(view[16:16 + size])
+        return run, int.from_bytes(packed[:8], "big")
     end = run.read(data, start, progress)
     return None if end is None else (run, end)
 
@@ -343,4 +343,8 @@ def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
         digest, frozen = finish_digests(hasher, doc, sorted(k for k in doc if k > KEY and k != "secret"), False)
     except UnicodeEncodeError:
         return None  # the whole document's reader names it
-    return Sliced(doc, run.error or run.reader.entity_rows(), digest, frozen)
+    try:
+        entities: EntityRows | InputError = run.reader.entity_rows(run.error)
+    except InputError as error:
+        entities = error
+    return Sliced(doc, entities, digest, frozen)

@@ -25,7 +25,7 @@ construction:
   for orjson.
 
 :func:`append_typed` then states the remaining rules (the USCC's
-characters, a valid date, a duplicate USCC) for the whole run and
+characters, a valid date) for the whole run and
 appends it as the entity-at-a-time rules would (new tag sets, list sets and
 dates numbered in order of first occurrence, as they number them), or
 changes nothing and returns False (the run is then read an entity at a
@@ -39,8 +39,8 @@ type — fails :func:`decode`, and the run is read as JSON objects.
 >>> encode(found)
 b'[{"checks_this_year":0,"district":"350181001","name":"\\xe7\\x94\\xb2","risk":"B","status":"active","uscc":"91350181MA2Y0XXXX1"}]'
 >>> reader = EntityReader()
->>> append_typed(reader, found), append_typed(reader, found)  # the second: a duplicate USCC
-(True, False)
+>>> append_typed(reader, found), len(reader.entity_rows())
+(True, 1)
 >>> decode(b'[{"uscc": "91350181MA2Y0XXXX1", "extra": 1}]') is None
 True
 """
@@ -55,7 +55,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from solver.errors import InputError
-from solver.instance.columns import _USCCS, number_rows
+from solver.instance.columns import _USCCS
 from solver.instance.entities import new_last_check
 from solver.instance.fields import _date
 from solver.registry import RISK_INDEX
@@ -180,7 +180,7 @@ def append_typed(reader: EntityReader, run: list[TypedEntity]) -> bool:
     strings = reader.interner.strings
     start = len(b.usccs)
     last = _last_checks(list(map(attrgetter("last_checks"), run)), start, strings, reader.interner.dates)
-    if last is None or not number_rows(reader, usccs):
+    if last is None:
         return False
     tags = _sets(list(map(attrgetter("tags"), run)), reader.tag_tuples, b.tagsets, strings)
     lists = _sets(list(map(attrgetter("lists"), run)), reader.list_tuples, b.listsets, strings)

@@ -218,10 +218,10 @@ def test_a_run_read_by_columns_equals_one_entity_at_a_time(doc):
     batch.parse_each(raw)
     assert append_run(batch, twice)
     assert tuple(batch.entity_rows()) == tuple(each.entity_rows())
-    assert batch.rows == each.rows and batch.builder.status == each.builder.status
-    state = (dict(batch.rows), list(batch.builder.usccs), dict(batch.builder.last))
-    assert not append_run(batch, twice[-1:])  # a duplicate USCC: declined, nothing changed
-    assert (batch.rows, batch.builder.usccs, batch.builder.last) == state
+    assert batch.builder.usccs == each.builder.usccs and batch.builder.status == each.builder.status
+    assert append_run(batch, twice[-1:])  # a duplicate USCC is appended: named when the reading is done
+    with pytest.raises(InputError, match=rf"^\$\.entities\[{2 * len(raw)}\]\.uscc: duplicate entity"):
+        batch.entity_rows()
 
 
 @pytest.mark.parametrize("change", [
@@ -243,4 +243,4 @@ def test_a_run_with_anything_unusual_is_declined(change):
     assert append_run(reader, doc["entities"][1:2])
     change(doc["entities"][3])
     assert not append_run(reader, doc["entities"][2:])
-    assert len(reader.builder.usccs) == len(reader.rows) == 2
+    assert len(reader.builder.usccs) == 2

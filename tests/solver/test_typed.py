@@ -73,7 +73,7 @@ def entity_runs(draw, valid: bool = False) -> list:
 
 def _state(reader: EntityReader) -> tuple:
     b = reader.builder
-    return (tuple(reader.entity_rows()), dict(reader.rows), b.status, b.district, b.tags, b.lists, b.industry,
+    return (tuple(reader.builder.rows()), list(b.usccs), b.status, b.district, b.tags, b.lists, b.industry,
             b.type, b.statuses.values, b.districts.values, b.tagsets.values, b.listsets.values,
             b.industries.values, b.types.values, dict(b.last))
 
