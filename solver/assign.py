@@ -583,12 +583,7 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
     accepted, unfilled = accept_visits(ordered, rules, progress, count_full=bound is None)
     progress.done()
 
-    by_department: dict[str, list[tuple[str, SlotRequest]]] = {}
-    visits_of: dict[str, list[str]] = {}
-    for request in accepted:
-        for slot in request.slots:
-            by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
-            visits_of.setdefault(slot.department, []).append(request.visit.id)
+    by_department, visits_of = places_by_department(accepted)
     random_cost = RandomCost(seed, workers)
     parts = {department: connected_parts(by_department[department]) for department in sorted(by_department)}
     claims = None
@@ -598,7 +593,7 @@ def assign_teams(instance: Instance, requests: Sequence[VisitRequest], seed: byt
             solve = {p for part in parts[d] if part_name(d, visits_of[d][part[0]]) in claimed.widened for p in part}
             claims[d] = ([None if p in solve else _members_of(claimed.teams.get(v), d, rules)
                           for p, v in enumerate(visits_of[d])], claimed.level0)
-    names = {d: [part_name(d, visits_of[d][part[0]]) for part in parts[d]] for d in parts}
+    names = part_names(parts, visits_of)
     jobs, solved, widened = _form_teams(parts, by_department, names, rules, random_cost, workers, progress, bound,
                                         claims)
     chosen_of: dict[str, list[tuple[str, ...]]] = {department: [()] * len(places)
@@ -677,6 +672,24 @@ def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[
 def part_name(department: str, visit_id: str) -> str:
     """A part's name in ``certificate.widened``: its first place, ``"V00042 SCJG"``."""
     return f"{visit_id} {department}"
+
+
+def places_by_department(requests: Sequence[VisitRequest]) -> tuple[dict[str, list[tuple[str, SlotRequest]]],
+                                                                    dict[str, list[str]]]:
+    """The places of ``requests``, in their order, by department: (USCC, slot)
+    of each, and the id of its visit."""
+    by_department: dict[str, list[tuple[str, SlotRequest]]] = {}
+    visits_of: dict[str, list[str]] = {}
+    for request in requests:
+        for slot in request.slots:
+            by_department.setdefault(slot.department, []).append((request.visit.uscc, slot))
+            visits_of.setdefault(slot.department, []).append(request.visit.id)
+    return by_department, visits_of
+
+
+def part_names(parts: Mapping[str, list[list[int]]], visits_of: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Each department's parts (:func:`connected_parts`) by name (:func:`part_name`)."""
+    return {d: [part_name(d, visits_of[d][part[0]]) for part in parts[d]] for d in parts}
 
 
 def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str, Sequence[tuple[str, SlotRequest]]],

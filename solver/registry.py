@@ -213,8 +213,10 @@ class RowsLookup(Mapping):
         self._known.update((u, r) for u, r in zip(missing, self.rows.rows_of(missing), strict=True) if r is not None)
 
     def _row(self, uscc: object) -> int | None:
-        row = self._known.get(uscc) if isinstance(uscc, str) else None
-        if row is None and isinstance(uscc, str):
+        if not isinstance(uscc, str):
+            return None
+        row = self._known.get(uscc)
+        if row is None:
             row = self.rows.row_of(uscc)
             if row is not None:
                 self._known[uscc] = row

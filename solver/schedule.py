@@ -31,7 +31,6 @@ from datetime import date
 from solver import reasons
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
-from solver.registry import entity_lookup
 
 _FREE = None  # no visit yet that day
 _MIXED = object()  # visits in several districts that day
@@ -52,10 +51,10 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     days = tuple(sorted(workdays))
     limit = instance.policy.daily_visits_per_inspector
     by_id = {i.id: i for i in instance.inspectors}
-    wanted = {v.uscc for v in visits if v.id in teams}
-    lookup = entity_lookup(instance.entities)
-    lookup.prefetch(sorted(wanted))
-    district_of = {uscc: lookup[uscc].district for uscc in wanted if uscc in lookup}
+    wanted = sorted({v.uscc for v in visits if v.id in teams})
+    rows = instance.entities
+    district_of = {uscc: rows.districts[rows.district[row]]
+                   for uscc, row in zip(wanted, rows.rows_of(wanted), strict=True) if row is not None}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         if visit.id in teams:

@@ -252,7 +252,7 @@ class Rules:
             conflicted.setdefault(uscc, []).append(inspector_id)
         self.conflicted = conflicted  # uscc -> sorted inspector ids
         self._pools: dict[tuple[str, tuple[str, ...], str], Pool] = {}
-        self._districts: dict[tuple[str, tuple[str, ...], str], dict[str, tuple[str, ...]]] = {}
+        self._districts: dict[int, dict[str, tuple[str, ...]]] = {}  # by id() of a pool's ``qualified``
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...], str], tuple] = {}
         # by id() of a pool's ``qualified`` (pools are cached for the Rules' life; hashing a
         # tuple of thousands of ids for every visit would cost as much as the draw)
@@ -301,7 +301,6 @@ class Rules:
         pool = Pool(department, qualifications, len(members),
                     tuple((r, dropped[r]) for r in DEPARTMENT_REASONS if dropped[r]), tuple(qualified), prefix)
         self._pools[key] = pool
-        self._districts[key] = _group_by_district(pool.qualified, self.inspectors)
         return pool
 
     def request(self, visit: Visit) -> VisitRequest:
@@ -341,8 +340,10 @@ class Rules:
         key = (id(pool.qualified), district)
         found = self._locals.get(key)
         if found is None:
-            group = self._districts[(pool.department, tuple(sorted(pool.qualifications)), pool.jurisdiction)]
-            excluded = tuple((i, LOCAL_SUPERVISOR) for i in sorted(group.get(district, ())))
+            groups = self._districts.get(id(pool.qualified))
+            if groups is None:  # the pool's members by district, once per pool
+                groups = self._districts[id(pool.qualified)] = _group_by_district(pool.qualified, self.inspectors)
+            excluded = tuple((i, LOCAL_SUPERVISOR) for i in sorted(groups.get(district, ())))
             found = self._locals[key] = (excluded, self._eligible(pool, excluded))
         return found
 

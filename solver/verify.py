@@ -231,19 +231,13 @@ def _check_rules(instance: Instance, outcome: dict, visits: Sequence[Visit],
 def _part_names(requests: Sequence) -> dict[tuple[str, str], str]:
     """(visit id, department) -> the name of its part (7.3: places whose pools
     connect, named by their first place in (priority, visit id) order)."""
-    from solver.assign import connected_parts, part_name
+    from solver.assign import connected_parts, part_names, places_by_department
 
-    by_department: dict[str, list] = {}
-    for request in sorted(requests, key=lambda r: (r.visit.priority, r.visit.id)):
-        for slot in request.slots:
-            by_department.setdefault(slot.department, []).append((request.visit.id, slot))
-    out = {}
-    for department, places in by_department.items():
-        for part in connected_parts([("", slot) for _, slot in places]):
-            name = part_name(department, places[part[0]][0])
-            for p in part:
-                out[(places[p][0], department)] = name
-    return out
+    by_department, visits_of = places_by_department(sorted(requests, key=lambda r: (r.visit.priority, r.visit.id)))
+    parts = {d: connected_parts(places) for d, places in by_department.items()}
+    names = part_names(parts, visits_of)
+    return {(visits_of[d][p], d): name for d in parts for part, name in zip(parts[d], names[d], strict=True)
+            for p in part}
 
 
 def _takes_claims(stages: Stages) -> bool:

@@ -179,12 +179,12 @@ def _next_slice(data: bytes, start: int, stop: int | None = None, decode=_decode
     return None
 
 
-def _plain(text: bytes) -> bool:
-    """Whether a slice read as JSON objects holds nothing the whole-text scans
+def _plain(text: bytes, around: int = 2) -> bool:
+    """Whether text read as JSON objects holds nothing the whole-text scans
     of :func:`solver.instance.reader.decode` would act on: nesting deeper
-    than the document allows (the array and the object around it count two
-    levels) or a number of 19 digits or more."""
-    return not nested_deeper_than(text, MAX_DEPTH - 2) and not long_number(text)
+    than the document allows (``around``: the levels that enclose the text;
+    two for elements of the entity array) or a number of 19 digits or more."""
+    return not nested_deeper_than(text, MAX_DEPTH - around) and not long_number(text)
 
 
 class Run:
@@ -324,7 +324,7 @@ def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
             return None
         run, end = found
     rest = data[:begin] + b"[]" + data[end:]
-    if nested_deeper_than(rest, MAX_DEPTH) or long_number(rest):
+    if not _plain(rest, 0):
         return None
     try:
         doc = orjson.loads(rest)
