@@ -122,30 +122,17 @@ class UsccIndex:
         if self._dict is not None:
             return None if len(self._dict) == len(self.usccs) else _first_repeat(self.usccs)
         same = np.flatnonzero(self._sorted[1:] == self._sorted[:-1])
-        if not len(same):
-            return None
-        first = None
-        runs: dict[int, list[int]] = {}  # by the position where a run of equal keys starts
-        start = -2
-        for at in same.tolist():
-            if at != start + len(runs.get(start, ())) - 1:
-                start = at
-                runs[start] = [int(self._order[at])]
-            runs[start].append(int(self._order[at + 1]))
-        for rows in runs.values():
-            seen: dict[str, int] = {}
-            for row in sorted(rows):
-                if self.usccs[row] in seen:
-                    first = row if first is None else min(first, row)
-                    break
-                seen[self.usccs[row]] = row
-        return first
+        # a repeated USCC and its earlier row have equal keys: only rows with a key
+        # another row has can repeat or be repeated (a few, or none)
+        rows = sorted(set(self._order[same].tolist()) | set(self._order[same + 1].tolist()))
+        return _first_repeat([self.usccs[row] for row in rows], rows)
 
 
-def _first_repeat(usccs: Sequence[str]) -> int | None:
+def _first_repeat(usccs: Sequence[str], rows: Sequence[int] | None = None) -> int | None:
+    """The row (of ``rows``, default 0, 1, …) of the first of ``usccs`` that an earlier one equals."""
     seen: set[str] = set()
-    for row, uscc in enumerate(usccs):
+    for n, uscc in enumerate(usccs):
         if uscc in seen:
-            return row
+            return n if rows is None else rows[n]
         seen.add(uscc)
-    return None  # pragma: no cover
+    return None

@@ -193,8 +193,8 @@ class Run:
 
     __slots__ = ("reader", "error", "pieces")
 
-    def __init__(self, reader: EntityReader | None = None) -> None:
-        self.reader = reader or EntityReader()
+    def __init__(self) -> None:
+        self.reader = EntityReader()
         self.error: InputError | None = None
         self.pieces: list[bytes | memoryview] = []
 
