@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Annotated, cast
+
+import msgspec
 
 if TYPE_CHECKING:  # the registry's columns build on this module
     from solver.registry import EntityRows
@@ -18,6 +20,7 @@ from datetime import date
 from fractions import Fraction
 
 RISK_CLASSES = ("A", "B", "C", "D")
+Label = Annotated[str, msgspec.Meta(min_length=1)]  # a non-empty string, where msgspec decodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +68,16 @@ class Item:
     qualification: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LastCheck:
-    department: str
+class LastCheck(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True,
+                forbid_unknown_fields=True):
+    """One of an entity's ``last_checks``. It is also the record the typed
+    reader decodes (:mod:`solver.instance.typed`) and writes back in
+    canonical form: the fields are declared in code-point order, and
+    ``inspectors`` is left out when it is empty. Keywords only."""
+
     date: date
-    inspectors: tuple[str, ...] = ()
+    department: Label
+    inspectors: tuple[Label, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +109,6 @@ def _fast_constructor(cls: type) -> Callable:
 
 
 new_entity: Callable[..., Entity] = _fast_constructor(Entity)
-new_last_check: Callable[..., LastCheck] = _fast_constructor(LastCheck)
 
 
 @dataclass(frozen=True, slots=True)

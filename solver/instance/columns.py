@@ -29,7 +29,8 @@ from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from solver.instance.entities import _ABSENT, new_last_check
+from solver.instance.entities import _ABSENT
+from solver.model import LastCheck
 from solver.registry import RISK_INDEX
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,8 +93,8 @@ def _last_checks(column: list, start: int, strings: dict[str, str],
     except KeyError:
         return None
     intern = strings.setdefault
-    built = iter(list(map(new_last_check, known, when,
-                          [tuple(map(intern, names, names)) for names in inspectors])))
+    built = iter([LastCheck(date=day, department=department, inspectors=tuple(map(intern, names, names)))
+                  for department, day, names in zip(known, when, inspectors, strict=True)])
     return {start + n: tuple(islice(built, len(value))) for n, value in zip(rows, values, strict=True)}
 
 

@@ -34,7 +34,7 @@ from solver import messages
 from solver.errors import InputError
 from solver.instance.fields import USCC, Interner, _field, _int, _list, _object, _risk, _str, _strings
 from solver.instance.gcpause import paused_gc
-from solver.model import Entity, LastCheck, new_last_check
+from solver.model import Entity, LastCheck
 from solver.progress import NullProgress, Progress
 from solver.registry import RISK_INDEX, EntityRows, RowsBuilder
 from solver.uscc_index import UsccIndex
@@ -113,8 +113,8 @@ def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, da
         for inspector in inspectors:
             if type(inspector) is not str or not inspector:
                 raise _Unsure
-        built.append(new_last_check(strings[department], dates[check["date"]],
-                                    tuple([strings.setdefault(i, i) for i in inspectors])))
+        built.append(LastCheck(date=dates[check["date"]], department=strings[department],
+                               inspectors=tuple([strings.setdefault(i, i) for i in inspectors])))
     return tuple(built)
 
 

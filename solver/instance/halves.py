@@ -33,16 +33,15 @@ solver.errors.InputError: $.entities[4].uscc: duplicate entity '91350181MA2Y0XXX
 from __future__ import annotations
 
 import marshal
-from datetime import date
-from itertools import chain, islice, repeat
-from operator import attrgetter
+from array import array
 
+import msgspec
 import numpy as np
 
-from solver.instance.entities import EntityReader, new_last_check
+from solver.instance.entities import EntityReader
 from solver.model import LastCheck
 
-_DEPARTMENT, _DATE, _INSPECTORS = attrgetter("department"), attrgetter("date"), attrgetter("inspectors")
+_LAST, _LAST_CHECKS = msgspec.msgpack.Encoder(), msgspec.msgpack.Decoder(list[tuple[LastCheck, ...]])
 # the coded columns of a RowsBuilder and their tables of distinct values
 CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
          ("lists", "listsets"), ("industry", "industries"), ("type", "types"))
@@ -52,19 +51,14 @@ def pack(reader: EntityReader) -> bytes:
     """The columns of ``reader`` as bytes for :func:`merge`."""
     b = reader.builder
     coded = [(getattr(b, table).values, getattr(b, column).tobytes()) for column, table in CODED]
-    checks = list(chain.from_iterable(b.last.values()))  # last_checks flat, with their count per row
-    last = (list(b.last), list(map(len, b.last.values())), list(map(_DEPARTMENT, checks)),
-            list(map(date.toordinal, map(_DATE, checks))), list(map(_INSPECTORS, checks)))
+    last = (array("i", b.last).tobytes(), _LAST.encode(list(b.last.values())))
     return marshal.dumps((b.usccs, b.names, b.risk.tobytes(), b.checks, coded, last))
 
 
-def _last_checks(packed: tuple, start: int) -> dict[int, tuple[LastCheck, ...]]:
-    """The ``last_checks`` of the packed rows, numbered from row ``start``
-    (equal strings stay shared: :mod:`marshal` writes each once)."""
-    rows, counts, departments, days, inspectors = packed
-    dates = {day: date.fromordinal(day) for day in set(days)}
-    built = iter(list(map(new_last_check, departments, map(dates.__getitem__, days), inspectors)))
-    return dict(zip(map(start.__add__, rows), map(tuple, map(islice, repeat(built), counts)), strict=True))
+def _last_checks(packed: tuple, start: int) -> zip:
+    """(row, checks) of the packed ``last_checks``, rows numbered from ``start``."""
+    rows, checks = packed
+    return zip((np.frombuffer(rows, dtype=np.intc) + start).tolist(), _LAST_CHECKS.decode(checks), strict=True)
 
 
 def merge(reader: EntityReader, packed: bytes | memoryview) -> int:

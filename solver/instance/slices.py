@@ -205,7 +205,8 @@ class Run:
         if the elements cannot be vouched for.
 
         Each slice is first decoded as typed entities (one attempt; see
-        :mod:`solver.instance.typed`), else as JSON objects, which are then
+        :mod:`solver.instance.typed`), else (or if their canonical text has
+        fewer members than the slice) as JSON objects, which are then
         scanned for what the whole document's reader would act on."""
         while True:
             found = _next_slice(data, at, stop, _typed, 1)
@@ -213,7 +214,8 @@ class Run:
                 elements, close, after, last = found
                 text = typed.encode(elements)
                 if data.count(b":", at, after) != text.count(b":"):
-                    return None  # a duplicate key: the whole document's reader names it
+                    found = None  # a duplicate key, or an empty "inspectors": read as JSON objects
+            if found is not None:
                 if self.error is None and not typed.append_typed(self.reader, elements):
                     self._parse(typed.as_objects(elements))
             else:

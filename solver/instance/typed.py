@@ -6,8 +6,9 @@ A run of entities is *typed* when msgspec decodes it as an array of
 :class:`TypedEntity` — only the format's keys, each of its type (a non-empty
 string where the rules want one, an integer of at least 0, ``risk`` one of
 the classes, ``tags`` and ``lists`` arrays of non-empty strings or null,
-``last_checks`` an array of :class:`TypedCheck` or null). Such a run is, by
-construction:
+``last_checks`` an array of :class:`~solver.model.LastCheck` records or
+null, each ``date`` a ``YYYY-MM-DD`` day of the calendar, which msgspec
+parses as the rules do). Such a run is, by construction:
 
 * plain JSON of depth at most 4 below the array, with no number but
   integers (no float, nothing a double would round): the text scans for
@@ -22,12 +23,15 @@ construction:
   and msgspec escapes strings as ``json.dumps(ensure_ascii=False)`` does (a
   test compares every code point). A key written twice keeps its last value,
   one member fewer than the text: the caller compares the ``:`` counts, as
-  for orjson.
+  for orjson. A check's empty ``inspectors`` is omitted too (the rules read
+  it as absent), so that ``"inspectors": []`` written out also leaves one
+  member fewer: the caller then reads the run as JSON objects, whose
+  canonical form keeps it.
 
-:func:`append_typed` then states the remaining rules (the USCC's
-characters, a valid date) for the whole run and
-appends it as the entity-at-a-time rules would (new tag sets, list sets and
-dates numbered in order of first occurrence, as they number them), or
+:func:`append_typed` then states the remaining rule (the USCC's
+characters) for the whole run and appends it as the entity-at-a-time rules
+would (new tag sets and list sets numbered in order of first occurrence, as
+they number them; the decoded checks kept as they are), or
 changes nothing and returns False (the run is then read an entity at a
 time, which names the problem). Anything else — an unknown key, a wrong
 type — fails :func:`decode`, and the run is read as JSON objects.
@@ -47,33 +51,20 @@ True
 
 from __future__ import annotations
 
-from itertools import chain, islice
+from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from solver.errors import InputError
 from solver.instance.columns import _USCCS
-from solver.instance.entities import new_last_check
-from solver.instance.fields import _date
+from solver.model import Label, LastCheck
 from solver.registry import RISK_INDEX
 
 if TYPE_CHECKING:  # pragma: no cover
     from solver.instance.entities import EntityReader
     from solver.registry import _Codes
-
-Label = Annotated[str, Meta(min_length=1)]
-
-
-class TypedCheck(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
-    """One of ``last_checks`` (fields in code-point order)."""
-
-    date: str
-    department: Label
-    inspectors: list[Label] | UnsetType = UNSET
-
 
 class TypedEntity(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
     """An entity whose every member is of its type (fields in code-point order)."""
@@ -81,7 +72,7 @@ class TypedEntity(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
     checks_this_year: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
     district: Label
     industry: Label | None | UnsetType = UNSET
-    last_checks: list[TypedCheck] | None | UnsetType = UNSET
+    last_checks: tuple[LastCheck, ...] | None | UnsetType = UNSET
     lists: list[Label] | None | UnsetType = UNSET
     name: str
     risk: Literal["A", "B", "C", "D"]
@@ -106,9 +97,10 @@ def decode(text: bytes) -> list[TypedEntity] | None:
 
 
 def as_objects(run: list[TypedEntity]) -> list[dict]:
-    """The typed entities as the JSON objects they were decoded from (absent
-    members absent, integers exact), for the entity-at-a-time rules."""
-    return msgspec.to_builtins(run)
+    """The typed entities as the JSON objects of their canonical text
+    (absent members absent, integers exact, arrays as lists), for the
+    entity-at-a-time rules."""
+    return msgspec.json.decode(encode(run))
 
 
 def _codes(codes: _Codes, column: list) -> map:
@@ -131,24 +123,12 @@ def _checks(column: list) -> list[int]:
     return list(map(lookup.__getitem__, column))
 
 
-def _last_checks(column: list, start: int, strings: dict[str, str], dates: dict) -> dict[int, tuple] | None:
-    """The non-empty ``last_checks`` by row (from ``start``), or None if a
-    date is not one (:func:`~solver.instance.fields._date` decides)."""
-    rows = [n for n, value in enumerate(column) if value]
-    values = [column[n] for n in rows]
-    checks = list(chain.from_iterable(values))
-    days = list(map(attrgetter("date"), checks))
-    for day in dict.fromkeys(days):
-        if day not in dates:
-            try:
-                dates[day] = _date(day, "$")
-            except InputError:
-                return None
-    intern = strings.setdefault
-    departments = [intern(department, department) for department in map(attrgetter("department"), checks)]
-    names = [tuple(map(intern, found, found)) if found else () for found in map(attrgetter("inspectors"), checks)]
-    built = iter(list(map(new_last_check, departments, map(dates.__getitem__, days), names)))
-    return {start + n: tuple(islice(built, len(value))) for n, value in zip(rows, values, strict=True)}
+def _last_checks(column: list, start: int) -> zip:
+    """(row, checks) of the non-empty ``last_checks`` (rows from ``start``):
+    msgspec decoded them as :class:`~solver.model.LastCheck` records, their
+    dates as dates (``YYYY-MM-DD`` and a day of the calendar, as the rules
+    want)."""
+    return zip(compress(range(start, start + len(column)), column), filter(None, column), strict=True)
 
 
 def _sets(column: list, known: dict[tuple, int], codes: _Codes, strings: dict[str, str]) -> list[int]:
@@ -179,9 +159,7 @@ def append_typed(reader: EntityReader, run: list[TypedEntity]) -> bool:
     b = reader.builder
     strings = reader.interner.strings
     start = len(b.usccs)
-    last = _last_checks(list(map(attrgetter("last_checks"), run)), start, strings, reader.interner.dates)
-    if last is None:
-        return False
+    last = _last_checks(list(map(attrgetter("last_checks"), run)), start)
     tags = _sets(list(map(attrgetter("tags"), run)), reader.tag_tuples, b.tagsets, strings)
     lists = _sets(list(map(attrgetter("lists"), run)), reader.list_tuples, b.listsets, strings)
     b.usccs.extend(usccs)

@@ -223,7 +223,7 @@ def test_unfilled_reason_none_qualified_or_expired():
 
 def test_unfilled_reason_no_inspectors_and_rotation():
     inst = make_instance([inspector("E1"), inspector("E2")],
-                         [entity("U1", last_checks=(LastCheck("SCJG", date(2026, 3, 3), ("E1",)),))])
+                         [entity("U1", last_checks=(LastCheck(department="SCJG", date=date(2026, 3, 3), inspectors=("E1",)),))])
     _, result = run(inst, [visit("V1", "U1"), visit("V2", "U1", tasks=("T-WJ",))])
     assert texts(result, inst)["V1"] == ("市场监督管理局: 2 inspectors needed, 1 of 2 eligible "
                                      "(1 on the entity's last check (rotation))")

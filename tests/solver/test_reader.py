@@ -55,6 +55,7 @@ def realistic() -> dict:
     doc["entities"][7]["name"] = "福清市\"某某\"餐饮\\有限公司 \u2028 😀"
     doc["entities"][9]["note"] = {"score": 1e-05, "big": 1e16, "neg": -0.0, "z": [0.1, 2.5]}
     doc["entities"][2500]["score"] = 1e-05  # alone in its slice: orjson would write 0.00001
+    doc["entities"][1500]["last_checks"] = [{"department": "HBJ", "date": "2026-05-15", "inspectors": []}]
     doc["zzz"] = [1e22, "福"]
     doc["aaa"] = {"ratio": 0.03, "tiny": 5e-324}
     return doc

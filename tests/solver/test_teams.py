@@ -126,8 +126,9 @@ def test_department_level_rules_drop_inspectors_with_reasons():
 
 
 def test_conflict_rotation_and_local_supervisor_exclude_per_visit():
-    last = (LastCheck("SCJG", date(2026, 5, 1), ("E2",)), LastCheck("SCJG", date(2025, 5, 1), ("E3",)),
-            LastCheck("CG", date(2026, 6, 1), ("E4",)))
+    last = (LastCheck(department="SCJG", date=date(2026, 5, 1), inspectors=("E2",)),
+            LastCheck(department="SCJG", date=date(2025, 5, 1), inspectors=("E3",)),
+            LastCheck(department="CG", date=date(2026, 6, 1), inspectors=("E4",)))
     inspectors = [inspector(f"E{k}") for k in range(1, 6)] + [inspector("E6", district="350102001")]
     ent = entity("U1", last_checks=last)
     inst = make_instance(inspectors, [ent, entity("U2")], conflicts={("E1", "U1")},
@@ -145,7 +146,7 @@ def test_a_local_supervisor_with_a_conflict_or_the_last_check_is_excluded_for_th
     """Rules 6 and 7 come before rule 8 for an inspector of the entity's
     district; the others of the district are local supervisors."""
     local = "350102001"
-    last = (LastCheck("SCJG", date(2026, 5, 1), ("E2",)),)
+    last = (LastCheck(department="SCJG", date=date(2026, 5, 1), inspectors=("E2",)),)
     inspectors = [inspector(f"E{k}", district=local) for k in range(1, 5)] + [inspector("E5"), inspector("E6")]
     inst = make_instance(inspectors, [entity("U1", last_checks=last), entity("U2")],
                          conflicts={("E1", "U1"), ("E5", "U1")}, policy=Policy(exclude_local_supervisor=True))
@@ -207,7 +208,7 @@ def test_requests_keep_the_input_order():
 def checked_instance(**kw):
     inspectors = [inspector("E1"), inspector("E2"), inspector("E3", unavailable=frozenset({WORKDAYS[0]})),
                   inspector("E4", active=False), inspector("C1", "CG"), inspector("E5", district="350102001")]
-    return make_instance(inspectors, [entity("U1", last_checks=(LastCheck("SCJG", date(2026, 1, 5), ("E2",)),))],
+    return make_instance(inspectors, [entity("U1", last_checks=(LastCheck(department="SCJG", date=date(2026, 1, 5), inspectors=("E2",)),))],
                          conflicts={("E1", "U1")}, pair_conflicts=[("E3", "E5")], **kw)
 
 
@@ -289,13 +290,11 @@ def test_eligible_is_the_pool_without_the_excluded():
     check()
 
 
-def test_fast_constructors_build_equal_objects():
+def test_fast_constructor_builds_equal_objects():
     from solver.model import new_entity as _new_entity
-    from solver.model import new_last_check as _new_last_check
 
-    check = _new_last_check("SCJG", date(2026, 5, 1), ("E001",))
-    assert check == LastCheck("SCJG", date(2026, 5, 1), ("E001",))
-    assert hash(check) == hash(LastCheck("SCJG", date(2026, 5, 1), ("E001",)))
+    check = LastCheck(department="SCJG", date=date(2026, 5, 1), inspectors=("E001",))
+    assert hash(check) == hash(LastCheck(date=date(2026, 5, 1), department="SCJG", inspectors=("E001",)))
     values = ("91350181MA2Y0XXXXX", "某", "350181001", "B", "active", frozenset({"a"}),
               frozenset(), 2, (check,), "餐饮", None)
     assert _new_entity(*values) == Entity(*values)

@@ -20,6 +20,10 @@ from tests.solver.examples import document, uscc
 BASE = {"uscc": uscc(1), "name": "福清市某某餐饮有限公司", "district": "350181001", "risk": "B",
         "status": "active"}
 
+# strings a date parser might take and the rules do not (or the other way round)
+ODD_DATES = ["2026-05-01T00:00:00", "2026-05-01Z", " 2026-05-01", "2026-05-01 ", "\u0662\u0660\u0662\u0666-\u0660\u0665-\u0660\u0661",
+             "0000-01-01", "+2026-05-01", "20260501", "2026-W18-5", "2026-121", "9999-12-31", "0001-01-01"]
+
 # members as the format allows them, and as it does not
 VALUES = {
     "uscc": st.one_of(st.builds(uscc, st.integers(0, 5)), st.sampled_from(["91350181MA2Y0XXXXI", "", 5])),
@@ -36,7 +40,7 @@ VALUES = {
     "last_checks": st.one_of(
         st.lists(st.fixed_dictionaries(
             {"department": st.sampled_from(["SCJG", "YJGL", ""]),
-             "date": st.sampled_from(["2026-05-01", "2026-02-30", "2026-5-1", "2026-06-11"])},
+             "date": st.sampled_from(["2026-05-01", "2026-02-30", "2026-5-1", "2026-06-11", *ODD_DATES])},
             optional={"inspectors": st.lists(st.sampled_from(["E001", "E002", ""]), max_size=2),
                       "note": st.just(1)}), max_size=2),
         st.sampled_from([None, {}, "x"])),
@@ -78,6 +82,14 @@ def _state(reader: EntityReader) -> tuple:
             b.industries.values, b.types.values, dict(b.last))
 
 
+def _without_empty_inspectors(run: list) -> list:
+    for entity in run:
+        for check in entity.get("last_checks") or ():
+            if check.get("inspectors") == []:
+                del check["inspectors"]
+    return run
+
+
 def _each(first: list, run: list) -> tuple | None:
     """The state after ``first`` and ``run`` an entity at a time, or None if they are refused."""
     reader = EntityReader()
@@ -100,8 +112,14 @@ def test_a_typed_run_is_read_as_one_entity_at_a_time(first, run, ascii_only):
     if found is None:
         event("not typed")
         return
-    assert typed.encode(found) == canonical_json(json.loads(text))
-    assert typed.as_objects(found) == json.loads(text)
+    canonical = canonical_json(json.loads(text))
+    if typed.encode(found) != canonical:
+        # only a check's empty "inspectors" is left out (the rules read it as
+        # absent): one member fewer, which sends the slice reader to JSON objects
+        event("an empty inspectors")
+        assert typed.encode(found) == canonical_json(_without_empty_inspectors(json.loads(text)))
+        assert typed.encode(found).count(b":") < canonical.count(b":")
+    assert typed.as_objects(found) == _without_empty_inspectors(json.loads(text))
     expected = _each(first, json.loads(text))
     reader = EntityReader()
     try:
@@ -172,3 +190,19 @@ def test_a_realistic_registry_is_read_by_the_typed_decoder_alone(monkeypatch, tm
     path = tmp_path / "i.json"
     path.write_text(json.dumps(doc, ensure_ascii=True, indent=1), encoding="utf-8")
     assert load_instance(path) == parse_instance(doc)
+
+
+@pytest.mark.parametrize("day", ["2026-05-01", *ODD_DATES])
+def test_a_check_date_is_typed_only_if_the_rules_take_it(day):
+    """msgspec parses a check's date itself: it must take no string the
+    rules refuse (what it refuses, the rules then decide)."""
+    run = [dict(BASE, last_checks=[{"department": "SCJG", "date": day}])]
+    try:
+        EntityReader().parse_each(run)
+        taken = True
+    except InputError:
+        taken = False
+    found = typed.decode(json.dumps(run).encode())
+    assert found is None or taken
+    if found is not None:
+        assert found[0].last_checks[0].date.isoformat() == day
