@@ -3,7 +3,8 @@
 The solver uses the second core of a small machine for the few steps that are
 both large and pure: hashing u-values and arc costs, and solving independent
 team flows. Each helper process is a fork that computes one piece and sends
-its bytes back through a pipe; the caller computes its own piece meanwhile.
+its bytes back through a pipe, or writes them to memory shared with the
+caller; the caller computes its own piece meanwhile.
 Results never depend on the sharing: a caller checks what comes back and
 computes any piece that did not arrive (or arrived wrong) itself.
 
@@ -14,31 +15,47 @@ computes any piece that did not arrive (or arrived wrong) itself.
 ...     mine, theirs = b"here", [b"there", b"and there"]
 >>> mine, theirs
 (b'here', [b'there', b'and there'])
+>>> if hasattr(os, "fork"):
+...     _, theirs = run_forked(lambda: None, [lambda: [b"fits", b"!"], lambda: b"does not fit"], room=8)
+... else:
+...     theirs = [memoryview(b"fits!"), b"does not fit"]
+>>> bytes(theirs[0]), theirs[1]
+(b'fits!', b'does not fit')
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
+_SHARED, _PIPED = b"M", b"P"  # where a child's result is: the shared memory, or after this byte
 T = TypeVar("T")
 S = TypeVar("S")
 
 
 def run_forked(here: Callable[[], T],
-               elsewhere: Sequence[Callable[[], bytes | Sequence[bytes | memoryview]]]) -> tuple[T, list[bytes | None]]:
+               elsewhere: Sequence[Callable[[], bytes | Sequence[bytes | memoryview]]],
+               room: int = 0) -> tuple[T, list[bytes | memoryview | None]]:
     """Run each of ``elsewhere`` in a forked child and ``here`` in this
     process, at the same time; return ``here``'s result and the children's
     bytes in order (None for a child that failed; a child that gives a list
     of bytes gives them joined, without joining them itself). If ``here``
-    raises, the children are stopped first."""
+    raises, the children are stopped first.
+
+    With ``room``, each child has that many bytes of memory shared with this
+    process: a result that fits is written there as soon as it is computed,
+    while this process may still be busy (a pipe holds only a few pages
+    until it is read), and comes back as a view of that memory; a larger
+    result comes through the pipe."""
     children = []
     try:
         for work in elsewhere:
             read_end, write_end = os.pipe()
+            shared = mmap.mmap(-1, room) if room else None
             pid = os.fork()
             if pid == 0:  # the child: compute, write, leave without clean-up
                 status = 1
@@ -46,25 +63,37 @@ def run_forked(here: Callable[[], T],
                     os.close(read_end)
                     with os.fdopen(write_end, "wb") as out:
                         result = work()
-                        out.writelines([result] if isinstance(result, bytes) else result)
+                        pieces = [result] if isinstance(result, bytes) else result
+                        if shared is not None and sum(map(len, pieces)) <= room:
+                            for piece in pieces:
+                                shared.write(piece)
+                            out.write(_SHARED + shared.tell().to_bytes(8, "big"))
+                        else:
+                            out.write(_PIPED)
+                            out.writelines(pieces)
                     status = 0
                 finally:
                     os._exit(status)
             os.close(write_end)
-            children.append((pid, read_end))
+            children.append((pid, read_end, shared))
         mine = here()
     except BaseException:
-        for pid, read_end in children:
+        for pid, read_end, _ in children:
             os.close(read_end)
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         raise
-    results: list[bytes | None] = []
-    for pid, read_end in children:
+    results: list[bytes | memoryview | None] = []
+    for pid, read_end, shared in children:
         with os.fdopen(read_end, "rb") as source:
             data = source.read()
         _, status = os.waitpid(pid, 0)
-        results.append(data if status == 0 else None)
+        if status != 0 or not data:
+            results.append(None)
+        elif data[:1] == _SHARED and shared is not None and len(data) == 9:
+            results.append(memoryview(shared)[:int.from_bytes(data[1:], "big")])
+        else:
+            results.append(data[1:])
     return mine, results
 
 
@@ -78,8 +107,9 @@ def bytes_forked(runs: Sequence[S], compute: Callable[[S], bytes], size: Callabl
     >>> bytes_forked(runs, bytes.upper, len)
     b'ABC'
     """
-    first, rest = run_forked(lambda: compute(runs[0]), [partial(compute, run) for run in runs[1:]])
-    parts = [first]
+    first, rest = run_forked(lambda: compute(runs[0]), [partial(compute, run) for run in runs[1:]],
+                             max(map(size, runs[1:]), default=0))
+    parts: list[bytes | memoryview] = [first]
     for run, part in zip(runs[1:], rest, strict=True):
         parts.append(part if part is not None and len(part) == size(run) else compute(run))
     return b"".join(parts)

@@ -361,7 +361,7 @@ def _rules_then_staffing(instance: Instance, outcome: dict, visits: Sequence[Vis
     if workers > 1 and hasattr(os, "fork"):
         progress.stage("verify: rules and teams")
         staffing, (verdict,) = run_forked(staffed, [lambda: rules_verdict().encode()])
-        _fail(verdict.decode() if verdict is not None else rules_verdict() or None)
+        _fail(bytes(verdict).decode() if verdict is not None else rules_verdict() or None)
         return staffing
     progress.stage("verify: rules", len(outcome["visits"]))
     _fail(rules_verdict() or None)

@@ -68,6 +68,8 @@ BALANCE_TRIES = 16  # unbalanced cuts passed over per slice before any cut is tr
 PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
 SHARE = 0.5  # the part of the array (from its start, in bytes) that the parent reads when two do: the
 # parent then merges the child's columns and hashes, the child packs them (0.45-0.6 measured alike)
+ROOM = 2  # memory shared with the child, per byte of its part: its canonical text and columns
+# took 1.6 bytes per byte of the bench's province (more goes through a pipe)
 KEY = "entities"
 _OBJECTS = {dict}
 _SPACE = re.compile(rb"[ \t\n\r]*").match
@@ -282,7 +284,7 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple
         return None if end is None else (run, end)
     start = middle.end() - 1  # the "{" of the child's first element
     end, (packed,) = run_forked(partial(run.read, data, at, progress, middle.start()),
-                                [partial(_second_half, data, start)])
+                                [partial(_second_half, data, start)], ROOM * (len(data) - start) + (64 << 20))
     if end is None or end >= 0:  # the array ended before the cut (or is not vouched for)
         return None if end is None else (run, end)
     if packed:

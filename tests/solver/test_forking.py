@@ -18,6 +18,26 @@ def test_pieces_come_back_in_order():
     assert theirs == [bytes([k]) * 100_000 for k in range(3)]
 
 
+def test_shared_memory_holds_what_fits_and_the_pipe_the_rest():
+    """A result written to the shared memory is there in full while the
+    parent was still busy; one larger than the room comes through the pipe."""
+    import time
+
+    big = bytes(range(256)) * 4096  # 1 MiB: more than a pipe holds unread
+    mine, theirs = run_forked(lambda: time.sleep(0.2) or "here",
+                              [lambda: [big, b"end"], lambda: big + big, lambda: b""], room=len(big) + 3)
+    assert mine == "here"
+    assert isinstance(theirs[0], memoryview) and theirs[0] == big + b"end"
+    assert theirs[1] == big + big and theirs[2] == b""
+
+
+def test_a_failed_child_gives_none_with_or_without_room():
+    def boom() -> bytes:
+        raise RuntimeError("lost")
+
+    assert run_forked(lambda: 1, [boom], room=100) == (1, [None])
+
+
 def test_a_failed_child_gives_none():
     def boom() -> bytes:
         raise RuntimeError("lost")
