@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from solver import reasons
 from solver.eligible import Eligible
 from solver.progress import Progress
-from solver.teams import VISIT_REASONS as _VISIT_RULE_ORDER
+from solver.team_rules import VISIT_REASONS as _VISIT_RULE_ORDER
 from solver.teams import Rules, SlotRequest, VisitRequest
 
 _REPORT_EVERY = 1000

@@ -120,7 +120,7 @@ def too_few_eligible(department: str, need: int, qualifications: Iterable[str], 
                      dropped: Iterable[tuple[str, int]], eligible: int) -> str:
     """Why a department cannot field ``need`` inspectors on a visit.
 
-    ``dropped`` lists (rule, count) in rule order, as in :mod:`solver.teams`.
+    ``dropped`` lists (rule, count) in rule order, as in :mod:`solver.team_rules`.
 
     >>> too_few_eligible("城管局", 1, [], 2, [("declared conflict", 2)], 0)
     'both qualified inspectors of 城管局 have declared conflicts with the entity'

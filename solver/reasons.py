@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from solver.teams import DEPARTMENT_REASONS, VISIT_REASONS
+from solver.team_rules import DEPARTMENT_REASONS, VISIT_REASONS
 
 TOO_FEW_ELIGIBLE = "too_few_eligible"
 CAPACITY = "capacity"
@@ -37,12 +37,12 @@ NOT_SCHEDULED = "not_scheduled"  # likewise for scheduling
 CODES = (TOO_FEW_ELIGIBLE, CAPACITY, PAIR_CONFLICT, NO_COMMON_DAY, DAYS_FULLY_BOOKED, NOT_STAFFED,
          NOT_SCHEDULED)
 
-# The eligibility rules of section 7.1 in rule order, as solver.teams names them, and their codes.
+# The eligibility rules of section 7.1 in rule order, as solver.team_rules names them, and their codes.
 RULES = DEPARTMENT_REASONS + VISIT_REASONS
 
 
 def rule_code(rule: str) -> str:
-    """The code of an eligibility rule of :mod:`solver.teams` (spaces become ``_``)."""
+    """The code of an eligibility rule of :mod:`solver.team_rules` (spaces become ``_``)."""
     return rule.replace(" ", "_")
 
 
@@ -58,7 +58,7 @@ class Shortage:
     qualifications: tuple[str, ...]  # sorted: what each of its inspectors must hold on the visit
     members: int  # inspectors of the department in the instance
     eligible: int  # of them passing every rule of 7.1 for this visit
-    dropped: tuple[tuple[str, int], ...]  # (rule of solver.teams, count > 0), in rule order
+    dropped: tuple[tuple[str, int], ...]  # (rule of solver.team_rules, count > 0), in rule order
 
     def document(self) -> dict:
         return {"department": self.department, "needed": self.needed,

@@ -4,7 +4,7 @@ eligibility and an *independent* rule checker.
 Nothing here imports :mod:`solver`: the benchmark counts rule violations of the solver's
 outcome (and of the baselines) from the instance document alone, following the rules of
 DOMAIN.md / DRAW-PROTOCOL.md as the project states them (the team-size and qualification
-conventions are those documented in ``solver/teams.py``'s module docstring):
+conventions are those documented in ``solver/team_rules.py``'s module docstring):
 
 * a single-department visit needs ``max(min_team_size, inspectors_per_visit)`` inspectors
   of that department; a joint visit at least one inspector of every department and

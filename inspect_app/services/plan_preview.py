@@ -175,7 +175,7 @@ def preview_from_population(task: Task, population: list[list]) -> TaskPreview:
 
 def task_places(task: Task, visits: int) -> dict[str, int]:
     """Inspector places per department for ``visits`` visits of this task
-    alone (the solver's team rule: see solver.teams.team_requirement)."""
+    alone (the solver's team rule: see solver.team_rules.team_requirement)."""
     policy = draw_policy()
     departments = [task.department] + [d for d in task.participating if d != task.department]
     if len(departments) == 1:

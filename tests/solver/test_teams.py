@@ -1,4 +1,5 @@
-"""Team requirements and eligibility rules (solver.teams).
+"""Team requirements and eligibility rules (solver.team_rules), applied to an
+instance (solver.teams).
 
 The helpers at the top build small instances directly from solver.model; the
 assignment and scheduling tests import them.
@@ -9,10 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from solver.model import Department, Entity, Instance, Inspector, Item, LastCheck, Policy, Task, Visit
-from solver.teams import (CERTIFICATE_EXPIRED, CHECKED_LAST_TIME, DECLARED_CONFLICT, INACTIVE, LOCAL_SUPERVISOR,
-                          NO_AVAILABLE_DAY, NO_CERTIFICATE, NO_CAPACITY, NOT_QUALIFIED, OUTSIDE_JURISDICTION,
-                          VisitChecker, build_requests,
-                          capacity, check_loads, check_visit)
+from solver.team_rules import (CERTIFICATE_EXPIRED, CHECKED_LAST_TIME, DECLARED_CONFLICT, INACTIVE, LOCAL_SUPERVISOR,
+                               NO_AVAILABLE_DAY, NO_CAPACITY, NO_CERTIFICATE, NOT_QUALIFIED, OUTSIDE_JURISDICTION,
+                               capacity)
+from solver.teams import VisitChecker, build_requests, check_loads, check_visit
 
 START = date(2027, 3, 1)  # a Monday
 END = date(2027, 3, 12)
@@ -260,7 +261,8 @@ def test_eligible_is_the_pool_without_the_excluded():
     from solver.draw import instance_seed
     from solver.instance import parse_instance
     from solver.sampling import sample
-    from solver.teams import build_requests, last_team, visit_reason
+    from solver.team_rules import last_team, visit_reason
+    from solver.teams import build_requests
     from solver.visits import merge_samples
     from tests.solver.strategies import instance_documents
 
