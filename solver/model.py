@@ -68,16 +68,17 @@ class Item:
     qualification: str | None = None
 
 
-class LastCheck(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True,
-                forbid_unknown_fields=True):
+class LastCheck(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_unknown_fields=True):
     """One of an entity's ``last_checks``. It is also the record the typed
     reader decodes (:mod:`solver.instance.typed`) and writes back in
-    canonical form: the fields are declared in code-point order, and
-    ``inspectors`` is left out when it is empty. Keywords only."""
+    canonical form, so it keeps the document's text: the fields are declared
+    in code-point order, and absent ``inspectors`` stay :data:`~msgspec.UNSET`
+    (read ``check.inspectors or ()``), apart from ``"inspectors": []``.
+    Keywords only."""
 
     date: date
     department: Label
-    inspectors: tuple[Label, ...] = ()
+    inspectors: tuple[Label, ...] | msgspec.UnsetType = msgspec.UNSET
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,7 +168,7 @@ def last_team(entity: Entity, department: str) -> frozenset[str]:
     if not checks:
         return frozenset()
     latest = max(c.date for c in checks)
-    return frozenset(i for c in checks if c.date == latest for i in c.inspectors)
+    return frozenset(i for c in checks if c.date == latest for i in c.inspectors or ())
 
 
 def visit_reason(inspector: Inspector, entity: Entity, conflicts: frozenset[tuple[str, str]],

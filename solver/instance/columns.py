@@ -29,6 +29,8 @@ from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from msgspec import UNSET
+
 from solver.instance.entities import _ABSENT
 from solver.model import LastCheck
 from solver.registry import RISK_INDEX
@@ -93,8 +95,9 @@ def _last_checks(column: list, start: int, strings: dict[str, str],
     except KeyError:
         return None
     intern = strings.setdefault
-    built = iter([LastCheck(date=day, department=department, inspectors=tuple(map(intern, names, names)))
-                  for department, day, names in zip(known, when, inspectors, strict=True)])
+    built = iter([LastCheck(date=day, department=department,
+                            inspectors=UNSET if names is _ABSENT else tuple(map(intern, names, names)))
+                   for department, day, names in zip(known, when, inspectors, strict=True)])
     return {start + n: tuple(islice(built, len(value))) for n, value in zip(rows, values, strict=True)}
 
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
+from msgspec import UNSET
+
 from solver import messages
 from solver.errors import InputError
 from solver.instance.fields import USCC, Interner, _field, _int, _list, _object, _risk, _str, _strings
@@ -53,8 +55,8 @@ def last_checks(raw: object, path: str, interner: Interner) -> tuple[LastCheck, 
         result.append(LastCheck(
             department=interner.string(_str(_field(obj, "department", at), at + ".department")),
             date=interner.date(_field(obj, "date", at), at + ".date"),
-            inspectors=tuple(interner.string(i) for i in _strings(obj.get("inspectors", []),
-                                                                  at + ".inspectors")),
+            inspectors=UNSET if "inspectors" not in obj else tuple(
+                interner.string(i) for i in _strings(obj["inspectors"], at + ".inspectors")),
         ))
     return tuple(result)
 
@@ -114,7 +116,8 @@ def _last_checks_fast(last: object, strings: dict[str, str], dates: dict[str, da
             if type(inspector) is not str or not inspector:
                 raise _Unsure
         built.append(LastCheck(date=dates[check["date"]], department=strings[department],
-                               inspectors=tuple([strings.setdefault(i, i) for i in inspectors])))
+                               inspectors=UNSET if inspectors is _ABSENT
+                               else tuple([strings.setdefault(i, i) for i in inspectors])))
     return tuple(built)
 
 

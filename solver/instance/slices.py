@@ -216,7 +216,7 @@ class Run:
                 elements, close, after, last = found
                 text = typed.encode(elements)
                 if data.count(b":", at, after) != text.count(b":"):
-                    found = None  # a duplicate key, or an empty "inspectors": read as JSON objects
+                    found = None  # a duplicate key: read as JSON objects (which then name it)
             if found is not None:
                 if self.error is None and not typed.append_typed(self.reader, elements):
                     self._parse(typed.as_objects(elements))

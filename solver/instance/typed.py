@@ -23,10 +23,7 @@ parses as the rules do). Such a run is, by construction:
   and msgspec escapes strings as ``json.dumps(ensure_ascii=False)`` does (a
   test compares every code point). A key written twice keeps its last value,
   one member fewer than the text: the caller compares the ``:`` counts, as
-  for orjson. A check's empty ``inspectors`` is omitted too (the rules read
-  it as absent), so that ``"inspectors": []`` written out also leaves one
-  member fewer: the caller then reads the run as JSON objects, whose
-  canonical form keeps it.
+  for orjson (and then reads the run as JSON objects).
 
 :func:`append_typed` then states the remaining rule (the USCC's
 characters) for the whole run and appends it as the entity-at-a-time rules

@@ -383,3 +383,22 @@ def test_what_the_scans_act_on_is_found_in_a_slice_or_in_the_rest(tmp_path):
         with pytest.raises(InputError) as whole:
             reader.load_document(str(path))
         assert str(caught.value) == str(whole.value) and "64" in str(caught.value), where
+
+
+def test_empty_inspectors_need_no_json_objects(realistic, tmp_path, monkeypatch):
+    """A file whose checks write ``"inspectors": []`` (as another generator
+    does) is read by the typed decoder alone, slice after slice."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a slice was read as JSON objects")
+
+    doc = json.loads(json.dumps(realistic))
+    doc["entities"] = [e for e in doc["entities"] if set(e) <= {"uscc", "name", "district", "risk", "status",
+                                                                 "tags", "lists", "checks_this_year",
+                                                                 "industry", "type", "last_checks"}]
+    for n, entity in enumerate(doc["entities"][::50]):
+        entity["last_checks"] = [{"department": "HBJ", "date": "2026-05-15", "inspectors": [] if n % 2 else ["E1"]}]
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(slices, "_decoded", refuse)
+    loaded = load_instance(path)
+    assert loaded.input_digest == input_digest(doc)
