@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -39,6 +41,8 @@ from solver.canonical import u_values
 from solver.model import RISK_CLASSES, Instance, Task
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
+
+_DEPARTMENT, _DATE = attrgetter("department"), attrgetter("date")
 
 EXCLUSION_REASONS = ("inactive", "recent_check", "frequency_cap")
 
@@ -123,15 +127,12 @@ class EntityTable:
         self.lists, self.listsets = rows.lists, rows.listsets
         self.industry, self.industries = rows.industry, rows.industries
         self.type, self.types = rows.type, rows.types
-        owner, department, day = [], [], []
-        for n_entity in sorted(rows.last):
-            for check in rows.last[n_entity]:
-                owner.append(n_entity)
-                department.append(check.department)
-                day.append(check.date.toordinal())
-        self.check_entity = np.array(owner, dtype=np.int64)
-        self.check_department, self.check_departments = _index(department)
-        self.check_day = np.array(day, dtype=np.int64)
+        owners = sorted(rows.last)
+        per_owner = list(map(rows.last.__getitem__, owners))
+        checks = list(chain.from_iterable(per_owner))
+        self.check_entity = np.repeat(np.array(owners, dtype=np.int64), list(map(len, per_owner)))
+        self.check_department, self.check_departments = _index(list(map(_DEPARTMENT, checks)))
+        self.check_day = np.fromiter(map(date.toordinal, map(_DATE, checks)), dtype=np.int64, count=len(checks))
 
     def __len__(self) -> int:
         return len(self.usccs)
