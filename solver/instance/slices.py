@@ -94,22 +94,23 @@ class Sliced:
         self.doc, self.entities, self.digest, self.frozen = doc, entities, digest, frozen
 
 
-def _array_start(data: bytes) -> int | None:
-    """The index of the ``[`` of the top-level entity array, or None."""
+def _array_start(data: bytes) -> tuple[int, dict] | None:
+    """The index of the ``[`` of the top-level entity array, and the
+    top-level members written before it; or None."""
     found = -1
     for _ in range(4):
         found = data.find(b'"entities"', found + 1)
         if found < 0:
             return None
         try:
-            orjson.loads(data[:found] + b'"entities":0}')
+            before = orjson.loads(data[:found] + b'"entities":0}')
         except orjson.JSONDecodeError:
             continue
         at = _skip(data, found + len(b'"entities"'))
         if data[at:at + 1] != b":":
             return None
         at = _skip(data, at + 1)
-        return at if data[at:at + 1] == b"[" else None
+        return (at, before) if data[at:at + 1] == b"[" else None
     return None
 
 
@@ -249,6 +250,24 @@ class Run:
             self.error = caught
 
 
+class _Digest:
+    """SHA-256 of the canonical document as far as it is known: ``head``
+    (see :func:`_head_bytes`), then the entity pieces added so far."""
+
+    __slots__ = ("head", "hasher", "pieces")
+
+    def __init__(self, head: bytes) -> None:
+        self.head, self.hasher, self.pieces = head, sha256(head), 0
+
+    def add(self, pieces: list[bytes | memoryview]) -> None:
+        """Add the pieces from the first one not added yet."""
+        for piece in pieces[self.pieces:]:
+            if self.pieces:
+                self.hasher.update(b",")
+            self.hasher.update(piece)
+            self.pieces += 1
+
+
 def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
     """What a forked child reads: the elements from ``at`` to the array's end,
     as the index after the array, the canonical text of the elements and the
@@ -264,7 +283,8 @@ def _second_half(data: bytes, at: int) -> list[bytes | memoryview]:
     return [end.to_bytes(8, "big"), size.to_bytes(8, "big"), *pieces, halves.pack(run.reader)]
 
 
-def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple[Run, int] | None:
+def _read_array(data: bytes, at: int, progress: Progress, workers: int,
+                before: dict) -> tuple[Run, int, _Digest | None] | None:
     """The elements from ``at`` (the first one's first byte) to the array's
     end, and the index after the array; None if they cannot be vouched for.
 
@@ -281,21 +301,34 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int) -> tuple
         middle = _CUT.search(data, at + int((len(data) - at) * SHARE))
     if middle is None:
         end = run.read(data, at, progress)
-        return None if end is None else (run, end)
+        return None if end is None else (run, end, None)
     start = middle.end() - 1  # the "{" of the child's first element
-    end, (packed,) = run_forked(partial(run.read, data, at, progress, middle.start()),
+    running: _Digest | None = None
+
+    def first_half() -> int | None:
+        nonlocal running
+        end = run.read(data, at, progress, middle.start())
+        if end == -1:  # while the child reads on, hash this half after the head it most likely has
+            try:
+                running = _Digest(_head_bytes(before))
+            except (TypeError, ValueError, RecursionError):  # the whole document's reader names it
+                return end
+            running.add(run.pieces)
+        return end
+
+    end, (packed,) = run_forked(first_half,
                                 [partial(_second_half, data, start)], ROOM * (len(data) - start) + (64 << 20))
     if end is None or end >= 0:  # the array ended before the cut (or is not vouched for)
-        return None if end is None else (run, end)
+        return None if end is None else (run, end, running)
     if packed:
         size = int.from_bytes(packed[8:16], "big")
         view = memoryview(packed)
         if run.error is None:
             progress.advance(halves.merge(run.reader, view[16 + size:]))
         run.pieces.append(view[16:16 + size])
-        return run, int.from_bytes(packed[:8], "big")
+        return run, int.from_bytes(packed[:8], "big"), running
     end = run.read(data, start, progress)
-    return None if end is None else (run, end)
+    return None if end is None else (run, end, running)
 
 
 def _head_bytes(members: dict) -> bytes:
@@ -315,18 +348,20 @@ def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
     large array is read in two halves at once (:func:`_read_array`)."""
     if b"\\u003" in data and re.search(rb"\\u003[aA]", data):
         return None
-    begin = _array_start(data)
-    if begin is None:
+    found_start = _array_start(data)
+    if found_start is None:
         return None
+    begin, before = found_start
     progress.stage("entities")
     at = _skip(data, begin + 1)
+    running: _Digest | None = None  # the digest so far, if the reading began it
     if data[at:at + 1] == b"]":
         run, end = Run(), at + 1
     else:
-        found = _read_array(data, at, progress, workers)
+        found = _read_array(data, at, progress, workers, before)
         if found is None:
             return None
-        run, end = found
+        run, end, running = found
     rest = data[:begin] + b"[]" + data[end:]
     if not _plain(rest, 0):
         return None
@@ -336,12 +371,12 @@ def read(data: bytes, progress: Progress, workers: int = 1) -> Sliced | None:
         return None
     if type(doc) is not dict or rest.count(b":") != orjson.dumps(doc).count(b":") or doc.get(KEY) != []:
         return None
-    hasher = sha256(_head_bytes(doc))
-    for n, piece in enumerate(run.pieces):
-        if n:
-            hasher.update(b",")
-        hasher.update(piece)
+    head = _head_bytes(doc)
+    if running is None or running.head != head:  # (a member after the array sorts before "entities")
+        running = _Digest(head)
+    running.add(run.pieces)
     run.pieces.clear()
+    hasher = running.hasher
     hasher.update(b"]")
     try:
         digest, frozen = finish_digests(hasher, doc, sorted(k for k in doc if k > KEY and k != "secret"), False)

@@ -402,3 +402,26 @@ def test_empty_inspectors_need_no_json_objects(realistic, tmp_path, monkeypatch)
     monkeypatch.setattr(slices, "_decoded", refuse)
     loaded = load_instance(path)
     assert loaded.input_digest == input_digest(doc)
+
+
+def test_the_first_half_is_hashed_after_the_head_it_guessed(realistic, tmp_path, monkeypatch, two_halves):
+    """With two processes, this one hashes its half while the child reads,
+    after the members written before the array; if a member written after
+    it sorts before ``entities``, the digest starts over: the same digests."""
+    made = []
+    digest_class = slices._Digest
+
+    def counted(head):
+        made.append(head)
+        return digest_class(head)
+
+    monkeypatch.setattr(slices, "_Digest", counted)
+    digests = input_and_frozen_digest(realistic)
+    others = {k: v for k, v in realistic.items() if k != "entities"}
+    for label, doc, guesses in (("sorted", realistic, 1), ("entities first", {"entities": realistic["entities"], **others}, 2)):
+        path = tmp_path / f"{label}.json"
+        path.write_text(json.dumps(doc, sort_keys=label == "sorted", ensure_ascii=False), encoding="utf-8")
+        made.clear()
+        loaded = load_instance(path, workers=2)
+        assert (loaded.input_digest, loaded.frozen_digest) == digests, label
+        assert len(made) == guesses, label
