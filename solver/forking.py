@@ -37,6 +37,17 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 
+def _shared_memory(room: int) -> mmap.mmap | None:
+    """``room`` bytes of anonymous memory shared with forked children, or None
+    (no room asked for, or none to be had: the result then comes through the pipe)."""
+    if not room:
+        return None
+    try:
+        return mmap.mmap(-1, room)
+    except (OSError, OverflowError, ValueError):  # e.g. strict overcommit: the pipe still works
+        return None
+
+
 def run_forked(here: Callable[[], T],
                elsewhere: Sequence[Callable[[], bytes | Sequence[bytes | memoryview]]],
                room: int = 0) -> tuple[T, list[bytes | memoryview | None]]:
@@ -55,7 +66,7 @@ def run_forked(here: Callable[[], T],
     try:
         for work in elsewhere:
             read_end, write_end = os.pipe()
-            shared = mmap.mmap(-1, room) if room else None
+            shared = _shared_memory(room)
             pid = os.fork()
             if pid == 0:  # the child: compute, write, leave without clean-up
                 status = 1

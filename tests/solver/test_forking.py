@@ -82,3 +82,14 @@ def test_bytes_forked_recomputes_a_short_or_missing_answer():
         return run.upper()
 
     assert bytes_forked([b"ab", b"cd", b"ef", b"gh"], compute, len) == b"ABCDEFGH"
+
+
+def test_without_shared_memory_to_be_had_the_pipe_carries_the_result(monkeypatch):
+    import mmap
+
+    def refuse(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    mine, theirs = run_forked(lambda: 1, [lambda: b"through the pipe"], room=1 << 30)
+    assert (mine, theirs) == (1, [b"through the pipe"])
