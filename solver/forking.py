@@ -99,12 +99,12 @@ def run_forked(here: Callable[[], T],
         with os.fdopen(read_end, "rb") as source:
             data = source.read()
         _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            results.append(None)
-        elif data[:1] == _SHARED and shared is not None and len(data) == 9:
-            results.append(memoryview(shared)[:int.from_bytes(data[1:], "big")])
-        else:
+        if status == 0 and data[:1] == _PIPED:
             results.append(data[1:])
+        elif status == 0 and data[:1] == _SHARED and shared is not None and len(data) == 9:
+            results.append(memoryview(shared)[:int.from_bytes(data[1:], "big")])
+        else:  # a failed child, or an answer of neither form
+            results.append(None)
     return mine, results
 
 

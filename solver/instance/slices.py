@@ -303,21 +303,20 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int,
         end = run.read(data, at, progress)
         return None if end is None else (run, end, None)
     start = middle.end() - 1  # the "{" of the child's first element
-    running: _Digest | None = None
 
-    def first_half() -> int | None:
-        nonlocal running
+    def first_half() -> tuple[int | None, _Digest | None]:
         end = run.read(data, at, progress, middle.start())
-        if end == -1:  # while the child reads on, hash this half after the head it most likely has
-            try:
-                running = _Digest(_head_bytes(before))
-            except (TypeError, ValueError, RecursionError):  # the whole document's reader names it
-                return end
-            running.add(run.pieces)
-        return end
+        if end != -1:
+            return end, None
+        try:  # while the child reads on, hash this half after the head it most likely has
+            running = _Digest(_head_bytes(before))
+        except (TypeError, ValueError, RecursionError):  # the whole document's reader names it
+            return end, None
+        running.add(run.pieces)
+        return end, running
 
-    end, (packed,) = run_forked(first_half,
-                                [partial(_second_half, data, start)], ROOM * (len(data) - start) + (64 << 20))
+    (end, running), (packed,) = run_forked(first_half, [partial(_second_half, data, start)],
+                                           ROOM * (len(data) - start) + (64 << 20))
     if end is None or end >= 0:  # the array ended before the cut (or is not vouched for)
         return None if end is None else (run, end, running)
     if packed:

@@ -93,3 +93,12 @@ def test_without_shared_memory_to_be_had_the_pipe_carries_the_result(monkeypatch
     monkeypatch.setattr(mmap, "mmap", refuse)
     mine, theirs = run_forked(lambda: 1, [lambda: b"through the pipe"], room=1 << 30)
     assert (mine, theirs) == (1, [b"through the pipe"])
+
+
+def test_a_child_that_leaves_without_answering_gives_none():
+    """Exit status 0 but no answer (not even the marker of where it is): None."""
+    def silent() -> bytes:
+        os._exit(0)
+
+    mine, theirs = run_forked(lambda: 1, [silent], room=64)
+    assert (mine, theirs) == (1, [None])
