@@ -21,17 +21,29 @@ True
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import overload
 
 
 class Eligible(Sequence[str]):
-    __slots__ = ("_hash", "cut", "pool")
+    __slots__ = ("_before", "_hash", "cut", "pool")
 
     def __init__(self, pool: tuple[str, ...], cut: tuple[int, ...]) -> None:
         self.pool = pool  # sorted ids, shared
         self.cut = cut  # ascending positions in ``pool`` that are not eligible
         self._hash: int | None = None
+        self._before: list[int] | None = None
+
+    def _position(self, index: int) -> int:
+        """The position in ``pool`` of the member at ``index`` (0 <= index <
+        len): ``index`` plus the cuts before it. Cut j lies before it exactly
+        when the members kept before cut j, ``cut[j] - j``, number at most
+        ``index`` (non-decreasing in j, so a binary search counts them)."""
+        before = self._before
+        if before is None:
+            before = self._before = [c - j for j, c in enumerate(self.cut)]
+        return index + bisect_right(before, index)
 
     def __len__(self) -> int:
         return len(self.pool) - len(self.cut)
@@ -50,21 +62,12 @@ class Eligible(Sequence[str]):
             index += n
         if not 0 <= index < n:
             raise IndexError(index)
-        position = index  # the index-th kept position: skip every cut at or before it
-        for c in self.cut:
-            if c > position:
-                break
-            position += 1
-        return self.pool[position]
+        return self.pool[self._position(index)]
 
     def pick(self, indexes: Sequence[int]) -> tuple[str, ...]:
-        """The members at ascending ``indexes`` (one pass over the cut)."""
-        out, cut, pool, skipped = [], self.cut, self.pool, 0
-        for index in indexes:
-            while skipped < len(cut) and cut[skipped] <= index + skipped:
-                skipped += 1
-            out.append(pool[index + skipped])
-        return tuple(out)
+        """The members at ``indexes`` (each in range)."""
+        pool, position = self.pool, self._position
+        return tuple([pool[position(index)] for index in indexes])
 
     def __iter__(self) -> Iterator[str]:
         start = 0
@@ -74,7 +77,14 @@ class Eligible(Sequence[str]):
         yield from self.pool[start:]
 
     def __contains__(self, value: object) -> bool:
-        return any(value == i for i in self)
+        if not isinstance(value, str):
+            return False
+        pool, cut = self.pool, self.cut
+        p = bisect_left(pool, value)  # the pool is sorted
+        if p == len(pool) or pool[p] != value:
+            return False
+        c = bisect_left(cut, p)
+        return c == len(cut) or cut[c] != p
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Eligible):
