@@ -711,8 +711,10 @@ def _form_teams(parts: Mapping[str, list[list[int]]], by_department: Mapping[str
     results: list[PartResult | None] = [None] * len(jobs)
     pending = list(range(len(jobs)))
     progress.stage("form teams", len(jobs))
+    counted: Progress = progress  # the stage counts the parts once; a widened part's new flows are not counted again
     while pending:
-        solved = _solve_jobs([jobs[j] for j in pending], by_department, rules, random_cost, workers, progress, claims)
+        solved = _solve_jobs([jobs[j] for j in pending], by_department, rules, random_cost, workers, counted, claims)
+        counted = NullProgress()
         retry = []
         for j, result in zip(pending, solved, strict=True):
             department, part, current = jobs[j]

@@ -204,3 +204,27 @@ def test_a_changed_bound_is_caught_and_named(widened, start):
     with pytest.raises(VerificationFailed) as caught:
         verify_outcome(instance, changed)
     assert str(caught.value).startswith(start), str(caught.value)
+
+
+class _Counting:
+    """A progress reporter that records, per stage, its total and the units done."""
+
+    def __init__(self) -> None:
+        self.stages: list[list] = []
+
+    def stage(self, name, total=None):
+        self.stages.append([name, total, 0])
+
+    def advance(self, n=1):
+        self.stages[-1][2] += n
+
+    def done(self):
+        pass
+
+
+def test_widening_does_not_count_a_stage_past_its_total():
+    counting = _Counting()
+    outcome = draw(parse_instance(_saturated()), counting).outcome()
+    assert outcome["certificate"]["widened"]  # a part was solved twice
+    form = [s for s in counting.stages if s[0] == "form teams"]
+    assert form and all(total is not None and done == total for _, total, done in form), form
