@@ -633,13 +633,26 @@ def _members_of(team: Sequence[str] | None, department: str, rules: Rules) -> tu
 RANDOM_RANGE = 1 << (8 * RANDOM_BYTES)  # r(v, i) < 2**24
 
 
-def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[str, ...]], rules: Rules) -> bool:
-    """Whether some place of a part's flow could hand a member j to an eligible
-    inspector i who is not a member and has spare capacity, with
-    ``b(L_i + 1) + 2**24 <= b(L_j)`` (L the loads of the part's flow, b the
-    balance cost): that trade lowers the balance by more than any difference
-    of random costs, so with i a candidate the flow would not keep j
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """A trade the candidates do not offer (7.3): place ``places[place]`` could
+    give ``member``'s unit to ``other``, which balances the part better."""
+
+    place: int
+    member: str
+    other: str
+
+
+def improving_trade(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[str, ...]],
+                    rules: Rules) -> Trade | None:
+    """The first place, in the order given, of a part's flow that could hand a
+    member j to an eligible inspector i who is not a member and has spare
+    capacity, with ``b(L_i + 1) + 2**24 <= b(L_j)`` (L the loads of the part's
+    flow, b the balance cost): that trade lowers the balance by more than any
+    difference of random costs, so with i a candidate the flow would not keep j
     (protocol 7.3). For equal capacities: loads of j and i differ by 2 or more.
+    j is the member of largest b(L_j), then smallest id; i the eligible
+    non-member with spare capacity of least b(L_i + 1), then smallest id.
     Cost: per place its members and exclusions, per pool one sort."""
     cap = rules.capacity
     load: dict[str, int] = {}
@@ -647,10 +660,11 @@ def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[
         for i in team:
             load[i] = load.get(i, 0) + 1
     ranked_of: dict[int, list[tuple[int, str]]] = {}  # id(pool) -> (b(L + 1), id) of members with spare capacity
-    for (_, slot), team in zip(places, teams, strict=True):
+    for n, ((_, slot), team) in enumerate(zip(places, teams, strict=True)):
         if not team:
             continue
         top = max(balance_cost(load[j], cap[j]) for j in team)
+        member = min(j for j in team if balance_cost(load[j], cap[j]) == top)
         eligible = slot.eligible
         pooled = eligible is slot.pool.qualified or (isinstance(eligible, Eligible)
                                                     and eligible.pool is slot.pool.qualified)
@@ -664,9 +678,15 @@ def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[
             if i in skip:
                 continue
             if cost + RANDOM_RANGE <= top:
-                return True
+                return Trade(n, member, i)
             break
-    return False
+    return None
+
+
+def improvable(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[tuple[str, ...]], rules: Rules) -> bool:
+    """Whether some place of a part's flow offers an improving trade
+    (:func:`improving_trade`)."""
+    return improving_trade(places, teams, rules) is not None
 
 
 def part_name(department: str, visit_id: str) -> str:

@@ -342,4 +342,11 @@ def certificate_flow_team(path: str, problem: str) -> str:
     return f"{path}: {problem}"
 
 
+def certificate_should_widen(part: str, bound: int, place: str, member: str, member_load: int, member_cap: int,
+                             other: str, other_load: int, other_cap: int) -> str:
+    return (f"certificate.widened.{part}: the part should have widened beyond {bound} candidates: place {place} "
+            f"could go from {member} (load {member_load}, capacity {member_cap}) to {other} (load {other_load}, "
+            f"capacity {other_cap}), who is eligible but not a candidate")
+
+
 SHOWN = 6

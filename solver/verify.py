@@ -15,7 +15,8 @@ the first discrepancy, in this order:
    across visits: no inspector above ``max_visits`` in the window, nor above
    ``policy.daily_visits_per_inspector`` on one day;
 5. the optimality certificate (formats /2 and /3, :mod:`solver.certificate`): the
-   teams of 7.3 are the unique optimum, checked without solving;
+   teams of 7.3 are the unique optimum and (format /3) no part should have
+   widened further, checked without solving;
 6. teams, dates, reasons and the certificate itself, by re-running team
    assignment and scheduling;
 7. ``stats``, then anything else (e.g. a field that does not belong).
@@ -29,7 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
@@ -55,6 +56,9 @@ from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
 from solver.sampling import EntityTable, sample
 from solver.visits import merge_samples
+
+if TYPE_CHECKING:
+    from solver.teams import Rules, SlotRequest, VisitRequest
 
 SHORT_LIST = 8  # scalar lists up to this length are shown whole in a message
 
@@ -343,6 +347,43 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
                 costs = (tuple(cost.costs(uscc, offered)),) + ((0,) * len(offered),) * (len(levels) - 1)
             places.append(certificate.Place(f"{visit_id} {slot.department}", uscc, offered, members, costs))
     _fail(certificate.check(places, rules.capacity, levels))
+    if default is not None:
+        _check_widening(requests, teams, part_of, widened, default, rules)
+
+
+def _check_widening(requests: dict[str, VisitRequest], teams: dict[str, list[str]],
+                    part_of: dict[tuple[str, str], str], widened: dict[str, int], default: int,
+                    rules: Rules) -> None:
+    """No part should have widened beyond its K (7.3): a part whose K is below
+    its largest eligible count has no improving trade with an eligible
+    inspector who is not a candidate (:func:`solver.assign.improving_trade`),
+    by the certified teams alone. Reported: the first such place by (visit id,
+    department)."""
+    from solver.assign import improving_trade
+
+    parts: dict[str, list[tuple[str, tuple[str, SlotRequest], tuple[str, ...]]]] = {}
+    for visit_id in sorted(teams):
+        for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
+            members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
+                                   and rules.inspectors[i].department == slot.department))
+            parts.setdefault(part_of[(visit_id, slot.department)], []).append(
+                (f"{visit_id} {slot.department}", (requests[visit_id].visit.uscc, slot), members))
+    found = []
+    for name, places in parts.items():
+        bound = widened.get(name, default)
+        if bound >= max(len(slot.eligible) for _, (_, slot), _ in places):  # every eligible inspector a candidate
+            continue
+        part_teams = [members for _, _, members in places]
+        trade = improving_trade([place for _, place, _ in places], part_teams, rules)
+        if trade is not None:
+            found.append((tuple(places[trade.place][0].split(" ")), name, bound, trade, part_teams))
+    if not found:
+        return
+    place, name, bound, trade, part_teams = min(found, key=lambda f: f[0])
+    load = {i: sum(i in team for team in part_teams) for i in (trade.member, trade.other)}
+    cap = rules.capacity
+    _stop(messages.certificate_should_widen(name, bound, " ".join(place), trade.member, load[trade.member],
+                                            cap[trade.member], trade.other, load[trade.other], cap[trade.other]))
 
 
 def _rules_then_staffing(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],

@@ -228,3 +228,49 @@ def test_widening_does_not_count_a_stage_past_its_total():
     assert outcome["certificate"]["widened"]  # a part was solved twice
     form = [s for s in counting.stages if s[0] == "form teams"]
     assert form and all(total is not None and done == total for _, total, done in form), form
+
+
+def _one_big_inspector() -> dict:
+    """40 inspectors of one department, E001 of capacity 30 and 39 of capacity
+    1, 20 visits of 2: every visit is staffed at K = 16, but a place whose 16
+    candidates miss E001 (load 9 of 30) holds two inspectors at their only
+    visit, a trade the candidates do not offer (7.3): the part widens to 64."""
+    doc = document(entities=400, inspectors=40)
+    doc["draw_id"] = "W-2"
+    for n, inspector in enumerate(doc["inspectors"]):
+        inspector["max_visits"] = 30 if n == 0 else 1
+    doc["tasks"][0].pop("ratio")
+    doc["tasks"][0]["count"] = 20
+    return doc
+
+
+def unwidened_outcome(instance, monkeypatch) -> dict:
+    """The draw of ``instance`` as if no trade ever made a part widen: its
+    certificate holds at K = 16, its teams are not the protocol's."""
+    with monkeypatch.context() as patched:
+        patched.setattr("solver.assign.improvable", lambda *args: False)
+        return draw(instance).outcome()
+
+
+def test_a_part_that_should_have_widened_is_named_without_solving(monkeypatch):
+    instance = parse_instance(_one_big_inspector())
+    outcome = draw(instance).outcome()
+    assert outcome["certificate"]["widened"] == {"V00001 SCJG": 64} and outcome["stats"]["unfilled"] == 0
+    verify_outcome(instance, outcome)
+    loads = Counter(i for entry in outcome["visits"] for i in entry["team"])
+    assert loads["E001"] == 20 and max(n for i, n in loads.items() if i != "E001") == 1
+    unwidened = unwidened_outcome(instance, monkeypatch)
+    assert unwidened["certificate"]["widened"] == {}
+    assert Counter(i for entry in unwidened["visits"] for i in entry["team"])["E001"] < 20
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, unwidened)
+    assert str(caught.value).startswith(
+        "certificate.widened.V00001 SCJG: the part should have widened beyond 16 candidates: place V"), caught.value
+    assert "to E001 (load " in str(caught.value) and "capacity 30), who is eligible but not a candidate" in str(
+        caught.value)
+    # stopping at 32 leaves the same kind of trade
+    narrower = copy.deepcopy(outcome)
+    narrower["certificate"]["widened"] = {"V00001 SCJG": 32}
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, narrower)
+    assert str(caught.value).startswith("certificate."), caught.value

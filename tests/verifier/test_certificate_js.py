@@ -243,3 +243,36 @@ def _js_agrees_on_the_teams(tmp_path, source, name: str, document: dict, message
     assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("passed" if message is None else "failed")
     if message is not None:
         assert report["first"]["message"] == message, name
+
+
+def test_a_part_that_should_have_widened_is_named_by_both_verifiers(tmp_path, monkeypatch):
+    """A draw whose part stopped at K = 16 though a trade with an eligible
+    non-candidate would balance it better (7.3): its certificate holds, and
+    both verifiers name the part, the place and the trade without solving;
+    the honest draw (widened to 64) passes both."""
+    from solver.draw import draw
+    from solver.errors import VerificationFailed
+    from solver.instance import parse_instance
+    from solver.verify import verify_outcome
+    from tests.solver.test_candidates import _one_big_inspector, unwidened_outcome
+
+    doc = _one_big_inspector()
+    instance = parse_instance(doc)
+    outcome = draw(instance).outcome()
+    unwidened = unwidened_outcome(instance, monkeypatch)
+    with pytest.raises(VerificationFailed) as caught:
+        verify_outcome(instance, unwidened)
+    assert str(caught.value).startswith("certificate.widened.V00001 SCJG: the part should have widened")
+    instance_path = tmp_path / "instance.json"
+    instance_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
+    for name, document, code in (("drawn", outcome, 0), ("unwidened", unwidened, 1)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([NODE, str(runner), str(instance_path), str(path)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == code, (name, done.stdout[-2000:], done.stderr[-2000:])
+        report = json.loads(done.stdout)
+        assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("failed" if code else "passed"), name
+        if code:
+            assert report["first"]["message"] == str(caught.value)

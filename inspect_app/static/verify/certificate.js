@@ -14,6 +14,7 @@ const MAX_LEVELS = 10;
 const FORMAT_3 = "inspect-draw-outcome/3";
 const BOUND = 16; // the candidates a place offers the team flow from format /3 on (7.3)
 const BIG = 2 ** 40;
+const RANDOM_RANGE = 2 ** 24; // r(v, i) < 2^24 (7.3)
 const SHOWN = 6;
 
 const balance = (k, cap) => Math.floor((BIG * k) / cap); // exact: BIG * k < 2^53
@@ -116,6 +117,8 @@ class Eligibility {
       length: ids.length - cut.length,
       at,
       all: () => (cut.length ? ids.filter((_, n) => !cut.includes(n)) : ids),
+      pool: ids,
+      excluded: new Set(cut.map((n) => ids[n])),
     };
   }
 }
@@ -231,6 +234,45 @@ export function cyclicNodes(edges) {
   return out;
 }
 
+/**
+ * No part should have widened beyond its K (7.3): where K is below the largest
+ * eligible count of the part's places, no place p has a member j and an
+ * inspector i eligible for p who is not a member, with L_i < cap(i) and
+ * b(L_i + 1) + 2^24 <= b(L_j) (L the loads of the part's flow). Reported: the
+ * first such place by visit id and department, j its member of largest b(L_j)
+ * (then smallest id), i the eligible non-member with spare capacity of least
+ * b(L_i + 1) (then smallest id). After the levels passed, i is no candidate.
+ */
+export function checkWidening(places, caps, boundOf) {
+  const loads = new Map(), widest = new Map(), ranked = new Map();
+  for (const p of places) {
+    for (const j of p.members) loads.set(j, (loads.get(j) || 0) + 1);
+    widest.set(p.part, Math.max(widest.get(p.part) || 0, p.eligibleCount));
+  }
+  const load = (i) => loads.get(i) || 0;
+  for (const p of places) {
+    const bound = boundOf(p.part);
+    if (bound === null || bound >= widest.get(p.part) || !p.members.length) continue;
+    const top = Math.max(...p.members.map((j) => balance(load(j), caps.get(j))));
+    const member = p.members.filter((j) => balance(load(j), caps.get(j)) === top).sort(cmp)[0];
+    let order = ranked.get(p.pool);
+    if (!order) { // the pool's inspectors with spare capacity by (b(L + 1), id)
+      order = p.pool.filter((i) => load(i) < caps.get(i)).map((i) => [balance(load(i) + 1, caps.get(i)), i])
+        .sort((a, b) => a[0] - b[0] || cmp(a[1], b[1]));
+      ranked.set(p.pool, order);
+    }
+    const skip = new Set(p.members);
+    const first = order.find(([, i]) => !skip.has(i) && !p.excluded.has(i));
+    if (first && first[0] + RANDOM_RANGE <= top) {
+      const other = first[1];
+      return fail(`certificate.widened.${p.part}`, `the part should have widened beyond ${bound} candidates: `
+        + `place ${p.name} could go from ${member} (load ${load(member)}, capacity ${caps.get(member)}) to ${other} `
+        + `(load ${load(other)}, capacity ${caps.get(other)}), who is eligible but not a candidate`);
+    }
+  }
+  return null;
+}
+
 const key = (u, v, place) => u + "\u0000" + v + "\u0000" + place;
 
 /** The first reason the levels do not certify the places' members as the unique optimum, or null. */
@@ -331,8 +373,9 @@ export function checkCertificate(ctx) {
     const quals = book.qualifications(visit);
     const team = teams.get(id);
     for (const department of [...need.keys()].sort(cmp)) {
-      const eligible = candidates(ctx.hmac, visit.uscc, department, eligibility.of(entity, department,
-        quals.get(department)), boundOf(partOf.get(`${id} ${department}`)));
+      const part = partOf.get(`${id} ${department}`);
+      const all = eligibility.of(entity, department, quals.get(department));
+      const eligible = candidates(ctx.hmac, visit.uscc, department, all, boundOf(part));
       const members = team.filter((i) => book.inspectors.has(i) && book.inspectors.get(i).department === department).sort(cmp);
       const allowed = new Set(eligible);
       if (members.length !== need.get(department) || !members.every((i) => allowed.has(i))) {
@@ -342,11 +385,12 @@ export function checkCertificate(ctx) {
       const count = eligible.some((i) => tied.has(i)) ? levels.length : 1;
       const costs = levelCosts(ctx.hmac, visit.uscc, eligible, count);
       while (costs.length < levels.length) costs.push(eligible.map(() => 0));
-      places.push({ name: `${id} ${department}`, eligible, members, costs });
+      places.push({ name: `${id} ${department}`, eligible, members, costs, part, pool: all.pool,
+        excluded: all.excluded, eligibleCount: all.length });
     }
   }
   if (ctx.progress) ctx.progress("teams", 0.9);
-  const found = checkLevels(places, book.capacity, levels);
+  const found = checkLevels(places, book.capacity, levels) || checkWidening(places, book.capacity, boundOf);
   if (ctx.progress) ctx.progress("teams", 1);
   return found;
 }
