@@ -131,16 +131,9 @@ class EntityReader:
         self.list_tuples: dict[tuple, int] = {(): self.builder.listsets.code(frozenset())}
 
     def parse(self, raw: list) -> None:
-        """Append the entities of ``raw`` (numbered on from those read before):
-        a column at a time if :func:`~solver.instance.columns.append_run`
-        takes the whole run, else one entity at a time."""
-        from solver.instance.columns import append_run  # (it builds on this module)
-
-        if not append_run(self, raw):
-            self.parse_each(raw)
-
-    def parse_each(self, raw: list) -> None:
-        """:meth:`parse`, one entity at a time."""
+        """Append the entities of ``raw`` (numbered on from those read before),
+        one at a time: inline where the entity is of the common shape, else
+        through :func:`entity`."""
         b = self.builder
         statuses, districts = b.statuses, b.districts
         status_index, district_index = statuses.index, districts.index

@@ -48,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import re
 from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -55,7 +56,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from solver.instance.columns import _USCCS
 from solver.model import Label, LastCheck
 from solver.registry import RISK_INDEX
 
@@ -80,6 +80,8 @@ class TypedEntity(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
 
 
 _decoder = msgspec.json.Decoder(list[TypedEntity])
+# every USCC followed by "\n": a USCC cannot hold "\n", so each is 18 characters of the class
+_USCCS = re.compile(r"(?:[0-9A-HJ-NP-RTUW-Y]{18}\n)*").fullmatch
 encode = msgspec.json.Encoder().encode
 _REQUIRED = tuple(map(attrgetter, ("uscc", "name", "district", "status", "risk")))
 

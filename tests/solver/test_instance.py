@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from solver.canonical import input_digest
 from solver.errors import InputError
 from solver.instance import load_document, load_instance, parse_instance
-from solver.instance.columns import append_run
 from solver.instance.entities import EntityReader
 from solver.instance.entities import entity as entity_rules
 from solver.instance.fields import Interner
@@ -200,47 +199,3 @@ def test_load_instance_reports_the_plain_first_error(tmp_path):
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InputError, match=r"^\$\.entities\[1\]\.risk: unknown risk class Z"):
         load_instance(path)
-
-
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance_documents(max_entities=10))
-def test_a_run_read_by_columns_equals_one_entity_at_a_time(doc):
-    """:func:`~solver.instance.columns.append_run` appends exactly what the
-    entity-at-a-time path would, or changes nothing and declines."""
-    raw = doc["entities"]
-    each = EntityReader()
-    each.parse_each(raw)
-    twice = [dict(e, uscc=uscc(10**6 + n)) for n, e in enumerate(raw)]  # tag sets and dates now seen
-    each.parse_each(twice)
-    batch = EntityReader()
-    batch.parse_each(raw)
-    assert append_run(batch, twice)
-    assert tuple(batch.entity_rows()) == tuple(each.entity_rows())
-    assert batch.builder.usccs == each.builder.usccs and batch.builder.status == each.builder.status
-    assert append_run(batch, twice[-1:])  # a duplicate USCC is appended: named when the reading is done
-    with pytest.raises(InputError, match=rf"^\$\.entities\[{2 * len(raw)}\]\.uscc: duplicate entity"):
-        batch.entity_rows()
-
-
-@pytest.mark.parametrize("change", [
-    lambda e: e.update(tags="restaurant"), lambda e: e.update(tags=[1]), lambda e: e.update(lists=[None]),
-    lambda e: e.update(risk=["B"]), lambda e: e.update(uscc=5), lambda e: e.update(checks_this_year=-1),
-    lambda e: e.update(checks_this_year=True), lambda e: e.update(industry=""), lambda e: e.update(type=3),
-    lambda e: e.update(district=["x"]), lambda e: e.update(status=""), lambda e: e.update(name=None),
-    lambda e: e.update(uscc="91350181MA2Y0XXXX\n"), lambda e: e.pop("risk"), lambda e: e.update(tags=["new"]),
-    lambda e: e.update(last_checks=[{"department": "SCJG", "date": "2026-05-02"}]),
-    lambda e: e.update(last_checks={"department": "SCJG"}),
-])
-def test_a_run_with_anything_unusual_is_declined(change):
-    doc = document(entities=4)
-    for e in doc["entities"]:
-        e["tags"], e["lists"] = ["restaurant"], ["abnormal"]
-        e["last_checks"] = [{"department": "SCJG", "date": "2026-05-01", "inspectors": ["E001"]}]
-    reader = EntityReader()
-    reader.parse_each(doc["entities"][:1])
-    assert append_run(reader, doc["entities"][1:2])
-    change(doc["entities"][3])
-    assert not append_run(reader, doc["entities"][2:])
-    assert len(reader.builder.usccs) == 2

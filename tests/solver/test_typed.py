@@ -87,8 +87,8 @@ def _each(first: list, run: list) -> tuple | None:
     """The state after ``first`` and ``run`` an entity at a time, or None if they are refused."""
     reader = EntityReader()
     try:
-        reader.parse_each(first)
-        reader.parse_each(run)
+        reader.parse(first)
+        reader.parse(run)
     except InputError:
         return None
     return _state(reader)
@@ -110,7 +110,7 @@ def test_a_typed_run_is_read_as_one_entity_at_a_time(first, run, ascii_only):
     expected = _each(first, json.loads(text))
     reader = EntityReader()
     try:
-        reader.parse_each(first)
+        reader.parse(first)
     except InputError:
         return
     before = _state(reader)
@@ -185,7 +185,7 @@ def test_a_check_date_is_typed_only_if_the_rules_take_it(day):
     rules refuse (what it refuses, the rules then decide)."""
     run = [dict(BASE, last_checks=[{"department": "SCJG", "date": day}])]
     try:
-        EntityReader().parse_each(run)
+        EntityReader().parse(run)
         taken = True
     except InputError:
         taken = False
@@ -206,5 +206,5 @@ def test_an_empty_inspectors_stays_typed_and_distinct_from_an_absent_one():
     assert typed.append_typed(reader, found)
     assert [c.inspectors for (c,) in reader.builder.last.values()] == [msgspec.UNSET, (), ("E001",)]
     each = EntityReader()
-    each.parse_each(run)
+    each.parse(run)
     assert each.builder.last == reader.builder.last
