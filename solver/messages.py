@@ -342,6 +342,21 @@ def certificate_flow_team(path: str, problem: str) -> str:
     return f"{path}: {problem}"
 
 
+def visit_accepted(path: str, visit_id: str) -> str:
+    return (f"{path}: {visit_id} is accepted (section 7.2): its places can all be filled together with those of "
+            f"the visits accepted before it")
+
+
+def visit_short(path: str, visit_id: str, department: str, eligible: int, needed: int) -> str:
+    return (f"{path}: {visit_id} is not accepted (section 7.2): {department} has fewer eligible inspectors "
+            f"({eligible}) than places ({needed})")
+
+
+def visit_over_capacity(path: str, visit_id: str, department: str) -> str:
+    return (f"{path}: {visit_id} is not accepted (section 7.2): the places of {department} cannot all be filled "
+            f"together with those of the visits accepted before it")
+
+
 def certificate_should_widen(part: str, bound: int, place: str, member: str, member_load: int, member_cap: int,
                              other: str, other_load: int, other_cap: int) -> str:
     return (f"certificate.widened.{part}: the part should have widened beyond {bound} candidates: place {place} "

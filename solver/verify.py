@@ -17,9 +17,10 @@ the first discrepancy, in this order:
 5. the optimality certificate (formats /2 and /3, :mod:`solver.certificate`): the
    teams of 7.3 are the unique optimum and (format /3) no part should have
    widened further, checked without solving;
-6. teams, dates, reasons and the certificate itself, by re-running team
+6. which visits 7.2 accepts (formats /2 and /3: :func:`_check_acceptance`);
+7. teams, dates, reasons and the certificate itself, by re-running team
    assignment and scheduling;
-7. ``stats``, then anything else (e.g. a field that does not belong).
+8. ``stats``, then anything else (e.g. a field that does not belong).
 
 >>> first_difference({"team": ["E1", "E2"]}, {"team": ["E1", "E3"]}, "visits[0]")
 'visits[0].team: expected [E1, E2], found [E1, E3]'
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
-from solver import certificate, messages
+from solver import certificate, messages, reasons
 from solver.calendar import working_days
 from solver.canonical import commitment as compute_commitment
 from solver.draw import (
@@ -386,6 +387,55 @@ def _check_widening(requests: dict[str, VisitRequest], teams: dict[str, list[str
                                             cap[trade.member], trade.other, load[trade.other], cap[trade.other]))
 
 
+# the codes of visits that 7.2 accepted and that were left unfilled later (7.4, 8)
+AFTER_ACCEPTANCE = (reasons.PAIR_CONFLICT, reasons.NO_COMMON_DAY, reasons.DAYS_FULLY_BOOKED)
+
+
+def _accepted(document: dict) -> tuple[dict[str, str], set[str]]:
+    """The visits a document (its entries checked by step 3) has 7.2 accept
+    (staffed, or unfilled with a code of :data:`AFTER_ACCEPTANCE`), by id,
+    with where each is; and the unfilled visits whose reason is no object
+    with a code of 9.1 (neither accepted nor refused: the comparison of the
+    reasons names them)."""
+    found = {entry["id"]: f"visits[{n}]" for n, entry in enumerate(document["visits"])}
+    unknown = set()
+    for n, entry in enumerate(document["unfilled"]):
+        reason = entry.get("reason")
+        code = reason.get("code") if isinstance(reason, dict) else None
+        if code in AFTER_ACCEPTANCE:
+            found[entry["id"]] = f"unfilled[{n}].reason"
+        elif code not in (reasons.TOO_FEW_ELIGIBLE, reasons.CAPACITY):
+            unknown.add(entry["id"])
+    return found, unknown
+
+
+def _check_acceptance(expected: dict, outcome: dict, visits: Sequence[Visit]) -> None:
+    """Which visits 7.2 accepts (formats /2 and /3): the first visit in
+    (priority, id) order that the outcome accepts and 7.2 does not, or the
+    other way round. A verifier without a min-cost flow decides it with a
+    maximum flow (section 13)."""
+    known = (reasons.TOO_FEW_ELIGIBLE, reasons.CAPACITY, *AFTER_ACCEPTANCE)
+    if any(entry["reason"]["code"] not in known for entry in expected["unfilled"]):
+        return  # stages of a test that give no reason: the comparison below names any difference
+    want, _ = _accepted(expected)
+    found, unknown = _accepted(outcome)
+    if want.keys() == found.keys():
+        return
+    where = {entry["id"]: f"unfilled[{n}].reason" for n, entry in enumerate(outcome["unfilled"])} | found
+    why = {entry["id"]: entry["reason"] for entry in expected["unfilled"]}
+    for visit in sorted(visits, key=lambda v: (v.priority, v.id)):
+        if (visit.id in want) == (visit.id in found) or visit.id in unknown:
+            continue
+        if visit.id in want:
+            _stop(messages.visit_accepted(where[visit.id], visit.id))
+        reason = why[visit.id]
+        if reason["code"] == reasons.TOO_FEW_ELIGIBLE:
+            short = reason["departments"][0]
+            _stop(messages.visit_short(where[visit.id], visit.id, short["department"], short["eligible"],
+                                       short["needed"]))
+        _stop(messages.visit_over_capacity(where[visit.id], visit.id, reason["department"]))
+
+
 def _rules_then_staffing(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],
                          workers: int, staffed: Callable[[], Staffing], progress: Progress) -> Staffing:
     """Step 4 (the rules; its first violation is reported before anything the
@@ -452,6 +502,8 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
         if any(expected.get(key) != outcome.get(key) for key in ("certificate", "visits", "unfilled")):
             progress.stage("verify: certificate")  # name what is wrong with it, by the certificate alone
             _check_certificate(instance, outcome, visits, workdays, seed, stages, str(outcome_format))
+    if certified:
+        _check_acceptance(expected, outcome, visits)
     for key in ("visits", "unfilled", "stats"):
         if key not in outcome:
             _stop(messages.missing_entry(key, expected[key]))

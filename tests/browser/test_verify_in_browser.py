@@ -146,6 +146,9 @@ def test_the_page_shows_progress_checks_files_and_command(revealed, screen, shot
     assert report["error"] is None
     assert report["verdict"] == "verified" and report["verdict_text"] == "已验证", report
     assert ["rules", "passed"] in report["checks"] and ["teams", "passed"] in report["checks"]
+    # which visits are staffed (7.2) is decided again with a maximum flow
+    assert ["acceptance", "passed"] in report["checks"]
+    assert page.inner_text("#verify-checks li[data-check=acceptance] .check-detail").startswith("按第 7.2 节用最大流")
     # the teams' optimality is checked from the outcome's certificate (7.5), without re-solving
     assert page.inner_text("#verify-checks li[data-check=teams] .check-detail").startswith("按结果文件所附的最优性证明")
     # format /2: the shortage reasons are recomputed, the rest of the reasons is not: "partly checked"

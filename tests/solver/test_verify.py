@@ -120,7 +120,10 @@ def test_rejects_a_changed_digest(drawn, key):
     (("stats", "load_max"), 99, "stats.load_max: expected"),
     (("excluded", "T1", "inactive"), 0, "excluded.T1.inactive: expected 1, found 0"),
     (("unfilled", 0, "reason"), "x", "unfilled[0].reason: expected"),
-    (("unfilled", 0, "reason", "code"), "pair_conflict", "unfilled[0].reason.code: expected"),
+    (("unfilled", 0, "reason", "code"), "pair_conflict", "unfilled[0].reason: V00009 is not accepted (section 7.2): "
+     "the places of CGJ cannot all be filled together with those of the visits accepted before it"),
+    (("unfilled", 0, "reason", "code"), "no_common_day", "unfilled[0].reason: V00009 is not accepted"),
+    (("unfilled", 0, "reason", "department"), "SCJG", "unfilled[0].reason.department: expected CGJ, found SCJG"),
     (("visits", 0, "tasks"), ["T9"], "visits[0].tasks: expected"),
     (("visits", 0, "id"), "V99999", "visits[0].id: expected"),
     (("extra",), 1, "extra: unexpected 1"),

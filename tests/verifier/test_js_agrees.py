@@ -46,11 +46,11 @@ from tests.solver.test_properties import _mutations
 NODE = shutil.which("node")
 RUNNER = Path(__file__).with_name("verify_js.mjs")
 GENERATED = 36  # instances from the property tests' generator
-CHECKS = ["register", "header", "samples", "visits", "rules", "teams", "schedule",
+CHECKS = ["register", "header", "samples", "visits", "rules", "teams", "acceptance", "schedule",
           "unfilled_reasons", "stats"]
 # Python's step 5 compares the visits (teams and dates) and unfilled entries in one
 # pass, visit by visit: the JS checks of teams, dates and unfilled reasons share a rank.
-RANK = {check: n for n, check in enumerate(CHECKS)} | {"schedule": 5, "unfilled_reasons": 5}
+RANK = {check: n for n, check in enumerate(CHECKS)} | {"acceptance": 5, "schedule": 5, "unfilled_reasons": 5}
 HEADER = ("format", "draw_id", "input_digest", "commitment", "seed")
 VERDICT = {0: "verified", 1: "not_verified", 2: "unreadable"}
 
@@ -182,6 +182,14 @@ def changed_outcomes(instance, outcome: dict):
         yield "shortage called capacity", _changed(outcome, _set(("unfilled", short[-1], "reason", "code"), "capacity"))
     if outcome["visits"]:
         yield "staffed visit declared unfilled", _changed(outcome, _declare_unfilled)
+        yield "staffed visit declared over capacity", _changed(outcome, _declare_over_capacity)
+    over = [n for n, u in enumerate(outcome["unfilled"])
+            if isinstance(u["reason"], dict) and u["reason"]["code"] == "capacity"]
+    if over:  # which visits 7.2 accepts, and their reasons, decided by the JS verifier with a maximum flow
+        yield "capacity reason of another department", _changed(outcome, _set(
+            ("unfilled", over[0], "reason", "department"), outcome["unfilled"][over[0]]["reason"]["department"] + "X"))
+        yield "capacity called a pair conflict", _changed(outcome, _set(
+            ("unfilled", over[-1], "reason"), {"code": "pair_conflict", "inspectors": ["E001", "E002"]}))
     yield from certificate_tampers(outcome)
     for kind, change in STRUCTURAL:
         try:
@@ -215,6 +223,15 @@ def _changed(outcome: dict, change) -> dict:
 def _declare_unfilled(outcome: dict) -> None:
     visit = outcome["visits"].pop(0)
     unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": "no team could be formed"}
+    outcome["unfilled"] = sorted(outcome["unfilled"] + [unfilled], key=lambda v: v["id"])
+
+
+def _declare_over_capacity(outcome: dict) -> None:
+    """The last visit staffed declared unfilled for capacity, in a well-formed reason."""
+    visit = max(outcome["visits"], key=lambda v: v["id"])
+    outcome["visits"].remove(visit)
+    reason = {"code": "capacity", "department": visit["departments"][0], "needed": 1, "eligible": 1}
+    unfilled = {k: visit[k] for k in ("id", "uscc", "tasks")} | {"reason": reason}
     outcome["unfilled"] = sorted(outcome["unfilled"] + [unfilled], key=lambda v: v["id"])
 
 
@@ -365,6 +382,8 @@ def check_of(stage: str, message: str, job: dict) -> str:
         return "header" if path in HEADER else "samples"
     if path.startswith("certificate"):
         return "teams"
+    if " accepted (section 7.2)" in message:
+        return "acceptance"
     if stage == "teams":  # the certificate passed; Python's step 6 compares with the re-solved outcome
         stage = "staff"
     if stage != "staff":

@@ -5,10 +5,10 @@
 // and that reason's members are counts over the instance alone: every such
 // department's places, qualifications, members, eligible inspectors and the
 // number dropped by each rule. So for every unfilled visit of format /2 this
-// module recomputes them and compares. The other reasons (capacity, pair
-// conflicts) depend on the flows of 7.2-7.4, and the scheduling reasons are
-// checked with the dates (schedule.js): the check stays partial, and the report
-// says so.
+// module recomputes them and compares; a capacity reason is compared with the
+// one acceptance.js decided (7.2, a maximum flow). Pair-conflict reasons depend
+// on the repairs of 7.4, and the scheduling reasons are checked with the dates
+// (schedule.js): the check stays partial, and the report says so.
 
 import { cmp, firstDifference } from "./cli_text.js";
 import { RuleBook } from "./rules.js";
@@ -56,11 +56,18 @@ export function checkUnfilledReasons(ctx) {
     members.get(i.department).push(i);
   }
   const byUscc = new Map((ctx.visitsExpected || []).map((v) => [v.uscc, v]));
-  let checked = 0;
+  let checked = 0, capacity = 0;
   for (let n = 0; n < outcome.unfilled.length; n++) {
     const entry = outcome.unfilled[n];
     const visit = byUscc.get(entry.uscc);
     if (!visit) continue;
+    const refused = ctx.acceptance ? ctx.acceptance.get(visit.id) : undefined;
+    if (refused && refused.code === "capacity") { // decided by acceptance.js (7.2)
+      const d = firstDifference(refused, entry.reason, `unfilled[${n}].reason`);
+      if (d) return d;
+      capacity++;
+      continue;
+    }
     const short = shortages(book, visit, members);
     if (!short.length) continue;
     const d = firstDifference({ code: "too_few_eligible", departments: short }, entry.reason, `unfilled[${n}].reason`);
@@ -68,6 +75,6 @@ export function checkUnfilledReasons(ctx) {
     checked++;
   }
   return { status: "not_checked", partial: true,
-    detail: `partly: ${checked} too_few_eligible reasons recomputed; capacity and pair-conflict reasons need ` +
-      "re-solving (sections 7.2-7.4)" };
+    detail: `partly: ${checked} too_few_eligible and ${capacity} capacity reasons recomputed; pair-conflict ` +
+      "reasons need re-solving (section 7.4)" };
 }

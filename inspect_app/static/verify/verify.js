@@ -64,13 +64,14 @@ import { checkSchedule } from "./schedule.js";
 import { checkStats } from "./stats.js";
 import { checkUnfilledReasons } from "./reasons.js";
 import { checkCertificate } from "./certificate.js";
+import { checkAcceptance } from "./acceptance.js";
 
 export const OUTCOME_FORMAT = "inspect-draw-outcome/3";
 // Formats /1 (reasons as English text) and /2 (every eligible inspector a
 // candidate, section 7.3) stay readable: the app sealed draws in them.
 export const FORMAT_2 = "inspect-draw-outcome/2";
 export const OUTCOME_FORMATS = ["inspect-draw-outcome/1", FORMAT_2, OUTCOME_FORMAT];
-const NO_SOLVING = "re-solving (sections 7.2, 7.4) is not part of this verifier";
+const NO_SOLVING = "the pair-conflict repairs (section 7.4) need re-solving, which is not part of this verifier";
 export const CHECKS = [
   ["register", "the values the register published before the draw"],
   ["header", "format, draw_id, input_digest, commitment, seed"],
@@ -79,9 +80,10 @@ export const CHECKS = [
   ["rules", "the rules on every staffed visit, working days, max_visits and daily limits"],
   ["teams", "the teams of section 7.3 are the unique optimum, by the outcome's optimality certificate (section 7.5); " +
     "the pair-conflict repairs of 7.4 are not re-made"],
+  ["acceptance", "which visits team assignment accepts (section 7.2), decided with a maximum flow"],
   ["schedule", "the dates of the visits (section 8)"],
-  ["unfilled_reasons", "which visits are unfilled and why (section 7.2): " + NO_SOLVING +
-    "; a shortage of eligible inspectors (too_few_eligible) is recomputed"],
+  ["unfilled_reasons", "why visits are unfilled (section 9.1): too_few_eligible and capacity reasons recomputed; " +
+    NO_SOLVING],
   ["stats", "stats and the whole document (section 9)"],
 ];
 
@@ -192,6 +194,7 @@ export async function verify({ instanceText, outcomeText, registerText = null,
       hmac, visitsExpected, progress };
     run("rules", await checkRules(ctx));
     run("teams", await checkCertificate(ctx));
+    run("acceptance", await checkAcceptance(ctx));
     run("schedule", await checkSchedule(ctx));
     run("unfilled_reasons", await checkUnfilledReasons(ctx));
     run("stats", await checkStats(ctx));

@@ -1,0 +1,95 @@
+"""acceptance.js decides which visits team assignment accepts (draw protocol
+7.2) with a maximum flow, as ``python -m solver verify`` decides it by
+re-solving: on a draw with visits unfilled for capacity, both verifiers accept
+the outcome, and name alike a refused visit passed off as accepted, an
+accepted visit passed off as refused, and a capacity reason naming another
+department."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from solver.draw import draw
+from solver.errors import VerificationFailed
+from solver.instance import parse_instance
+from solver.verify import verify_outcome
+from tests.solver.examples import joint_document
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER = ROOT / "tests" / "verifier" / "verify_js.mjs"
+NODE = shutil.which("node")
+
+
+def _short_handed() -> dict:
+    """The joint instance with six CGJ inspectors of capacity 1: CGJ cannot
+    staff every visit, SCJG can."""
+    doc = joint_document()
+    for inspector in doc["inspectors"]:
+        if inspector["department"] == "CGJ":
+            inspector["max_visits"] = 1
+    for inspector in doc["inspectors"][-2:]:
+        inspector["active"] = False
+    return doc
+
+
+def _js(tmp_path: Path, doc: dict, outcome: dict, name: str) -> tuple[int, dict]:
+    instance_path, outcome_path = tmp_path / "instance.json", tmp_path / f"{name}.json"
+    instance_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    outcome_path.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([NODE, str(RUNNER), str(instance_path), str(outcome_path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_both_verifiers_decide_acceptance_alike(tmp_path):
+    doc = _short_handed()
+    instance = parse_instance(copy.deepcopy(doc))
+    outcome = draw(instance).outcome()
+    over = [n for n, u in enumerate(outcome["unfilled"]) if u["reason"]["code"] == "capacity"]
+    assert over and outcome["visits"], outcome["stats"]
+    code, report = _js(tmp_path, doc, outcome, "drawn")
+    status = {c["id"]: c["status"] for c in report["checks"]}
+    assert code == 0 and status["acceptance"] == "passed", report
+    assert f"{len(over)} capacity reasons recomputed" in next(
+        c["detail"] for c in report["checks"] if c["id"] == "unfilled_reasons")
+
+    first = outcome["unfilled"][over[0]]
+    called_staffed = copy.deepcopy(outcome)
+    called_staffed["unfilled"][over[0]]["reason"] = {"code": "no_common_day", "team": ["E001", "E009"]}
+    staffed = outcome["visits"][-1]
+    called_refused = copy.deepcopy(outcome)
+    called_refused["visits"].remove(staffed)
+    refusal = {"code": "capacity", "department": staffed["departments"][0], "needed": 2, "eligible": 8}
+    called_refused["unfilled"] = sorted(called_refused["unfilled"] + [
+        {"id": staffed["id"], "uscc": staffed["uscc"], "tasks": staffed["tasks"], "reason": refusal}],
+        key=lambda u: u["id"])
+    called_refused["certificate"]["flow_teams"][staffed["id"]] = staffed["team"]  # the certificate still holds
+    other_department = copy.deepcopy(outcome)
+    other_department["unfilled"][over[0]]["reason"]["department"] = "SCJG"
+    cases = {
+        "called staffed": (called_staffed, "acceptance",
+                           f"unfilled[{over[0]}].reason: {first['id']} is not accepted (section 7.2): the places of "
+                           f"{first['reason']['department']} cannot all be filled together with those of the visits "
+                           "accepted before it"),
+        "called refused": (called_refused, "acceptance",
+                           f"unfilled[{[u['id'] for u in called_refused['unfilled']].index(staffed['id'])}].reason: "
+                           f"{staffed['id']} is accepted "
+                           "(section 7.2): its places can all be filled together with those of the visits accepted "
+                           "before it"),
+        "other department": (other_department, "unfilled_reasons",
+                             f"unfilled[{over[0]}].reason.department: expected "
+                             f"{first['reason']['department']}, found SCJG"),
+    }
+    for name, (mutated, check, message) in cases.items():
+        with pytest.raises(VerificationFailed) as caught:
+            verify_outcome(instance, mutated)
+        code, report = _js(tmp_path, doc, mutated, name.replace(" ", "-"))
+        assert code == 1 and report["first"]["message"] == str(caught.value), (name, report["first"], caught.value)
+        assert str(caught.value) == message, name
+        assert {c["id"]: c["status"] for c in report["checks"]}[check] == "failed", name
