@@ -347,6 +347,11 @@ def visit_accepted(path: str, visit_id: str) -> str:
             f"the visits accepted before it")
 
 
+def visit_without_team(path: str, visit_id: str) -> str:
+    return (f"{path}: {visit_id} is accepted (section 7.2), but the outcome gives it no team: it is neither "
+            f"staffed nor in certificate.flow_teams")
+
+
 def visit_short(path: str, visit_id: str, department: str, eligible: int, needed: int) -> str:
     return (f"{path}: {visit_id} is not accepted (section 7.2): {department} has fewer eligible inspectors "
             f"({eligible}) than places ({needed})")

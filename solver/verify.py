@@ -411,19 +411,25 @@ def _accepted(document: dict) -> tuple[dict[str, str], set[str]]:
 
 def _check_acceptance(expected: dict, outcome: dict, visits: Sequence[Visit]) -> None:
     """Which visits 7.2 accepts (formats /2 and /3): the first visit in
-    (priority, id) order that the outcome accepts and 7.2 does not, or the
-    other way round. A verifier without a min-cost flow decides it with a
-    maximum flow (section 13)."""
+    (priority, id) order that 7.2 accepts while the outcome gives it no team
+    (it is not staffed and not in ``certificate.flow_teams``), or that the
+    outcome accepts and 7.2 does not, or the other way round. A verifier
+    without a min-cost flow decides it with a maximum flow (section 13)."""
     known = (reasons.TOO_FEW_ELIGIBLE, reasons.CAPACITY, *AFTER_ACCEPTANCE)
     if any(entry["reason"]["code"] not in known for entry in expected["unfilled"]):
         return  # stages of a test that give no reason: the comparison below names any difference
     want, _ = _accepted(expected)
     found, unknown = _accepted(outcome)
-    if want.keys() == found.keys():
+    certificate_doc = outcome.get("certificate")
+    flow_teams = certificate_doc.get("flow_teams") if isinstance(certificate_doc, dict) else None
+    teamed = {entry["id"] for entry in outcome["visits"]} | set(flow_teams if isinstance(flow_teams, dict) else ())
+    if want.keys() == found.keys() and want.keys() <= teamed:
         return
     where = {entry["id"]: f"unfilled[{n}].reason" for n, entry in enumerate(outcome["unfilled"])} | found
     why = {entry["id"]: entry["reason"] for entry in expected["unfilled"]}
     for visit in sorted(visits, key=lambda v: (v.priority, v.id)):
+        if visit.id in want and visit.id not in teamed and visit.id in unknown | found.keys():
+            _stop(messages.visit_without_team(where[visit.id], visit.id))
         if (visit.id in want) == (visit.id in found) or visit.id in unknown:
             continue
         if visit.id in want:

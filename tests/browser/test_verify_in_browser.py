@@ -151,8 +151,9 @@ def test_the_page_shows_progress_checks_files_and_command(revealed, screen, shot
     assert page.inner_text("#verify-checks li[data-check=acceptance] .check-detail").startswith("按第 7.2 节用最大流")
     # the teams' optimality is checked from the outcome's certificate (7.5), without re-solving
     assert page.inner_text("#verify-checks li[data-check=teams] .check-detail").startswith("按结果文件所附的最优性证明")
-    # format /2: the shortage reasons are recomputed, the rest of the reasons is not: "partly checked"
-    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("部分检查")
+    # every reason is recomputed: acceptance by a maximum flow, the pair-conflict swaps from the certified flow teams
+    assert ["unfilled_reasons", "passed"] in report["checks"]
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("每个未能派员的检查")
     unfilled = json.loads(files["outcome.json"])["unfilled"]
     shown = page.eval_on_selector_all("#verify-unfilled li", "els => els.map(e => e.textContent)")
     if unfilled:  # grouped by reason, worded in Chinese from the codes
@@ -241,7 +242,8 @@ def test_in_english(revealed, browser):
     page.wait_for_selector("#verify-browser[data-state=done]", timeout=60_000)
     assert page.inner_text("#verify-verdict") == "Verified"
     assert "passed" in page.inner_text("#verify-checks")
-    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith("partly checked")
+    assert page.inner_text("#verify-checks li[data-check=unfilled_reasons] .check-detail").startswith(
+        "every unfilled visit and its reason recomputed")
     for line in page.eval_on_selector_all("#verify-unfilled li", "els => els.map(e => e.textContent)"):
         assert " × " in line and not any("\u4e00" <= c <= "\u9fff" for c in line.split(":")[-1]), line
     context.close()

@@ -13,10 +13,12 @@ forgery (an entity deleted and the instance redrawn, caught only by the
 register's frozen digest), and unreadable documents.
 
 Where Python's first discrepancy lies in a check the JavaScript verifier does
-not make (which visits are unfilled for capacity or pair conflicts needs
-re-solving; the teams are checked from the optimality certificate of 7.5), the JavaScript report must say
-that check was not made, and its own first discrepancy, if any, must come from
-a later check. Those cases are counted and printed, not hidden.
+not make (the teams are checked from the optimality certificate of 7.5, the
+pair-conflict repairs of 7.4 made again from its flow teams, which visits are
+accepted decided with a maximum flow; whether a widened candidate bound was
+needed is not checked), the JavaScript report must say that check was not made,
+and its own first discrepancy, if any, must come from a later check. Those
+cases are counted and printed, not hidden.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ const fail = (path, message) => ({ path, message: `${path}: ${message}` });
 const name = (node) => node || "sink";
 
 /** Level-k costs of `ids` for the entity: bytes 3k..3k+2 of HMAC(seed, "assign:" + USCC + ":" + id). */
-function levelCosts(hmac, uscc, ids, levels) {
+export function levelCosts(hmac, uscc, ids, levels) {
   const encoder = new TextEncoder();
   const out = Array.from({ length: levels }, () => []);
   for (const id of ids) {

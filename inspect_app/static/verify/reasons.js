@@ -1,14 +1,14 @@
-// Unfilled reasons that need no re-solving (docs/draw-protocol.md 7.2, 9.1).
+// Unfilled reasons (docs/draw-protocol.md 7.2, 9.1).
 //
-// A visit has a department with fewer eligible inspectors than places (rules
-// 1-8 of 7.1, whatever the loads) exactly when its reason is too_few_eligible,
-// and that reason's members are counts over the instance alone: every such
-// department's places, qualifications, members, eligible inspectors and the
-// number dropped by each rule. So for every unfilled visit of format /2 this
-// module recomputes them and compares; a capacity reason is compared with the
-// one acceptance.js decided (7.2, a maximum flow). Pair-conflict reasons depend
-// on the repairs of 7.4, and the scheduling reasons are checked with the dates
-// (schedule.js): the check stays partial, and the report says so.
+// In formats /2 and /3 schedule.js recomputes every unfilled visit with its
+// reason (too_few_eligible and capacity from acceptance.js, pair_conflict from
+// the repairs of 7.4, the scheduling reasons from section 8) and leaves the
+// list in ctx.recomputed; this check compares it, as the CLI does after the
+// visits. Without it (format /1, or an outcome that gives an accepted visit no
+// team, which acceptance.js reports first) the too_few_eligible reasons are
+// recomputed from the instance alone — every such department's places,
+// qualifications, members, eligible inspectors and the number dropped by each
+// rule — and the check stays partial.
 
 import { cmp, firstDifference } from "./cli_text.js";
 import { RuleBook } from "./rules.js";
@@ -16,6 +16,16 @@ import { RuleBook } from "./rules.js";
 // The rule codes of section 9.1, in rule order (the rules' names with "_" for " ").
 export const RULE_CODES = ["outside_jurisdiction", "inactive", "no_certificate", "certificate_expired", "not_qualified",
   "no_available_day", "no_capacity", "declared_conflict", "checked_last_time", "local_supervisor"];
+
+/** Department -> the instance's inspectors of it, by id. */
+export function membersOf(instance) {
+  const members = new Map();
+  for (const i of [...(instance.inspectors || [])].sort((a, b) => cmp(a.id, b.id))) {
+    if (!members.has(i.department)) members.set(i.department, []);
+    members.get(i.department).push(i);
+  }
+  return members;
+}
 
 /** The departments of `visit` with fewer eligible inspectors than places, as the reason lists them. */
 export function shortages(book, visit, members) {
@@ -48,13 +58,10 @@ export function checkUnfilledReasons(ctx) {
   if (ctx.format === "inspect-draw-outcome/1") {
     return { status: "not_checked", detail: "format /1 states reasons as text (section 9.5); not checked" };
   }
+  if (ctx.recomputed) return firstDifference(ctx.recomputed, outcome.unfilled, "unfilled"); // by schedule.js
   const wanted = new Set(outcome.unfilled.map((u) => u.uscc));
   const book = new RuleBook(instance, workdays, wanted);
-  const members = new Map(); // department -> inspectors, by id
-  for (const i of [...(instance.inspectors || [])].sort((a, b) => cmp(a.id, b.id))) {
-    if (!members.has(i.department)) members.set(i.department, []);
-    members.get(i.department).push(i);
-  }
+  const members = membersOf(instance);
   const byUscc = new Map((ctx.visitsExpected || []).map((v) => [v.uscc, v]));
   let checked = 0, capacity = 0;
   for (let n = 0; n < outcome.unfilled.length; n++) {
@@ -75,6 +82,6 @@ export function checkUnfilledReasons(ctx) {
     checked++;
   }
   return { status: "not_checked", partial: true,
-    detail: `partly: ${checked} too_few_eligible and ${capacity} capacity reasons recomputed; pair-conflict ` +
-      "reasons need re-solving (section 7.4)" };
+    detail: `partly: ${checked} too_few_eligible and ${capacity} capacity reasons recomputed; the other reasons ` +
+      "need every accepted visit's flow team (section 7.5)" };
 }

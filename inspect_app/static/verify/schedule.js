@@ -1,16 +1,22 @@
 // Scheduling, re-run (docs/draw-protocol.md section 8) and compared with the
-// outcome (section 10 step 5, for the dates and the scheduling reasons).
+// outcome (section 10 step 8, for the teams, the dates and the scheduling
+// reasons).
 //
-// The staffed set is what team assignment gave: the outcome's visits with
-// their teams, and the unfilled visits whose reason is a scheduling reason
-// (section 9.1: codes no_common_day and days_fully_booked name their team; in
-// format /1 the texts "no working day of the window on which the whole team
-// (E1, E2) is available", "the team (E1, E2) is fully booked on ..."). The dates are recomputed from those teams alone; the result must give
-// every visit's date and exactly those scheduling-unfilled visits, with their
-// reasons. Whether the teams themselves are the optimal ones (section 7.3) is
-// not this module's question.
+// Formats /2 and /3: the staffed set is recomputed — the visits 7.2 accepts
+// (acceptance.js), each with its flow team (the outcome's team, or
+// certificate.flow_teams; the certificate check proved them), repaired as 7.4
+// says (repairs.js) — and scheduled; the visits are compared here, and the
+// unfilled visits with every reason are left for reasons.js. Format /1: the
+// staffed set is what the outcome gives (its visits with their teams, and the
+// unfilled visits whose reason text names a team) and only the dates and the
+// scheduling reasons are recomputed.
 
 import { cmp, cmpTuple, firstDifference, mismatch, ticker, visitNumber } from "./cli_text.js";
+import { levelCosts } from "./certificate.js";
+import { Eligibility, staffOf } from "./eligibility.js";
+import { membersOf, shortages } from "./reasons.js";
+import { repairTeams } from "./repairs.js";
+import { RuleBook } from "./rules.js";
 
 const NO_COMMON_DAY = /^no working day of the window on which the whole team \((.*)\) is available$/;
 const FULLY_BOOKED = /^the team \((.*)\) is fully booked on all \d+ working days on which all of them are available \(at most \d+ visits per inspector and day\)$/;
@@ -165,9 +171,75 @@ export function scheduleVisits(instance, staffed, workdays, progress = null, cod
 
 const byNumber = (a, b) => visitNumber(a.id) - visitNumber(b.id) || cmp(a.id, b.id);
 
+function checkRecomputed(ctx, { ordered, teams, unfilled }) {
+  const { instance, outcome, workdays } = ctx;
+  const staffed = ordered.filter((v) => teams.has(v.id)).map((v) => ({ id: v.id, uscc: v.uscc, tasks: v.tasks,
+    departments: v.departments, team: teams.get(v.id) }));
+  const { dates, unscheduled } = scheduleVisits(instance, staffed, workdays, ctx.progress, true);
+  const expectedVisits = staffed.filter((v) => dates.has(v.id)).sort(byNumber).map((v) => ({
+    id: v.id, uscc: v.uscc, tasks: v.tasks, departments: v.departments, team: v.team, date: dates.get(v.id),
+  }));
+  const d = firstDifference(expectedVisits, outcome.visits, "visits");
+  if (d) return d;
+  const reasons = refusals(ctx);
+  for (const [id, reason] of unfilled) reasons.set(id, reason);
+  for (const [id, reason] of unscheduled) reasons.set(id, reason);
+  // compared by the reasons check, next (reasons.js): the CLI compares the unfilled visits after the visits
+  ctx.recomputed = ctx.visitsExpected.filter((v) => reasons.has(v.id)).sort(byNumber)
+    .map((v) => ({ id: v.id, uscc: v.uscc, tasks: v.tasks, reason: reasons.get(v.id) }));
+  if (ctx.progress) ctx.progress("schedule", 1);
+  return null;
+}
+
 /**
- * Section 10 step 5 for scheduling. Assumes steps 1-4 passed (entries with their ids, tasks,
- * departments; teams keep the rules; dates are working days).
+ * Formats /2 and /3, once acceptance.js decided 7.2 (ctx.acceptance): every
+ * accepted visit's flow team (its outcome team, or certificate.flow_teams),
+ * which the certificate check proved, then 7.4's repairs made again; null if
+ * an accepted visit has no flow team in the outcome (then only the outcome's
+ * own teams can be scheduled).
+ */
+function recomputedTeams(ctx) {
+  const { instance, outcome, workdays, visitsExpected, acceptance } = ctx;
+  const doc = outcome.certificate;
+  const flowTeams = doc !== null && typeof doc === "object" && doc.flow_teams !== null
+    && typeof doc.flow_teams === "object" ? doc.flow_teams : {};
+  const teamOf = new Map(outcome.visits.map((v) => [v.id, v.team]));
+  for (const [id, team] of Object.entries(flowTeams)) teamOf.set(id, team);
+  const ordered = [...visitsExpected].filter((v) => acceptance.get(v.id) === null)
+    .sort((a, b) => a.priority[0] - b.priority[0] || a.priority[1] - b.priority[1] || cmp(a.id, b.id));
+  if (!ordered.every((v) => Array.isArray(teamOf.get(v.id)) && teamOf.get(v.id).every((i) => typeof i === "string"))) {
+    return null;
+  }
+  const book = new RuleBook(instance, workdays, new Set(ordered.map((v) => v.uscc)));
+  const eligibility = new Eligibility(book, staffOf(book));
+  const accepted = ordered.map((visit) => {
+    const entity = book.entities.get(visit.uscc);
+    const quals = book.qualifications(visit);
+    return { visit, uscc: visit.uscc, team: teamOf.get(visit.id),
+      eligibleOf: (department) => eligibility.of(entity, department, quals.get(department)).all() };
+  });
+  const cost = (uscc, ids) => levelCosts(ctx.hmac, uscc, ids, 1)[0];
+  return { ordered, ...repairTeams(instance, accepted, book.inspectors, book.capacity, cost) };
+}
+
+/** Section 9.1's reason of every visit 7.2 did not accept. */
+function refusals(ctx) {
+  const { instance, workdays, visitsExpected, acceptance } = ctx;
+  const refused = visitsExpected.filter((v) => acceptance.get(v.id) !== null);
+  const book = new RuleBook(instance, workdays, new Set(refused.map((v) => v.uscc)));
+  const members = membersOf(instance);
+  return new Map(refused.map((v) => [v.id, acceptance.get(v.id).code === "capacity" ? acceptance.get(v.id)
+    : { code: "too_few_eligible", departments: shortages(book, v, members) }]));
+}
+
+/**
+ * Section 10 step 8 for the visits and the unfilled visits: with the teams of
+ * recomputedTeams, every team, date and reason is recomputed and the visits
+ * compared as the CLI compares them (the unfilled visits, with their reasons,
+ * left in ctx.recomputed for reasons.js); else the
+ * outcome's own teams are scheduled again and its other reasons kept.
+ * Assumes steps 1-4 passed (entries with their ids, tasks, departments; teams
+ * keep the rules; dates are working days).
  */
 export function checkSchedule(ctx) {
   const { instance, outcome, workdays } = ctx;
@@ -175,6 +247,8 @@ export function checkSchedule(ctx) {
   for (const section of ["visits", "unfilled"]) {
     if (!Array.isArray(outcome[section])) return mismatch(section, [], outcome[section] === undefined ? null : outcome[section]);
   }
+  const teams = ctx.acceptance && ctx.format !== "inspect-draw-outcome/1" ? recomputedTeams(ctx) : null;
+  if (teams) return checkRecomputed(ctx, teams);
   for (const v of outcome.visits) {
     const team = Array.isArray(v.team) ? v.team.filter((i) => typeof i === "string") : [];
     staffed.push({ id: v.id, uscc: v.uscc, tasks: v.tasks, departments: v.departments, team: team.sort(cmp) });
