@@ -664,7 +664,6 @@ def improving_trade(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[t
         if not team:
             continue
         top = max(balance_cost(load[j], cap[j]) for j in team)
-        member = min(j for j in team if balance_cost(load[j], cap[j]) == top)
         eligible = slot.eligible
         pooled = eligible is slot.pool.qualified or (isinstance(eligible, Eligible)
                                                     and eligible.pool is slot.pool.qualified)
@@ -678,7 +677,7 @@ def improving_trade(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[t
             if i in skip:
                 continue
             if cost + RANDOM_RANGE <= top:
-                return Trade(n, member, i)
+                return Trade(n, min(j for j in team if balance_cost(load[j], cap[j]) == top), i)
             break
     return None
 

@@ -21,29 +21,18 @@ True
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import overload
 
 
 class Eligible(Sequence[str]):
-    __slots__ = ("_before", "_hash", "cut", "pool")
+    __slots__ = ("_hash", "cut", "pool")
 
     def __init__(self, pool: tuple[str, ...], cut: tuple[int, ...]) -> None:
         self.pool = pool  # sorted ids, shared
         self.cut = cut  # ascending positions in ``pool`` that are not eligible
         self._hash: int | None = None
-        self._before: list[int] | None = None
-
-    def _position(self, index: int) -> int:
-        """The position in ``pool`` of the member at ``index`` (0 <= index <
-        len): ``index`` plus the cuts before it. Cut j lies before it exactly
-        when the members kept before cut j, ``cut[j] - j``, number at most
-        ``index`` (non-decreasing in j, so a binary search counts them)."""
-        before = self._before
-        if before is None:
-            before = self._before = [c - j for j, c in enumerate(self.cut)]
-        return index + bisect_right(before, index)
 
     def __len__(self) -> int:
         return len(self.pool) - len(self.cut)
@@ -62,12 +51,25 @@ class Eligible(Sequence[str]):
             index += n
         if not 0 <= index < n:
             raise IndexError(index)
-        return self.pool[self._position(index)]
+        position = index  # the index-th kept position: skip every cut at or before it
+        for c in self.cut:
+            if c > position:
+                break
+            position += 1
+        return self.pool[position]
 
     def pick(self, indexes: Sequence[int]) -> tuple[str, ...]:
-        """The members at ``indexes`` (each in range)."""
-        pool, position = self.pool, self._position
-        return tuple([pool[position(index)] for index in indexes])
+        """The members at ascending ``indexes`` (one pass over the cut)."""
+        pool, cut = self.pool, self.cut
+        if not cut:
+            return tuple([pool[index] for index in indexes])
+        out: list[str] = []
+        append, skipped, n = out.append, 0, len(cut)
+        for index in indexes:
+            while skipped < n and cut[skipped] <= index + skipped:
+                skipped += 1
+            append(pool[index + skipped])
+        return tuple(out)
 
     def __iter__(self) -> Iterator[str]:
         start = 0
