@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.canonical import (canonical_json, commitment, derive_seed, hmac_u64, input_digest,
+from solver.canonical import (FastHmac, canonical_json, commitment, derive_seed, hmac_u64, input_digest,
                               iter_canonical, result_digest, u_value, u_values)
 
 SECRET_HEX = "0f" * 32
@@ -111,3 +111,14 @@ def test_forked_u_values_equal_in_process_ones(monkeypatch):
     single = canonical.u_values(seed, usccs, "T1")
     for workers in (2, 3):
         assert (canonical.u_values(seed, usccs, "T1", workers=workers) == single).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=130), st.binary(max_size=80), st.lists(st.binary(max_size=150), max_size=6),
+       st.integers(1, 32))
+def test_fast_hmac_is_hmac_sha256(key, prefix, suffixes, size):
+    """FastHmac (CPython's own SHA-256 where it has one) gives hmac.digest's
+    bytes for keys shorter and longer than a block and messages across block
+    boundaries."""
+    expected = b"".join(hmac.digest(key, prefix + suffix, "sha256")[:size] for suffix in suffixes)
+    assert FastHmac(key).truncated(prefix, suffixes, size) == expected
