@@ -169,17 +169,22 @@ def test_no_visit_that_could_be_staffed_is_left_unfilled(case, bound):
     assert [r.visit.id for r in accept_visits(ordered, rules, NullProgress())[0]] == accepted
 
 
-def _saturated() -> dict:
-    """40 inspectors of one department, one of capacity 30 and 39 of capacity
-    1, 60 visits of 2: the 34 accepted visits need the big one on 30 of them,
-    more than 16 candidates a place offer him."""
+def _one_big_and_many_small(visits: int, draw_id: str) -> dict:
+    """40 inspectors of one department, E001 of capacity 30 and 39 of
+    capacity 1, ``visits`` visits of 2."""
     doc = document(entities=400, inspectors=40)
-    doc["draw_id"] = "W-1"
+    doc["draw_id"] = draw_id
     for n, inspector in enumerate(doc["inspectors"]):
         inspector["max_visits"] = 30 if n == 0 else 1
     doc["tasks"][0].pop("ratio")
-    doc["tasks"][0]["count"] = 60
+    doc["tasks"][0]["count"] = visits
     return doc
+
+
+def _saturated() -> dict:
+    """60 visits: the 34 accepted visits need the big one on 30 of them, more
+    than 16 candidates a place offer him."""
+    return _one_big_and_many_small(60, "W-1")
 
 
 def test_a_department_whose_candidates_cannot_fill_widens_its_bound():
@@ -231,17 +236,10 @@ def test_widening_does_not_count_a_stage_past_its_total():
 
 
 def _one_big_inspector() -> dict:
-    """40 inspectors of one department, E001 of capacity 30 and 39 of capacity
-    1, 20 visits of 2: every visit is staffed at K = 16, but a place whose 16
+    """20 visits: every visit is staffed at K = 16, but a place whose 16
     candidates miss E001 (load 9 of 30) holds two inspectors at their only
     visit, a trade the candidates do not offer (7.3): the part widens to 64."""
-    doc = document(entities=400, inspectors=40)
-    doc["draw_id"] = "W-2"
-    for n, inspector in enumerate(doc["inspectors"]):
-        inspector["max_visits"] = 30 if n == 0 else 1
-    doc["tasks"][0].pop("ratio")
-    doc["tasks"][0]["count"] = 20
-    return doc
+    return _one_big_and_many_small(20, "W-2")
 
 
 def unwidened_outcome(instance, monkeypatch) -> dict:

@@ -21,6 +21,14 @@ RUNNER = ROOT / "tests" / "verifier" / "js" / "certificate_levels.mjs"
 NODE = shutil.which("node")
 
 
+def _verify_js(tmp_path: Path, instance_path: Path, name: str, outcome: dict) -> subprocess.CompletedProcess:
+    """verify_js.mjs on the instance file and ``outcome`` (written as ``name``.json)."""
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
+    return subprocess.run([NODE, str(ROOT / "tests" / "verifier" / "verify_js.mjs"), str(instance_path), str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
 def _js_place(place: Place, levels: int) -> dict:
     costs = [list(c) for c in place.costs] + [[0] * len(place.eligible)] * (levels - len(place.costs))
     return {"name": place.name, "eligible": list(place.eligible), "members": list(place.members), "costs": costs}
@@ -145,12 +153,8 @@ def test_flow_teams_of_repaired_and_undated_visits_are_checked_by_both(tmp_path)
     with pytest.raises(VerificationFailed) as caught:
         verify_outcome(instance, changed)
     assert str(caught.value).startswith(f"certificate.flow_teams.{visit}: not 2 candidates of ")
-    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
     for name, document, code in (("drawn", outcome, 0), ("changed", changed, 1)):
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        done = subprocess.run([NODE, str(runner), str(source), str(path)], capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = _verify_js(tmp_path, source, name, document)
         assert done.returncode == code, (name, done.stdout[-2000:])
         if code:
             assert json.loads(done.stdout)["first"]["message"] == str(caught.value)
@@ -265,12 +269,8 @@ def test_a_part_that_should_have_widened_is_named_by_both_verifiers(tmp_path, mo
     assert str(caught.value).startswith("certificate.widened.V00001 SCJG: the part should have widened")
     instance_path = tmp_path / "instance.json"
     instance_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    runner = ROOT / "tests" / "verifier" / "verify_js.mjs"
     for name, document, code in (("drawn", outcome, 0), ("unwidened", unwidened, 1)):
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        done = subprocess.run([NODE, str(runner), str(instance_path), str(path)], capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = _verify_js(tmp_path, instance_path, name, document)
         assert done.returncode == code, (name, done.stdout[-2000:], done.stderr[-2000:])
         report = json.loads(done.stdout)
         assert {c["id"]: c["status"] for c in report["checks"]}["teams"] == ("failed" if code else "passed"), name
