@@ -347,6 +347,11 @@ def visit_accepted(path: str, visit_id: str) -> str:
             f"the visits accepted before it")
 
 
+def flow_team_of_refused(visit_id: str) -> str:
+    return (f"certificate.flow_teams.{visit_id}: {visit_id} is not accepted (section 7.2), so it has no flow team "
+            f"(section 7.5)")
+
+
 def visit_without_team(path: str, visit_id: str) -> str:
     return (f"{path}: {visit_id} is accepted (section 7.2), but the outcome gives it no team: it is neither "
             f"staffed nor in certificate.flow_teams")

@@ -411,7 +411,8 @@ def _accepted(document: dict) -> tuple[dict[str, str], set[str]]:
 
 def _check_acceptance(expected: dict, outcome: dict, visits: Sequence[Visit]) -> None:
     """Which visits 7.2 accepts (formats /2 and /3): the first visit in
-    (priority, id) order that 7.2 accepts while the outcome gives it no team
+    (priority, id) order that 7.2 refuses while ``certificate.flow_teams``
+    gives it a flow team, that 7.2 accepts while the outcome gives it no team
     (it is not staffed and not in ``certificate.flow_teams``), or that the
     outcome accepts and 7.2 does not, or the other way round. A verifier
     without a min-cost flow decides it with a maximum flow (section 13)."""
@@ -422,12 +423,15 @@ def _check_acceptance(expected: dict, outcome: dict, visits: Sequence[Visit]) ->
     found, unknown = _accepted(outcome)
     certificate_doc = outcome.get("certificate")
     flow_teams = certificate_doc.get("flow_teams") if isinstance(certificate_doc, dict) else None
-    teamed = {entry["id"] for entry in outcome["visits"]} | set(flow_teams if isinstance(flow_teams, dict) else ())
-    if want.keys() == found.keys() and want.keys() <= teamed:
+    flowed = set(flow_teams if isinstance(flow_teams, dict) else ())
+    teamed = {entry["id"] for entry in outcome["visits"]} | flowed
+    if want.keys() == found.keys() and want.keys() <= teamed and flowed <= want.keys():
         return
     where = {entry["id"]: f"unfilled[{n}].reason" for n, entry in enumerate(outcome["unfilled"])} | found
     why = {entry["id"]: entry["reason"] for entry in expected["unfilled"]}
     for visit in sorted(visits, key=lambda v: (v.priority, v.id)):
+        if visit.id in flowed and visit.id not in want:  # its place would change the certified flow
+            _stop(messages.flow_team_of_refused(visit.id))
         if visit.id in want and visit.id not in teamed and visit.id in unknown | found.keys():
             _stop(messages.visit_without_team(where[visit.id], visit.id))
         if (visit.id in want) == (visit.id in found) or visit.id in unknown:

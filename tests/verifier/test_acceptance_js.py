@@ -143,3 +143,38 @@ def test_both_verifiers_remake_the_pair_conflict_repairs(tmp_path):
         code, report = _js(tmp_path, doc, mutated, name.replace(" ", "-"))
         assert code == 1 and report["first"]["message"] == message, (name, report["first"])
         assert {c["id"]: c["status"] for c in report["checks"]}[check] == "failed", name
+
+
+def test_a_flow_team_for_a_refused_visit_is_named_by_both(tmp_path):
+    """A flow team given to a visit 7.2 refuses would add its place to the flow
+    the certificate proves (section 7.5): step 7 of both verifiers names it,
+    as run on its own (the certificate check of a whole verification usually
+    fails first, with the same words in both)."""
+    from solver.draw import instance_seed
+    from solver.sampling import sample
+    from solver.verify import _check_acceptance
+    from solver.visits import merge_samples
+
+    doc = _short_handed()
+    instance = parse_instance(copy.deepcopy(doc))
+    outcome = draw(instance).outcome()
+    refused = next(u for u in outcome["unfilled"] if u["reason"]["code"] == "capacity")
+    forged = copy.deepcopy(outcome)
+    forged["certificate"]["flow_teams"][refused["id"]] = ["E001", "E009"]
+    visits = merge_samples(instance, sample(instance, instance_seed(instance)))
+    message = (f"certificate.flow_teams.{refused['id']}: {refused['id']} is not accepted (section 7.2), so it has "
+               "no flow team (section 7.5)")
+    _check_acceptance(outcome, outcome, visits)
+    with pytest.raises(VerificationFailed) as caught:
+        _check_acceptance(outcome, forged, visits)
+    assert str(caught.value) == message
+    expected = [{"id": v.id, "uscc": v.uscc, "tasks": list(v.tasks), "departments": list(v.departments),
+                 "priority": [v.priority >> 32, v.priority & 0xFFFFFFFF]} for v in visits]
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([{"instance": doc, "outcome": o, "visitsExpected": expected}
+                                for o in (outcome, forged)], ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([NODE, str(ROOT / "tests" / "verifier" / "js" / "run_acceptance.mjs"), str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    honest, caught_js = json.loads(done.stdout)
+    assert honest is None and caught_js["message"] == message, (honest, caught_js)

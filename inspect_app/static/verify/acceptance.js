@@ -133,8 +133,9 @@ export function acceptVisits(ctx) {
 /**
  * Section 10 step 7 (formats /2 and /3): the outcome accepts (staffs, or
  * leaves unfilled with a code of AFTER_ACCEPTANCE) exactly the visits 7.2
- * accepts, and gives each of them a team (staffed, or in
- * certificate.flow_teams). The first visit in (priority, id) order where they
+ * accepts, gives each of them a team (staffed, or in
+ * certificate.flow_teams) and no flow team to a visit 7.2 refuses (its place
+ * would change the flow the certificate proved). The first visit in (priority, id) order where they
  * differ is named, as the CLI names it; an unfilled visit whose reason is no
  * object with a code of 9.1 is otherwise left to the comparison of the
  * reasons. Stores the decisions in ctx.acceptance for schedule.js.
@@ -159,16 +160,20 @@ export function checkAcceptance(ctx) {
   });
   const doc = outcome.certificate;
   const flowTeams = doc !== null && typeof doc === "object" && !Array.isArray(doc) ? doc.flow_teams : undefined;
-  const teamed = new Set(outcome.visits.map((entry) => entry.id));
-  if (flowTeams !== null && typeof flowTeams === "object" && !Array.isArray(flowTeams)) {
-    for (const id of Object.keys(flowTeams)) teamed.add(id);
-  }
+  const flowed = new Set(flowTeams !== null && typeof flowTeams === "object" && !Array.isArray(flowTeams)
+    ? Object.keys(flowTeams) : []);
+  const teamed = new Set([...outcome.visits.map((entry) => entry.id), ...flowed]);
   const ordered = [...ctx.visitsExpected].sort((a, b) => a.priority[0] - b.priority[0]
     || a.priority[1] - b.priority[1] || cmp(a.id, b.id));
   for (const visit of ordered) {
     const accepted = decided.get(visit.id) === null;
     const path = where.get(visit.id);
     const at = (message) => ({ path, message: `${path}: ${visit.id} ${message}` });
+    if (!accepted && flowed.has(visit.id)) { // its place would change the certified flow
+      const flowPath = `certificate.flow_teams.${visit.id}`;
+      return { path: flowPath, message: `${flowPath}: ${visit.id} is not accepted (section 7.2), so it has no flow ` +
+        "team (section 7.5)" };
+    }
     if (accepted && !teamed.has(visit.id) && (unknown.has(visit.id) || found.has(visit.id))) {
       return at("is accepted (section 7.2), but the outcome gives it no team: it is neither staffed nor in " +
         "certificate.flow_teams");
