@@ -59,7 +59,9 @@ from solver.sampling import EntityTable, sample
 from solver.visits import merge_samples
 
 if TYPE_CHECKING:
-    from solver.teams import Rules, SlotRequest, VisitRequest
+    from solver.teams import Rules, SlotRequest
+
+    Placed = tuple[int, str, tuple[str, SlotRequest], tuple[str, ...]]  # see _check_widening
 
 SHORT_LIST = 8  # scalar lists up to this length are shown whole in a message
 
@@ -329,13 +331,16 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
     tied = {i for level in levels[1:] for i in level}
     cost = RandomCost(seed)
     part_of = _part_names([requests[v] for v in teams])
-    places = []
+    places: list[certificate.Place] = []
+    parts: dict[str, list[Placed]] = {}  # the places of each part, with their position in ``places``
     for visit_id in sorted(teams):
         for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
             members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
                                    and rules.inspectors[i].department == slot.department))
             uscc = requests[visit_id].visit.uscc
-            bound = widened.get(part_of[(visit_id, slot.department)], default)
+            part = part_of[(visit_id, slot.department)]
+            parts.setdefault(part, []).append((len(places), f"{visit_id} {slot.department}", (uscc, slot), members))
+            bound = widened.get(part, default)
             offered = cost.candidates(uscc, slot.department, slot.eligible, bound)
             if len(members) != slot.count or not set(members) <= set(offered):
                 what = "eligible inspectors" if default is None else "candidates"
@@ -349,41 +354,34 @@ def _check_certificate(instance: Instance, outcome: dict, visits: Sequence[Visit
             places.append(certificate.Place(f"{visit_id} {slot.department}", uscc, offered, members, costs))
     _fail(certificate.check(places, rules.capacity, levels))
     if default is not None:
-        _check_widening(requests, teams, part_of, widened, default, rules)
+        _check_widening(parts, widened, default, rules)
 
 
-def _check_widening(requests: dict[str, VisitRequest], teams: dict[str, list[str]],
-                    part_of: dict[tuple[str, str], str], widened: dict[str, int], default: int,
-                    rules: Rules) -> None:
+def _check_widening(parts: dict[str, list[Placed]], widened: dict[str, int], default: int, rules: Rules) -> None:
     """No part should have widened beyond its K (7.3): a part whose K is below
     its largest eligible count has no improving trade with an eligible
     inspector who is not a candidate (:func:`solver.assign.improving_trade`),
-    by the certified teams alone. Reported: the first such place by (visit id,
-    department)."""
+    by the certified teams alone. ``parts``: each part's places (position in
+    the certificate check's (visit id, department) order, name, (USCC, slot),
+    members). Reported: the first such place in that order."""
     from solver.assign import improving_trade
 
-    parts: dict[str, list[tuple[str, tuple[str, SlotRequest], tuple[str, ...]]]] = {}
-    for visit_id in sorted(teams):
-        for slot in sorted(requests[visit_id].slots, key=lambda s: s.department):
-            members = tuple(sorted(i for i in teams[visit_id] if i in rules.inspectors
-                                   and rules.inspectors[i].department == slot.department))
-            parts.setdefault(part_of[(visit_id, slot.department)], []).append(
-                (f"{visit_id} {slot.department}", (requests[visit_id].visit.uscc, slot), members))
     found = []
-    for name, places in parts.items():
-        bound = widened.get(name, default)
-        if bound >= max(len(slot.eligible) for _, (_, slot), _ in places):  # every eligible inspector a candidate
+    for part, places in parts.items():
+        bound = widened.get(part, default)
+        if bound >= max(len(slot.eligible) for _, _, (_, slot), _ in places):  # every eligible one a candidate
             continue
-        part_teams = [members for _, _, members in places]
-        trade = improving_trade([place for _, place, _ in places], part_teams, rules)
+        part_teams = [members for _, _, _, members in places]
+        trade = improving_trade([place for _, _, place, _ in places], part_teams, rules)
         if trade is not None:
-            found.append((tuple(places[trade.place][0].split(" ")), name, bound, trade, part_teams))
+            position, name, _, _ = places[trade.place]
+            found.append((position, name, part, bound, trade, part_teams))
     if not found:
         return
-    place, name, bound, trade, part_teams = min(found, key=lambda f: f[0])
+    _, place, part, bound, trade, part_teams = min(found, key=lambda f: f[0])
     load = {i: sum(i in team for team in part_teams) for i in (trade.member, trade.other)}
     cap = rules.capacity
-    _stop(messages.certificate_should_widen(name, bound, " ".join(place), trade.member, load[trade.member],
+    _stop(messages.certificate_should_widen(part, bound, place, trade.member, load[trade.member],
                                             cap[trade.member], trade.other, load[trade.other], cap[trade.other]))
 
 
