@@ -91,8 +91,9 @@ class Flow {
 }
 
 /**
- * Section 7.2 over the visits of section 6: Map visit id -> null (accepted),
- * {code: "too_few_eligible"} or {code: "capacity", department, needed, eligible}.
+ * Section 7.2 over the visits of section 6: Map visit id -> null (accepted), or
+ * {code, department, needed, eligible}: "too_few_eligible" with the first
+ * department short of eligible inspectors, or "capacity" (9.1).
  */
 export function acceptVisits(ctx) {
   const { instance, workdays, visitsExpected } = ctx;
@@ -110,8 +111,9 @@ export function acceptVisits(ctx) {
     const quals = book.qualifications(visit);
     const places = [...need.keys()].sort(cmp).map((department) => [department, need.get(department),
       eligibility.of(entity, department, quals.get(department))]);
-    if (places.some(([, count, eligible]) => eligible.length < count)) {
-      out.set(visit.id, { code: "too_few_eligible" });
+    const short = places.find(([, count, eligible]) => eligible.length < count);
+    if (short) { // the first such department, for the message; reasons.js counts every one
+      out.set(visit.id, { code: "too_few_eligible", department: short[0], needed: short[1], eligible: short[2].length });
       continue;
     }
     log.length = 0;
@@ -183,23 +185,12 @@ export function checkAcceptance(ctx) {
       return at("is accepted (section 7.2): its places can all be filled together with those of the visits " +
         "accepted before it");
     }
-    const refused = decided.get(visit.id);
-    if (refused.code === "capacity") {
-      return at(`is not accepted (section 7.2): the places of ${refused.department} cannot all be filled together ` +
-        "with those of the visits accepted before it");
-    }
-    const book = new RuleBook(ctx.instance, ctx.workdays, new Set([visit.uscc]));
-    const entity = book.entities.get(visit.uscc);
-    const need = book.requirement(visit);
-    const quals = book.qualifications(visit);
-    const eligibility = new Eligibility(book, staffOf(book));
-    for (const department of [...need.keys()].sort(cmp)) {
-      const eligible = eligibility.of(entity, department, quals.get(department)).length;
-      if (eligible < need.get(department)) {
-        return at(`is not accepted (section 7.2): ${department} has fewer eligible inspectors (${eligible}) ` +
-          `than places (${need.get(department)})`);
-      }
-    }
+    const { code, department, needed, eligible } = decided.get(visit.id);
+    return at(code === "capacity"
+      ? `is not accepted (section 7.2): the places of ${department} cannot all be filled together with those of ` +
+        "the visits accepted before it"
+      : `is not accepted (section 7.2): ${department} has fewer eligible inspectors (${eligible}) than places ` +
+        `(${needed})`);
   }
   if (ctx.progress) ctx.progress("acceptance", 1);
   return null;

@@ -60,8 +60,8 @@ const TEXT = {
       schedule_not_checked: "未检查",
       unfilled_reasons: "每个未能派员的检查及其原因都已重新计算，结果一致（第 9.1 节）",
       unfilled_reasons_not_checked: "未检查：格式 /1 的结果文件以文字说明原因（第 9.5 节）",
-      unfilled_reasons_partial: "部分检查：因符合条件的检查人员不足（按第 7.1 节各条规则计数）和因容量不足（第 7.2 节）而未能派员的原因已重新计算，结果一致；" +
-        "其余原因需要每个已确认派员的检查的最优检查组（第 7.5 节），未检查",
+      unfilled_reasons_partial: "部分检查：因符合条件的检查人员不足而未能派员的原因（按第 7.1 节各条规则计数）已重新计算，结果一致；" +
+        "其余原因需要先判定哪些检查能够派员并取得最优检查组（第 7.2、7.5 节），未检查",
       stats: "统计数值和文件的全部成员（第 9 节）",
       not_reached: "未进行：前面的检查已发现不一致",
     },
@@ -132,8 +132,8 @@ const TEXT = {
       unfilled_reasons: "every unfilled visit and its reason recomputed, and they agree (section 9.1)",
       unfilled_reasons_not_checked: "not checked: an outcome of format /1 states its reasons as text (section 9.5)",
       unfilled_reasons_partial: "partly checked: the reasons of visits unfilled for want of eligible inspectors (counted rule by " +
-        "rule, section 7.1) or for capacity (section 7.2) are recomputed and agree; the other reasons need every " +
-        "accepted visit's flow team (section 7.5): not checked",
+        "rule, section 7.1) are recomputed and agree; the other reasons need the acceptance of 7.2 and the flow " +
+        "teams (sections 7.2, 7.5): not checked",
       stats: "stats and every member of the document (section 9)",
       not_reached: "not made: an earlier check found a discrepancy",
     },

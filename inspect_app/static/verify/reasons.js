@@ -4,11 +4,12 @@
 // reason (too_few_eligible and capacity from acceptance.js, pair_conflict from
 // the repairs of 7.4, the scheduling reasons from section 8) and leaves the
 // list in ctx.recomputed; this check compares it, as the CLI does after the
-// visits. Without it (format /1, or an outcome that gives an accepted visit no
-// team, which acceptance.js reports first) the too_few_eligible reasons are
+// visits. Where that list is missing (the checks run without acceptance.js, as
+// tests/verifier/js/run_checks.mjs does) the too_few_eligible reasons are
 // recomputed from the instance alone — every such department's places,
 // qualifications, members, eligible inspectors and the number dropped by each
-// rule — and the check stays partial.
+// rule — and the check stays partial. Format /1 states reasons as text: not
+// checked.
 
 import { cmp, firstDifference } from "./cli_text.js";
 import { RuleBook } from "./rules.js";
@@ -63,18 +64,11 @@ export function checkUnfilledReasons(ctx) {
   const book = new RuleBook(instance, workdays, wanted);
   const members = membersOf(instance);
   const byUscc = new Map((ctx.visitsExpected || []).map((v) => [v.uscc, v]));
-  let checked = 0, capacity = 0;
+  let checked = 0;
   for (let n = 0; n < outcome.unfilled.length; n++) {
     const entry = outcome.unfilled[n];
     const visit = byUscc.get(entry.uscc);
     if (!visit) continue;
-    const refused = ctx.acceptance ? ctx.acceptance.get(visit.id) : undefined;
-    if (refused && refused.code === "capacity") { // decided by acceptance.js (7.2)
-      const d = firstDifference(refused, entry.reason, `unfilled[${n}].reason`);
-      if (d) return d;
-      capacity++;
-      continue;
-    }
     const short = shortages(book, visit, members);
     if (!short.length) continue;
     const d = firstDifference({ code: "too_few_eligible", departments: short }, entry.reason, `unfilled[${n}].reason`);
@@ -82,6 +76,6 @@ export function checkUnfilledReasons(ctx) {
     checked++;
   }
   return { status: "not_checked", partial: true,
-    detail: `partly: ${checked} too_few_eligible and ${capacity} capacity reasons recomputed; the other reasons ` +
-      "need every accepted visit's flow team (section 7.5)" };
+    detail: `partly: ${checked} too_few_eligible reasons recomputed; the others need the acceptance of 7.2 ` +
+      "and the flow teams (acceptance.js, schedule.js)" };
 }
