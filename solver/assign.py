@@ -378,9 +378,10 @@ def _solve_part(department: str, places: Sequence[tuple[str, SlotRequest]], rule
     for (uscc, slot), members in zip(places, by_place, strict=True):
         assert len(members) == slot.count, f"place of {department} at {uscc} not filled"
     teams = [tuple(sorted(m)) for m in by_place]
-    potentials = _potentials(tails, place_heads - len(places), costs, used, caps)
+    moves = _moves(tails, place_heads - len(places), costs, used, caps)
+    potentials = _potentials(moves, len(caps))
     level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
-    if not _tied(tails, place_heads - len(places), costs, used, caps, potentials, inspector_ids):
+    if not _tied(moves, potentials, inspector_ids):
         return teams, [level0]
     return _break_ties(department, places, offered, teams, level0, rules, random_cost)
 
@@ -412,12 +413,12 @@ def _claimed(places: Sequence[tuple[str, SlotRequest]], offered: Sequence[tuple[
     pi = [claimed_pi.get(i) for i in inspector_ids]
     if any(p is None for p in pi):
         return None
-    t, h, w = _moves(tails, heads, costs, used, caps)
+    moves = t, h, w = _moves(tails, heads, costs, used, caps)
     pi_all = np.array([*pi, 0], dtype=np.int64)
     if np.any(w + pi_all[t] - pi_all[h] < 0):
         return None
-    potentials = _potentials(tails, heads, costs, used, caps)
-    if _tied(tails, heads, costs, used, caps, potentials, inspector_ids):
+    potentials = _potentials(moves, len(caps))
+    if _tied(moves, potentials, inspector_ids):
         return None
     level0 = {i: int(p) for i, p in zip(inspector_ids, potentials.tolist(), strict=True)}
     return [tuple(sorted(m)) for m in claimed_teams if m is not None], [level0]
@@ -449,30 +450,40 @@ def _moves(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.nda
     return np.concatenate(move_tails), np.concatenate(move_heads), np.concatenate(move_costs)
 
 
-def _potentials(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray,
-                caps: np.ndarray) -> np.ndarray:
-    """Level-0 potentials of the inspectors (7.5): Bellman–Ford distances over
-    the moves from a virtual root at distance 0 to every node, minus the sink's."""
-    t, h, w = _moves(tails, heads, costs, used, caps)
-    order = np.argsort(h, kind="stable")  # moves grouped by head: one minimum per head with reduceat
+def _potentials(moves: tuple[np.ndarray, np.ndarray, np.ndarray], n: int) -> np.ndarray:
+    """Level-0 potentials of the ``n`` inspectors (7.5): Bellman–Ford distances
+    over the ``moves`` (:func:`_moves`) from a virtual root at distance 0 to
+    every node, minus the sink's. Each round relaxes only the moves whose tail
+    the round before lowered (the first round every move): the same distances
+    as relaxing every move each round, for a fraction of the work (a
+    province's giant part takes about 160 rounds, with 1 % of its moves in the
+    average round)."""
+    t, h, w = moves
+    order = np.argsort(t, kind="stable")  # moves grouped by tail, to take those of the lowered nodes
     t, h, w = t[order], h[order], w[order]
-    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if len(h) else np.zeros(0, dtype=np.int64)
-    targets = h[starts]
-    dist = np.zeros(len(caps) + 1, dtype=np.int64)
-    for _ in range(len(caps) + 2):
+    bounds = np.searchsorted(t, np.arange(n + 2))
+    dist = np.zeros(n + 1, dtype=np.int64)
+    lowered = None
+    for _ in range(n + 2):
+        if lowered is None:
+            heads, through = h, dist[t] + w
+        else:
+            first, count = bounds[lowered], bounds[lowered + 1] - bounds[lowered]
+            taken = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+            heads, through = h[taken], dist[t[taken]] + w[taken]
         relaxed = dist.copy()
-        if len(h):
-            relaxed[targets] = np.minimum(relaxed[targets], np.minimum.reduceat(dist[t] + w, starts))
-        if np.array_equal(relaxed, dist):
-            return (dist - dist[-1])[:-1]
+        np.minimum.at(relaxed, heads, through)
+        lowered = np.flatnonzero(relaxed < dist)
         dist = relaxed
+        if not len(lowered):
+            return (dist - dist[-1])[:-1]
     raise AssertionError("team flow: the residual graph has a negative cycle")
 
 
-def _tied(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, used: np.ndarray, caps: np.ndarray,
-          potentials: np.ndarray, inspector_ids: Sequence[str]) -> bool:
-    """Whether the tight moves form a cycle (the optimum is not unique)."""
-    t, h, w = _moves(tails, heads, costs, used, caps)
+def _tied(moves: tuple[np.ndarray, np.ndarray, np.ndarray], potentials: np.ndarray,
+          inspector_ids: Sequence[str]) -> bool:
+    """Whether the tight ``moves`` (:func:`_moves`) form a cycle (the optimum is not unique)."""
+    t, h, w = moves
     pi = np.append(potentials, 0)
     tight = np.flatnonzero(w + pi[t] - pi[h] == 0)
     names = [*inspector_ids, certificate.SINK]
