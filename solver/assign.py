@@ -671,6 +671,8 @@ def improving_trade(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[t
         for i in team:
             load[i] = load.get(i, 0) + 1
     ranked_of: dict[int, list[tuple[int, str]]] = {}  # id(pool) -> (b(L + 1), id) of members with spare capacity
+    excluded_of: dict[int, frozenset[str]] = {}  # id(excluded) -> its ids (places of a district share them)
+    no_one: frozenset[str] = frozenset()
     for n, ((_, slot), team) in enumerate(zip(places, teams, strict=True)):
         if not team:
             continue
@@ -683,9 +685,12 @@ def improving_trade(places: Sequence[tuple[str, SlotRequest]], teams: Sequence[t
         if ranked is None:
             ranked = ranked_of[id(base)] = sorted((balance_cost(load.get(i, 0) + 1, cap[i]), i) for i in base
                                                   if load.get(i, 0) < cap[i])
-        skip = set(team) | ({i for i, _ in slot.excluded} if pooled else set())
+        excluded = no_one
+        if pooled and slot.excluded:
+            excluded = excluded_of.get(id(slot.excluded)) or excluded_of.setdefault(
+                id(slot.excluded), frozenset(i for i, _ in slot.excluded))
         for cost, i in ranked:
-            if i in skip:
+            if i in team or i in excluded:
                 continue
             if cost + RANDOM_RANGE <= top:
                 return Trade(n, min(j for j in team if balance_cost(load[j], cap[j]) == top), i)
