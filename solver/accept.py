@@ -220,6 +220,7 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules, progress: Progr
     nets = {d: _Network([rules.capacity[i] for i in ids]) for d, ids in members.items()}
     local: dict[int, tuple[int, ...]] = {}  # id() of a pool's ``qualified`` (kept by ``rules``) -> local indices
     own: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+    cuts: dict[int, frozenset[int]] = {}  # id() of an Eligible view (the places of a district share one) -> its cut
     accepted: list[VisitRequest] = []
     unfilled: dict[str, reasons.Reason] = {}
     for n, request in enumerate(ordered, 1):
@@ -239,7 +240,10 @@ def accept_visits(ordered: Sequence[VisitRequest], rules: Rules, progress: Progr
                     cands: Candidates = (shared, _NO_CUT)
                 elif (isinstance(eligible, Eligible) and eligible.pool is qualified
                       and len(eligible.cut) == len(slot.excluded)):
-                    cands = (shared, frozenset(shared[k] for k in eligible.cut))
+                    cut = cuts.get(id(eligible))
+                    if cut is None:
+                        cut = cuts[id(eligible)] = frozenset(shared[k] for k in eligible.cut)
+                    cands = (shared, cut)
                 else:  # not a pool's subset (requests built by hand): a pool of its own, kept
                     kept = own.setdefault((slot.department, tuple(eligible)),
                                           tuple(department_index[i] for i in eligible))
