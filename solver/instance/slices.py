@@ -57,7 +57,7 @@ from solver.errors import InputError
 from solver.forking import run_forked
 from solver.instance import halves, typed
 from solver.instance.entities import EntityReader
-from solver.jsontext import MAX_DEPTH, long_number, nested_deeper_than
+from solver.jsontext import MAX_DEPTH, count_byte, long_number, nested_deeper_than
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
@@ -138,7 +138,7 @@ def _cuts(data: bytes, start: int, pattern: re.Pattern, at: int):
     balance, scanned, skipped = 0, start, 0
     for match in pattern.finditer(data, at):
         close = match.start()
-        balance += data.count(b"[", scanned, close) - data.count(b"]", scanned, close)
+        balance += count_byte(data, b"[", scanned, close) - count_byte(data, b"]", scanned, close)
         scanned = close
         if balance == 0 or skipped >= BALANCE_TRIES:
             yield match
@@ -216,7 +216,7 @@ class Run:
             if found is not None:
                 elements, close, after, last = found
                 text = typed.encode(elements)
-                if data.count(b":", at, after) != text.count(b":"):
+                if count_byte(data, b":", at, after) != count_byte(text, b":"):
                     found = None  # a duplicate key: read as JSON objects (which then name it)
             if found is not None:
                 if self.error is None and not typed.append_typed(self.reader, elements):
@@ -229,7 +229,7 @@ class Run:
                 if not _plain(data[at:close + 1]):
                     return None
                 text = encode_canonical(elements)
-                if data.count(b":", at, after) != text.count(b":") or set(map(type, elements)) != _OBJECTS:
+                if count_byte(data, b":", at, after) != count_byte(text, b":") or set(map(type, elements)) != _OBJECTS:
                     return None
                 if self.error is None:
                     self._parse(elements)
