@@ -66,8 +66,9 @@ SMALLEST_STEP = 1 << 12  # near the array's end, cuts are tried ever closer
 TRIES = 64  # failed cuts tolerated per slice before the whole document is decoded
 BALANCE_TRIES = 16  # unbalanced cuts passed over per slice before any cut is tried
 PARALLEL_BYTES = 32 << 20  # smaller files are read in one process
-SHARE = 0.5  # the part of the array (from its start, in bytes) that the parent reads when two do: the
-# parent then merges the child's columns and hashes, the child packs them (0.45-0.6 measured alike)
+SHARE = 0.55  # the part of the array (from its start, in bytes) that the parent reads when two do: the
+# child also packs its columns (about 1.4 s at the province) while the parent reads on, then the parent merges
+# them (own province-open, reading alone: 13.8-14.7 s at 0.53-0.56, 15.0-16.3 s at 0.5, 14.6-15.0 s at 0.6)
 ROOM = 2  # memory shared with the child, per byte of its part: its canonical text and columns
 # took 1.6 bytes per byte of the bench's province (more goes through a pipe)
 KEY = "entities"
@@ -289,7 +290,7 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int,
     end, and the index after the array; None if they cannot be vouched for.
 
     With two ``workers`` and a large file, a forked child reads from a cut
-    near the middle (:data:`SHARE`) to the end while this process reads up to
+    a little past the middle (:data:`SHARE`) to the end while this process reads up to
     that cut, then takes the child's columns (:func:`solver.instance.halves.merge`).
     If this process cannot prove that cut, or the child's part cannot be
     taken as it is (an error in it, a failed child), this process reads that
