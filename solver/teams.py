@@ -255,11 +255,14 @@ class VisitChecker:
 
     def __init__(self, instance: Instance, workdays: Sequence[date]) -> None:
         self.rules = Rules(instance, workdays)
+        # (tasks, departments) -> (inspectors needed, qualifications) per department: the same for every visit
+        # of those tasks (a province's 142,000 visits have a few hundred)
+        self._needs: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                          tuple[dict[str, int], dict[str, frozenset[str]]]] = {}
 
     def check(self, visit: Visit, team: Sequence[str], day: date) -> list[str]:
         """Violations of one visit staffed by ``team`` on ``day``; empty if none."""
         rules = self.rules
-        policy = rules.policy
         problems: list[str] = []
         if day not in rules.workday_set:
             problems.append(f"{visit.id}: {day.isoformat()} is not a working day of the window")
@@ -268,9 +271,9 @@ class VisitChecker:
             return problems + [f"{visit.id}: entity {visit.uscc} is not in the instance"]
         if len(set(team)) != len(team):
             problems.append(f"{visit.id}: an inspector appears twice in the team")
-        need = team_requirement(visit, rules.tasks, policy)
-        quals = required_qualifications(visit, rules.tasks, rules.items)
+        need, quals = self._need(visit)
         counts = {d: 0 for d in need}
+        last_of: dict[str, frozenset[str]] = {}  # a department's last team at the entity
         for inspector_id in sorted(set(team)):
             inspector = rules.inspectors.get(inspector_id)
             if inspector is None:
@@ -282,11 +285,7 @@ class VisitChecker:
                                 f"which is not on this visit")
                 continue
             counts[department] += 1
-            reason = jurisdiction_reason(inspector, entity, policy) or department_reason(
-                inspector, quals[department], rules.instance.window_end,
-                rules.available[inspector_id], rules.capacity[inspector_id])
-            reason = reason or visit_reason(inspector, entity, rules.instance.conflicts,
-                                            last_team(entity, department), policy)
+            reason = self._reason(inspector, entity, quals[department], last_of)
             if reason is not None:
                 problems.append(f"{visit.id}: {inspector_id} is not eligible ({reason})")
             if day in inspector.unavailable:
@@ -295,12 +294,38 @@ class VisitChecker:
             if counts[department] != need[department]:
                 problems.append(f"{visit.id}: {rules.department_name(department)} has {counts[department]} "
                                 f"inspector(s) on the team, {need[department]} required")
-        members = sorted(set(team))
+        pairs = rules.instance.pair_conflicts
+        members = sorted(set(team)) if pairs else []
         for a_index, a in enumerate(members):
             for b in members[a_index + 1:]:
-                if frozenset((a, b)) in rules.instance.pair_conflicts:
+                if frozenset((a, b)) in pairs:
                     problems.append(f"{visit.id}: {a} and {b} must not serve on one team")
         return problems
+
+    def _need(self, visit: Visit) -> tuple[dict[str, int], dict[str, frozenset[str]]]:
+        """Inspectors needed and qualifications, per department of the visit (cached by its tasks)."""
+        key = (visit.tasks, visit.departments)
+        found = self._needs.get(key)
+        if found is None:
+            rules = self.rules
+            found = self._needs[key] = (team_requirement(visit, rules.tasks, rules.policy),
+                                        required_qualifications(visit, rules.tasks, rules.items))
+        return found
+
+    def _reason(self, inspector: Inspector, entity: Entity, qualifications: frozenset[str],
+                last_of: dict[str, frozenset[str]]) -> str | None:
+        """The first rule (1-8) that keeps the inspector off this entity's visit;
+        ``last_of``: the entity's last team per department, filled as needed."""
+        rules = self.rules
+        reason = jurisdiction_reason(inspector, entity, rules.policy) or department_reason(
+            inspector, qualifications, rules.instance.window_end,
+            rules.available[inspector.id], rules.capacity[inspector.id])
+        if reason is not None:
+            return reason
+        last = last_of.get(inspector.department)
+        if last is None:
+            last = last_of[inspector.department] = last_team(entity, inspector.department)
+        return visit_reason(inspector, entity, rules.instance.conflicts, last, rules.policy)
 
 
 def check_visit(instance: Instance, visit: Visit, team: Sequence[str], day: date, workdays: Sequence[date]) -> list[str]:
