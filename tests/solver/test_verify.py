@@ -220,10 +220,13 @@ def test_a_swap_that_breaks_no_rule_is_named_by_the_certificate(drawn):
     assert named, "no swap kept to the rules"
 
 
-def test_the_rules_checked_beside_the_re_staffing_give_the_same_verdicts(drawn):
-    """With two workers a forked child checks the rules while the parent
-    re-staffs (section 10): an honest outcome passes, and a team member who is
-    not in the instance or a date off the calendar is named as with one worker."""
+def test_the_rules_checked_beside_the_re_sampling_give_the_same_verdicts(drawn):
+    """With two workers a forked child checks the rules on the visits the
+    outcome states while the parent draws the samples again (section 10): an
+    honest outcome passes; a team member who is not in the instance or a date
+    off the calendar is named as with one worker; a visit whose tasks were
+    changed as well is named for its tasks first (step 3 before step 4), and
+    one whose entry is not of the expected shape too."""
     instance, outcome = drawn
     verify_outcome(instance, outcome, workers=2)
     n = 0
@@ -231,10 +234,15 @@ def test_the_rules_checked_beside_the_re_staffing_give_the_same_verdicts(drawn):
     foreign["visits"][n]["team"] = sorted(foreign["visits"][n]["team"][1:] + ["E999"])  # not in the instance
     sunday = copy.deepcopy(outcome)
     sunday["visits"][n]["date"] = "2027-03-07"
-    for changed in (foreign, sunday):
+    retasked = copy.deepcopy(foreign)
+    retasked["visits"][n]["tasks"] = retasked["visits"][n]["tasks"] + ["T-NONE"]
+    shapeless = copy.deepcopy(foreign)
+    del shapeless["visits"][n]["departments"]
+    for changed, where in ((foreign, f"visits[{n}]"), (sunday, f"visits[{n}]"),
+                           (retasked, f"visits[{n}].tasks"), (shapeless, f"visits[{n}].departments")):
         messages = []
         for workers in (1, 2):
             with pytest.raises(VerificationFailed) as caught:
                 verify_outcome(instance, changed, workers=workers)
             messages.append(str(caught.value))
-        assert messages[0] == messages[1] and messages[0].startswith(f"visits[{n}]"), messages
+        assert messages[0] == messages[1] and messages[0].startswith(where), messages
