@@ -42,6 +42,7 @@ from solver.draw import (
     CERTIFIED_FORMATS,
     OUTCOME_FORMAT,
     OUTCOME_FORMATS,
+    Staffing,
     Stages,
     candidate_bound,
     default_stages,
@@ -443,47 +444,27 @@ def _check_acceptance(expected: dict, outcome: dict, visits: Sequence[Visit]) ->
         _stop(messages.visit_over_capacity(where[visit.id], visit.id, reason["department"]))
 
 
-def _rules_verdict(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date]) -> str:
-    """The first rule violation of step 4, or ""."""
-    try:
-        _check_rules(instance, outcome, visits, workdays)
-    except VerificationFailed as failure:
-        return str(failure)
-    return ""
+def _rules_then_staffing(instance: Instance, outcome: dict, visits: Sequence[Visit], workdays: Sequence[date],
+                         workers: int, staffed: Callable[[], Staffing], progress: Progress) -> Staffing:
+    """Step 4 (the rules; its first violation is reported before anything the
+    re-staffing would find), and the re-staffing of step 5. With ``workers``
+    > 1 (POSIX) a forked child checks the rules while this process re-staffs;
+    a child that fails is replaced by checking here."""
+    def rules_verdict() -> str:
+        try:
+            _check_rules(instance, outcome, visits, workdays)
+        except VerificationFailed as failure:
+            return str(failure)
+        return ""
 
-
-def _claimed_visits(outcome: dict) -> list[Visit] | None:
-    """The staffed visits as the outcome states them (id, entity, tasks,
-    departments), or None if an entry is not of that shape. Once
-    :func:`_check_entries` has passed they are the drawn visits, but for the
-    priority, which no rule reads: the rules can be checked on them while the
-    draw's samples are computed again."""
-    try:
-        return [Visit(id=e["id"], uscc=e["uscc"], tasks=tuple(e["tasks"]), departments=tuple(e["departments"]),
-                      priority=0) for e in outcome["visits"]]
-    except (KeyError, TypeError):
-        return None
-
-
-def _sampled_and_ruled(instance: Instance, outcome: dict, workdays: Sequence[date], workers: int,
-                       sampled: Callable[[], tuple], progress: Progress) -> tuple:
-    """``sampled()`` (steps 2-3: the samples, the visits, their entries),
-    then step 4 (the rules). With ``workers`` > 1 (POSIX) a forked child
-    checks the rules on the visits the outcome states while this process
-    samples again, so that the child has the second core before the team
-    flows need it; its verdict is reported only after steps 2-3 passed (so
-    the first discrepancy is the same). A child that fails, or an outcome
-    whose visits are not of the expected shape, is checked here."""
-    claimed = _claimed_visits(outcome) if workers > 1 and hasattr(os, "fork") else None
-    if claimed is None:
-        found = sampled()
-        progress.stage("verify: rules", len(outcome["visits"]))
-        _fail(_rules_verdict(instance, outcome, found[1], workdays) or None)
-        return found
-    found, (verdict,) = run_forked(sampled, [lambda: _rules_verdict(instance, outcome, claimed, workdays).encode()])
-    _fail(bytes(verdict).decode() if verdict is not None else _rules_verdict(instance, outcome, found[1], workdays)
-          or None)
-    return found
+    if workers > 1 and hasattr(os, "fork"):
+        progress.stage("verify: rules and teams")
+        staffing, (verdict,) = run_forked(staffed, [lambda: rules_verdict().encode()])
+        _fail(bytes(verdict).decode() if verdict is not None else rules_verdict() or None)
+        return staffing
+    progress.stage("verify: rules", len(outcome["visits"]))
+    _fail(rules_verdict() or None)
+    return staffed()
 
 
 def verify_outcome(instance: Instance, outcome: object, progress: Progress | None = None,
@@ -505,26 +486,22 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
         if key not in outcome:
             _stop(messages.missing_entry(key, header[key]))
         _fail(first_difference(header[key], outcome[key], key))
+    sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
+    for key, expected in (("samples", sampling.samples()), ("excluded", sampling.excluded())):
+        if key not in outcome:
+            _stop(messages.missing_entry(key, expected))
+        _fail(first_difference(expected, outcome[key], key))
+    progress.stage("verify: visits")
+    visits = merge_samples(instance, sampling)
+    _check_entries(outcome, visits)
     workdays = working_days(instance)
-
-    def sampled() -> tuple:
-        sampling = sample(instance, seed, progress=progress, table=table, workers=workers)
-        for key, expected in (("samples", sampling.samples()), ("excluded", sampling.excluded())):
-            if key not in outcome:
-                _stop(messages.missing_entry(key, expected))
-            _fail(first_difference(expected, outcome[key], key))
-        progress.stage("verify: visits")
-        visits = merge_samples(instance, sampling)
-        _check_entries(outcome, visits)
-        return sampling, visits
-
-    sampling, visits = _sampled_and_ruled(instance, outcome, workdays, workers, sampled, progress)
     certified = outcome_format in CERTIFIED_FORMATS
     if certified and "certificate" in outcome and _takes_claims(stages):
         claimed = _claimed_flow(outcome, str(outcome_format))
     else:
         claimed = None
-    staffing = staff(instance, seed, visits, workdays, progress, stages, str(outcome_format), claimed)
+    staffing = _rules_then_staffing(instance, outcome, visits, workdays, workers, lambda: staff(
+        instance, seed, visits, workdays, progress, stages, str(outcome_format), claimed), progress)
     expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,
                                 visits, staffing, str(outcome_format))
     if certified and (staffing.certificate is not None or "certificate" in outcome):

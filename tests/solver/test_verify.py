@@ -220,13 +220,12 @@ def test_a_swap_that_breaks_no_rule_is_named_by_the_certificate(drawn):
     assert named, "no swap kept to the rules"
 
 
-def test_the_rules_checked_beside_the_re_sampling_give_the_same_verdicts(drawn):
-    """With two workers a forked child checks the rules on the visits the
-    outcome states while the parent draws the samples again (section 10): an
-    honest outcome passes; a team member who is not in the instance or a date
-    off the calendar is named as with one worker; a visit whose tasks were
-    changed as well is named for its tasks first (step 3 before step 4), and
-    one whose entry is not of the expected shape too."""
+def test_the_rules_checked_beside_the_re_staffing_give_the_same_verdicts(drawn):
+    """With two workers a forked child checks the rules while the parent
+    re-staffs (section 10): an honest outcome passes; a team member who is not
+    in the instance or a date off the calendar is named as with one worker; a
+    visit whose tasks were changed as well is named for its tasks first (step 3
+    before step 4), and one whose entry lacks its departments too."""
     instance, outcome = drawn
     verify_outcome(instance, outcome, workers=2)
     n = 0
