@@ -24,6 +24,7 @@ the whole team is available, or every such day fully booked.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -66,6 +67,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     empty = dict(available)
     load = {i: [0] * len(days) for i in members}
     per_day = [0] * len(days)  # visits placed on each day, all teams
+    ranked = [(0, d) for d in range(len(days))]  # (per_day[d], d) ascending: the quietest, earliest day first
     district_of_day: dict[str, list[object]] = {i: [_FREE] * len(days) for i in members}
 
     def common_days(team: tuple[str, ...]) -> int:
@@ -88,7 +90,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
                 free_together &= empty[i]
             day: int | None
             if free_together:  # a day nobody on the team works yet: the best score; the quietest, earliest
-                day, room = _quietest(free_together, per_day), limit
+                day, room = _quietest(free_together, ranked), limit
             else:
                 day, room = _best_day([load[i] for i in team], [district_of_day[i] for i in team], ok_days,
                                       limit, chunk, district, per_day)
@@ -101,7 +103,9 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
             placed, pending = pending[:min(chunk, room)], pending[min(chunk, room):]
             for visit_id in placed:
                 dates[visit_id] = days[day]
+            del ranked[bisect_left(ranked, (per_day[day], day))]
             per_day[day] += len(placed)
+            insort(ranked, (per_day[day], day))
             for i in team:
                 load[i][day] += len(placed)
                 empty[i] &= ~(1 << day)
@@ -112,16 +116,18 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     return Schedule({k: dates[k] for k in sorted(dates)}, {k: unscheduled[k] for k in sorted(unscheduled)})
 
 
-def _quietest(days: int, per_day: list[int]) -> int:
-    """The day (bit of ``days``) with the fewest visits placed so far, the earliest of those."""
-    best, best_count = -1, 0
-    mask, day = days, 0
-    while mask:
-        if mask & 1 and (best < 0 or per_day[day] < best_count):
-            best, best_count = day, per_day[day]
-        mask >>= 1
-        day += 1
-    return best
+def _quietest(days: int, ranked: list[tuple[int, int]]) -> int:
+    """The day (bit of ``days``) with the fewest visits placed so far, the
+    earliest of those: the first of ``ranked`` ((visits placed, day),
+    ascending) that ``days`` holds.
+
+    >>> _quietest(0b110, [(0, 0), (1, 2), (3, 1)])
+    2
+    """
+    for _, day in ranked:
+        if days >> day & 1:
+            return day
+    return -1
 
 
 def _best_day(loads: list[list[int]], districts: list[list[object]], ok_days: int, limit: int, chunk: int,
