@@ -455,9 +455,9 @@ def _potentials(moves: tuple[np.ndarray, np.ndarray, np.ndarray], n: int) -> np.
     over the ``moves`` (:func:`_moves`) from a virtual root at distance 0 to
     every node, minus the sink's. Each round relaxes only the moves whose tail
     the round before lowered (the first round every move): the same distances
-    as relaxing every move each round, for a fraction of the work (a
-    province's giant part takes about 160 rounds, with 1 % of its moves in the
-    average round)."""
+    as relaxing every move each round, for a fraction of the work (the own
+    province-open's giant part takes 164 rounds over 3.5 M moves: 37 M
+    relaxations instead of 575 M)."""
     t, h, w = moves
     order = np.argsort(t, kind="stable")  # moves grouped by tail, to take those of the lowered nodes
     t, h, w = t[order], h[order], w[order]

@@ -105,6 +105,10 @@ class Rules:
         self._pools: dict[tuple[str, tuple[str, ...], str], Pool] = {}
         self._districts: dict[int, dict[str, tuple[str, ...]]] = {}  # by id() of a pool's ``qualified``
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...], str], tuple] = {}
+        # (tasks, departments) -> (inspectors needed, qualifications) per department: the same for every visit
+        # of those tasks (a province's 142,000 visits have a few hundred)
+        self._needs: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                          tuple[dict[str, int], dict[str, frozenset[str]]]] = {}
         # by id() of a pool's ``qualified`` (pools are cached for the Rules' life; hashing a
         # tuple of thousands of ids for every visit would cost as much as the draw)
         self._pool_sets: dict[int, frozenset[str]] = {}
@@ -170,11 +174,20 @@ class Rules:
         key = (visit.tasks, visit.departments, prefix)
         shape = self._shapes.get(key)
         if shape is None:
-            need = team_requirement(visit, self.tasks, self.policy)
-            quals = required_qualifications(visit, self.tasks, self.items)
+            need, quals = self.needs(visit)
             shape = self._shapes[key] = tuple((d, need[d], quals[d], self.pool(d, quals[d], prefix))
                                               for d in visit.departments)
         return shape
+
+    def needs(self, visit: Visit) -> tuple[dict[str, int], dict[str, frozenset[str]]]:
+        """Inspectors needed and the qualifications they must hold, per
+        department of the visit (cached by its tasks; not to be changed)."""
+        key = (visit.tasks, visit.departments)
+        found = self._needs.get(key)
+        if found is None:
+            found = self._needs[key] = (team_requirement(visit, self.tasks, self.policy),
+                                        required_qualifications(visit, self.tasks, self.items))
+        return found
 
     def _eligible(self, pool: Pool, excluded: tuple[tuple[str, str], ...]) -> Sequence[str]:
         """The pool without the ``excluded`` (all pool members), not copied."""
@@ -255,10 +268,6 @@ class VisitChecker:
 
     def __init__(self, instance: Instance, workdays: Sequence[date]) -> None:
         self.rules = Rules(instance, workdays)
-        # (tasks, departments) -> (inspectors needed, qualifications) per department: the same for every visit
-        # of those tasks (a province's 142,000 visits have a few hundred)
-        self._needs: dict[tuple[tuple[str, ...], tuple[str, ...]],
-                          tuple[dict[str, int], dict[str, frozenset[str]]]] = {}
 
     def check(self, visit: Visit, team: Sequence[str], day: date) -> list[str]:
         """Violations of one visit staffed by ``team`` on ``day``; empty if none."""
@@ -271,7 +280,7 @@ class VisitChecker:
             return problems + [f"{visit.id}: entity {visit.uscc} is not in the instance"]
         if len(set(team)) != len(team):
             problems.append(f"{visit.id}: an inspector appears twice in the team")
-        need, quals = self._need(visit)
+        need, quals = rules.needs(visit)
         counts = {d: 0 for d in need}
         last_of: dict[str, frozenset[str]] = {}  # a department's last team at the entity
         for inspector_id in sorted(set(team)):
@@ -301,16 +310,6 @@ class VisitChecker:
                 if frozenset((a, b)) in pairs:
                     problems.append(f"{visit.id}: {a} and {b} must not serve on one team")
         return problems
-
-    def _need(self, visit: Visit) -> tuple[dict[str, int], dict[str, frozenset[str]]]:
-        """Inspectors needed and qualifications, per department of the visit (cached by its tasks)."""
-        key = (visit.tasks, visit.departments)
-        found = self._needs.get(key)
-        if found is None:
-            rules = self.rules
-            found = self._needs[key] = (team_requirement(visit, rules.tasks, rules.policy),
-                                        required_qualifications(visit, rules.tasks, rules.items))
-        return found
 
     def _reason(self, inspector: Inspector, entity: Entity, qualifications: frozenset[str],
                 last_of: dict[str, frozenset[str]]) -> str | None:
