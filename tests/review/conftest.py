@@ -9,13 +9,14 @@ submits them is another module's)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import select
 
 from draw_fixtures import inline_jobs, sealed_draw
 from inspect_app.models import CheckItem, Department, DrawVisit, Task, User
-from inspect_app.services import draws
+from inspect_app.services import draw_runs, draws
 from inspect_app.visit_models import ItemResult, VisitResult
 
 TODAY = date(2030, 3, 10)
@@ -29,7 +30,12 @@ def app(app, tmp_path):
 @pytest.fixture
 def sealed(app, db_session, monkeypatch):
     """A sealed draw of the two-task plan (both tasks led by SCJG, the
-    joint one with CGJ): (session, draw)."""
+    joint one with CGJ): (session, draw).
+
+    Its secret is fixed, so that its visits' dates, and with them the split
+    around TODAY that some tests need (e.g. test_progress_page's mix), are
+    the same on every run."""
+    monkeypatch.setattr(draw_runs, "secrets", SimpleNamespace(token_bytes=lambda n: bytes(range(n))))
     _, _plan, _tasks, draw = sealed_draw(db_session, app)
     monkeypatch.setattr(draws, "_today", lambda: TODAY)
     return db_session, draw
