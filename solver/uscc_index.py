@@ -37,14 +37,18 @@ _MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
 _MASK = (1 << 64) - 1
 
 
+# an 18-byte USCC as its three little-endian pieces, read in place (no copy of the registry's bytes)
+_PIECES = np.dtype([("first", "<u8"), ("second", "<u8"), ("last", "<u2")])
+
+
 def _keys(text: bytes, count: int) -> np.ndarray:
     """The key of each of ``count`` consecutive 18-byte strings of ``text``."""
-    rows = np.frombuffer(text, dtype=np.uint8).reshape(count, WIDTH)
-    first = np.ascontiguousarray(rows[:, 0:8]).view("<u8").ravel()
-    second = np.ascontiguousarray(rows[:, 8:16]).view("<u8").ravel()
-    last = np.ascontiguousarray(rows[:, 16:18]).view("<u2").ravel().astype(np.uint64)
+    pieces = np.frombuffer(text, dtype=_PIECES, count=count)
     with np.errstate(over="ignore"):
-        return (first * np.uint64(_MIX[0])) ^ (second * np.uint64(_MIX[1])) ^ (last * np.uint64(_MIX[2]))
+        keys = pieces["first"] * np.uint64(_MIX[0])
+        keys ^= pieces["second"] * np.uint64(_MIX[1])
+        keys ^= pieces["last"].astype(np.uint64) * np.uint64(_MIX[2])
+    return keys
 
 
 def _key(uscc: bytes) -> int:

@@ -74,3 +74,10 @@ def test_the_first_error_in_document_order_is_named():
     es[5]["risk"], es[9]["risk"] = "B", "B"
     es[10]["uscc"] = es[1]["uscc"]  # a second repeat, later
     assert _error(doc).startswith("$.entities[7].uscc")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=18, max_size=18), max_size=20))
+def test_the_keys_of_a_block_are_each_strings_key(values):
+    text = "".join(values).encode("ascii")
+    assert uscc_index._keys(text, len(values)).tolist() == [uscc_index._key(v.encode("ascii")) for v in values]
