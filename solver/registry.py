@@ -28,7 +28,7 @@ appends to its lists directly, or calls :meth:`RowsBuilder.add`);
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class EntityRows(Sequence):
 
     __slots__ = ("usccs", "names", "risk", "checks", "status", "statuses", "district", "districts",
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
-                 "last", "big_checks", "_index")
+                 "last", "big_checks", "_index", "_known")
 
     # the columns set from the builder's lists: codes (int32) into tables of distinct values
     status: np.ndarray
@@ -148,6 +148,7 @@ class EntityRows(Sequence):
                     else np.zeros(0, np.int32))
             setattr(self, table, getattr(builder, table).values)
         self._index = index
+        self._known: dict[str, int] = {}  # rows found by USCC so far (see :meth:`remember`)
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -159,6 +160,25 @@ class EntityRows(Sequence):
             self.statuses[self.status[row]], self.tagsets[self.tags[row]], self.listsets[self.lists[row]],
             self.big_checks.get(row) or int(self.checks[row]), self.last.get(row, ()),
             self.industries[self.industry[row]], self.types[self.type[row]])
+
+    def entities_at(self, rows: Sequence[int]) -> list[Entity]:
+        """:meth:`entity` of each of ``rows``, the columns read a whole
+        array at a time (a draw's visits are scattered over millions of rows:
+        one gather per column, not a numpy scalar per field and row)."""
+        if not len(rows):
+            return []
+        at = np.asarray(rows, dtype=np.intp)
+        usccs, names, last, big = self.usccs, self.names, self.last, self.big_checks
+        columns = zip(at.tolist(), [self.districts[c] for c in self.district[at].tolist()],
+                      [RISK_CLASSES[c] for c in self.risk[at].tolist()],
+                      [self.statuses[c] for c in self.status[at].tolist()],
+                      [self.tagsets[c] for c in self.tags[at].tolist()],
+                      [self.listsets[c] for c in self.lists[at].tolist()], self.checks[at].tolist(),
+                      [self.industries[c] for c in self.industry[at].tolist()],
+                      [self.types[c] for c in self.type[at].tolist()], strict=True)
+        return [new_entity(usccs[row], names[row], district, risk, status, tags, lists,
+                           big.get(row) or checks, last.get(row, ()), industry, kind)
+                for row, district, risk, status, tags, lists, checks, industry, kind in columns]
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -183,11 +203,27 @@ class EntityRows(Sequence):
 
     def row_of(self, uscc: str) -> int | None:
         """The row of an entity by USCC (the index is built on first use)."""
-        return self.uscc_index().row_of(uscc)
+        row = self._known.get(uscc) if type(uscc) is str else None
+        return row if row is not None else self.rows_of([uscc])[0]
 
     def rows_of(self, usccs: Sequence[str]) -> list[int | None]:
-        """:meth:`row_of` of many USCCs at once."""
-        return self.uscc_index().rows_of(usccs)
+        """:meth:`row_of` of many USCCs at once; the rows found are kept, so
+        that a draw's later stages find its visits' entities by a dictionary
+        lookup, not a search of millions of USCCs."""
+        known = self._known
+        found = [known.get(u) if type(u) is str else None for u in usccs]
+        missing = [n for n, row in enumerate(found) if row is None]
+        if missing:
+            for n, row in zip(missing, self.uscc_index().rows_of([usccs[n] for n in missing]), strict=True):
+                if row is not None:
+                    found[n] = known[usccs[n]] = row
+        return found
+
+    def remember(self, rows: Iterable[int]) -> None:
+        """Keep the USCCs of ``rows`` as found (the sampling's drawn rows:
+        every later stage looks their entities up by USCC)."""
+        usccs = self.usccs
+        self._known.update((usccs[row], row) for row in rows)
 
     def uscc_index(self) -> UsccIndex:
         """The index of the USCCs (:mod:`solver.uscc_index`, built on first use)."""
@@ -197,39 +233,36 @@ class EntityRows(Sequence):
 
 
 class RowsLookup(Mapping):
-    """USCC -> Entity over :class:`EntityRows`, building entities on demand.
-    The rows of USCCs looked up, or announced by :meth:`prefetch` (one search
-    for many), are kept."""
+    """USCC -> Entity over :class:`EntityRows`, building entities on demand
+    (the registry keeps the rows it has found: :meth:`EntityRows.rows_of`);
+    the entities of :meth:`prefetch` are built at once and kept."""
 
-    __slots__ = ("rows", "_known")
+    __slots__ = ("rows", "_built")
 
     def __init__(self, rows: EntityRows) -> None:
         self.rows = rows
-        self._known: dict[str, int] = {}
+        self._built: dict[str, Entity] = {}
 
     def prefetch(self, usccs: Sequence[str]) -> None:
-        """Find the rows of ``usccs`` at once (a draw's visits: see :mod:`solver.uscc_index`)."""
-        missing = [u for u in dict.fromkeys(usccs) if u not in self._known]
-        self._known.update((u, r) for u, r in zip(missing, self.rows.rows_of(missing), strict=True) if r is not None)
+        """Find and build the entities of ``usccs`` at once (a draw's visits)."""
+        found = [(u, row) for u, row in zip(usccs, self.rows.rows_of(usccs), strict=True)
+                 if row is not None and u not in self._built]
+        self._built.update(zip([u for u, _ in found], self.rows.entities_at([row for _, row in found]), strict=True))
 
     def _row(self, uscc: object) -> int | None:
-        if not isinstance(uscc, str):
-            return None
-        row = self._known.get(uscc)
-        if row is None:
-            row = self.rows.row_of(uscc)
-            if row is not None:
-                self._known[uscc] = row
-        return row
+        return self.rows.row_of(uscc) if isinstance(uscc, str) else None
 
     def __getitem__(self, uscc: str) -> Entity:
+        built = self._built.get(uscc) if type(uscc) is str else None
+        if built is not None:
+            return built
         row = self._row(uscc)
         if row is None:
             raise KeyError(uscc)
         return self.rows.entity(row)
 
     def __contains__(self, uscc: object) -> bool:
-        return self._row(uscc) is not None
+        return (type(uscc) is str and uscc in self._built) or self._row(uscc) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rows.usccs)

@@ -306,6 +306,8 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
                                 eligible=len(eligible), strata=tuple(strata)))
         progress.advance()
     drawn_sorted = sorted(drawn_all)
+    if isinstance(instance.entities, EntityRows) and instance.entities.usccs is table.usccs:
+        instance.entities.remember(drawn_sorted)  # the later stages find the visits' entities by USCC
     if coordinated:
         priorities = u_shared[drawn_sorted].tolist()
     else:

@@ -52,7 +52,7 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     days = tuple(sorted(workdays))
     limit = instance.policy.daily_visits_per_inspector
     by_id = {i.id: i for i in instance.inspectors}
-    wanted = sorted({v.uscc for v in visits if v.id in teams})
+    wanted = list({v.uscc for v in visits if v.id in teams})
     rows = instance.entities
     district_of = {uscc: rows.districts[rows.district[row]]
                    for uscc, row in zip(wanted, rows.rows_of(wanted), strict=True) if row is not None}
