@@ -28,6 +28,8 @@ from bisect import bisect_left, insort
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
+from operator import and_, attrgetter
 
 from solver import reasons
 from solver.model import Instance, Visit
@@ -57,10 +59,10 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     district_of = {uscc: rows.districts[rows.district[row]]
                    for uscc, row in zip(wanted, rows.rows_of(wanted), strict=True) if row is not None}
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
-    for visit in sorted(visits, key=lambda v: v.id):
-        if visit.id in teams:
-            key = (tuple(sorted(teams[visit.id])), district_of[visit.uscc])
-            groups.setdefault(key, []).append(visit.id)
+    for visit in sorted(visits, key=attrgetter("id")):
+        team = teams.get(visit.id)
+        if team is not None:
+            groups.setdefault((tuple(sorted(team)), district_of[visit.uscc]), []).append(visit.id)
     members = sorted({i for team, _ in groups for i in team})
     # Day d is bit d of these masks: available at all, and available with no visit yet.
     available = {i: sum(1 << d for d, day in enumerate(days) if day not in by_id[i].unavailable) for i in members}
@@ -70,18 +72,13 @@ def schedule_visits(instance: Instance, visits: Sequence[Visit], teams: Mapping[
     ranked = [(0, d) for d in range(len(days))]  # (per_day[d], d) ascending: the quietest, earliest day first
     district_of_day: dict[str, list[object]] = {i: [_FREE] * len(days) for i in members}
 
-    def common_days(team: tuple[str, ...]) -> int:
-        mask = -1
-        for i in team:
-            mask &= available[i]
-        return mask
-
-    order = sorted(groups, key=lambda g: (common_days(g[0]).bit_count(), -len(groups[g]), g[0], g[1]))
+    common_days = {group: reduce(and_, map(available.__getitem__, group[0]), -1) for group in groups}
+    order = sorted(groups, key=lambda g: (common_days[g].bit_count(), -len(groups[g]), g[0], g[1]))
     dates: dict[str, date] = {}
     unscheduled: dict[str, reasons.Reason] = {}
     progress.stage("schedule visits", len(order))
     for team, district in order:
-        ok_days = common_days(team)
+        ok_days = common_days[(team, district)]
         pending = groups[(team, district)]
         while pending:
             chunk = min(len(pending), limit)
