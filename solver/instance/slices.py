@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import partial
 from hashlib import sha256
 
@@ -323,9 +324,17 @@ def _read_array(data: bytes, at: int, progress: Progress, workers: int,
     if packed:
         size = int.from_bytes(packed[8:16], "big")
         view = memoryview(packed)
-        if run.error is None:
-            progress.advance(halves.merge(run.reader, view[16 + size:]))
         run.pieces.append(view[16:16 + size])
+        hashing = None
+        if running is not None:  # hashlib lets go of the GIL for large buffers: hash while merging
+            hashing = threading.Thread(target=running.add, args=(list(run.pieces),))
+            hashing.start()
+        try:
+            if run.error is None:
+                progress.advance(halves.merge(run.reader, view[16 + size:]))
+        finally:
+            if hashing is not None:
+                hashing.join()
         return run, int.from_bytes(packed[:8], "big"), running
     end = run.read(data, start, progress)
     return None if end is None else (run, end, running)
