@@ -198,3 +198,6 @@ class Visit:
     tasks: tuple[str, ...]  # task ids in instance order
     departments: tuple[str, ...]  # sorted department ids
     priority: int  # u(e) of the coordinated number; lower = higher priority
+
+
+new_visit: Callable[..., Visit] = _fast_constructor(Visit)

@@ -10,7 +10,7 @@ ascending (priority, USCC); past 99999 the number simply grows a digit.
 
 from __future__ import annotations
 
-from solver.model import Instance, Visit
+from solver.model import Instance, Visit, new_visit
 from solver.sampling import Sampling
 
 
@@ -26,15 +26,23 @@ def visit_id(number: int) -> str:
 def merge_samples(instance: Instance, sampling: Sampling) -> tuple[Visit, ...]:
     """One visit per distinct sampled entity, in id order."""
     tasks_of: dict[str, list[str]] = {}
-    departments_of: dict[str, set[str]] = {}
-    by_id = {t.id: t for t in instance.tasks}
     for sample in sampling.tasks:  # instance order
-        task = by_id[sample.task]
+        task_id = sample.task
         for uscc in sample.usccs:
-            tasks_of.setdefault(uscc, []).append(task.id)
-            departments_of.setdefault(uscc, set()).update(task.departments)
-    order = sorted(tasks_of, key=lambda uscc: (sampling.priority[uscc], uscc))
-    return tuple(
-        Visit(id=visit_id(number), uscc=uscc, tasks=tuple(tasks_of[uscc]),
-              departments=tuple(sorted(departments_of[uscc])), priority=sampling.priority[uscc])
-        for number, uscc in enumerate(order, start=1))
+            found = tasks_of.get(uscc)
+            if found is None:
+                tasks_of[uscc] = [task_id]
+            else:
+                found.append(task_id)
+    by_id = {t.id: t for t in instance.tasks}
+    departments_of: dict[tuple[str, ...], tuple[str, ...]] = {}  # the same for every entity of those tasks
+    priority = sampling.priority
+    order = sorted(tasks_of, key=lambda uscc: (priority[uscc], uscc))
+    visits = []
+    for number, uscc in enumerate(order, start=1):
+        tasks = tuple(tasks_of[uscc])
+        departments = departments_of.get(tasks)
+        if departments is None:
+            departments = departments_of[tasks] = tuple(sorted({d for t in tasks for d in by_id[t].departments}))
+        visits.append(new_visit(visit_id(number), uscc, tasks, departments, priority[uscc]))
+    return tuple(visits)
