@@ -120,7 +120,7 @@ class EntityRows(Sequence):
 
     __slots__ = ("usccs", "names", "risk", "checks", "status", "statuses", "district", "districts",
                  "tags", "tagsets", "lists", "listsets", "industry", "industries", "type", "types",
-                 "last", "big_checks", "_index", "_known")
+                 "last", "big_checks", "_index", "_known", "_built")
 
     # the columns set from the builder's lists: codes (int32) into tables of distinct values
     status: np.ndarray
@@ -149,12 +149,16 @@ class EntityRows(Sequence):
             setattr(self, table, getattr(builder, table).values)
         self._index = index
         self._known: dict[str, int] = {}  # rows found by USCC so far (see :meth:`remember`)
+        self._built: dict[int, Entity] = {}  # the entities of :meth:`prefetch`, by row
 
     def __len__(self) -> int:
         return len(self.usccs)
 
     def entity(self, row: int) -> Entity:
         """The entity of one row."""
+        built = self._built.get(row)
+        if built is not None:
+            return built
         return new_entity(
             self.usccs[row], self.names[row], self.districts[self.district[row]], RISK_CLASSES[self.risk[row]],
             self.statuses[self.status[row]], self.tagsets[self.tags[row]], self.listsets[self.lists[row]],
@@ -219,6 +223,14 @@ class EntityRows(Sequence):
                     found[n] = known[usccs[n]] = row
         return found
 
+    def prefetch(self, usccs: Sequence[str]) -> None:
+        """Find the rows of ``usccs`` and build their entities at once
+        (:meth:`entities_at`), kept for :meth:`entity`: a draw's visits,
+        before the work on them is shared with forked processes."""
+        built = self._built
+        rows = [row for row in dict.fromkeys(self.rows_of(usccs)) if row is not None and row not in built]
+        built.update(zip(rows, self.entities_at(rows), strict=True))
+
     def remember(self, rows: Iterable[int]) -> None:
         """Keep the USCCs of ``rows`` as found (the sampling's drawn rows:
         every later stage looks their entities up by USCC)."""
@@ -234,35 +246,29 @@ class EntityRows(Sequence):
 
 class RowsLookup(Mapping):
     """USCC -> Entity over :class:`EntityRows`, building entities on demand
-    (the registry keeps the rows it has found: :meth:`EntityRows.rows_of`);
-    the entities of :meth:`prefetch` are built at once and kept."""
+    (the registry keeps the rows it has found, :meth:`EntityRows.rows_of`,
+    and the entities of :meth:`EntityRows.prefetch`)."""
 
-    __slots__ = ("rows", "_built")
+    __slots__ = ("rows",)
 
     def __init__(self, rows: EntityRows) -> None:
         self.rows = rows
-        self._built: dict[str, Entity] = {}
 
     def prefetch(self, usccs: Sequence[str]) -> None:
         """Find and build the entities of ``usccs`` at once (a draw's visits)."""
-        found = [(u, row) for u, row in zip(usccs, self.rows.rows_of(usccs), strict=True)
-                 if row is not None and u not in self._built]
-        self._built.update(zip([u for u, _ in found], self.rows.entities_at([row for _, row in found]), strict=True))
+        self.rows.prefetch(usccs)
 
     def _row(self, uscc: object) -> int | None:
         return self.rows.row_of(uscc) if isinstance(uscc, str) else None
 
     def __getitem__(self, uscc: str) -> Entity:
-        built = self._built.get(uscc) if type(uscc) is str else None
-        if built is not None:
-            return built
         row = self._row(uscc)
         if row is None:
             raise KeyError(uscc)
         return self.rows.entity(row)
 
     def __contains__(self, uscc: object) -> bool:
-        return (type(uscc) is str and uscc in self._built) or self._row(uscc) is not None
+        return self._row(uscc) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rows.usccs)
