@@ -40,6 +40,7 @@ import numpy as np
 
 from solver.instance.entities import EntityReader
 from solver.model import LastCheck
+from solver.registry import Names
 
 _LAST, _LAST_CHECKS = msgspec.msgpack.Encoder(), msgspec.msgpack.Decoder(list[tuple[LastCheck, ...]])
 # the coded columns of a RowsBuilder and their tables of distinct values
@@ -52,7 +53,9 @@ def pack(reader: EntityReader) -> bytes:
     b = reader.builder
     coded = [(getattr(b, table).values, getattr(b, column).tobytes()) for column, table in CODED]
     last = (array("i", b.last).tobytes(), _LAST.encode(list(b.last.values())))
-    return marshal.dumps((b.usccs, b.names, b.risk.tobytes(), b.checks, coded, last))
+    names = b.names if type(b.names) is list else list(b.names)
+    ends = np.cumsum(np.fromiter(map(len, names), dtype=np.int64, count=len(names))).tobytes()
+    return marshal.dumps((b.usccs, ("".join(names), ends), b.risk.tobytes(), b.checks, coded, last))
 
 
 def _last_checks(packed: tuple, start: int) -> zip:
@@ -68,7 +71,10 @@ def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
     b = reader.builder
     start = len(b.usccs)
     b.usccs.extend(usccs)
-    b.names.extend(names)
+    if type(b.names) is list:
+        b.names = Names(b.names)
+    text, ends = names
+    b.names.extend_joined(text, array("q", ends))
     b.risk.frombytes(risk)
     b.checks.extend(checks)
     for (column, table), (values, codes) in zip(CODED, coded, strict=True):
