@@ -28,12 +28,12 @@ appends to its lists directly, or calls :meth:`RowsBuilder.add`);
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from solver.model import RISK_CLASSES, Entity, LastCheck, new_entity
+from solver.packed import LastChecks, Names
 from solver.uscc_index import UsccIndex
 
 RISK_INDEX = {r: n for n, r in enumerate(RISK_CLASSES)}
@@ -56,68 +56,6 @@ class _Codes:
         return found
 
 
-class Names(Sequence[str]):
-    """Entity names by row: lists of names, and runs that a forked reader
-    handed over as one joined string with the end of each name in it (cut out
-    when a row is read: a draw reads the names of its visits' entities only,
-    and one string crosses between processes far faster than millions).
-
-    >>> names = Names(["甲", "乙"])
-    >>> names.extend_joined("丙丁戊己", array("q", [1, 3, 4]))
-    >>> names.append("庚")
-    >>> len(names), names[1], names[3], names[4], names[5], names[-1]
-    (6, '乙', '丁戊', '己', '庚', '庚')
-    """
-
-    __slots__ = ("_firsts", "_runs", "_len")
-
-    def __init__(self, names: list[str] | None = None) -> None:
-        self._firsts: list[int] = [0]  # the first row of each run
-        self._runs: list[list[str] | tuple[str, array]] = [names if names is not None else []]
-        self._len = len(self._runs[0])
-
-    def _list(self) -> list[str]:
-        run = self._runs[-1]
-        if type(run) is not list:
-            run = []
-            self._firsts.append(self._len)
-            self._runs.append(run)
-        return run
-
-    def append(self, name: str) -> None:
-        self._list().append(name)
-        self._len += 1
-
-    def extend(self, names: Iterable[str]) -> None:
-        run = self._list()
-        before = len(run)
-        run.extend(names)
-        self._len += len(run) - before
-
-    def extend_joined(self, text: str, ends: array) -> None:
-        """Append the names ``text[ends[k - 1]:ends[k]]`` (from 0 for the first)."""
-        self._firsts.append(self._len)
-        self._runs.append((text, ends))
-        self._len += len(ends)
-
-    def __len__(self) -> int:
-        return self._len
-
-    def __getitem__(self, row):  # type: ignore[override]
-        if isinstance(row, slice):
-            return [self[k] for k in range(*row.indices(self._len))]
-        if row < 0:
-            row += self._len
-        if not 0 <= row < self._len:
-            raise IndexError("name index out of range")
-        k = bisect_right(self._firsts, row) - 1
-        run, at = self._runs[k], row - self._firsts[k]
-        if type(run) is list:
-            return run[at]
-        text, ends = run
-        return text[ends[at - 1] if at else 0:ends[at]]
-
-
 class RowsBuilder:
     """Columns of entities added one at a time (see :meth:`add` and the
     reader's inlined fast path, which appends to the same lists)."""
@@ -136,7 +74,7 @@ class RowsBuilder:
         self.statuses, self.districts = _Codes(), _Codes()
         self.tagsets, self.listsets = _Codes(), _Codes()
         self.industries, self.types = _Codes(), _Codes()
-        self.last: dict[int, tuple[LastCheck, ...]] = {}
+        self.last: dict[int, tuple[LastCheck, ...]] | LastChecks = {}  # LastChecks once a forked half is merged
 
     def __len__(self) -> int:
         return len(self.usccs)

@@ -30,19 +30,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from fractions import Fraction
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 
 from solver.canonical import u_values
 from solver.model import RISK_CLASSES, Instance, Task
+from solver.packed import LastChecks
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
-
-_DEPARTMENT, _DATE = attrgetter("department"), attrgetter("date")
 
 EXCLUSION_REASONS = ("inactive", "recent_check", "frequency_cap")
 
@@ -102,14 +99,6 @@ class Sampling:
         return {t.task: dict(t.excluded) for t in self.tasks}
 
 
-def _index(values: list) -> tuple[np.ndarray, list]:
-    """Number the distinct values by first occurrence: (codes, distinct values)."""
-    distinct = list(dict.fromkeys(values))
-    table = {v: n for n, v in enumerate(distinct)}
-    codes = np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values))
-    return codes, distinct
-
-
 class EntityTable:
     """The registry as columns: one array per attribute the sampling reads."""
 
@@ -127,12 +116,8 @@ class EntityTable:
         self.lists, self.listsets = rows.lists, rows.listsets
         self.industry, self.industries = rows.industry, rows.industries
         self.type, self.types = rows.type, rows.types
-        owners = sorted(rows.last)
-        per_owner = list(map(rows.last.__getitem__, owners))
-        checks = list(chain.from_iterable(per_owner))
-        self.check_entity = np.repeat(np.array(owners, dtype=np.int64), list(map(len, per_owner)))
-        self.check_department, self.check_departments = _index(list(map(_DEPARTMENT, checks)))
-        self.check_day = np.fromiter(map(date.toordinal, map(_DATE, checks)), dtype=np.int64, count=len(checks))
+        last = rows.last if isinstance(rows.last, LastChecks) else LastChecks(rows.last)
+        self.check_entity, self.check_department, self.check_departments, self.check_day = last.columns()
 
     def __len__(self) -> int:
         return len(self.usccs)

@@ -35,14 +35,11 @@ from __future__ import annotations
 import marshal
 from array import array
 
-import msgspec
 import numpy as np
 
 from solver.instance.entities import EntityReader
-from solver.model import LastCheck
-from solver.registry import Names
+from solver.packed import LastChecks, Names, pack_bytes, unpack_bytes
 
-_LAST, _LAST_CHECKS = msgspec.msgpack.Encoder(), msgspec.msgpack.Decoder(list[tuple[LastCheck, ...]])
 # the coded columns of a RowsBuilder and their tables of distinct values
 CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
          ("lists", "listsets"), ("industry", "industries"), ("type", "types"))
@@ -52,16 +49,10 @@ def pack(reader: EntityReader) -> bytes:
     """The columns of ``reader`` as bytes for :func:`merge`."""
     b = reader.builder
     coded = [(getattr(b, table).values, getattr(b, column).tobytes()) for column, table in CODED]
-    last = (array("i", b.last).tobytes(), _LAST.encode(list(b.last.values())))
+    last = pack_bytes(b.last)
     names = b.names if type(b.names) is list else list(b.names)
     ends = np.cumsum(np.fromiter(map(len, names), dtype=np.int64, count=len(names))).tobytes()
     return marshal.dumps((b.usccs, ("".join(names), ends), b.risk.tobytes(), b.checks, coded, last))
-
-
-def _last_checks(packed: tuple, start: int) -> zip:
-    """(row, checks) of the packed ``last_checks``, rows numbered from ``start``."""
-    rows, checks = packed
-    return zip((np.frombuffer(rows, dtype=np.intc) + start).tolist(), _LAST_CHECKS.decode(checks), strict=True)
 
 
 def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
@@ -71,15 +62,17 @@ def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
     b = reader.builder
     start = len(b.usccs)
     b.usccs.extend(usccs)
-    if type(b.names) is list:
-        b.names = Names(b.names)
+    all_names = b.names if isinstance(b.names, Names) else Names(b.names)
     text, ends = names
-    b.names.extend_joined(text, array("q", ends))
+    all_names.extend_joined(text, array("q", ends))
+    b.names = all_names
     b.risk.frombytes(risk)
     b.checks.extend(checks)
     for (column, table), (values, codes) in zip(CODED, coded, strict=True):
         mine = getattr(b, table)
         renumber = np.array([mine.code(value) for value in values], dtype=np.intc)
         getattr(b, column).frombytes(renumber[np.frombuffer(codes, dtype=np.intc)].tobytes())
-    b.last.update(_last_checks(last, start))
+    all_last = b.last if isinstance(b.last, LastChecks) else LastChecks(b.last)
+    all_last.add_packed(*unpack_bytes(last, start))
+    b.last = all_last
     return len(usccs)

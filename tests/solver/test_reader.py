@@ -332,9 +332,19 @@ def test_two_processes_read_what_one_reads(realistic, tmp_path, monkeypatch, two
         loaded = load_instance(path, workers=2)
         assert loaded == expected, label
         assert loaded.entities.usccs == expected.entities.usccs and loaded.entities.last == expected.entities.last
+        assert _check_columns(loaded) == _check_columns(expected), label
         assert (loaded.input_digest, loaded.frozen_digest) == digests, label
         if label != "reversed":  # (there, the cut may fall after the array: one process reads it)
             assert two_halves and all(n for n in two_halves), label
+
+
+def _check_columns(instance) -> list[tuple[int, str, int]]:
+    """The sampling's columns of every last check: (entity row, department, day)."""
+    from solver.sampling import EntityTable
+
+    table = EntityTable(instance.entities)
+    departments = [table.check_departments[c] for c in table.check_department.tolist()]
+    return sorted(zip(table.check_entity.tolist(), departments, table.check_day.tolist(), strict=True))
 
 
 def _first_error(path, workers: int) -> str:
