@@ -58,11 +58,15 @@ class _Codes:
 
 class RowsBuilder:
     """Columns of entities added one at a time (see :meth:`add` and the
-    reader's inlined fast path, which appends to the same lists)."""
+    reader's inlined fast path, which appends to the same lists). A forked
+    reader's rows come after them all (:func:`solver.instance.halves.merge`):
+    their names and last checks as the packed runs of :mod:`solver.packed`
+    (``name_runs``, ``check_runs``), nothing added after them."""
 
     def __init__(self) -> None:
         self.usccs: list[str] = []
-        self.names: list[str] | Names = []  # a list while reading; Names once a forked half is merged
+        self.names: list[str] = []
+        self.name_runs: list[tuple] = []  # a forked reader's names (solver.packed.joined_names)
         self.risk = array("b")  # the codes as C arrays: numpy takes them without a copy per value
         self.checks: list[int] = []
         self.status = array("i")
@@ -74,7 +78,8 @@ class RowsBuilder:
         self.statuses, self.districts = _Codes(), _Codes()
         self.tagsets, self.listsets = _Codes(), _Codes()
         self.industries, self.types = _Codes(), _Codes()
-        self.last: dict[int, tuple[LastCheck, ...]] | LastChecks = {}  # LastChecks once a forked half is merged
+        self.last: dict[int, tuple[LastCheck, ...]] = {}
+        self.check_runs: list[tuple] = []  # a forked reader's last checks (solver.packed.unpack_checks)
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -99,6 +104,7 @@ class RowsBuilder:
         return EntityRows(self, index)
 
 
+_CHUNK = 4096  # rows built at a time when the registry is iterated
 _CLAMP = 2**62  # checks_this_year at or above this is kept exactly on the side
 
 
@@ -138,7 +144,9 @@ class EntityRows(Sequence):
     types: list[str | None]
 
     def __init__(self, builder: RowsBuilder, index: UsccIndex | None = None) -> None:
-        self.usccs, self.names, self.last = builder.usccs, builder.names, builder.last
+        self.usccs = builder.usccs
+        self.names = Names(builder.names, builder.name_runs) if builder.name_runs else builder.names
+        self.last = LastChecks(builder.last, builder.check_runs)
         self.risk = np.frombuffer(builder.risk, dtype=np.int8).copy() if builder.risk else np.zeros(0, np.int8)
         self.big_checks: dict[int, int] = {}
         self.checks = _checks(builder.checks, self.big_checks)
@@ -158,18 +166,12 @@ class EntityRows(Sequence):
     def entity(self, row: int) -> Entity:
         """The entity of one row."""
         built = self._built.get(row)
-        if built is not None:
-            return built
-        return new_entity(
-            self.usccs[row], self.names[row], self.districts[self.district[row]], RISK_CLASSES[self.risk[row]],
-            self.statuses[self.status[row]], self.tagsets[self.tags[row]], self.listsets[self.lists[row]],
-            self.big_checks.get(row) or int(self.checks[row]), self.last.get(row, ()),
-            self.industries[self.industry[row]], self.types[self.type[row]])
+        return built if built is not None else self.entities_at((row,))[0]
 
     def entities_at(self, rows: Sequence[int]) -> list[Entity]:
-        """:meth:`entity` of each of ``rows``, the columns read a whole
-        array at a time (a draw's visits are scattered over millions of rows:
-        one gather per column, not a numpy scalar per field and row)."""
+        """The entities of ``rows``, built with the columns read a whole array
+        at a time (a draw's visits are scattered over millions of rows: one
+        gather per column, not a numpy scalar per field and row)."""
         if not len(rows):
             return []
         at = np.asarray(rows, dtype=np.intp)
@@ -187,14 +189,15 @@ class EntityRows(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return tuple(self.entity(row) for row in range(*index.indices(len(self))))
+            return tuple(self.entities_at(range(*index.indices(len(self)))))
         n = len(self)
         if not -n <= index < n:
             raise IndexError("entity index out of range")
         return self.entity(index % n)
 
     def __iter__(self) -> Iterator[Entity]:
-        return (self.entity(row) for row in range(len(self)))
+        for start in range(0, len(self), _CHUNK):
+            yield from self.entities_at(range(start, min(start + _CHUNK, len(self))))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (tuple, EntityRows)):

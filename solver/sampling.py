@@ -37,7 +37,6 @@ import numpy as np
 
 from solver.canonical import u_values
 from solver.model import RISK_CLASSES, Instance, Task
-from solver.packed import LastChecks
 from solver.progress import NullProgress, Progress
 from solver.registry import EntityRows
 
@@ -116,8 +115,7 @@ class EntityTable:
         self.lists, self.listsets = rows.lists, rows.listsets
         self.industry, self.industries = rows.industry, rows.industries
         self.type, self.types = rows.type, rows.types
-        last = rows.last if isinstance(rows.last, LastChecks) else LastChecks(rows.last)
-        self.check_entity, self.check_department, self.check_departments, self.check_day = last.columns()
+        self.check_entity, self.check_department, self.check_departments, self.check_day = rows.last.columns()
 
     def __len__(self) -> int:
         return len(self.usccs)
@@ -291,7 +289,7 @@ def sample(instance: Instance, seed: bytes, coordinated: bool | None = None,
                                 eligible=len(eligible), strata=tuple(strata)))
         progress.advance()
     drawn_sorted = sorted(drawn_all)
-    if isinstance(instance.entities, EntityRows) and instance.entities.usccs is table.usccs:
+    if instance.entities.usccs is table.usccs:  # (a table of the same registry)
         instance.entities.remember(drawn_sorted)  # the later stages find the visits' entities by USCC
     if coordinated:
         priorities = u_shared[drawn_sorted].tolist()

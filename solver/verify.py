@@ -55,7 +55,6 @@ from solver.errors import VerificationFailed
 from solver.forking import run_forked
 from solver.model import Instance, Visit
 from solver.progress import NullProgress, Progress
-from solver.registry import EntityRows
 from solver.sampling import EntityTable, sample
 from solver.visits import merge_samples
 
@@ -501,8 +500,7 @@ def verify_outcome(instance: Instance, outcome: object, progress: Progress | Non
         claimed = _claimed_flow(outcome, str(outcome_format))
     else:
         claimed = None
-    if isinstance(instance.entities, EntityRows):  # built once, for both processes of the next step
-        instance.entities.prefetch([v.uscc for v in visits])
+    instance.entities.prefetch([v.uscc for v in visits])  # built once, for both processes of the next step
     staffing = _rules_then_staffing(instance, outcome, visits, workdays, workers, lambda: staff(
         instance, seed, visits, workdays, progress, stages, str(outcome_format), claimed), progress)
     expected = outcome_document(instance, compute_commitment(require_secret(instance)), seed, sampling,

@@ -7,7 +7,9 @@ distinct values (statuses, districts, tag sets, …), numbered by first
 occurrence in its half. :func:`merge` numbers the child's values into the
 parent's tables in that same order, which gives every value the code a single
 reader would have given it: the values new to the second half come after
-those of the first, in the order they first occur. The USCCs of both halves
+those of the first, in the order they first occur. The child's names and
+last checks stay packed (runs of :mod:`solver.packed`, decoded a row at a
+time when read). The USCCs of both halves
 are checked distinct once, after the merge
 (:meth:`~solver.instance.entities.EntityReader.entity_rows`).
 
@@ -33,12 +35,11 @@ solver.errors.InputError: $.entities[4].uscc: duplicate entity '91350181MA2Y0XXX
 from __future__ import annotations
 
 import marshal
-from array import array
 
 import numpy as np
 
 from solver.instance.entities import EntityReader
-from solver.packed import LastChecks, Names, pack_bytes, unpack_bytes
+from solver.packed import join_names, joined_names, pack_checks, unpack_checks
 
 # the coded columns of a RowsBuilder and their tables of distinct values
 CODED = (("status", "statuses"), ("district", "districts"), ("tags", "tagsets"),
@@ -49,10 +50,7 @@ def pack(reader: EntityReader) -> bytes:
     """The columns of ``reader`` as bytes for :func:`merge`."""
     b = reader.builder
     coded = [(getattr(b, table).values, getattr(b, column).tobytes()) for column, table in CODED]
-    last = pack_bytes(b.last)
-    names = b.names if type(b.names) is list else list(b.names)
-    ends = np.cumsum(np.fromiter(map(len, names), dtype=np.int64, count=len(names))).tobytes()
-    return marshal.dumps((b.usccs, ("".join(names), ends), b.risk.tobytes(), b.checks, coded, last))
+    return marshal.dumps((b.usccs, join_names(b.names), b.risk.tobytes(), b.checks, coded, pack_checks(b.last)))
 
 
 def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
@@ -62,17 +60,12 @@ def merge(reader: EntityReader, packed: bytes | memoryview) -> int:
     b = reader.builder
     start = len(b.usccs)
     b.usccs.extend(usccs)
-    all_names = b.names if isinstance(b.names, Names) else Names(b.names)
-    text, ends = names
-    all_names.extend_joined(text, array("q", ends))
-    b.names = all_names
+    b.name_runs.append(joined_names(names))
     b.risk.frombytes(risk)
     b.checks.extend(checks)
     for (column, table), (values, codes) in zip(CODED, coded, strict=True):
         mine = getattr(b, table)
         renumber = np.array([mine.code(value) for value in values], dtype=np.intc)
         getattr(b, column).frombytes(renumber[np.frombuffer(codes, dtype=np.intc)].tobytes())
-    all_last = b.last if isinstance(b.last, LastChecks) else LastChecks(b.last)
-    all_last.add_packed(*unpack_bytes(last, start))
-    b.last = all_last
+    b.check_runs.append(unpack_checks(last, start))
     return len(usccs)

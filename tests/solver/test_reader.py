@@ -275,19 +275,25 @@ def test_one_representation_of_the_registry(tmp_path):
     assert type(rebuilt.entities) is EntityRows and rebuilt == parsed
 
 
-def test_entities_built_a_column_at_a_time_are_those_of_one_row(realistic):
-    """``EntityRows.entities_at`` (a draw's visits, prefetched) equals
-    ``entity`` row by row, and the lookup by USCC gives the same entity
-    whether prefetched, found before or not."""
+def test_entities_built_a_column_at_a_time_are_those_of_the_document(realistic):
+    """``EntityRows.entities_at`` (a draw's visits, prefetched; one row,
+    iteration) gives the entities the entity-at-a-time rules make of the
+    document's objects, and the lookup by USCC gives the same entity whether
+    prefetched, found before or not."""
+    from solver.instance.entities import entity
+    from solver.instance.fields import Interner
     from solver.registry import entity_lookup
 
+    raw = json.loads(json.dumps(realistic))["entities"]
+    expected = [entity(obj, n, Interner()) for n, obj in enumerate(raw)]
     rows = parse_instance(realistic).entities
     picked = random.Random(3).sample(range(len(rows)), 400) + [7, 9, 1500, 1500]
-    assert rows.entities_at(picked) == [rows.entity(row) for row in picked]
+    assert rows.entities_at(picked) == [expected[row] for row in picked]
+    assert list(rows) == expected and rows[1500] == expected[1500] and rows[10:14] == tuple(expected[10:14])
     lookup = entity_lookup(rows)
     lookup.prefetch([rows.usccs[row] for row in picked[:200]] + ["no such USCC"])
     for row in picked + [0, len(rows) - 1]:
-        assert lookup[rows.usccs[row]] == rows.entity(row) and rows.usccs[row] in lookup
+        assert lookup[rows.usccs[row]] == expected[row] and rows.usccs[row] in lookup
     assert "no such USCC" not in lookup and rows.rows_of(["no such USCC", rows.usccs[3]]) == [None, 3]
 
 
